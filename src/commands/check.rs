@@ -1,0 +1,24 @@
+//! `specgate check [spec]`.
+
+use crate::cli::{CheckArgs, CheckCommand, GlobalArgs};
+use crate::diag::Report;
+use crate::{spec, ExitStatus, Output};
+
+pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+    let ctx = super::context(global)?;
+    let mut report = Report::new(ctx.config.levels.clone());
+    match &args.check {
+        None => {
+            spec::check(&ctx, None, &mut report);
+        }
+        Some(CheckCommand::Spec(spec_args)) => {
+            let paths = if spec_args.paths.is_empty() {
+                None
+            } else {
+                Some(super::relative_paths(&ctx, &spec_args.paths, &super::start_dir(global)?)?)
+            };
+            spec::check(&ctx, paths.as_deref(), &mut report);
+        }
+    }
+    super::finish(&mut report, global, output)
+}

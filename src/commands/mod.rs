@@ -1,0 +1,94 @@
+//! Glue between the command line and the library: build the context, run, print, pick the
+//! exit status. Nothing here decides a rule.
+
+mod check;
+mod trace;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::config::Config;
+use crate::context::CheckContext;
+use crate::diag::{self, Format, Level, Report};
+use crate::workspace::Workspace;
+use crate::{ExitStatus, Output};
+
+/// A command line that names something that does not exist or cannot work.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct UsageError {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+pub fn dispatch(cli: Cli, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+    match &cli.command {
+        Command::Check(args) => check::run(&cli.global, args, output),
+        Command::Trace(args) => trace::run(&cli.global, args, output),
+    }
+}
+
+/// The folder the command runs in: `-C DIR` or the current directory.
+fn start_dir(global: &GlobalArgs) -> anyhow::Result<PathBuf> {
+    match &global.directory {
+        Some(dir) => Ok(dir.clone()),
+        None => std::env::current_dir().context("could not read the current directory"),
+    }
+}
+
+/// Discover the workspace, load the configuration and list the files.
+pub(crate) fn context(global: &GlobalArgs) -> anyhow::Result<CheckContext> {
+    let start = start_dir(global)?;
+    let workspace = Workspace::discover(&start)?;
+    let mut config = Config::load(&workspace.root, global.config.as_deref())?;
+    for code in &global.deny {
+        if diag::lookup(code).is_none() {
+            return Err(UsageError {
+                message: format!("`--deny {code}` names an unknown code"),
+                hint: Some("docs/diagnostics.md lists every code".to_owned()),
+            }
+            .into());
+        }
+        config.levels.set(code, Level::Deny);
+    }
+    Ok(CheckContext::new(workspace, config)?)
+}
+
+/// Turn command-line paths into repository-relative ones; a path that does not exist or lies
+/// outside the repository is a usage error.
+pub(crate) fn relative_paths(ctx: &CheckContext, paths: &[PathBuf], base: &Path) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for path in paths {
+        let absolute = if path.is_absolute() { path.clone() } else { base.join(path) };
+        if !absolute.exists() {
+            return Err(UsageError {
+                message: format!("`{}` does not exist", path.display()),
+                hint: Some("pass files of the repository, relative to the current directory".to_owned()),
+            }
+            .into());
+        }
+        let relative = ctx.workspace.relative(&absolute).ok_or_else(|| UsageError {
+            message: format!("`{}` is outside the repository `{}`", path.display(), ctx.workspace.root.display()),
+            hint: Some("run specgate inside the repository, or pass `-C <repository>`".to_owned()),
+        })?;
+        out.push(relative);
+    }
+    Ok(out)
+}
+
+/// Print a report in the chosen format and pick the exit status.
+pub(crate) fn finish(report: &mut Report, global: &GlobalArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+    report.sort();
+    if global.quiet {
+        report.notes.clear();
+    }
+    let format = global.format.unwrap_or_default();
+    match format {
+        Format::Human => diag::render_human(report, output.stderr),
+        Format::Json | Format::Sarif => diag::render(report, format, output.stdout),
+    }
+    .context("could not write the report")?;
+    Ok(if report.has_errors() { ExitStatus::Findings } else { ExitStatus::Success })
+}

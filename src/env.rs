@@ -1,0 +1,6 @@
+//! Every environment variable specgate reads, in one place.
+
+/// Path of the configuration file, instead of `<root>/specgate.toml`.
+pub const CONFIG: &str = "SPECGATE_CONFIG";
+/// Default output format (`human`, `json`, `sarif`) when `--format` is not given.
+pub const FORMAT: &str = "SPECGATE_FORMAT";

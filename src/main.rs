@@ -1,0 +1,41 @@
+//! The `specgate` binary: parse arguments, run, print an error chain with its hint, exit.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = specgate::cli::Cli::parse();
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let mut stdout = stdout.lock();
+    let mut stderr = stderr.lock();
+    let mut output = specgate::Output {
+        stdout: &mut stdout,
+        stderr: &mut stderr,
+    };
+    let status = match specgate::run(cli, &mut output) {
+        Ok(status) => status,
+        Err(error) => {
+            // A closed stdout (`specgate trace | head`) is not a failure.
+            if error
+                .chain()
+                .any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+            {
+                return ExitCode::SUCCESS;
+            }
+            let mut text = format!("error: {error}\n");
+            for cause in error.chain().skip(1) {
+                text.push_str(&format!("  caused by: {cause}\n"));
+            }
+            if let Some(hint) = specgate::hint(&error) {
+                text.push_str(&format!("hint: {hint}\n"));
+            }
+            let _ = stderr.write_all(text.as_bytes());
+            specgate::ExitStatus::Failure
+        }
+    };
+    let _ = stdout.flush();
+    ExitCode::from(status.code() as u8)
+}

@@ -1,0 +1,5 @@
+//! The code tables of every capability, so `diag` can look codes up without depending on them.
+
+use crate::diag::Code;
+
+pub const CODE_TABLES: &[&[Code]] = &[crate::spec::CODES];
