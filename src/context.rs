@@ -13,14 +13,26 @@ pub struct CheckContext {
 }
 
 impl CheckContext {
-    pub fn new(workspace: Workspace, config: Config) -> Result<CheckContext, crate::workspace::Error> {
+    pub fn new(
+        workspace: Workspace,
+        config: Config,
+    ) -> Result<CheckContext, crate::workspace::Error> {
         let files = workspace.files(&config.spec.roots)?;
-        Ok(CheckContext { workspace, config, files })
+        Ok(CheckContext {
+            workspace,
+            config,
+            files,
+        })
     }
 
     /// Read a file by its repository-relative path.
     pub fn read(&self, path: &str) -> io::Result<Vec<u8>> {
         self.workspace.read(path)
+    }
+
+    /// The size of a file (following symlinks), without reading it.
+    pub fn size(&self, path: &str) -> io::Result<u64> {
+        Ok(std::fs::metadata(self.workspace.root.join(path))?.len())
     }
 
     /// Read at most `limit` bytes of a file; `None` when it is larger, missing or unreadable.

@@ -58,28 +58,51 @@ pub(crate) fn context(global: &GlobalArgs) -> anyhow::Result<CheckContext> {
 
 /// Turn command-line paths into repository-relative ones; a path that does not exist or lies
 /// outside the repository is a usage error.
-pub(crate) fn relative_paths(ctx: &CheckContext, paths: &[PathBuf], base: &Path) -> anyhow::Result<Vec<String>> {
+pub(crate) fn relative_paths(
+    ctx: &CheckContext,
+    paths: &[PathBuf],
+    base: &Path,
+) -> anyhow::Result<Vec<String>> {
     let mut out = Vec::new();
     for path in paths {
-        let absolute = if path.is_absolute() { path.clone() } else { base.join(path) };
+        let absolute = if path.is_absolute() {
+            path.clone()
+        } else {
+            base.join(path)
+        };
         if !absolute.exists() {
             return Err(UsageError {
                 message: format!("`{}` does not exist", path.display()),
-                hint: Some("pass files of the repository, relative to the current directory".to_owned()),
+                hint: Some(
+                    "pass files of the repository, relative to the current directory".to_owned(),
+                ),
             }
             .into());
         }
-        let relative = ctx.workspace.relative(&absolute).ok_or_else(|| UsageError {
-            message: format!("`{}` is outside the repository `{}`", path.display(), ctx.workspace.root.display()),
-            hint: Some("run specgate inside the repository, or pass `-C <repository>`".to_owned()),
-        })?;
+        let relative = ctx
+            .workspace
+            .relative(&absolute)
+            .ok_or_else(|| UsageError {
+                message: format!(
+                    "`{}` is outside the repository `{}`",
+                    path.display(),
+                    ctx.workspace.root.display()
+                ),
+                hint: Some(
+                    "run specgate inside the repository, or pass `-C <repository>`".to_owned(),
+                ),
+            })?;
         out.push(relative);
     }
     Ok(out)
 }
 
 /// Print a report in the chosen format and pick the exit status.
-pub(crate) fn finish(report: &mut Report, global: &GlobalArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+pub(crate) fn finish(
+    report: &mut Report,
+    global: &GlobalArgs,
+    output: &mut Output<'_>,
+) -> anyhow::Result<ExitStatus> {
     report.sort();
     if global.quiet {
         report.notes.clear();
@@ -90,5 +113,9 @@ pub(crate) fn finish(report: &mut Report, global: &GlobalArgs, output: &mut Outp
         Format::Json | Format::Sarif => diag::render(report, format, output.stdout),
     }
     .context("could not write the report")?;
-    Ok(if report.has_errors() { ExitStatus::Findings } else { ExitStatus::Success })
+    Ok(if report.has_errors() {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Success
+    })
 }

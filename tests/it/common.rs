@@ -1,0 +1,166 @@
+//! `TestContext`: a temporary folder with a real git repository, an isolated HOME and git
+//! configuration, and a `specgate()` command for the binary under test.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub struct TestContext {
+    pub dir: tempfile::TempDir,
+    pub root: PathBuf,
+}
+
+/// Exit code, stdout and stderr of a run, printable for snapshots.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+impl TestContext {
+    /// A new repository with branch `main` and a committer identity.
+    pub fn new() -> TestContext {
+        let dir = tempfile::Builder::new()
+            .prefix("specgate-it")
+            .tempdir()
+            .expect("temp dir");
+        let root = dir.path().join("repo");
+        std::fs::create_dir_all(&root).expect("create repo dir");
+        let ctx = TestContext { dir, root };
+        ctx.git(&["init", "-q", "-b", "main"]);
+        ctx.git(&["config", "user.name", "Test User"]);
+        ctx.git(&["config", "user.email", "test@example.com"]);
+        ctx.git(&["config", "commit.gpgsign", "false"]);
+        ctx
+    }
+
+    /// A folder that is not a git repository.
+    pub fn without_git() -> TestContext {
+        let dir = tempfile::Builder::new()
+            .prefix("specgate-it")
+            .tempdir()
+            .expect("temp dir");
+        let root = dir.path().join("plain");
+        std::fs::create_dir_all(&root).expect("create dir");
+        TestContext { dir, root }
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    fn isolate(&self, command: &mut Command) {
+        let home = self.home();
+        std::fs::create_dir_all(&home).expect("create home");
+        command
+            .current_dir(&self.root)
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z");
+        for (key, _) in std::env::vars() {
+            if key.starts_with("SPECGATE_") {
+                command.env_remove(key);
+            }
+        }
+    }
+
+    /// Run git in the repository and panic with its output on failure.
+    pub fn git(&self, args: &[&str]) -> String {
+        let mut command = Command::new("git");
+        command.args(args);
+        self.isolate(&mut command);
+        let output = command.output().expect("run git");
+        assert!(
+            output.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    pub fn write(&self, path: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let full = self.root.join(path);
+        std::fs::create_dir_all(full.parent().expect("has parent")).expect("create parent");
+        std::fs::write(&full, content).expect("write file");
+        full
+    }
+
+    /// Stage everything and commit.
+    pub fn commit(&self, message: &str) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+    }
+
+    pub fn specgate(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_specgate"));
+        self.isolate(&mut command);
+        command
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let output = self.specgate().args(args).output().expect("run specgate");
+        self.to_run(output)
+    }
+
+    pub fn to_run(&self, output: Output) -> Run {
+        let filter = |text: &[u8]| {
+            let text = String::from_utf8_lossy(text).into_owned();
+            let root = self
+                .root
+                .canonicalize()
+                .unwrap_or_else(|_| self.root.clone());
+            text.replace(&root.display().to_string(), "[REPO]")
+                .replace(&self.dir.path().display().to_string(), "[TEMP]")
+        };
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: filter(&output.stdout),
+            stderr: filter(&output.stderr),
+        }
+    }
+
+    /// Run and parse stdout as JSON.
+    pub fn json(&self, args: &[&str]) -> (i32, serde_json::Value) {
+        let run = self.run(args);
+        let value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{run}"));
+        (run.code, value)
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.root.join(relative)
+    }
+}
+
+/// `(code, path, line)` of every finding in a JSON report.
+pub fn findings(report: &serde_json::Value) -> Vec<(String, String, u64)> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().expect("code").to_owned(),
+                f["path"].as_str().expect("path").to_owned(),
+                f["line"].as_u64().expect("line"),
+            )
+        })
+        .collect()
+}
+
+pub fn exists(path: &Path) -> bool {
+    path.exists()
+}
