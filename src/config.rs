@@ -51,6 +51,8 @@ struct RawConfig {
     spec: Option<RawSpec>,
     /// Per-code level: `code = "allow" | "warn" | "deny"`.
     severity: Option<BTreeMap<String, String>>,
+    tests: Option<crate::critical_tests::RawTestsConfig>,
+    hooks: Option<crate::hooks::RawHooksConfig>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -126,6 +128,8 @@ pub struct Config {
     pub source: Option<PathBuf>,
     pub spec: SpecConfig,
     pub levels: Levels,
+    pub tests: crate::critical_tests::TestsConfig,
+    pub hooks: crate::hooks::HooksConfig,
 }
 
 const DEFAULT_REQUIRED: &[&str] = &[
@@ -312,8 +316,13 @@ impl Config {
             levels.set(&code, level);
         }
 
+        let tests = raw.tests.unwrap_or_default().validate().map_err(invalid)?;
+        let hooks = raw.hooks.unwrap_or_default().validate().map_err(invalid)?;
+
         Ok(Config {
             source,
+            tests,
+            hooks,
             spec: SpecConfig {
                 roots: normalize_dirs(
                     spec.roots

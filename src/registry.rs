@@ -2,4 +2,8 @@
 
 use crate::diag::Code;
 
-pub const CODE_TABLES: &[&[Code]] = &[crate::spec::CODES];
+pub const CODE_TABLES: &[&[Code]] = &[
+    crate::spec::CODES,
+    crate::critical_tests::CODES,
+    crate::hooks::CODES,
+];

@@ -125,6 +125,33 @@ impl Workspace {
         Ok(files)
     }
 
+    /// Every file of a commit's tree (submodules skipped), sorted.
+    pub fn commit_files(&self, commit: git2::Oid) -> Result<Vec<String>, Error> {
+        let repo = self.repository().ok_or_else(|| Error::NoSuchDirectory {
+            path: format!("{} (not a git repository)", self.root.display()),
+        })?;
+        let index_error = |source| Error::Index {
+            root: self.root.display().to_string(),
+            source,
+        };
+        let tree = repo
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .map_err(index_error)?;
+        let mut files = Vec::new();
+        tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+            if entry.kind() == Some(git2::ObjectType::Blob) {
+                if let Some(name) = entry.name() {
+                    files.push(format!("{dir}{name}"));
+                }
+            }
+            git2::TreeWalkResult::Ok
+        })
+        .map_err(index_error)?;
+        files.sort();
+        Ok(files)
+    }
+
     fn walk(&self, dir: &Path, out: &mut Vec<String>) -> Result<(), Error> {
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,

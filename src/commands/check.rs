@@ -27,6 +27,9 @@ pub fn run(
             };
             spec::check(&ctx, paths.as_deref(), &mut report);
         }
+        Some(CheckCommand::Tests) => {
+            crate::critical_tests::check(&ctx.config.tests, &ctx.workspace.root, &mut report)?;
+        }
     }
     super::finish(&mut report, global, output)
 }

@@ -2,6 +2,7 @@
 //! exit status. Nothing here decides a rule.
 
 mod check;
+mod hooks;
 mod trace;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,8 @@ pub fn dispatch(cli: Cli, output: &mut Output<'_>) -> anyhow::Result<ExitStatus>
     match &cli.command {
         Command::Check(args) => check::run(&cli.global, args, output),
         Command::Trace(args) => trace::run(&cli.global, args, output),
+        Command::Hooks(args) => hooks::install(&cli.global, args, output),
+        Command::Hook(args) => hooks::run(&cli.global, args, output),
     }
 }
 
@@ -40,6 +43,12 @@ fn start_dir(global: &GlobalArgs) -> anyhow::Result<PathBuf> {
 
 /// Discover the workspace, load the configuration and list the files.
 pub(crate) fn context(global: &GlobalArgs) -> anyhow::Result<CheckContext> {
+    let (workspace, config) = workspace_and_config(global)?;
+    Ok(CheckContext::new(workspace, config)?)
+}
+
+/// Discover the workspace and load the configuration, with `--deny` applied.
+pub(crate) fn workspace_and_config(global: &GlobalArgs) -> anyhow::Result<(Workspace, Config)> {
     let start = start_dir(global)?;
     let workspace = Workspace::discover(&start)?;
     let mut config = Config::load(&workspace.root, global.config.as_deref())?;
@@ -53,7 +62,7 @@ pub(crate) fn context(global: &GlobalArgs) -> anyhow::Result<CheckContext> {
         }
         config.levels.set(code, Level::Deny);
     }
-    Ok(CheckContext::new(workspace, config)?)
+    Ok((workspace, config))
 }
 
 /// Turn command-line paths into repository-relative ones; a path that does not exist or lies

@@ -150,6 +150,11 @@ pub const CODES: &[Code] = &[
         summary: "text that starts like a traceability marker does not parse",
     },
     Code {
+        name: "trace-outdated-marker",
+        default: Level::Warn,
+        summary: "a marker pins an older major version of its spec (`@1` while the spec is at 2.x)",
+    },
+    Code {
         name: "trace-unverified-criterion",
         default: Level::Warn,
         summary: "no `verify` marker in any file covers an acceptance criterion",
@@ -434,4 +439,110 @@ pub fn specifications<'a>(documents: &'a [Document], ctx: &CheckContext) -> Vec<
                 })
         })
         .collect()
+}
+
+/// The specifications under `folders` that pass every error-level rule, and those that do not
+/// (CA-006: a feature branch needs a valid spec).
+pub fn valid_specifications(ctx: &CheckContext, folders: &[String]) -> (Vec<String>, Vec<String>) {
+    let corpus = load(ctx, &[], &[]);
+    let graph = check::Graph::new(&corpus.documents);
+    let config = &ctx.config.spec;
+    let (mut valid, mut invalid) = (Vec::new(), Vec::new());
+    for document in specifications(&corpus.documents, ctx) {
+        let path = document.path();
+        if !folders
+            .iter()
+            .any(|folder| path.starts_with(&format!("{folder}/")))
+        {
+            continue;
+        }
+        let mut scratch = Report::new(ctx.config.levels.clone());
+        check::check_document(
+            document,
+            requires_front_matter(path, config),
+            config,
+            &graph,
+            &mut scratch,
+        );
+        if scratch.has_errors() {
+            invalid.push(path.to_owned());
+        } else {
+            valid.push(path.to_owned());
+        }
+    }
+    (valid, invalid)
+}
+
+/// The normative items of a specification (BR, CA and CP definitions with the lines up to the
+/// next definition or heading), by id.
+pub fn normative_items(document: &Document) -> std::collections::BTreeMap<String, String> {
+    use document::BodyIdKind;
+    let body = &document.body;
+    let mut boundaries: Vec<usize> = body
+        .definitions
+        .iter()
+        .map(|d| d.position.line)
+        .chain(body.headings.iter().map(|h| h.line))
+        .collect();
+    boundaries.sort_unstable();
+    body.definitions
+        .iter()
+        .filter(|d| {
+            matches!(
+                d.kind,
+                BodyIdKind::Rule | BodyIdKind::Criterion | BodyIdKind::TestCase
+            )
+        })
+        .map(|definition| {
+            let start = definition.position.line;
+            let end = boundaries
+                .iter()
+                .copied()
+                .find(|line| *line > start)
+                .unwrap_or(document.source.line_count() + 1);
+            let text: Vec<&str> = (start..end)
+                .filter_map(|line| document.source.line_text(line))
+                .map(str::trim_end)
+                .collect();
+            (definition.id.clone(), text.join("\n").trim_end().to_owned())
+        })
+        .collect()
+}
+
+/// Pre-commit rule: a staged spec whose normative items differ from HEAD's must change its
+/// `version`.
+pub fn check_version_bump(old_text: &str, new: &Document, ctx: &CheckContext, report: &mut Report) {
+    let old = Document::parse(
+        SourceFile::new(new.path(), old_text.to_owned()),
+        &ctx.config.spec.any_id,
+    );
+    let version = |d: &Document| d.front_matter().and_then(|f| f.text("version")).cloned();
+    let (Some(old_version), Some(new_version)) = (version(&old), version(new)) else {
+        return;
+    };
+    if old_version.text != new_version.text {
+        return;
+    }
+    let (before, after) = (normative_items(&old), normative_items(new));
+    let changed: Vec<&str> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|id| before.get(*id) != after.get(*id))
+        .map(String::as_str)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if changed.is_empty() {
+        return;
+    }
+    report.push(
+        Diagnostic::new(
+            "spec-version-not-bumped",
+            new.path(),
+            new_version.position,
+            format!("{} changed but `version` is still `{}`", changed.join(", "), new_version.text),
+        )
+        .source(&new.source, new_version.text.chars().count())
+        .help("raise the version: MAJOR when a criterion or rule changes meaning, MINOR when one is added, PATCH for wording; add a line to the change history"),
+    );
 }

@@ -155,6 +155,22 @@ pub fn check_markers(
             );
             continue;
         };
+        if let Some(pinned) = marker.major {
+            let current = document
+                .front_matter()
+                .and_then(|f| f.text("version"))
+                .and_then(|v| v.text.split('.').next()?.parse::<u64>().ok());
+            if let Some(current) = current.filter(|current| *current > pinned) {
+                report.push(
+                    marker_finding(
+                        marker,
+                        "trace-outdated-marker",
+                        format!("marker is pinned to version {pinned} of `{}`, which is now at major version {current}", marker.spec),
+                    )
+                    .help(format!("review the test against the current spec, then change the pin to `@{current}`")),
+                );
+            }
+        }
         if let Some(item) = &marker.item {
             if !document.body.definitions.iter().any(|d| &d.id == item) {
                 report.push(

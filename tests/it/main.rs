@@ -1,4 +1,5 @@
 //! The integration test binary: one module per capability, sharing `common::TestContext`.
 
 mod common;
+mod hooks;
 mod spec;
