@@ -53,12 +53,23 @@ pub struct CheckArgs {
 pub enum CheckCommand {
     /// Front-matter, ids, links, spec bodies and code markers of the governed documents.
     Spec(SpecArgs),
+    /// Emoji in text: one finding per emoji cluster (flags, keycaps, ZWJ sequences included).
+    Emoji(EmojiArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct SpecArgs {
     /// Documents (or other files with markers) to check; default: the whole repository.
     pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct EmojiArgs {
+    #[command(flatten)]
+    pub files: FileSetArgs,
+    /// Also report text-default symbols such as the copyright sign, arrows and check marks.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

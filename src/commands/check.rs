@@ -1,7 +1,8 @@
-//! `specgate check [spec]`.
+//! `specgate check [spec|emoji]`.
 
 use crate::cli::{CheckArgs, CheckCommand, GlobalArgs};
 use crate::diag::Report;
+use crate::scan::{emoji, Selection};
 use crate::{spec, ExitStatus, Output};
 
 pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
@@ -10,6 +11,7 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> an
     match &args.check {
         None => {
             spec::check(&ctx, None, &mut report);
+            emoji::check(&ctx, &Selection::All, false, &mut report)?;
         }
         Some(CheckCommand::Spec(spec_args)) => {
             let paths = if spec_args.paths.is_empty() {
@@ -18,6 +20,10 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> an
                 Some(super::relative_paths(&ctx, &spec_args.paths, &super::start_dir(global)?)?)
             };
             spec::check(&ctx, paths.as_deref(), &mut report);
+        }
+        Some(CheckCommand::Emoji(emoji_args)) => {
+            let selection = super::selection(&ctx, &emoji_args.files, global)?;
+            emoji::check(&ctx, &selection, emoji_args.strict, &mut report)?;
         }
     }
     super::finish(&mut report, global, output)
