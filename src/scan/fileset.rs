@@ -50,6 +50,12 @@ pub enum Error {
         #[source]
         source: git2::Error,
     },
+    #[error("could not list the files of `{root}`")]
+    Listing {
+        root: String,
+        #[source]
+        source: crate::workspace::Error,
+    },
     #[error("could not read the archive `{path}`")]
     Archive {
         path: String,
@@ -76,6 +82,7 @@ impl Error {
             Error::Archive { .. } => {
                 "check that the file exists and is a complete archive".to_owned()
             }
+            Error::Listing { source, .. } => return source.hint(),
             Error::ArchiveKind { .. } => {
                 "supported archives end in .tgz, .tar.gz, .tar.zst, .tzst, .tar, .whl or .zip"
                     .to_owned()
@@ -180,6 +187,11 @@ pub enum Event {
     TooLarge {
         path: String,
         size: u64,
+    },
+    /// Named like an archive but not readable as one; its bytes are scanned as a plain file.
+    NotAnArchive {
+        path: String,
+        message: String,
     },
     /// Could not be read (I/O error, corrupt archive member).
     Unreadable {
@@ -377,28 +389,34 @@ fn produce(
 }
 
 /// Route one whole piece of content: archives are opened, everything else becomes an item.
+/// Content named like an archive that does not parse as one (a deliberately broken test
+/// fixture, a truncated download) gets a warning and is scanned as plain bytes instead.
 fn emit_content(item: ScanItem, options: &Options, depth: usize, sink: &mut dyn FnMut(Produced)) {
     if options.archives && depth < MAX_ARCHIVE_DEPTH {
         if let Some(kind) = ArchiveKind::from_path(&item.path) {
-            let path = item.path.clone();
             let mut emit = |event: Event| sink(Produced::Event(event));
-            if let Err(error) = read_archive(
+            let result = read_archive(
                 kind,
-                Cursor::new(item.content),
-                &path,
+                Cursor::new(item.content.as_slice()),
+                &item.path,
                 options,
                 depth + 1,
                 &mut emit,
-            ) {
-                emit(Event::Unreadable {
-                    path,
-                    message: format!("not a readable archive: {error}"),
-                });
+            );
+            match result {
+                Ok(()) => return,
+                Err(error) => emit(not_an_archive(&item.path, &error)),
             }
-            return;
         }
     }
     sink(Produced::Pending(Pending::Item(item)));
+}
+
+fn not_an_archive(path: &str, error: &io::Error) -> Event {
+    Event::NotAnArchive {
+        path: path.to_owned(),
+        message: error.to_string(),
+    }
 }
 
 /// A work-tree file: archives are streamed from disk now, others are read in the parallel phase.
@@ -422,13 +440,12 @@ fn emit_work_file(
             let mut emit = |event: Event| sink(Produced::Event(event));
             match File::open(&full) {
                 Ok(file) => {
-                    if let Err(error) =
-                        read_archive(kind, BufReader::new(file), &path, options, 1, &mut emit)
-                    {
-                        emit(Event::Unreadable {
-                            path,
-                            message: format!("not a readable archive: {error}"),
-                        });
+                    match read_archive(kind, BufReader::new(file), &path, options, 1, &mut emit) {
+                        Ok(()) => {}
+                        Err(error) => {
+                            emit(not_an_archive(&path, &error));
+                            sink(Produced::Pending(Pending::File { path, blob }));
+                        }
                     }
                 }
                 Err(error) if error.kind() == io::ErrorKind::NotFound && blob.is_some() => {
@@ -461,13 +478,7 @@ fn produce_paths(
         let full = workspace.root.join(path);
         if full.is_dir() {
             if tracked.is_none() {
-                tracked = Some(workspace.files(&[]).map_err(|error| Error::Index {
-                    root: workspace.root.display().to_string(),
-                    source: match error {
-                        crate::workspace::Error::Index { source, .. } => source,
-                        other => git2::Error::from_str(&other.to_string()),
-                    },
-                })?);
+                tracked = Some(workspace.files(&[]).map_err(listing_error(workspace))?);
             }
             let prefix = if path.is_empty() || path == "." {
                 String::new()
@@ -489,6 +500,13 @@ fn produce_paths(
 const MODE_SYMLINK: u32 = 0o120000;
 const MODE_GITLINK: u32 = 0o160000;
 
+fn listing_error(workspace: &Workspace) -> impl Fn(crate::workspace::Error) -> Error + '_ {
+    move |source| Error::Listing {
+        root: workspace.root.display().to_string(),
+        source,
+    }
+}
+
 fn index_error(workspace: &Workspace) -> impl Fn(git2::Error) -> Error + '_ {
     move |source| Error::Index {
         root: workspace.root.display().to_string(),
@@ -504,10 +522,7 @@ fn produce_all(
     let entries: Vec<(String, u32, git2::Oid)> = {
         let Some(repo) = workspace.repository() else {
             // Outside git, the file set is a walk of the folder.
-            let files = workspace.files(&[]).map_err(|error| Error::Archive {
-                path: workspace.root.display().to_string(),
-                source: io::Error::other(error.to_string()),
-            })?;
+            let files = workspace.files(&[]).map_err(listing_error(workspace))?;
             for path in files {
                 emit_work_file(workspace, path, None, options, sink);
             }
@@ -818,15 +833,17 @@ fn emit_member(
 ) {
     if options.archives && depth < MAX_ARCHIVE_DEPTH {
         if let Some(kind) = ArchiveKind::from_path(&path) {
-            if let Err(error) =
-                read_archive(kind, Cursor::new(content), &path, options, depth + 1, sink)
-            {
-                sink(Event::Unreadable {
-                    path,
-                    message: format!("not a readable archive: {error}"),
-                });
+            match read_archive(
+                kind,
+                Cursor::new(content.as_slice()),
+                &path,
+                options,
+                depth + 1,
+                sink,
+            ) {
+                Ok(()) => return,
+                Err(error) => sink(not_an_archive(&path, &error)),
             }
-            return;
         }
     }
     sink(Event::Item(ScanItem::new(path, content)));
@@ -1147,6 +1164,15 @@ fn record_event(report: &mut Report, event: Event, options: &Options) {
             );
             report.skip(path, "too large");
         }
+        Event::NotAnArchive { path, message } => report.push(
+            Diagnostic::new(
+                "scan-archive-unreadable",
+                path,
+                Position::new(1, 1),
+                format!("named like an archive but not readable as one ({message}); scanned as a plain file"),
+            )
+            .help("if it is a real archive, it is truncated or corrupt: rebuild it; members read before the error were scanned"),
+        ),
         Event::Unreadable { path, message } => report.push(
             Diagnostic::new(
                 "scan-unreadable",

@@ -307,3 +307,19 @@ fn check_without_subcommand_includes_emoji() {
     assert_eq!(result.code, 1, "{}", result.stderr);
     assert!(result.stdout.contains("emoji-found"), "{}", result.stdout);
 }
+
+#[test]
+fn broken_tracked_archive_is_a_warning_and_scanned_as_bytes() {
+    let ctx = TestContext::new();
+    ctx.write("tests/fixtures/broken.tgz", format!("not gzip at all {GRIN}\n"));
+    ctx.commit("fixture");
+    let (code, report) = json(&ctx, &["--all"]);
+    assert_eq!(code, 1);
+    let codes: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap(), f["severity"].as_str().unwrap()))
+        .collect();
+    assert_eq!(codes, vec![("scan-archive-unreadable", "warning"), ("emoji-found", "error")]);
+}
