@@ -309,6 +309,8 @@ pub fn find(bytes: &[u8], strict: bool) -> Vec<Found> {
 
 fn scan_line(bytes: &[u8], start: usize, line: u32, strict: bool, found: &mut Vec<Found>) {
     let text = String::from_utf8_lossy(bytes);
+    // Replacement characters make lossy offsets drift from the bytes: point at the line start.
+    let exact = matches!(text, std::borrow::Cow::Borrowed(_));
     let mut column = 1u32;
     for (offset, cluster) in text.grapheme_indices(true) {
         let width = cluster.chars().count() as u32;
@@ -317,7 +319,7 @@ fn scan_line(bytes: &[u8], start: usize, line: u32, strict: bool, found: &mut Ve
                 found.push(Found {
                     line,
                     column,
-                    offset: start + offset,
+                    offset: if exact { start + offset } else { start },
                     code_points: cluster.chars().collect(),
                     kind,
                 });
@@ -357,6 +359,7 @@ pub fn findings(item: &ScanItem, strict: bool) -> Vec<Diagnostic> {
 
 /// The text of the line holding byte `offset`, without its line ending.
 fn line_text(bytes: &[u8], offset: usize) -> Option<String> {
+    let offset = offset.min(bytes.len());
     let start = memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |i| i + 1);
     let end = memchr::memchr(b'\n', &bytes[offset..]).map_or(bytes.len(), |i| offset + i);
     let line = String::from_utf8_lossy(&bytes[start..end]);
@@ -662,7 +665,14 @@ mod tests {
         }
         let found = find(b"\xFF bad \xE2\x9C\x85", false);
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].kind, Kind::Presentation);
+        assert_eq!((found[0].kind, found[0].column), (Kind::Presentation, 7));
+        let item = ScanItem::new("x", b"ok\n\xFF\xFF\xFF\xFF \xE2\x9C\x85".to_vec());
+        let diagnostics = findings(&item, false);
+        assert_eq!(diagnostics[0].position, Position::new(2, 6));
+        assert!(diagnostics[0]
+            .source_line
+            .as_deref()
+            .is_some_and(|l| l.ends_with("\u{2705}")));
     }
 
     #[test]

@@ -311,7 +311,10 @@ fn check_without_subcommand_includes_emoji() {
 #[test]
 fn broken_tracked_archive_is_a_warning_and_scanned_as_bytes() {
     let ctx = TestContext::new();
-    ctx.write("tests/fixtures/broken.tgz", format!("not gzip at all {GRIN}\n"));
+    ctx.write(
+        "tests/fixtures/broken.tgz",
+        format!("not gzip at all {GRIN}\n"),
+    );
     ctx.commit("fixture");
     let (code, report) = json(&ctx, &["--all"]);
     assert_eq!(code, 1);
@@ -321,5 +324,29 @@ fn broken_tracked_archive_is_a_warning_and_scanned_as_bytes() {
         .iter()
         .map(|f| (f["code"].as_str().unwrap(), f["severity"].as_str().unwrap()))
         .collect();
-    assert_eq!(codes, vec![("scan-archive-unreadable", "warning"), ("emoji-found", "error")]);
+    assert_eq!(
+        codes,
+        vec![
+            ("scan-archive-unreadable", "warning"),
+            ("emoji-found", "error")
+        ]
+    );
+}
+
+#[test]
+fn range_with_a_merge_reports_a_side_branch_emoji_once() {
+    let ctx = TestContext::new();
+    ctx.write("a.md", "one\n");
+    let base = ctx.commit("base");
+    ctx.git(&["checkout", "-q", "-b", "side"]);
+    ctx.write("side.md", format!("side {GRIN}\n"));
+    ctx.commit("side");
+    ctx.git(&["checkout", "-q", "main"]);
+    ctx.write("a.md", "one\ntwo\n");
+    ctx.commit("main");
+    ctx.git(&["merge", "-q", "--no-edit", "side"]);
+    let head = ctx.git(&["rev-parse", "HEAD"]);
+    let (code, report) = json(&ctx, &["--range", &format!("{base}..{head}")]);
+    assert_eq!(code, 1);
+    assert_eq!(finding_places(&report), vec![("side.md".to_owned(), 1, 6)]);
 }
