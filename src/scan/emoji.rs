@@ -272,26 +272,27 @@ pub fn find(bytes: &[u8], strict: bool) -> Vec<Found> {
     let mut position = 0;
     let mut line = 1u32;
     let mut counted = 0;
-    // The next 0xC2 is searched separately and cached: memchr3 takes three needles.
-    let mut next_c2: Option<usize> = None;
-    let mut c2_done = false;
+    // memchr3 takes three needles, so 0xC2 has its own search; each next hit is cached so
+    // no stretch of text is searched twice.
+    let mut wide = Lookahead::default();
+    let mut narrow = Lookahead::default();
     while position < bytes.len() {
-        let wide = memchr::memchr3(0xE2, 0xE3, 0xF0, &bytes[position..]).map(|i| position + i);
-        if !c2_done && next_c2.map_or(true, |cached| cached < position) {
-            next_c2 = memchr::memchr(0xC2, &bytes[position..]).map(|i| position + i);
-            c2_done = next_c2.is_none();
-        }
-        let hit = match (wide, next_c2.filter(|&i| i >= position)) {
+        let a = wide.next(bytes, position, |rest| {
+            memchr::memchr3(0xE2, 0xE3, 0xF0, rest)
+        });
+        let b = narrow.next(bytes, position, |rest| memchr::memchr(0xC2, rest));
+        let hit = match (a, b) {
             (Some(a), Some(b)) => a.min(b),
-            (Some(a), None) => a,
-            (None, Some(b)) => b,
+            (Some(hit), None) | (None, Some(hit)) => hit,
             (None, None) => break,
         };
         if !is_candidate(bytes, hit) {
             position = hit + 1;
             continue;
         }
-        let line_start = memchr::memrchr(b'\n', &bytes[..hit]).map_or(0, |i| i + 1);
+        // Lines before `counted` are done, so the search back stops there.
+        let line_start =
+            memchr::memrchr(b'\n', &bytes[counted..hit]).map_or(counted, |i| counted + i + 1);
         let line_end = memchr::memchr(b'\n', &bytes[hit..]).map_or(bytes.len(), |i| hit + i);
         line += memchr::memchr_iter(b'\n', &bytes[counted..line_start]).count() as u32;
         counted = line_start;
@@ -305,6 +306,31 @@ pub fn find(bytes: &[u8], strict: bool) -> Vec<Found> {
         position = line_end + 1;
     }
     found
+}
+
+/// The cached position of the next match of one byte search.
+#[derive(Default)]
+struct Lookahead {
+    at: Option<usize>,
+    exhausted: bool,
+}
+
+impl Lookahead {
+    fn next(
+        &mut self,
+        bytes: &[u8],
+        position: usize,
+        search: impl Fn(&[u8]) -> Option<usize>,
+    ) -> Option<usize> {
+        if self.exhausted {
+            return None;
+        }
+        if self.at.map_or(true, |at| at < position) {
+            self.at = search(&bytes[position..]).map(|i| position + i);
+            self.exhausted = self.at.is_none();
+        }
+        self.at
+    }
 }
 
 fn scan_line(bytes: &[u8], start: usize, line: u32, strict: bool, found: &mut Vec<Found>) {
@@ -640,6 +666,19 @@ mod tests {
             .collect();
         assert_eq!(strict[0], (1, 10));
         assert_eq!(strict.len(), 5);
+    }
+
+    #[test]
+    fn line_numbers_stay_right_across_many_non_candidate_hits() {
+        let mut text = "\u{00BF}s\u{00ED}? \u{201C}no\u{201D}\n".repeat(1000);
+        text.push_str("x \u{1F600}\n");
+        text.push_str(&"\u{2014}\u{3042}\n".repeat(10));
+        text.push_str("\u{00A0}\u{2705}");
+        let found: Vec<(u32, u32)> = find(text.as_bytes(), false)
+            .iter()
+            .map(|f| (f.line, f.column))
+            .collect();
+        assert_eq!(found, vec![(1001, 3), (1012, 2)]);
     }
 
     #[test]
