@@ -96,6 +96,14 @@ best_of() {
     printf '%s\n' "$best"
 }
 
+# cpu_of CMD...: user + system CPU seconds of one run (the machine may be shared, so wall
+# time alone can mislead). Empty when /usr/bin/time is missing.
+cpu_of() {
+    [ -x /usr/bin/time ] || { printf '\n'; return; }
+    /usr/bin/time -f '%U %S' -o "$work/cpu" "$@" >/dev/null 2>&1 || true
+    awk 'END { printf "%.2f\n", $1 + $2 }' "$work/cpu"   # the last line: time may print an exit status first
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 # --- run -----------------------------------------------------------------------------------
@@ -133,9 +141,13 @@ read -r specgate_findings specgate_member_findings specgate_lines < <(awk '
     END { print total + 0, members + 0, lines + 0 }' "$work/emoji.json")
 rg_lines=$(cd "$repo" && rg --no-messages -c "$emoji_pattern" | awk -F: '{ n += $NF } END { print n + 0 }')
 
+load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 t_specgate=$(cd "$repo" && best_of "$specgate" check emoji --all)
 t_rg=$(cd "$repo" && best_of rg --no-messages -c "$emoji_pattern")
 t_floor=$(cd "$repo" && best_of rg --no-messages -c "$byte_pattern")
+c_specgate=$(cd "$repo" && cpu_of "$specgate" check emoji --all)
+c_rg=$(cd "$repo" && cpu_of rg --no-messages -c "$emoji_pattern")
+c_floor=$(cd "$repo" && cpu_of rg --no-messages -c "$byte_pattern")
 
 # Hook-style runs on a throwaway clone: one new commit on top of the history (pre-push), and
 # two staged files (pre-commit).
@@ -151,14 +163,17 @@ git clone -q --shared "$repo" "$work/clone"
 )
 t_range=$(cd "$work/clone" && best_of "$specgate" check emoji --range HEAD~1..HEAD)
 t_staged=$(cd "$work/clone" && best_of "$specgate" check emoji --staged)
+c_range=$(cd "$work/clone" && cpu_of "$specgate" check emoji --range HEAD~1..HEAD)
+c_staged=$(cd "$work/clone" && cpu_of "$specgate" check emoji --staged)
 
 printf '\nCPython 3.11.2 source: %s tracked files, %s bytes (%s)\n' "$files" "$bytes" "$repo"
 printf 'best of %s runs, %s cores\n\n' "$runs" "$(nproc)"
-printf '%-44s %9s %10s\n' "emoji" "seconds" "x floor"
-printf '%-44s %9s %10s\n' "specgate check emoji --all" "$t_specgate" "$(ratio "$t_specgate" "$t_rg")"
-printf '%-44s %9s %10s\n' "rg, emoji property pattern (floor)" "$t_rg" "1.00"
-printf '%-44s %9s %10s\n' "rg, candidate lead bytes only" "$t_floor" "$(ratio "$t_floor" "$t_rg")"
-printf '%-44s %9s %10s\n' "specgate check emoji --range (1 commit)" "$t_range" "target 0.05"
-printf '%-44s %9s %10s\n' "specgate check emoji --staged (2 files)" "$t_staged" "target 0.05"
+printf 'load average before the runs: %s\n\n' "$load"
+printf '%-44s %9s %10s %9s\n' "emoji" "seconds" "x floor" "cpu s"
+printf '%-44s %9s %10s %9s\n' "specgate check emoji --all" "$t_specgate" "$(ratio "$t_specgate" "$t_rg")" "$c_specgate"
+printf '%-44s %9s %10s %9s\n' "rg, emoji property pattern (floor)" "$t_rg" "1.00" "$c_rg"
+printf '%-44s %9s %10s %9s\n' "rg, candidate lead bytes only" "$t_floor" "$(ratio "$t_floor" "$t_rg")" "$c_floor"
+printf '%-44s %9s %10s %9s\n' "specgate check emoji --range (1 commit)" "$t_range" "(<0.05 s)" "$c_range"
+printf '%-44s %9s %10s %9s\n' "specgate check emoji --staged (2 files)" "$t_staged" "(<0.05 s)" "$c_staged"
 printf '\nspecgate: %s emoji clusters (%s inside archive members, which rg does not open);\n' "$specgate_findings" "$specgate_member_findings"
 printf 'lines with an emoji outside archives: specgate %s, rg %s\n' "$specgate_lines" "$rg_lines"
