@@ -350,3 +350,59 @@ fn range_with_a_merge_reports_a_side_branch_emoji_once() {
     assert_eq!(code, 1);
     assert_eq!(finding_places(&report), vec![("side.md".to_owned(), 1, 6)]);
 }
+
+#[test]
+fn archive_flag_reads_wheels_and_zstd_tarballs() {
+    let ctx = TestContext::new();
+    ctx.commit("empty");
+    let dir = tempfile::tempdir().unwrap();
+    let wheel = dir.path().join("pkg-1.0-py3-none-any.whl");
+    std::fs::write(
+        &wheel,
+        zip(&[("pkg/data.txt", format!("\n\n{FAMILY}\n").as_bytes())]),
+    )
+    .unwrap();
+    let (code, report) = json(&ctx, &["--archive", &wheel.display().to_string()]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        finding_places(&report),
+        vec![(format!("{}!pkg/data.txt", wheel.display()), 3, 1)]
+    );
+
+    let tarball = {
+        let mut builder = tar::Builder::new(Vec::new());
+        let content = format!("ok\n{FLAG}\n");
+        let mut header = tar::Header::new_gnu();
+        header.set_size(content.len() as u64);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, "share/flag.txt", content.as_bytes())
+            .unwrap();
+        builder.into_inner().unwrap()
+    };
+    let zst = dir.path().join("release.tar.zst");
+    std::fs::write(
+        &zst,
+        ruzstd::encoding::compress_to_vec(
+            tarball.as_slice(),
+            ruzstd::encoding::CompressionLevel::Fastest,
+        ),
+    )
+    .unwrap();
+    let (code, report) = json(&ctx, &["--archive", &zst.display().to_string()]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        finding_places(&report),
+        vec![(format!("{}!share/flag.txt", zst.display()), 2, 1)]
+    );
+
+    // A clean archive passes.
+    let clean = dir.path().join("clean.zip");
+    std::fs::write(
+        &clean,
+        zip(&[("a.txt", "\u{00BF}Qu\u{00E9} tal? \u{00A9}\n".as_bytes())]),
+    )
+    .unwrap();
+    let (code, _) = json(&ctx, &["--archive", &clean.display().to_string()]);
+    assert_eq!(code, 0);
+}
