@@ -212,6 +212,31 @@ pub fn is_binary(content: &[u8]) -> bool {
     memchr::memchr(0, &content[..content.len().min(BINARY_PROBE)]).is_some()
 }
 
+/// The UTF-8 form of UTF-16 text that starts with a byte-order mark; `None` for anything else.
+/// Lines and character columns are the same in both forms.
+pub fn utf16_to_utf8(content: &[u8]) -> Option<Vec<u8>> {
+    let (little_endian, body) = match content {
+        [0xFF, 0xFE, rest @ ..] => (true, rest),
+        [0xFE, 0xFF, rest @ ..] => (false, rest),
+        _ => return None,
+    };
+    if body.len() % 2 != 0 {
+        return None;
+    }
+    let units = body.chunks_exact(2).map(|pair| {
+        let pair = [pair[0], pair[1]];
+        if little_endian {
+            u16::from_le_bytes(pair)
+        } else {
+            u16::from_be_bytes(pair)
+        }
+    });
+    let text: String = char::decode_utf16(units)
+        .map(|unit| unit.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    Some(text.into_bytes())
+}
+
 /// Archive formats specgate reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArchiveKind {
@@ -1089,7 +1114,7 @@ fn run_one<F>(
 where
     F: Fn(&ScanItem) -> Vec<Diagnostic> + Sync,
 {
-    let item = match pending {
+    let mut item = match pending {
         Pending::Item(item) => item,
         Pending::File { path, blob } => match read_work_file(root, &path, options.max_file_bytes) {
             FileRead::Content(content) => ScanItem::new(path, content),
@@ -1099,6 +1124,10 @@ where
         },
     };
     let bytes = item.content.len() as u64;
+    // UTF-16 text (Windows tools write it) is full of NUL bytes but is text: scan it as UTF-8.
+    if let Some(utf8) = utf16_to_utf8(&item.content) {
+        item.content = utf8;
+    }
     if is_binary(&item.content) {
         return (item.path, Outcome::Binary, bytes);
     }
@@ -1216,6 +1245,23 @@ mod tests {
         let mut late = vec![b'a'; BINARY_PROBE + 10];
         late.push(0);
         assert!(!is_binary(&late));
+    }
+
+    #[test]
+    fn utf16_with_a_bom_becomes_utf8() {
+        let text = "a\u{1F600}\nb";
+        let little: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let big: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(utf16_to_utf8(&little).as_deref(), Some(text.as_bytes()));
+        assert_eq!(utf16_to_utf8(&big).as_deref(), Some(text.as_bytes()));
+        assert_eq!(utf16_to_utf8(b"plain"), None);
+        assert_eq!(utf16_to_utf8(&[0xFF, 0xFE, 0x41]), None);
     }
 
     #[test]

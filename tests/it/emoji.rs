@@ -406,3 +406,22 @@ fn archive_flag_reads_wheels_and_zstd_tarballs() {
     let (code, _) = json(&ctx, &["--archive", &clean.display().to_string()]);
     assert_eq!(code, 0);
 }
+
+#[test]
+fn utf16_text_is_scanned_not_skipped_as_binary() {
+    let ctx = TestContext::new();
+    let text = format!("line one\r\nsay {GRIN}\r\n");
+    let bytes: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    ctx.write("notes-utf16.txt", bytes);
+    ctx.commit("utf16");
+    let (code, report) = json(&ctx, &["--all"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        finding_places(&report),
+        vec![("notes-utf16.txt".to_owned(), 2, 5)]
+    );
+    assert_eq!(report["skipped"], serde_json::json!([]));
+}
