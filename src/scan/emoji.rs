@@ -57,11 +57,7 @@ pub struct EmojiConfig {
 
 impl Default for EmojiConfig {
     fn default() -> EmojiConfig {
-        EmojiConfig {
-            strict: false,
-            allow_paths: globset::GlobSet::empty(),
-            max_file_bytes: 16 * 1024 * 1024,
-        }
+        EmojiConfig { strict: false, allow_paths: globset::GlobSet::empty(), max_file_bytes: 16 * 1024 * 1024 }
     }
 }
 
@@ -71,23 +67,17 @@ impl RawEmojiConfig {
         let defaults = EmojiConfig::default();
         let mut builder = globset::GlobSetBuilder::new();
         for pattern in self.allow_paths.unwrap_or_default() {
-            let glob = globset::Glob::new(&pattern).map_err(|error| {
-                format!("`emoji.allow-paths` pattern `{pattern}` is not a valid glob: {error}")
-            })?;
+            let glob = globset::Glob::new(&pattern)
+                .map_err(|error| format!("`emoji.allow-paths` pattern `{pattern}` is not a valid glob: {error}"))?;
             builder.add(glob);
         }
-        let allow_paths = builder
-            .build()
-            .map_err(|error| format!("`emoji.allow-paths` globs do not combine: {error}"))?;
+        let allow_paths =
+            builder.build().map_err(|error| format!("`emoji.allow-paths` globs do not combine: {error}"))?;
         let max_file_bytes = self.max_file_bytes.unwrap_or(defaults.max_file_bytes);
         if max_file_bytes == 0 {
             return Err("`emoji.max-file-bytes` must be greater than 0".to_owned());
         }
-        Ok(EmojiConfig {
-            strict: self.strict.unwrap_or(false),
-            allow_paths,
-            max_file_bytes,
-        })
+        Ok(EmojiConfig { strict: self.strict.unwrap_or(false), allow_paths, max_file_bytes })
     }
 }
 
@@ -147,11 +137,7 @@ pub struct Found {
 impl Found {
     /// The code points as `U+XXXX U+XXXX`.
     pub fn code_points_text(&self) -> String {
-        self.code_points
-            .iter()
-            .map(|c| format!("U+{:04X}", u32::from(*c)))
-            .collect::<Vec<_>>()
-            .join(" ")
+        self.code_points.iter().map(|c| format!("U+{:04X}", u32::from(*c))).collect::<Vec<_>>().join(" ")
     }
 }
 
@@ -173,10 +159,7 @@ fn is_presentation(status: EmojiStatus) -> bool {
 }
 
 fn is_modifier(status: EmojiStatus) -> bool {
-    matches!(
-        status,
-        EmojiStatus::EmojiPresentationAndModifierAndEmojiComponent
-    )
+    matches!(status, EmojiStatus::EmojiPresentationAndModifierAndEmojiComponent)
 }
 
 /// Decide whether one extended grapheme cluster is an emoji, and why.
@@ -206,10 +189,8 @@ pub fn classify(cluster: &str, strict: bool) -> Option<Kind> {
             let status = c.emoji_status();
             emoji += 1;
             // A modifier after a space or letter (it extends any cluster) is a lone emoji.
-            modifier |= is_modifier(status)
-                && index > 0
-                && chars[index - 1].is_emoji_char()
-                && !chars[index - 1].is_ascii();
+            modifier |=
+                is_modifier(status) && index > 0 && chars[index - 1].is_emoji_char() && !chars[index - 1].is_ascii();
             if is_presentation(status) && next != Some(VS15) {
                 presentation = true;
             } else if next == Some(VS16) {
@@ -255,10 +236,7 @@ fn is_candidate(bytes: &[u8], at: usize) -> bool {
     let Ok(text) = std::str::from_utf8(encoded) else {
         return false;
     };
-    let c = text
-        .chars()
-        .next()
-        .expect("a valid non-empty UTF-8 slice has a character");
+    let c = text.chars().next().expect("a valid non-empty UTF-8 slice has a character");
     c == KEYCAP || c.is_emoji_char() || unicode_properties::emoji::is_regional_indicator(c)
 }
 
@@ -277,9 +255,7 @@ pub fn find(bytes: &[u8], strict: bool) -> Vec<Found> {
     let mut wide = Lookahead::default();
     let mut narrow = Lookahead::default();
     while position < bytes.len() {
-        let a = wide.next(bytes, position, |rest| {
-            memchr::memchr3(0xE2, 0xE3, 0xF0, rest)
-        });
+        let a = wide.next(bytes, position, |rest| memchr::memchr3(0xE2, 0xE3, 0xF0, rest));
         let b = narrow.next(bytes, position, |rest| memchr::memchr(0xC2, rest));
         let hit = match (a, b) {
             (Some(a), Some(b)) => a.min(b),
@@ -291,18 +267,11 @@ pub fn find(bytes: &[u8], strict: bool) -> Vec<Found> {
             continue;
         }
         // Lines before `counted` are done, so the search back stops there.
-        let line_start =
-            memchr::memrchr(b'\n', &bytes[counted..hit]).map_or(counted, |i| counted + i + 1);
+        let line_start = memchr::memrchr(b'\n', &bytes[counted..hit]).map_or(counted, |i| counted + i + 1);
         let line_end = memchr::memchr(b'\n', &bytes[hit..]).map_or(bytes.len(), |i| hit + i);
         line += memchr::memchr_iter(b'\n', &bytes[counted..line_start]).count() as u32;
         counted = line_start;
-        scan_line(
-            &bytes[line_start..line_end],
-            line_start,
-            line,
-            strict,
-            &mut found,
-        );
+        scan_line(&bytes[line_start..line_end], line_start, line, strict, &mut found);
         position = line_end + 1;
     }
     found
@@ -316,12 +285,7 @@ struct Lookahead {
 }
 
 impl Lookahead {
-    fn next(
-        &mut self,
-        bytes: &[u8],
-        position: usize,
-        search: impl Fn(&[u8]) -> Option<usize>,
-    ) -> Option<usize> {
+    fn next(&mut self, bytes: &[u8], position: usize, search: impl Fn(&[u8]) -> Option<usize>) -> Option<usize> {
         if self.exhausted {
             return None;
         }
@@ -401,14 +365,9 @@ pub fn check(
 ) -> Result<Summary, fileset::Error> {
     let config = &ctx.config.emoji;
     let strict = strict || config.strict;
-    let options = Options {
-        max_file_bytes: config.max_file_bytes,
-        allow_paths: config.allow_paths.clone(),
-        archives: true,
-    };
-    let summary = fileset::scan(&ctx.workspace, selection, &options, report, |item| {
-        findings(item, strict)
-    })?;
+    let options =
+        Options { max_file_bytes: config.max_file_bytes, allow_paths: config.allow_paths.clone(), archives: true };
+    let summary = fileset::scan(&ctx.workspace, selection, &options, report, |item| findings(item, strict))?;
     report.note(format!(
         "emoji: scanned {} file{} ({} bytes){}",
         summary.items,
@@ -426,56 +385,16 @@ mod tests {
     /// (text, expected kind in default mode, expected kind in strict mode)
     const CLUSTERS: &[(&str, Option<Kind>, Option<Kind>)] = &[
         // Emoji_Presentation code points.
-        (
-            "\u{1F600}",
-            Some(Kind::Presentation),
-            Some(Kind::Presentation),
-        ),
-        (
-            "\u{1F680}",
-            Some(Kind::Presentation),
-            Some(Kind::Presentation),
-        ),
-        (
-            "\u{2705}",
-            Some(Kind::Presentation),
-            Some(Kind::Presentation),
-        ),
-        (
-            "\u{274C}",
-            Some(Kind::Presentation),
-            Some(Kind::Presentation),
-        ),
-        (
-            "\u{2B50}",
-            Some(Kind::Presentation),
-            Some(Kind::Presentation),
-        ),
-        (
-            "\u{231A}",
-            Some(Kind::Presentation),
-            Some(Kind::Presentation),
-        ),
-        (
-            "\u{2795}",
-            Some(Kind::Presentation),
-            Some(Kind::Presentation),
-        ),
-        (
-            "\u{3297}\u{FE0F}",
-            Some(Kind::Selector),
-            Some(Kind::Selector),
-        ),
-        (
-            "\u{1F004}",
-            Some(Kind::Presentation),
-            Some(Kind::Presentation),
-        ),
-        (
-            "\u{1F9EA}",
-            Some(Kind::Presentation),
-            Some(Kind::Presentation),
-        ),
+        ("\u{1F600}", Some(Kind::Presentation), Some(Kind::Presentation)),
+        ("\u{1F680}", Some(Kind::Presentation), Some(Kind::Presentation)),
+        ("\u{2705}", Some(Kind::Presentation), Some(Kind::Presentation)),
+        ("\u{274C}", Some(Kind::Presentation), Some(Kind::Presentation)),
+        ("\u{2B50}", Some(Kind::Presentation), Some(Kind::Presentation)),
+        ("\u{231A}", Some(Kind::Presentation), Some(Kind::Presentation)),
+        ("\u{2795}", Some(Kind::Presentation), Some(Kind::Presentation)),
+        ("\u{3297}\u{FE0F}", Some(Kind::Selector), Some(Kind::Selector)),
+        ("\u{1F004}", Some(Kind::Presentation), Some(Kind::Presentation)),
+        ("\u{1F9EA}", Some(Kind::Presentation), Some(Kind::Presentation)),
         // Emoji_Presentation with VS15 asks for text.
         ("\u{231A}\u{FE0E}", None, Some(Kind::TextSymbol)),
         ("\u{2705}\u{FE0E}", None, Some(Kind::TextSymbol)),
@@ -492,26 +411,10 @@ mod tests {
         ("\u{3030}", None, Some(Kind::TextSymbol)),
         ("\u{1F170}", None, Some(Kind::TextSymbol)),
         // ... and with VS16 they are emoji.
-        (
-            "\u{2764}\u{FE0F}",
-            Some(Kind::Selector),
-            Some(Kind::Selector),
-        ),
-        (
-            "\u{26A0}\u{FE0F}",
-            Some(Kind::Selector),
-            Some(Kind::Selector),
-        ),
-        (
-            "\u{00A9}\u{FE0F}",
-            Some(Kind::Selector),
-            Some(Kind::Selector),
-        ),
-        (
-            "\u{2714}\u{FE0F}",
-            Some(Kind::Selector),
-            Some(Kind::Selector),
-        ),
+        ("\u{2764}\u{FE0F}", Some(Kind::Selector), Some(Kind::Selector)),
+        ("\u{26A0}\u{FE0F}", Some(Kind::Selector), Some(Kind::Selector)),
+        ("\u{00A9}\u{FE0F}", Some(Kind::Selector), Some(Kind::Selector)),
+        ("\u{2714}\u{FE0F}", Some(Kind::Selector), Some(Kind::Selector)),
         // Keycaps.
         ("1\u{FE0F}\u{20E3}", Some(Kind::Keycap), Some(Kind::Keycap)),
         ("#\u{20E3}", Some(Kind::Keycap), Some(Kind::Keycap)),
@@ -520,53 +423,17 @@ mod tests {
         // Flags.
         ("\u{1F1EA}\u{1F1F8}", Some(Kind::Flag), Some(Kind::Flag)),
         ("\u{1F1FA}\u{1F1F8}", Some(Kind::Flag), Some(Kind::Flag)),
-        (
-            "\u{1F1EA}",
-            Some(Kind::Presentation),
-            Some(Kind::Presentation),
-        ),
-        (
-            "\u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}",
-            Some(Kind::TagFlag),
-            Some(Kind::TagFlag),
-        ),
+        ("\u{1F1EA}", Some(Kind::Presentation), Some(Kind::Presentation)),
+        ("\u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}", Some(Kind::TagFlag), Some(Kind::TagFlag)),
         // ZWJ sequences.
-        (
-            "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}",
-            Some(Kind::Zwj),
-            Some(Kind::Zwj),
-        ),
-        (
-            "\u{1F3F3}\u{FE0F}\u{200D}\u{1F308}",
-            Some(Kind::Zwj),
-            Some(Kind::Zwj),
-        ),
-        (
-            "\u{2764}\u{FE0F}\u{200D}\u{1F525}",
-            Some(Kind::Zwj),
-            Some(Kind::Zwj),
-        ),
-        (
-            "\u{1F469}\u{1F3FD}\u{200D}\u{1F4BB}",
-            Some(Kind::Zwj),
-            Some(Kind::Zwj),
-        ),
+        ("\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}", Some(Kind::Zwj), Some(Kind::Zwj)),
+        ("\u{1F3F3}\u{FE0F}\u{200D}\u{1F308}", Some(Kind::Zwj), Some(Kind::Zwj)),
+        ("\u{2764}\u{FE0F}\u{200D}\u{1F525}", Some(Kind::Zwj), Some(Kind::Zwj)),
+        ("\u{1F469}\u{1F3FD}\u{200D}\u{1F4BB}", Some(Kind::Zwj), Some(Kind::Zwj)),
         // Skin tones.
-        (
-            "\u{1F44D}\u{1F3FD}",
-            Some(Kind::SkinTone),
-            Some(Kind::SkinTone),
-        ),
-        (
-            "\u{261D}\u{1F3FB}",
-            Some(Kind::SkinTone),
-            Some(Kind::SkinTone),
-        ),
-        (
-            "\u{1F3FF}",
-            Some(Kind::Presentation),
-            Some(Kind::Presentation),
-        ),
+        ("\u{1F44D}\u{1F3FD}", Some(Kind::SkinTone), Some(Kind::SkinTone)),
+        ("\u{261D}\u{1F3FB}", Some(Kind::SkinTone), Some(Kind::SkinTone)),
+        ("\u{1F3FF}", Some(Kind::Presentation), Some(Kind::Presentation)),
         // Never emoji.
         ("a", None, None),
         ("#", None, None),
@@ -629,11 +496,7 @@ mod tests {
                         // A skin-tone modifier extends whatever precedes it, even a space.
                         let extends_space = format!(" {text}").graphemes(true).count() == 1;
                         let column = if extends_space { 3 } else { 4 };
-                        assert_eq!(
-                            (found[0].line, found[0].column, found[0].kind),
-                            (2, column, *kind),
-                            "{text:?}"
-                        );
+                        assert_eq!((found[0].line, found[0].column, found[0].kind), (2, column, *kind), "{text:?}");
                         if !extends_space {
                             assert_eq!(found[0].code_points, text.chars().collect::<Vec<_>>());
                         }
@@ -647,23 +510,13 @@ mod tests {
     #[test]
     fn one_finding_per_cluster_with_lines_and_columns() {
         let text = "# T\u{00ED}tulo \u{00A9} 2026\r\nok \u{1F600}\u{1F600} y \u{1F1EA}\u{1F1F8}\n\n\u{2500}\u{2500} \u{201C}x\u{201D}\n\u{00BF}qu\u{00E9}? \u{1F44D}\u{1F3FD}";
-        let found: Vec<(u32, u32, Kind)> = find(text.as_bytes(), false)
-            .iter()
-            .map(|f| (f.line, f.column, f.kind))
-            .collect();
+        let found: Vec<(u32, u32, Kind)> =
+            find(text.as_bytes(), false).iter().map(|f| (f.line, f.column, f.kind)).collect();
         assert_eq!(
             found,
-            vec![
-                (2, 4, Kind::Presentation),
-                (2, 5, Kind::Presentation),
-                (2, 9, Kind::Flag),
-                (5, 7, Kind::SkinTone),
-            ]
+            vec![(2, 4, Kind::Presentation), (2, 5, Kind::Presentation), (2, 9, Kind::Flag), (5, 7, Kind::SkinTone),]
         );
-        let strict: Vec<(u32, u32)> = find(text.as_bytes(), true)
-            .iter()
-            .map(|f| (f.line, f.column))
-            .collect();
+        let strict: Vec<(u32, u32)> = find(text.as_bytes(), true).iter().map(|f| (f.line, f.column)).collect();
         assert_eq!(strict[0], (1, 10));
         assert_eq!(strict.len(), 5);
     }
@@ -674,10 +527,7 @@ mod tests {
         text.push_str("x \u{1F600}\n");
         text.push_str(&"\u{2014}\u{3042}\n".repeat(10));
         text.push_str("\u{00A0}\u{2705}");
-        let found: Vec<(u32, u32)> = find(text.as_bytes(), false)
-            .iter()
-            .map(|f| (f.line, f.column))
-            .collect();
+        let found: Vec<(u32, u32)> = find(text.as_bytes(), false).iter().map(|f| (f.line, f.column)).collect();
         assert_eq!(found, vec![(1001, 3), (1012, 2)]);
     }
 
@@ -691,14 +541,7 @@ mod tests {
 
     #[test]
     fn invalid_utf8_and_lone_lead_bytes_do_not_panic() {
-        let cases: &[&[u8]] = &[
-            b"\xF0",
-            b"\xE2\x82",
-            b"x\xC2",
-            b"\xF0\x9F\x98",
-            b"\xFF\xE2\x9C\x85\xFF",
-            b"",
-        ];
+        let cases: &[&[u8]] = &[b"\xF0", b"\xE2\x82", b"x\xC2", b"\xF0\x9F\x98", b"\xFF\xE2\x9C\x85\xFF", b""];
         for bytes in cases {
             let _ = find(bytes, true);
         }
@@ -708,10 +551,7 @@ mod tests {
         let item = ScanItem::new("x", b"ok\n\xFF\xFF\xFF\xFF \xE2\x9C\x85".to_vec());
         let diagnostics = findings(&item, false);
         assert_eq!(diagnostics[0].position, Position::new(2, 6));
-        assert!(diagnostics[0]
-            .source_line
-            .as_deref()
-            .is_some_and(|l| l.ends_with("\u{2705}")));
+        assert!(diagnostics[0].source_line.as_deref().is_some_and(|l| l.ends_with("\u{2705}")));
     }
 
     #[test]
@@ -720,10 +560,7 @@ mod tests {
         let diagnostics = findings(&item, false);
         assert_eq!(diagnostics.len(), 1);
         let d = &diagnostics[0];
-        assert_eq!(
-            (d.code, d.path.as_str(), d.position),
-            ("emoji-found", "docs/a.md", Position::new(2, 3))
-        );
+        assert_eq!((d.code, d.path.as_str(), d.position), ("emoji-found", "docs/a.md", Position::new(2, 3)));
         assert!(d.message.contains("U+2705"), "{}", d.message);
         assert_eq!(d.source_line.as_deref(), Some("  \u{2705} done"));
     }
@@ -731,14 +568,9 @@ mod tests {
     #[test]
     fn config_validates_globs_and_cap() {
         let config: RawEmojiConfig =
-            toml::from_str("strict = true\nallow-paths = [\"docs/**\"]\nmax-file-bytes = 10\n")
-                .unwrap();
+            toml::from_str("strict = true\nallow-paths = [\"docs/**\"]\nmax-file-bytes = 10\n").unwrap();
         let config = config.validate().unwrap();
-        assert!(
-            config.strict
-                && config.allow_paths.is_match("docs/x.md")
-                && config.max_file_bytes == 10
-        );
+        assert!(config.strict && config.allow_paths.is_match("docs/x.md") && config.max_file_bytes == 10);
         let bad: RawEmojiConfig = toml::from_str("allow-paths = [\"a/[\"]\n").unwrap();
         assert!(bad.validate().unwrap_err().contains("emoji.allow-paths"));
         assert!(toml::from_str::<RawEmojiConfig>("stric = true\n").is_err());

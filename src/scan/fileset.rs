@@ -69,23 +69,17 @@ pub enum Error {
 impl Error {
     pub fn hint(&self) -> Option<String> {
         Some(match self {
-            Error::NotARepository { .. } => {
-                "run inside a git work tree, or pass file paths instead".to_owned()
-            }
+            Error::NotARepository { .. } => "run inside a git work tree, or pass file paths instead".to_owned(),
             Error::Index { .. } | Error::Diff { .. } => {
                 "run `git status` to see whether the repository is healthy".to_owned()
             }
             Error::Range { .. } => {
-                "pass `--range <base>..<head>` with revisions that exist here (fetch them first)"
-                    .to_owned()
+                "pass `--range <base>..<head>` with revisions that exist here (fetch them first)".to_owned()
             }
-            Error::Archive { .. } => {
-                "check that the file exists and is a complete archive".to_owned()
-            }
+            Error::Archive { .. } => "check that the file exists and is a complete archive".to_owned(),
             Error::Listing { source, .. } => return source.hint(),
             Error::ArchiveKind { .. } => {
-                "supported archives end in .tgz, .tar.gz, .tar.zst, .tzst, .tar, .whl or .zip"
-                    .to_owned()
+                "supported archives end in .tgz, .tar.gz, .tar.zst, .tzst, .tar, .whl or .zip".to_owned()
             }
         })
     }
@@ -120,11 +114,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        Options {
-            max_file_bytes: 16 * 1024 * 1024,
-            allow_paths: globset::GlobSet::empty(),
-            archives: true,
-        }
+        Options { max_file_bytes: 16 * 1024 * 1024, allow_paths: globset::GlobSet::empty(), archives: true }
     }
 }
 
@@ -134,11 +124,7 @@ impl Options {
         if self.allow_paths.is_empty() {
             return false;
         }
-        self.allow_paths.is_match(path)
-            || path
-                .split('!')
-                .skip(1)
-                .any(|member| self.allow_paths.is_match(member))
+        self.allow_paths.is_match(path) || path.split('!').skip(1).any(|member| self.allow_paths.is_match(member))
     }
 }
 
@@ -158,19 +144,12 @@ pub struct ScanItem {
 impl ScanItem {
     /// A whole file: every line counts.
     pub fn new(path: impl Into<String>, content: Vec<u8>) -> ScanItem {
-        ScanItem {
-            path: path.into(),
-            content,
-            added_lines: None,
-            commit: None,
-        }
+        ScanItem { path: path.into(), content, added_lines: None, commit: None }
     }
 
     /// Whether findings on this 1-based line are reported.
     pub fn is_added(&self, line: u32) -> bool {
-        self.added_lines
-            .as_ref()
-            .map_or(true, |lines| lines.binary_search(&line).is_ok())
+        self.added_lines.as_ref().map_or(true, |lines| lines.binary_search(&line).is_ok())
     }
 }
 
@@ -231,9 +210,7 @@ pub fn utf16_to_utf8(content: &[u8]) -> Option<Vec<u8>> {
             u16::from_be_bytes(pair)
         }
     });
-    let text: String = char::decode_utf16(units)
-        .map(|unit| unit.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect();
+    let text: String = char::decode_utf16(units).map(|unit| unit.unwrap_or(char::REPLACEMENT_CHARACTER)).collect();
     Some(text.into_bytes())
 }
 
@@ -249,11 +226,7 @@ pub enum ArchiveKind {
 impl ArchiveKind {
     /// The kind of an archive from its file name, if it is one.
     pub fn from_path(path: &str) -> Option<ArchiveKind> {
-        let name = path
-            .rsplit(['/', '!'])
-            .next()
-            .unwrap_or(path)
-            .to_ascii_lowercase();
+        let name = path.rsplit(['/', '!']).next().unwrap_or(path).to_ascii_lowercase();
         if name.ends_with(".tgz") || name.ends_with(".tar.gz") {
             Some(ArchiveKind::TarGz)
         } else if name.ends_with(".tar.zst") || name.ends_with(".tzst") {
@@ -299,9 +272,7 @@ pub fn for_each(
 ) -> Result<(), Error> {
     let mut forward = |produced: Produced| match produced {
         Produced::Pending(Pending::Item(item)) => sink(Event::Item(item)),
-        Produced::Pending(Pending::File { path, blob }) => {
-            sink(load_file(workspace, &path, blob, options))
-        }
+        Produced::Pending(Pending::File { path, blob }) => sink(load_file(workspace, &path, blob, options)),
         Produced::Event(event) => sink(event),
     };
     produce(workspace, selection, options, &mut forward)
@@ -312,29 +283,15 @@ enum Produced {
     Event(Event),
 }
 
-fn load_file(
-    workspace: &Workspace,
-    path: &str,
-    blob: Option<git2::Oid>,
-    options: &Options,
-) -> Event {
+fn load_file(workspace: &Workspace, path: &str, blob: Option<git2::Oid>, options: &Options) -> Event {
     match read_work_file(&workspace.root, path, options.max_file_bytes) {
         FileRead::Content(content) => Event::Item(ScanItem::new(path, content)),
-        FileRead::TooLarge(size) => Event::TooLarge {
-            path: path.to_owned(),
-            size,
-        },
+        FileRead::TooLarge(size) => Event::TooLarge { path: path.to_owned(), size },
         FileRead::Missing => match blob {
             Some(id) => read_blob(workspace, path, id, options),
-            None => Event::Unreadable {
-                path: path.to_owned(),
-                message: "the file does not exist".to_owned(),
-            },
+            None => Event::Unreadable { path: path.to_owned(), message: "the file does not exist".to_owned() },
         },
-        FileRead::Failed(message) => Event::Unreadable {
-            path: path.to_owned(),
-            message,
-        },
+        FileRead::Failed(message) => Event::Unreadable { path: path.to_owned(), message },
     }
 }
 
@@ -383,10 +340,7 @@ fn read_blob(workspace: &Workspace, path: &str, id: git2::Oid, options: &Options
 fn blob_event(repo: &git2::Repository, path: &str, id: git2::Oid, options: &Options) -> Event {
     if let Ok((size, _)) = repo.odb().and_then(|odb| odb.read_header(id)) {
         if size as u64 > options.max_file_bytes {
-            return Event::TooLarge {
-                path: path.to_owned(),
-                size: size as u64,
-            };
+            return Event::TooLarge { path: path.to_owned(), size: size as u64 };
         }
     }
     match repo.find_blob(id) {
@@ -420,14 +374,8 @@ fn emit_content(item: ScanItem, options: &Options, depth: usize, sink: &mut dyn 
     if options.archives && depth < MAX_ARCHIVE_DEPTH {
         if let Some(kind) = ArchiveKind::from_path(&item.path) {
             let mut emit = |event: Event| sink(Produced::Event(event));
-            let result = read_archive(
-                kind,
-                Cursor::new(item.content.as_slice()),
-                &item.path,
-                options,
-                depth + 1,
-                &mut emit,
-            );
+            let result =
+                read_archive(kind, Cursor::new(item.content.as_slice()), &item.path, options, depth + 1, &mut emit);
             match result {
                 Ok(()) => return,
                 Err(error) => emit(not_an_archive(&item.path, &error)),
@@ -438,10 +386,7 @@ fn emit_content(item: ScanItem, options: &Options, depth: usize, sink: &mut dyn 
 }
 
 fn not_an_archive(path: &str, error: &io::Error) -> Event {
-    Event::NotAnArchive {
-        path: path.to_owned(),
-        message: error.to_string(),
-    }
+    Event::NotAnArchive { path: path.to_owned(), message: error.to_string() }
 }
 
 /// A work-tree file: archives are streamed from disk now, others are read in the parallel phase.
@@ -453,10 +398,7 @@ fn emit_work_file(
     sink: &mut dyn FnMut(Produced),
 ) {
     if options.is_allowed(&path) {
-        sink(Produced::Event(Event::Skipped {
-            path,
-            reason: "allow-paths".to_owned(),
-        }));
+        sink(Produced::Event(Event::Skipped { path, reason: "allow-paths".to_owned() }));
         return;
     }
     if options.archives {
@@ -464,26 +406,19 @@ fn emit_work_file(
             let full = workspace.root.join(&path);
             let mut emit = |event: Event| sink(Produced::Event(event));
             match File::open(&full) {
-                Ok(file) => {
-                    match read_archive(kind, BufReader::new(file), &path, options, 1, &mut emit) {
-                        Ok(()) => {}
-                        Err(error) => {
-                            emit(not_an_archive(&path, &error));
-                            sink(Produced::Pending(Pending::File { path, blob }));
-                        }
+                Ok(file) => match read_archive(kind, BufReader::new(file), &path, options, 1, &mut emit) {
+                    Ok(()) => {}
+                    Err(error) => {
+                        emit(not_an_archive(&path, &error));
+                        sink(Produced::Pending(Pending::File { path, blob }));
                     }
-                }
+                },
                 Err(error) if error.kind() == io::ErrorKind::NotFound && blob.is_some() => {
-                    if let Event::Item(item) =
-                        read_blob(workspace, &path, blob.expect("checked above"), options)
-                    {
+                    if let Event::Item(item) = read_blob(workspace, &path, blob.expect("checked above"), options) {
                         emit_content(item, options, 0, sink);
                     }
                 }
-                Err(error) => emit(Event::Unreadable {
-                    path,
-                    message: error.to_string(),
-                }),
+                Err(error) => emit(Event::Unreadable { path, message: error.to_string() }),
             }
             return;
         }
@@ -505,11 +440,8 @@ fn produce_paths(
             if tracked.is_none() {
                 tracked = Some(workspace.files(&[]).map_err(listing_error(workspace))?);
             }
-            let prefix = if path.is_empty() || path == "." {
-                String::new()
-            } else {
-                format!("{}/", path.trim_end_matches('/'))
-            };
+            let prefix =
+                if path.is_empty() || path == "." { String::new() } else { format!("{}/", path.trim_end_matches('/')) };
             for file in tracked.as_deref().unwrap_or_default() {
                 if file.starts_with(&prefix) && seen.insert(file.clone()) {
                     emit_work_file(workspace, file.clone(), None, options, sink);
@@ -526,24 +458,14 @@ const MODE_SYMLINK: u32 = 0o120000;
 const MODE_GITLINK: u32 = 0o160000;
 
 fn listing_error(workspace: &Workspace) -> impl Fn(crate::workspace::Error) -> Error + '_ {
-    move |source| Error::Listing {
-        root: workspace.root.display().to_string(),
-        source,
-    }
+    move |source| Error::Listing { root: workspace.root.display().to_string(), source }
 }
 
 fn index_error(workspace: &Workspace) -> impl Fn(git2::Error) -> Error + '_ {
-    move |source| Error::Index {
-        root: workspace.root.display().to_string(),
-        source,
-    }
+    move |source| Error::Index { root: workspace.root.display().to_string(), source }
 }
 
-fn produce_all(
-    workspace: &Workspace,
-    options: &Options,
-    sink: &mut dyn FnMut(Produced),
-) -> Result<(), Error> {
+fn produce_all(workspace: &Workspace, options: &Options, sink: &mut dyn FnMut(Produced)) -> Result<(), Error> {
     let entries: Vec<(String, u32, git2::Oid)> = {
         let Some(repo) = workspace.repository() else {
             // Outside git, the file set is a walk of the folder.
@@ -563,26 +485,16 @@ fn produce_all(
     for (path, mode, id) in entries {
         match mode {
             MODE_GITLINK => {}
-            MODE_SYMLINK => sink(Produced::Event(Event::Skipped {
-                path,
-                reason: "symlink".to_owned(),
-            })),
+            MODE_SYMLINK => sink(Produced::Event(Event::Skipped { path, reason: "symlink".to_owned() })),
             _ => emit_work_file(workspace, path, Some(id), options, sink),
         }
     }
     Ok(())
 }
 
-fn produce_staged(
-    workspace: &Workspace,
-    options: &Options,
-    sink: &mut dyn FnMut(Produced),
-) -> Result<(), Error> {
+fn produce_staged(workspace: &Workspace, options: &Options, sink: &mut dyn FnMut(Produced)) -> Result<(), Error> {
     let Some(repo) = workspace.repository() else {
-        return Err(Error::NotARepository {
-            root: workspace.root.display().to_string(),
-            mode: "--staged",
-        });
+        return Err(Error::NotARepository { root: workspace.root.display().to_string(), mode: "--staged" });
     };
     let index = repo.index().map_err(index_error(workspace))?;
     let head_tree = match repo.head() {
@@ -594,21 +506,14 @@ fn produce_staged(
     diff_options.ignore_submodules(true);
     let diff = repo
         .diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut diff_options))
-        .map_err(|source| Error::Diff {
-            what: "the index".to_owned(),
-            source,
-        })?;
+        .map_err(|source| Error::Diff { what: "the index".to_owned(), source })?;
     let mut items = Vec::new();
     for delta in diff.deltas() {
         let new = delta.new_file();
         if matches!(delta.status(), git2::Delta::Deleted) || new.id().is_zero() {
             continue;
         }
-        let Some(path) = new
-            .path()
-            .and_then(Path::to_str)
-            .map(|p| p.replace('\\', "/"))
-        else {
+        let Some(path) = new.path().and_then(Path::to_str).map(|p| p.replace('\\', "/")) else {
             continue;
         };
         items.push((path, u32::from(new.mode()), new.id()));
@@ -618,17 +523,11 @@ fn produce_staged(
             continue;
         }
         if mode == MODE_SYMLINK {
-            sink(Produced::Event(Event::Skipped {
-                path,
-                reason: "symlink".to_owned(),
-            }));
+            sink(Produced::Event(Event::Skipped { path, reason: "symlink".to_owned() }));
             continue;
         }
         if options.is_allowed(&path) {
-            sink(Produced::Event(Event::Skipped {
-                path,
-                reason: "allow-paths".to_owned(),
-            }));
+            sink(Produced::Event(Event::Skipped { path, reason: "allow-paths".to_owned() }));
             continue;
         }
         match blob_event(&repo, &path, id, options) {
@@ -649,15 +548,10 @@ fn added_lines(
     tree: &git2::Tree<'_>,
     commit: &str,
 ) -> Result<AddedLines, Error> {
-    let diff_error = |source| Error::Diff {
-        what: format!("commit {commit}"),
-        source,
-    };
+    let diff_error = |source| Error::Diff { what: format!("commit {commit}"), source };
     let mut diff_options = git2::DiffOptions::new();
     diff_options.context_lines(0).ignore_submodules(true);
-    let mut diff = repo
-        .diff_tree_to_tree(parent, Some(tree), Some(&mut diff_options))
-        .map_err(diff_error)?;
+    let mut diff = repo.diff_tree_to_tree(parent, Some(tree), Some(&mut diff_options)).map_err(diff_error)?;
     // Renames keep their old lines: a moved file only counts what its move changed.
     let mut find = git2::DiffFindOptions::new();
     find.renames(true).copies(false);
@@ -671,11 +565,7 @@ fn added_lines(
             continue;
         }
         let new = delta.new_file();
-        let Some(path) = new
-            .path()
-            .and_then(Path::to_str)
-            .map(|p| p.replace('\\', "/"))
-        else {
+        let Some(path) = new.path().and_then(Path::to_str).map(|p| p.replace('\\', "/")) else {
             continue;
         };
         let mut lines = BTreeSet::new();
@@ -704,25 +594,16 @@ fn produce_range(
     sink: &mut dyn FnMut(Produced),
 ) -> Result<(), Error> {
     let Some(repo) = workspace.repository() else {
-        return Err(Error::NotARepository {
-            root: workspace.root.display().to_string(),
-            mode: "--range",
-        });
+        return Err(Error::NotARepository { root: workspace.root.display().to_string(), mode: "--range" });
     };
-    let range_error = |source| Error::Range {
-        range: range.to_owned(),
-        source,
-    };
+    let range_error = |source| Error::Range { range: range.to_owned(), source };
     let spec = repo.revparse(range).map_err(range_error)?;
     let mut walk = repo.revwalk().map_err(range_error)?;
-    walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)
-        .map_err(range_error)?;
+    walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE).map_err(range_error)?;
     if spec.mode().contains(git2::RevparseMode::MERGE_BASE) {
         return Err(Error::Range {
             range: range.to_owned(),
-            source: git2::Error::from_str(
-                "symmetric ranges (`A...B`) are not supported; use `A..B`",
-            ),
+            source: git2::Error::from_str("symmetric ranges (`A...B`) are not supported; use `A..B`"),
         });
     }
     match (spec.from(), spec.to()) {
@@ -730,9 +611,7 @@ fn produce_range(
             walk.hide(from.id()).map_err(range_error)?;
             walk.push(to.id()).map_err(range_error)?;
         }
-        (Some(single), None) | (None, Some(single)) => {
-            walk.push(single.id()).map_err(range_error)?
-        }
+        (Some(single), None) | (None, Some(single)) => walk.push(single.id()).map_err(range_error)?,
         (None, None) => return Ok(()),
     }
     let commits: Vec<git2::Oid> = walk.collect::<Result<_, _>>().map_err(range_error)?;
@@ -740,11 +619,8 @@ fn produce_range(
         let commit = repo.find_commit(id).map_err(range_error)?;
         let short = id.to_string()[..10].to_owned();
         let tree = commit.tree().map_err(range_error)?;
-        let parents: Vec<git2::Tree<'_>> = commit
-            .parents()
-            .map(|parent| parent.tree())
-            .collect::<Result<_, _>>()
-            .map_err(range_error)?;
+        let parents: Vec<git2::Tree<'_>> =
+            commit.parents().map(|parent| parent.tree()).collect::<Result<_, _>>().map_err(range_error)?;
         // A merge adds only what none of its parents had: intersect the added lines per parent.
         let mut changes = match parents.first() {
             None => added_lines(&repo, None, &tree, &short)?,
@@ -765,10 +641,7 @@ fn produce_range(
                 continue;
             }
             if options.is_allowed(&path) {
-                sink(Produced::Event(Event::Skipped {
-                    path,
-                    reason: "allow-paths".to_owned(),
-                }));
+                sink(Produced::Event(Event::Skipped { path, reason: "allow-paths".to_owned() }));
                 continue;
             }
             let is_archive = options.archives && ArchiveKind::from_path(&path).is_some();
@@ -802,26 +675,13 @@ fn produce_range(
     Ok(())
 }
 
-fn produce_archive_file(
-    path: &Path,
-    options: &Options,
-    sink: &mut dyn FnMut(Produced),
-) -> Result<(), Error> {
+fn produce_archive_file(path: &Path, options: &Options, sink: &mut dyn FnMut(Produced)) -> Result<(), Error> {
     let shown = path.display().to_string();
-    let kind = ArchiveKind::from_path(&shown).ok_or_else(|| Error::ArchiveKind {
-        path: shown.clone(),
-    })?;
-    let file = File::open(path).map_err(|source| Error::Archive {
-        path: shown.clone(),
-        source,
-    })?;
+    let kind = ArchiveKind::from_path(&shown).ok_or_else(|| Error::ArchiveKind { path: shown.clone() })?;
+    let file = File::open(path).map_err(|source| Error::Archive { path: shown.clone(), source })?;
     let mut emit = |event: Event| sink(Produced::Event(event));
-    read_archive(kind, BufReader::new(file), &shown, options, 1, &mut emit).map_err(|source| {
-        Error::Archive {
-            path: shown,
-            source,
-        }
-    })
+    read_archive(kind, BufReader::new(file), &shown, options, 1, &mut emit)
+        .map_err(|source| Error::Archive { path: shown, source })
 }
 
 /// Stream the members of an archive into `sink`; nested archives are opened up to
@@ -835,13 +695,7 @@ fn read_archive<R: BufRead + Seek>(
     sink: &mut dyn FnMut(Event),
 ) -> io::Result<()> {
     match kind {
-        ArchiveKind::TarGz => read_tar(
-            flate2::bufread::MultiGzDecoder::new(reader),
-            display,
-            options,
-            depth,
-            sink,
-        ),
+        ArchiveKind::TarGz => read_tar(flate2::bufread::MultiGzDecoder::new(reader), display, options, depth, sink),
         ArchiveKind::TarZst => read_tar(ZstdFrames::new(reader), display, options, depth, sink),
         ArchiveKind::Tar => read_tar(reader, display, options, depth, sink),
         ArchiveKind::Zip => read_zip(reader, display, options, depth, sink),
@@ -849,23 +703,10 @@ fn read_archive<R: BufRead + Seek>(
 }
 
 /// A member's content: nested archives are opened, the rest goes to the sink.
-fn emit_member(
-    path: String,
-    content: Vec<u8>,
-    options: &Options,
-    depth: usize,
-    sink: &mut dyn FnMut(Event),
-) {
+fn emit_member(path: String, content: Vec<u8>, options: &Options, depth: usize, sink: &mut dyn FnMut(Event)) {
     if options.archives && depth < MAX_ARCHIVE_DEPTH {
         if let Some(kind) = ArchiveKind::from_path(&path) {
-            match read_archive(
-                kind,
-                Cursor::new(content.as_slice()),
-                &path,
-                options,
-                depth + 1,
-                sink,
-            ) {
+            match read_archive(kind, Cursor::new(content.as_slice()), &path, options, depth + 1, sink) {
                 Ok(()) => return,
                 Err(error) => sink(not_an_archive(&path, &error)),
             }
@@ -887,17 +728,10 @@ fn read_tar<R: Read>(
         if !entry.header().entry_type().is_file() {
             continue;
         }
-        let member = entry
-            .path()?
-            .to_string_lossy()
-            .trim_start_matches("./")
-            .to_owned();
+        let member = entry.path()?.to_string_lossy().trim_start_matches("./").to_owned();
         let path = format!("{display}!{member}");
         if options.is_allowed(&path) {
-            sink(Event::Skipped {
-                path,
-                reason: "allow-paths".to_owned(),
-            });
+            sink(Event::Skipped { path, reason: "allow-paths".to_owned() });
             continue;
         }
         let size = entry.size();
@@ -924,10 +758,7 @@ fn read_zip<R: Read + Seek>(
         let mut file = match archive.by_index(index) {
             Ok(file) => file,
             Err(error) => {
-                sink(Event::Unreadable {
-                    path: format!("{display}!#{index}"),
-                    message: error.to_string(),
-                });
+                sink(Event::Unreadable { path: format!("{display}!#{index}"), message: error.to_string() });
                 continue;
             }
         };
@@ -936,10 +767,7 @@ fn read_zip<R: Read + Seek>(
         }
         let path = format!("{display}!{}", file.name().trim_start_matches("./"));
         if options.is_allowed(&path) {
-            sink(Event::Skipped {
-                path,
-                reason: "allow-paths".to_owned(),
-            });
+            sink(Event::Skipped { path, reason: "allow-paths".to_owned() });
             continue;
         }
         let size = file.size();
@@ -949,22 +777,15 @@ fn read_zip<R: Read + Seek>(
         }
         let mut content = Vec::with_capacity(size as usize);
         // Read at most the declared size plus one byte, so a lying header cannot exhaust memory.
-        match (&mut file)
-            .take(options.max_file_bytes + 1)
-            .read_to_end(&mut content)
-        {
-            Ok(_) if content.len() as u64 > options.max_file_bytes => sink(Event::TooLarge {
-                path,
-                size: content.len() as u64,
-            }),
+        match (&mut file).take(options.max_file_bytes + 1).read_to_end(&mut content) {
+            Ok(_) if content.len() as u64 > options.max_file_bytes => {
+                sink(Event::TooLarge { path, size: content.len() as u64 })
+            }
             Ok(_) => {
                 drop(file);
                 emit_member(path, content, options, depth, sink);
             }
-            Err(error) => sink(Event::Unreadable {
-                path,
-                message: error.to_string(),
-            }),
+            Err(error) => sink(Event::Unreadable { path, message: error.to_string() }),
         }
     }
     Ok(())
@@ -978,10 +799,7 @@ struct ZstdFrames<R: BufRead> {
 
 impl<R: BufRead> ZstdFrames<R> {
     fn new(source: R) -> ZstdFrames<R> {
-        ZstdFrames {
-            source: Some(source),
-            decoder: None,
-        }
+        ZstdFrames { source: Some(source), decoder: None }
     }
 }
 
@@ -993,10 +811,7 @@ impl<R: BufRead> Read for ZstdFrames<R> {
                 if read > 0 || buf.is_empty() {
                     return Ok(read);
                 }
-                let finished = self
-                    .decoder
-                    .take()
-                    .expect("decoder is present in this branch");
+                let finished = self.decoder.take().expect("decoder is present in this branch");
                 self.source = Some(finished.into_inner());
             }
             let Some(mut source) = self.source.take() else {
@@ -1051,14 +866,7 @@ where
         weight += pending.weight();
         batch.push(pending);
         if weight >= BATCH_BYTES || batch.len() >= BATCH_ITEMS {
-            scan_batch(
-                workspace,
-                std::mem::take(&mut batch),
-                options,
-                &scanner,
-                report,
-                &mut summary,
-            );
+            scan_batch(workspace, std::mem::take(&mut batch), options, &scanner, report, &mut summary);
             weight = 0;
         }
     };
@@ -1078,10 +886,8 @@ fn scan_batch<F>(
 ) where
     F: Fn(&ScanItem) -> Vec<Diagnostic> + Sync,
 {
-    let results: Vec<(String, Outcome, u64)> = batch
-        .into_par_iter()
-        .map(|pending| run_one(&workspace.root, pending, options, scanner))
-        .collect();
+    let results: Vec<(String, Outcome, u64)> =
+        batch.into_par_iter().map(|pending| run_one(&workspace.root, pending, options, scanner)).collect();
     for (path, outcome, bytes) in results {
         let Outcome::Missing(blob) = outcome else {
             record(report, summary, path, outcome, bytes, options);
@@ -1089,15 +895,11 @@ fn scan_batch<F>(
         };
         let event = match blob {
             Some(id) => read_blob(workspace, &path, id, options),
-            None => Event::Unreadable {
-                path: path.clone(),
-                message: "the file does not exist".to_owned(),
-            },
+            None => Event::Unreadable { path: path.clone(), message: "the file does not exist".to_owned() },
         };
         match event {
             Event::Item(item) => {
-                let (path, outcome, bytes) =
-                    run_one(&workspace.root, Pending::Item(item), options, scanner);
+                let (path, outcome, bytes) = run_one(&workspace.root, Pending::Item(item), options, scanner);
                 record(report, summary, path, outcome, bytes, options);
             }
             other => record_event(report, other, options),
@@ -1105,12 +907,7 @@ fn scan_batch<F>(
     }
 }
 
-fn run_one<F>(
-    root: &Path,
-    pending: Pending,
-    options: &Options,
-    scanner: &F,
-) -> (String, Outcome, u64)
+fn run_one<F>(root: &Path, pending: Pending, options: &Options, scanner: &F) -> (String, Outcome, u64)
 where
     F: Fn(&ScanItem) -> Vec<Diagnostic> + Sync,
 {
@@ -1137,22 +934,13 @@ where
     }
     if let Some(commit) = &item.commit {
         for diagnostic in &mut found {
-            diagnostic
-                .message
-                .push_str(&format!(" (added in commit {commit})"));
+            diagnostic.message.push_str(&format!(" (added in commit {commit})"));
         }
     }
     (item.path, Outcome::Scanned(found), bytes)
 }
 
-fn record(
-    report: &mut Report,
-    summary: &mut Summary,
-    path: String,
-    outcome: Outcome,
-    bytes: u64,
-    options: &Options,
-) {
+fn record(report: &mut Report, summary: &mut Summary, path: String, outcome: Outcome, bytes: u64, options: &Options) {
     match outcome {
         Outcome::Scanned(found) => {
             summary.items += 1;
@@ -1163,17 +951,10 @@ fn record(
         }
         Outcome::Binary => report.skip(path, "binary"),
         Outcome::TooLarge(size) => record_event(report, Event::TooLarge { path, size }, options),
-        Outcome::Unreadable(message) => {
-            record_event(report, Event::Unreadable { path, message }, options)
+        Outcome::Unreadable(message) => record_event(report, Event::Unreadable { path, message }, options),
+        Outcome::Missing(_) => {
+            record_event(report, Event::Unreadable { path, message: "the file does not exist".to_owned() }, options)
         }
-        Outcome::Missing(_) => record_event(
-            report,
-            Event::Unreadable {
-                path,
-                message: "the file does not exist".to_owned(),
-            },
-            options,
-        ),
     }
 }
 
@@ -1250,14 +1031,8 @@ mod tests {
     #[test]
     fn utf16_with_a_bom_becomes_utf8() {
         let text = "a\u{1F600}\nb";
-        let little: Vec<u8> = [0xFF, 0xFE]
-            .into_iter()
-            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
-            .collect();
-        let big: Vec<u8> = [0xFE, 0xFF]
-            .into_iter()
-            .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
-            .collect();
+        let little: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        let big: Vec<u8> = [0xFE, 0xFF].into_iter().chain(text.encode_utf16().flat_map(u16::to_be_bytes)).collect();
         assert_eq!(utf16_to_utf8(&little).as_deref(), Some(text.as_bytes()));
         assert_eq!(utf16_to_utf8(&big).as_deref(), Some(text.as_bytes()));
         assert_eq!(utf16_to_utf8(b"plain"), None);
@@ -1278,10 +1053,7 @@ mod tests {
         let mut builder = globset::GlobSetBuilder::new();
         builder.add(globset::Glob::new("vendor/**").unwrap());
         builder.add(globset::Glob::new("**/*.svg").unwrap());
-        let options = Options {
-            allow_paths: builder.build().unwrap(),
-            ..Options::default()
-        };
+        let options = Options { allow_paths: builder.build().unwrap(), ..Options::default() };
         assert!(options.is_allowed("vendor/lib.js"));
         assert!(options.is_allowed("dist/x.tgz!vendor/lib.js"));
         assert!(options.is_allowed("docs/logo.svg"));
@@ -1305,9 +1077,7 @@ mod tests {
     fn zip_bytes(members: &[(&str, &[u8])]) -> Vec<u8> {
         let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
         for (name, content) in members {
-            writer
-                .start_file(*name, zip::write::SimpleFileOptions::default())
-                .unwrap();
+            writer.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
             writer.write_all(content).unwrap();
         }
         writer.finish().unwrap().into_inner()
@@ -1315,10 +1085,7 @@ mod tests {
 
     fn events_of(kind: ArchiveKind, bytes: Vec<u8>, options: &Options) -> Vec<Event> {
         let mut events = Vec::new();
-        read_archive(kind, Cursor::new(bytes), "a", options, 1, &mut |e| {
-            events.push(e)
-        })
-        .unwrap();
+        read_archive(kind, Cursor::new(bytes), "a", options, 1, &mut |e| events.push(e)).unwrap();
         events
     }
 
@@ -1342,31 +1109,19 @@ mod tests {
         let events = events_of(ArchiveKind::TarGz, bytes, &Options::default());
         assert_eq!(
             events,
-            vec![Event::Item(ScanItem::new(
-                "a!dist/pkg-1.0-py3-none-any.whl!pkg/__init__.py",
-                b"x = 1\n".to_vec()
-            ))]
+            vec![Event::Item(ScanItem::new("a!dist/pkg-1.0-py3-none-any.whl!pkg/__init__.py", b"x = 1\n".to_vec()))]
         );
     }
 
     #[test]
     fn oversized_members_are_reported_not_read() {
-        let options = Options {
-            max_file_bytes: 4,
-            ..Options::default()
-        };
-        let events = events_of(
-            ArchiveKind::Zip,
-            zip_bytes(&[("big.txt", b"0123456789"), ("ok.txt", b"0123")]),
-            &options,
-        );
+        let options = Options { max_file_bytes: 4, ..Options::default() };
+        let events =
+            events_of(ArchiveKind::Zip, zip_bytes(&[("big.txt", b"0123456789"), ("ok.txt", b"0123")]), &options);
         assert_eq!(
             events,
             vec![
-                Event::TooLarge {
-                    path: "a!big.txt".into(),
-                    size: 10
-                },
+                Event::TooLarge { path: "a!big.txt".into(), size: 10 },
                 Event::Item(ScanItem::new("a!ok.txt", b"0123".to_vec())),
             ]
         );
@@ -1376,10 +1131,7 @@ mod tests {
     fn multi_frame_zstd_tarball_is_read_whole() {
         let tar_bytes = {
             let mut builder = tar::Builder::new(Vec::new());
-            for (name, content) in [
-                ("one.txt", b"first".as_slice()),
-                ("two.txt", b"second".as_slice()),
-            ] {
+            for (name, content) in [("one.txt", b"first".as_slice()), ("two.txt", b"second".as_slice())] {
                 let mut header = tar::Header::new_gnu();
                 header.set_size(content.len() as u64);
                 header.set_cksum();
@@ -1389,12 +1141,8 @@ mod tests {
         };
         // Two independent frames, as a multi-threaded zstd writes them.
         let (head, tail) = tar_bytes.split_at(700);
-        let mut bytes =
-            ruzstd::encoding::compress_to_vec(head, ruzstd::encoding::CompressionLevel::Fastest);
-        bytes.extend(ruzstd::encoding::compress_to_vec(
-            tail,
-            ruzstd::encoding::CompressionLevel::Fastest,
-        ));
+        let mut bytes = ruzstd::encoding::compress_to_vec(head, ruzstd::encoding::CompressionLevel::Fastest);
+        bytes.extend(ruzstd::encoding::compress_to_vec(tail, ruzstd::encoding::CompressionLevel::Fastest));
         let events = events_of(ArchiveKind::TarZst, bytes, &Options::default());
         assert_eq!(
             events,
@@ -1440,28 +1188,13 @@ mod tests {
                 std::fs::write(dir.path().join(path), content).unwrap();
             }
             let mut index = repo.index().unwrap();
-            index
-                .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-                .unwrap();
+            index.add_all(["*"], git2::IndexAddOption::DEFAULT, None).unwrap();
             index.write().unwrap();
             let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-            let parents: Vec<git2::Commit<'_>> = ids
-                .last()
-                .map(|id| repo.find_commit(*id).unwrap())
-                .into_iter()
-                .collect();
+            let parents: Vec<git2::Commit<'_>> =
+                ids.last().map(|id| repo.find_commit(*id).unwrap()).into_iter().collect();
             let parent_refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
-            ids.push(
-                repo.commit(
-                    Some("HEAD"),
-                    &signature,
-                    &signature,
-                    "step",
-                    &tree,
-                    &parent_refs,
-                )
-                .unwrap(),
-            );
+            ids.push(repo.commit(Some("HEAD"), &signature, &signature, "step", &tree, &parent_refs).unwrap());
         }
         let workspace = Workspace::discover(dir.path()).unwrap();
         (dir, workspace, ids)
@@ -1480,24 +1213,13 @@ mod tests {
 
     #[test]
     fn range_yields_lines_added_by_each_commit_even_if_removed_later() {
-        let (_dir, workspace, ids) = repository(&[
-            &[("a.txt", "one\n")],
-            &[("a.txt", "one\nadded\n")],
-            &[("a.txt", "one\n"), ("b.txt", "b\n")],
-        ]);
+        let (_dir, workspace, ids) =
+            repository(&[&[("a.txt", "one\n")], &[("a.txt", "one\nadded\n")], &[("a.txt", "one\n"), ("b.txt", "b\n")]]);
         let range = format!("{}..{}", ids[0], ids[2]);
         let found = items(&workspace, &Selection::Range(range));
-        let summary: Vec<(String, Option<Vec<u32>>)> = found
-            .iter()
-            .map(|i| (i.path.clone(), i.added_lines.clone()))
-            .collect();
-        assert_eq!(
-            summary,
-            vec![
-                ("a.txt".to_owned(), Some(vec![2])),
-                ("b.txt".to_owned(), Some(vec![1]))
-            ]
-        );
+        let summary: Vec<(String, Option<Vec<u32>>)> =
+            found.iter().map(|i| (i.path.clone(), i.added_lines.clone())).collect();
+        assert_eq!(summary, vec![("a.txt".to_owned(), Some(vec![2])), ("b.txt".to_owned(), Some(vec![1]))]);
         assert_eq!(found[0].content, b"one\nadded\n");
         assert_eq!(found[0].commit.as_deref(), Some(&ids[1].to_string()[..10]));
     }
@@ -1523,12 +1245,6 @@ mod tests {
         std::fs::write(dir.path().join("untracked.txt"), "u\n").unwrap();
         std::fs::remove_file(dir.path().join("b.txt")).unwrap();
         let found = items(&workspace, &Selection::All);
-        assert_eq!(
-            found,
-            vec![
-                ScanItem::new("a.txt", b"one\n".to_vec()),
-                ScanItem::new("b.txt", b"b\n".to_vec())
-            ]
-        );
+        assert_eq!(found, vec![ScanItem::new("a.txt", b"one\n".to_vec()), ScanItem::new("b.txt", b"b\n".to_vec())]);
     }
 }

@@ -16,19 +16,12 @@ impl TestContext {
     /// A fresh repository with `user.name` and `user.email` set.
     pub fn new() -> TestContext {
         let dir = tempfile::tempdir().expect("a temporary directory can be created");
-        let base = dir
-            .path()
-            .canonicalize()
-            .expect("the temporary directory exists");
+        let base = dir.path().canonicalize().expect("the temporary directory exists");
         let root = base.join("repo");
         let home = base.join("home");
         std::fs::create_dir_all(&root).expect("repo folder");
         std::fs::create_dir_all(&home).expect("home folder");
-        let ctx = TestContext {
-            _dir: dir,
-            root,
-            home,
-        };
+        let ctx = TestContext { _dir: dir, root, home };
         ctx.git(&["init", "-q", "-b", "main"]);
         ctx.git(&["config", "user.name", "Test"]);
         ctx.git(&["config", "user.email", "test@example.invalid"]);
@@ -55,11 +48,7 @@ impl TestContext {
         let mut command = Command::new("git");
         self.isolate(&mut command);
         let output = command.args(args).output().expect("git runs");
-        assert!(
-            output.status.success(),
-            "git {args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert!(output.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8_lossy(&output.stdout).trim().to_owned()
     }
 

@@ -12,16 +12,9 @@ const FLAG: &str = "\u{1F1EA}\u{1F1F8}";
 const FAMILY: &str = "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}";
 
 fn json(ctx: &TestContext, args: &[&str]) -> (i32, serde_json::Value) {
-    let result = run(ctx
-        .specgate()
-        .args(["--format", "json", "check", "emoji"])
-        .args(args));
-    let value = serde_json::from_str(&result.stdout).unwrap_or_else(|error| {
-        panic!(
-            "stdout is JSON ({error}): {}\nstderr: {}",
-            result.stdout, result.stderr
-        )
-    });
+    let result = run(ctx.specgate().args(["--format", "json", "check", "emoji"]).args(args));
+    let value = serde_json::from_str(&result.stdout)
+        .unwrap_or_else(|error| panic!("stdout is JSON ({error}): {}\nstderr: {}", result.stdout, result.stderr));
     (result.code, value)
 }
 
@@ -43,10 +36,7 @@ fn finding_places(report: &serde_json::Value) -> Vec<(String, u64, u64)> {
 #[test]
 fn all_scans_tracked_files_only_and_reports_json_shape() {
     let ctx = TestContext::new();
-    ctx.write(
-        "README.md",
-        format!("# T\u{00ED}tulo\n\u{00BF}Qu\u{00E9}? \u{00A9} 2026\nok {GRIN}\n"),
-    );
+    ctx.write("README.md", format!("# T\u{00ED}tulo\n\u{00BF}Qu\u{00E9}? \u{00A9} 2026\nok {GRIN}\n"));
     ctx.write("docs/flags.md", format!("{FLAG} and {FAMILY}\n"));
     ctx.write("logo.bin", b"\x89PNG\0\0\x01\x02");
     ctx.commit("initial");
@@ -56,27 +46,14 @@ fn all_scans_tracked_files_only_and_reports_json_shape() {
     assert_eq!(code, 1);
     assert_eq!(
         finding_places(&report),
-        vec![
-            ("README.md".to_owned(), 3, 4),
-            ("docs/flags.md".to_owned(), 1, 1),
-            ("docs/flags.md".to_owned(), 1, 8)
-        ]
+        vec![("README.md".to_owned(), 3, 4), ("docs/flags.md".to_owned(), 1, 1), ("docs/flags.md".to_owned(), 1, 8)]
     );
     let first = &report["findings"][0];
     assert_eq!(first["code"], "emoji-found");
     assert_eq!(first["severity"], "error");
-    assert!(
-        first["message"].as_str().unwrap().contains("U+1F600"),
-        "{first}"
-    );
-    assert!(report["findings"][2]["message"]
-        .as_str()
-        .unwrap()
-        .contains("U+1F468 U+200D U+1F469 U+200D U+1F467"));
-    assert_eq!(
-        report["skipped"],
-        serde_json::json!([{ "path": "logo.bin", "reason": "binary" }])
-    );
+    assert!(first["message"].as_str().unwrap().contains("U+1F600"), "{first}");
+    assert!(report["findings"][2]["message"].as_str().unwrap().contains("U+1F468 U+200D U+1F469 U+200D U+1F467"));
+    assert_eq!(report["skipped"], serde_json::json!([{ "path": "logo.bin", "reason": "binary" }]));
     assert_eq!(report["summary"]["errors"], 2 + 1);
 }
 
@@ -94,12 +71,7 @@ fn clean_text_with_symbols_passes_and_strict_reports_them() {
 
     let (code, report) = json(&ctx, &["--strict"]);
     assert_eq!(code, 1);
-    let codes: Vec<&str> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap())
-        .collect();
+    let codes: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
     assert_eq!(codes, vec!["emoji-text-symbol"; 6]);
 }
 
@@ -158,10 +130,7 @@ fn range_finds_an_emoji_added_and_removed_inside_the_range() {
     // A clean range passes.
     ctx.write("b.md", "clean\n");
     let clean = ctx.commit("clean");
-    let result =
-        run(ctx
-            .specgate()
-            .args(["check", "emoji", "--range", &format!("{head}..{clean}")]));
+    let result = run(ctx.specgate().args(["check", "emoji", "--range", &format!("{head}..{clean}")]));
     assert_eq!(result.code, 0, "{}", result.stderr);
 }
 
@@ -172,10 +141,7 @@ fn range_over_a_rename_reports_nothing_new() {
     let base = ctx.commit("base");
     ctx.git(&["mv", "a.md", "b.md"]);
     let head = ctx.commit("rename");
-    let result =
-        run(ctx
-            .specgate()
-            .args(["check", "emoji", "--range", &format!("{base}..{head}")]));
+    let result = run(ctx.specgate().args(["check", "emoji", "--range", &format!("{base}..{head}")]));
     assert_eq!(result.code, 0, "{}", result.stderr);
 }
 
@@ -195,9 +161,7 @@ fn tgz(members: &[(&str, &[u8])]) -> Vec<u8> {
 fn zip(members: &[(&str, &[u8])]) -> Vec<u8> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (name, content) in members {
-        writer
-            .start_file(*name, zip::write::SimpleFileOptions::default())
-            .unwrap();
+        writer.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
         writer.write_all(content).unwrap();
     }
     writer.finish().unwrap().into_inner()
@@ -211,10 +175,7 @@ fn archive_members_are_scanned_as_streams() {
     let archive = tgz(&[
         ("opt/python/README", "clean\n".as_bytes()),
         ("opt/python/bin/python3", b"\x7fELF\0\0\0"),
-        (
-            "opt/python/share/msg.txt",
-            format!("line\nhi {FLAG}\n").as_bytes(),
-        ),
+        ("opt/python/share/msg.txt", format!("line\nhi {FLAG}\n").as_bytes()),
         ("opt/python/dist/pkg-1.0-py3-none-any.whl", &wheel),
     ]);
     // Outside the repository on purpose: `--archive` takes any file.
@@ -228,18 +189,11 @@ fn archive_members_are_scanned_as_streams() {
     assert_eq!(
         finding_places(&report),
         vec![
-            (
-                format!("{shown}!opt/python/dist/pkg-1.0-py3-none-any.whl!pkg/__init__.py"),
-                1,
-                6
-            ),
+            (format!("{shown}!opt/python/dist/pkg-1.0-py3-none-any.whl!pkg/__init__.py"), 1, 6),
             (format!("{shown}!opt/python/share/msg.txt"), 2, 4),
         ]
     );
-    assert_eq!(
-        report["skipped"][0]["path"],
-        format!("{shown}!opt/python/bin/python3")
-    );
+    assert_eq!(report["skipped"][0]["path"], format!("{shown}!opt/python/bin/python3"));
     assert_eq!(report["skipped"][0]["reason"], "binary");
     // Nothing was extracted next to the archive.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
@@ -248,26 +202,17 @@ fn archive_members_are_scanned_as_streams() {
 #[test]
 fn all_looks_inside_tracked_zip_archives() {
     let ctx = TestContext::new();
-    ctx.write(
-        "dist/app.zip",
-        zip(&[("app/readme.txt", format!("{GRIN}\n").as_bytes())]),
-    );
+    ctx.write("dist/app.zip", zip(&[("app/readme.txt", format!("{GRIN}\n").as_bytes())]));
     ctx.commit("archive");
     let (code, report) = json(&ctx, &["--all"]);
     assert_eq!(code, 1);
-    assert_eq!(
-        finding_places(&report),
-        vec![("dist/app.zip!app/readme.txt".to_owned(), 1, 1)]
-    );
+    assert_eq!(finding_places(&report), vec![("dist/app.zip!app/readme.txt".to_owned(), 1, 1)]);
 }
 
 #[test]
 fn config_allow_paths_and_size_cap() {
     let ctx = TestContext::new();
-    ctx.write(
-        "specgate.toml",
-        "[emoji]\nallow-paths = [\"vendor/**\"]\nmax-file-bytes = 64\n",
-    );
+    ctx.write("specgate.toml", "[emoji]\nallow-paths = [\"vendor/**\"]\nmax-file-bytes = 64\n");
     ctx.write("vendor/lib.js", GRIN);
     ctx.write("big.md", format!("{}{GRIN}\n", "x".repeat(100)));
     ctx.commit("config");
@@ -284,14 +229,10 @@ fn config_allow_paths_and_size_cap() {
 fn usage_problems_exit_2_with_a_hint() {
     let ctx = TestContext::new();
     ctx.commit("empty");
-    let result = run(ctx
-        .specgate()
-        .args(["check", "emoji", "--archive", "missing.tgz"]));
+    let result = run(ctx.specgate().args(["check", "emoji", "--archive", "missing.tgz"]));
     assert_eq!(result.code, 2, "{}", result.stderr);
     assert!(result.stderr.contains("hint:"), "{}", result.stderr);
-    let result = run(ctx
-        .specgate()
-        .args(["check", "emoji", "--range", "nope..HEAD"]));
+    let result = run(ctx.specgate().args(["check", "emoji", "--range", "nope..HEAD"]));
     assert_eq!(result.code, 2, "{}", result.stderr);
     assert!(result.stderr.contains("`nope..HEAD`"), "{}", result.stderr);
     let result = run(ctx.specgate().args(["check", "emoji", "--staged", "--all"]));
@@ -311,10 +252,7 @@ fn check_without_subcommand_includes_emoji() {
 #[test]
 fn broken_tracked_archive_is_a_warning_and_scanned_as_bytes() {
     let ctx = TestContext::new();
-    ctx.write(
-        "tests/fixtures/broken.tgz",
-        format!("not gzip at all {GRIN}\n"),
-    );
+    ctx.write("tests/fixtures/broken.tgz", format!("not gzip at all {GRIN}\n"));
     ctx.commit("fixture");
     let (code, report) = json(&ctx, &["--all"]);
     assert_eq!(code, 1);
@@ -324,13 +262,7 @@ fn broken_tracked_archive_is_a_warning_and_scanned_as_bytes() {
         .iter()
         .map(|f| (f["code"].as_str().unwrap(), f["severity"].as_str().unwrap()))
         .collect();
-    assert_eq!(
-        codes,
-        vec![
-            ("scan-archive-unreadable", "warning"),
-            ("emoji-found", "error")
-        ]
-    );
+    assert_eq!(codes, vec![("scan-archive-unreadable", "warning"), ("emoji-found", "error")]);
 }
 
 #[test]
@@ -357,17 +289,10 @@ fn archive_flag_reads_wheels_and_zstd_tarballs() {
     ctx.commit("empty");
     let dir = tempfile::tempdir().unwrap();
     let wheel = dir.path().join("pkg-1.0-py3-none-any.whl");
-    std::fs::write(
-        &wheel,
-        zip(&[("pkg/data.txt", format!("\n\n{FAMILY}\n").as_bytes())]),
-    )
-    .unwrap();
+    std::fs::write(&wheel, zip(&[("pkg/data.txt", format!("\n\n{FAMILY}\n").as_bytes())])).unwrap();
     let (code, report) = json(&ctx, &["--archive", &wheel.display().to_string()]);
     assert_eq!(code, 1);
-    assert_eq!(
-        finding_places(&report),
-        vec![(format!("{}!pkg/data.txt", wheel.display()), 3, 1)]
-    );
+    assert_eq!(finding_places(&report), vec![(format!("{}!pkg/data.txt", wheel.display()), 3, 1)]);
 
     let tarball = {
         let mut builder = tar::Builder::new(Vec::new());
@@ -375,34 +300,22 @@ fn archive_flag_reads_wheels_and_zstd_tarballs() {
         let mut header = tar::Header::new_gnu();
         header.set_size(content.len() as u64);
         header.set_cksum();
-        builder
-            .append_data(&mut header, "share/flag.txt", content.as_bytes())
-            .unwrap();
+        builder.append_data(&mut header, "share/flag.txt", content.as_bytes()).unwrap();
         builder.into_inner().unwrap()
     };
     let zst = dir.path().join("release.tar.zst");
     std::fs::write(
         &zst,
-        ruzstd::encoding::compress_to_vec(
-            tarball.as_slice(),
-            ruzstd::encoding::CompressionLevel::Fastest,
-        ),
+        ruzstd::encoding::compress_to_vec(tarball.as_slice(), ruzstd::encoding::CompressionLevel::Fastest),
     )
     .unwrap();
     let (code, report) = json(&ctx, &["--archive", &zst.display().to_string()]);
     assert_eq!(code, 1);
-    assert_eq!(
-        finding_places(&report),
-        vec![(format!("{}!share/flag.txt", zst.display()), 2, 1)]
-    );
+    assert_eq!(finding_places(&report), vec![(format!("{}!share/flag.txt", zst.display()), 2, 1)]);
 
     // A clean archive passes.
     let clean = dir.path().join("clean.zip");
-    std::fs::write(
-        &clean,
-        zip(&[("a.txt", "\u{00BF}Qu\u{00E9} tal? \u{00A9}\n".as_bytes())]),
-    )
-    .unwrap();
+    std::fs::write(&clean, zip(&[("a.txt", "\u{00BF}Qu\u{00E9} tal? \u{00A9}\n".as_bytes())])).unwrap();
     let (code, _) = json(&ctx, &["--archive", &clean.display().to_string()]);
     assert_eq!(code, 0);
 }
@@ -411,17 +324,11 @@ fn archive_flag_reads_wheels_and_zstd_tarballs() {
 fn utf16_text_is_scanned_not_skipped_as_binary() {
     let ctx = TestContext::new();
     let text = format!("line one\r\nsay {GRIN}\r\n");
-    let bytes: Vec<u8> = [0xFF, 0xFE]
-        .into_iter()
-        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
-        .collect();
+    let bytes: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
     ctx.write("notes-utf16.txt", bytes);
     ctx.commit("utf16");
     let (code, report) = json(&ctx, &["--all"]);
     assert_eq!(code, 1);
-    assert_eq!(
-        finding_places(&report),
-        vec![("notes-utf16.txt".to_owned(), 2, 5)]
-    );
+    assert_eq!(finding_places(&report), vec![("notes-utf16.txt".to_owned(), 2, 5)]);
     assert_eq!(report["skipped"], serde_json::json!([]));
 }
