@@ -96,6 +96,8 @@ pub enum CheckCommand {
     Spec(SpecArgs),
     /// Run the critical tests configured in `[tests] critical`.
     Tests,
+    /// Emoji in text: one finding per emoji cluster (flags, keycaps, ZWJ sequences included).
+    Emoji(EmojiArgs),
 }
 
 #[derive(Debug, Args)]
@@ -105,4 +107,34 @@ pub struct SpecArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct EmojiArgs {
+    #[command(flatten)]
+    pub files: FileSetArgs,
+    /// Also report text-default symbols such as the copyright sign, arrows and check marks.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct TraceArgs {}
+
+/// Which content a content check (`emoji`, `secrets`) scans; at most one of these.
+/// With none, the whole repository (`--all`).
+#[derive(Debug, Clone, Default, Args)]
+#[group(multiple = false)]
+pub struct FileSetArgs {
+    /// Files or folders to scan (what the pre-commit framework passes).
+    pub paths: Vec<PathBuf>,
+    /// Every tracked file in the git index, and the members of tracked archives.
+    #[arg(long)]
+    pub all: bool,
+    /// The staged content of the files that differ from `HEAD` (not the work-tree copies).
+    #[arg(long)]
+    pub staged: bool,
+    /// Only the lines added by the commits of a range, e.g. `origin/main..HEAD` (pre-push).
+    #[arg(long, value_name = "A..B")]
+    pub range: Option<String>,
+    /// Every member of an archive (.tgz, .tar.gz, .tar.zst, .whl, .zip), read as a stream.
+    #[arg(long, value_name = "FILE")]
+    pub archive: Option<PathBuf>,
+}

@@ -16,6 +16,7 @@ pub mod diag;
 pub mod env;
 pub mod hooks;
 pub mod registry;
+pub mod scan;
 pub mod spec;
 pub mod workspace;
 
@@ -67,6 +68,9 @@ pub fn hint(error: &anyhow::Error) -> Option<String> {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<critical_tests::Error>() {
+    return e.hint();
+        }
+        if let Some(e) = cause.downcast_ref::<scan::Error>() {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<commands::UsageError>() {

@@ -6,4 +6,6 @@ pub const CODE_TABLES: &[&[Code]] = &[
     crate::spec::CODES,
     crate::critical_tests::CODES,
     crate::hooks::CODES,
+    crate::scan::CODES,
+    crate::scan::emoji::CODES,
 ];

@@ -1,7 +1,8 @@
-//! `specgate check [spec]`.
+//! `specgate check [spec|emoji]`.
 
 use crate::cli::{CheckArgs, CheckCommand, GlobalArgs};
 use crate::diag::Report;
+use crate::scan::{emoji, Selection};
 use crate::{spec, ExitStatus, Output};
 
 pub fn run(
@@ -14,6 +15,7 @@ pub fn run(
     match &args.check {
         None => {
             spec::check(&ctx, None, &mut report);
+            emoji::check(&ctx, &Selection::All, false, &mut report)?;
         }
         Some(CheckCommand::Spec(spec_args)) => {
             let paths = if spec_args.paths.is_empty() {
@@ -29,6 +31,10 @@ pub fn run(
         }
         Some(CheckCommand::Tests) => {
             crate::critical_tests::check(&ctx.config.tests, &ctx.workspace.root, &mut report)?;
+        }
+        Some(CheckCommand::Emoji(emoji_args)) => {
+            let selection = super::selection(&ctx, &emoji_args.files, global)?;
+            emoji::check(&ctx, &selection, emoji_args.strict, &mut report)?;
         }
     }
     super::finish(&mut report, global, output)

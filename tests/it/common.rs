@@ -63,18 +63,19 @@ impl TestContext {
     fn isolate(&self, command: &mut Command) {
         let home = self.home();
         std::fs::create_dir_all(&home).expect("create home");
+        for (key, _) in std::env::vars() {
+            if key.starts_with("SPECGATE_") || key.starts_with("GIT_") || key.starts_with("PRE_COMMIT") {
+                command.env_remove(key);
+            }
+        }
         command
             .current_dir(&self.root)
+            .env("NO_COLOR", "1")
             .env("HOME", &home)
             .env("XDG_CONFIG_HOME", home.join(".config"))
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
             .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z");
-        for (key, _) in std::env::vars() {
-            if key.starts_with("SPECGATE_") {
-                command.env_remove(key);
-            }
-        }
     }
 
     /// Run git in the repository and panic with its output on failure.
@@ -151,6 +152,21 @@ impl TestContext {
     pub fn path(&self, relative: &str) -> PathBuf {
         self.root.join(relative)
     }
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+/// Run a prepared command (usually `ctx.specgate().args(..)`).
+pub fn run(command: &mut Command) -> Run {
+    Run::from(command.output().expect("the command runs"))
 }
 
 /// `(code, path, line)` of every finding in a JSON report.

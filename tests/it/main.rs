@@ -1,5 +1,6 @@
 //! The integration test binary: one module per capability, sharing `common::TestContext`.
 
 mod common;
+mod emoji;
 mod hooks;
 mod spec;
