@@ -22,12 +22,7 @@ pub enum Error {
         source: std::io::Error,
     },
     #[error("`{path}:{line}:{column}`: {message}")]
-    Parse {
-        path: String,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    Parse { path: String, line: usize, column: usize, message: String },
     #[error("`{path}`: {message}")]
     Invalid { path: String, message: String },
 }
@@ -134,15 +129,8 @@ pub struct Config {
     pub hooks: crate::hooks::HooksConfig,
 }
 
-const DEFAULT_REQUIRED: &[&str] = &[
-    "id",
-    "tipo",
-    "categoria",
-    "version",
-    "fecha_creacion",
-    "propietario",
-    "relacionados",
-];
+const DEFAULT_REQUIRED: &[&str] =
+    &["id", "tipo", "categoria", "version", "fecha_creacion", "propietario", "relacionados"];
 
 /// Required sections of a spec, from the seed's template (SPEC_INFRA_001). Matched against
 /// heading texts with their numbering ("3.3 ") removed, ignoring case.
@@ -200,10 +188,7 @@ impl Config {
             return Config::from_raw(RawConfig::default(), None, "");
         };
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
-            path: shown.clone(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::Read { path: shown.clone(), source })?;
         Config::parse(&text, &path)
     }
 
@@ -229,23 +214,14 @@ impl Config {
     }
 
     fn from_raw(raw: RawConfig, source: Option<PathBuf>, shown: &str) -> Result<Config, Error> {
-        let invalid = |message: String| Error::Invalid {
-            path: shown.to_owned(),
-            message,
-        };
+        let invalid = |message: String| Error::Invalid { path: shown.to_owned(), message };
         let spec = raw.spec.unwrap_or_default();
         let emoji = raw.emoji.unwrap_or_default().validate().map_err(invalid)?;
 
         let mut types = BTreeMap::new();
         for (name, pattern, body) in default_types() {
-            let sections = if body {
-                DEFAULT_SPEC_SECTIONS
-                    .iter()
-                    .map(|s| (*s).to_owned())
-                    .collect()
-            } else {
-                Vec::new()
-            };
+            let sections =
+                if body { DEFAULT_SPEC_SECTIONS.iter().map(|s| (*s).to_owned()).collect() } else { Vec::new() };
             types.insert(
                 name.to_owned(),
                 DocType {
@@ -260,9 +236,7 @@ impl Config {
         }
         for (name, raw_type) in spec.types.unwrap_or_default() {
             let id_pattern = Regex::new(&raw_type.id_pattern).map_err(|error| {
-                invalid(format!(
-                    "`spec.types.{name}.id-pattern` is not a valid regular expression: {error}"
-                ))
+                invalid(format!("`spec.types.{name}.id-pattern` is not a valid regular expression: {error}"))
             })?;
             let defaults = types.get(&name);
             let doc_type = DocType {
@@ -275,12 +249,8 @@ impl Config {
                         |d| d.required.clone(),
                     )
                 }),
-                sections: raw_type
-                    .sections
-                    .unwrap_or_else(|| defaults.map_or_else(Vec::new, |d| d.sections.clone())),
-                body_checks: raw_type
-                    .body_checks
-                    .unwrap_or_else(|| defaults.is_some_and(|d| d.body_checks)),
+                sections: raw_type.sections.unwrap_or_else(|| defaults.map_or_else(Vec::new, |d| d.sections.clone())),
+                body_checks: raw_type.body_checks.unwrap_or_else(|| defaults.is_some_and(|d| d.body_checks)),
             };
             types.insert(name, doc_type);
         }
@@ -290,19 +260,15 @@ impl Config {
 
         let mut exclude = globset::GlobSetBuilder::new();
         for pattern in spec.exclude.unwrap_or_default() {
-            let glob = globset::Glob::new(&pattern).map_err(|error| {
-                invalid(format!(
-                    "`spec.exclude` pattern `{pattern}` is not a valid glob: {error}"
-                ))
-            })?;
+            let glob = globset::Glob::new(&pattern)
+                .map_err(|error| invalid(format!("`spec.exclude` pattern `{pattern}` is not a valid glob: {error}")))?;
             exclude.add(glob);
         }
-        let exclude = exclude
-            .build()
-            .map_err(|error| invalid(format!("`spec.exclude` globs do not combine: {error}")))?;
+        let exclude =
+            exclude.build().map_err(|error| invalid(format!("`spec.exclude` globs do not combine: {error}")))?;
 
-        let any_id = any_id_regex(types.values())
-            .map_err(|error| invalid(format!("id patterns do not combine: {error}")))?;
+        let any_id =
+            any_id_regex(types.values()).map_err(|error| invalid(format!("id patterns do not combine: {error}")))?;
 
         let mut levels = Levels::default();
         for (code, level) in raw.severity.unwrap_or_default() {
@@ -312,9 +278,7 @@ impl Config {
                 )));
             }
             let level = Level::parse(&level).ok_or_else(|| {
-                invalid(format!(
-                    "`[severity] {code}` must be \"allow\", \"warn\" or \"deny\", not \"{level}\""
-                ))
+                invalid(format!("`[severity] {code}` must be \"allow\", \"warn\" or \"deny\", not \"{level}\""))
             })?;
             levels.set(&code, level);
         }
@@ -327,18 +291,11 @@ impl Config {
             tests,
             hooks,
             spec: SpecConfig {
-                roots: normalize_dirs(
-                    spec.roots
-                        .unwrap_or_else(|| vec!["docs".into(), "specs".into()]),
-                ),
-                require_front_matter: spec
-                    .require_front_matter
-                    .unwrap_or_else(|| vec!["specs".into()]),
+                roots: normalize_dirs(spec.roots.unwrap_or_else(|| vec!["docs".into(), "specs".into()])),
+                require_front_matter: spec.require_front_matter.unwrap_or_else(|| vec!["specs".into()]),
                 exclude,
                 components: normalize_dirs(
-                    spec.components.unwrap_or_else(|| {
-                        vec!["feature".into(), "vagrant".into(), "hooks".into()]
-                    }),
+                    spec.components.unwrap_or_else(|| vec!["feature".into(), "vagrant".into(), "hooks".into()]),
                 ),
                 max_document_bytes: spec.max_document_bytes.unwrap_or(8 * 1024 * 1024),
                 fields,
@@ -353,9 +310,7 @@ impl Config {
 
 /// Folder names without leading `./` or trailing `/`.
 fn normalize_dirs(dirs: Vec<String>) -> Vec<String> {
-    dirs.into_iter()
-        .map(|d| d.trim_start_matches("./").trim_end_matches('/').to_owned())
-        .collect()
+    dirs.into_iter().map(|d| d.trim_start_matches("./").trim_end_matches('/').to_owned()).collect()
 }
 
 /// One regex that finds any document id in running text: the anchored per-tipo patterns,
@@ -363,10 +318,7 @@ fn normalize_dirs(dirs: Vec<String>) -> Vec<String> {
 fn any_id_regex<'a>(types: impl Iterator<Item = &'a DocType>) -> Result<Regex, regex::Error> {
     let alternatives: Vec<String> = types
         .map(|t| {
-            let source = t
-                .id_pattern_source
-                .trim_start_matches('^')
-                .trim_end_matches('$');
+            let source = t.id_pattern_source.trim_start_matches('^').trim_end_matches('$');
             format!("(?:{source})")
         })
         .collect();
@@ -391,13 +343,8 @@ mod tests {
 
     #[test]
     fn unknown_severity_code_and_level_are_errors() {
-        assert!(parse("[severity]\nno-such-code = \"warn\"\n")
-            .unwrap_err()
-            .to_string()
-            .contains("no-such-code"));
-        let error = parse("[severity]\nspec-missing-field = \"loud\"\n")
-            .unwrap_err()
-            .to_string();
+        assert!(parse("[severity]\nno-such-code = \"warn\"\n").unwrap_err().to_string().contains("no-such-code"));
+        let error = parse("[severity]\nspec-missing-field = \"loud\"\n").unwrap_err().to_string();
         assert!(error.contains("\"loud\""), "{error}");
     }
 
@@ -416,30 +363,16 @@ mod tests {
     #[test]
     fn any_id_finds_ids_with_boundaries() {
         let config = Config::defaults();
-        let find = |text: &str| -> Vec<String> {
-            config
-                .spec
-                .any_id
-                .find_iter(text)
-                .map(|m| m.as_str().to_owned())
-                .collect()
-        };
-        assert_eq!(
-            find("see SPEC_INFRA_001 and ADR_008,ADR_009."),
-            vec!["SPEC_INFRA_001", "ADR_008", "ADR_009"]
-        );
-        assert_eq!(
-            find("PLAN-INFRA-001, REQ-UC-INFRA-001"),
-            vec!["PLAN-INFRA-001", "REQ-UC-INFRA-001"]
-        );
+        let find =
+            |text: &str| -> Vec<String> { config.spec.any_id.find_iter(text).map(|m| m.as_str().to_owned()).collect() };
+        assert_eq!(find("see SPEC_INFRA_001 and ADR_008,ADR_009."), vec!["SPEC_INFRA_001", "ADR_008", "ADR_009"]);
+        assert_eq!(find("PLAN-INFRA-001, REQ-UC-INFRA-001"), vec!["PLAN-INFRA-001", "REQ-UC-INFRA-001"]);
         assert!(find("SPEC_INFRA_0011 XADR_008").is_empty());
     }
 
     #[test]
     fn bad_regex_is_reported() {
-        let error = parse("[spec.types.adr]\nid-pattern = '(('\n")
-            .unwrap_err()
-            .to_string();
+        let error = parse("[spec.types.adr]\nid-pattern = '(('\n").unwrap_err().to_string();
         assert!(error.contains("spec.types.adr.id-pattern"), "{error}");
     }
 }

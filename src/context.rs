@@ -27,27 +27,15 @@ pub struct CheckContext {
 }
 
 fn git_error(error: git2::Error) -> io::Error {
-    let kind = if error.code() == git2::ErrorCode::NotFound {
-        io::ErrorKind::NotFound
-    } else {
-        io::ErrorKind::Other
-    };
+    let kind = if error.code() == git2::ErrorCode::NotFound { io::ErrorKind::NotFound } else { io::ErrorKind::Other };
     io::Error::new(kind, error.message().to_owned())
 }
 
 impl CheckContext {
     /// The work tree: the git index plus untracked files under the document roots.
-    pub fn new(
-        workspace: Workspace,
-        config: Config,
-    ) -> Result<CheckContext, crate::workspace::Error> {
+    pub fn new(workspace: Workspace, config: Config) -> Result<CheckContext, crate::workspace::Error> {
         let files = workspace.files(&config.spec.roots)?;
-        Ok(CheckContext {
-            workspace,
-            config,
-            files,
-            snapshot: Snapshot::WorkTree,
-        })
+        Ok(CheckContext { workspace, config, files, snapshot: Snapshot::WorkTree })
     }
 
     /// A snapshot held by git: the index or a commit's tree.
@@ -61,12 +49,7 @@ impl CheckContext {
             Snapshot::Index => workspace.files(&[])?,
             Snapshot::Commit(oid) => workspace.commit_files(oid)?,
         };
-        Ok(CheckContext {
-            workspace,
-            config,
-            files,
-            snapshot,
-        })
+        Ok(CheckContext { workspace, config, files, snapshot })
     }
 
     fn blob<T>(&self, path: &str, with: impl FnOnce(&git2::Blob<'_>) -> T) -> io::Result<T> {
@@ -80,19 +63,12 @@ impl CheckContext {
                 let index = repo.index().map_err(git_error)?;
                 index
                     .get_path(std::path::Path::new(path), 0)
-                    .ok_or_else(|| {
-                        io::Error::new(io::ErrorKind::NotFound, format!("`{path}` is not staged"))
-                    })?
+                    .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("`{path}` is not staged")))?
                     .id
             }
             Snapshot::Commit(oid) => {
-                let tree = repo
-                    .find_commit(oid)
-                    .and_then(|c| c.tree())
-                    .map_err(git_error)?;
-                tree.get_path(std::path::Path::new(path))
-                    .map_err(git_error)?
-                    .id()
+                let tree = repo.find_commit(oid).and_then(|c| c.tree()).map_err(git_error)?;
+                tree.get_path(std::path::Path::new(path)).map_err(git_error)?.id()
             }
         };
         let blob = repo.find_blob(id).map_err(git_error)?;
@@ -118,9 +94,7 @@ impl CheckContext {
     /// Read at most `limit` bytes of a file; `None` when it is larger, missing or unreadable.
     pub fn read_limited(&self, path: &str, limit: u64) -> Option<Vec<u8>> {
         if self.snapshot != Snapshot::WorkTree {
-            return (self.size(path).ok()? <= limit)
-                .then(|| self.read(path).ok())
-                .flatten();
+            return (self.size(path).ok()? <= limit).then(|| self.read(path).ok()).flatten();
         }
         let file = std::fs::File::open(self.workspace.root.join(path)).ok()?;
         if !file.metadata().ok()?.is_file() {

@@ -13,11 +13,7 @@ use serde::Deserialize;
 use crate::diag::{Code, Diagnostic, Level, Position, Report};
 
 pub const CODES: &[Code] = &[
-    Code {
-        name: "tests-failed",
-        default: Level::Deny,
-        summary: "the critical-test command exited with a failure",
-    },
+    Code { name: "tests-failed", default: Level::Deny, summary: "the critical-test command exited with a failure" },
     Code {
         name: "tests-timeout",
         default: Level::Deny,
@@ -55,24 +51,15 @@ impl RawTestsConfig {
         } else {
             let mut builder = globset::GlobSetBuilder::new();
             for pattern in &patterns {
-                builder.add(globset::Glob::new(pattern).map_err(|e| {
-                    format!("`tests.paths` pattern `{pattern}` is not a valid glob: {e}")
-                })?);
+                builder.add(
+                    globset::Glob::new(pattern)
+                        .map_err(|e| format!("`tests.paths` pattern `{pattern}` is not a valid glob: {e}"))?,
+                );
             }
-            Some(
-                builder
-                    .build()
-                    .map_err(|e| format!("`tests.paths` globs do not combine: {e}"))?,
-            )
+            Some(builder.build().map_err(|e| format!("`tests.paths` globs do not combine: {e}"))?)
         };
-        if self
-            .critical
-            .as_deref()
-            .is_some_and(|c| c.trim().is_empty())
-        {
-            return Err(
-                "`tests.critical` is empty; remove the key or give it a command".to_owned(),
-            );
+        if self.critical.as_deref().is_some_and(|c| c.trim().is_empty()) {
+            return Err("`tests.critical` is empty; remove the key or give it a command".to_owned());
         }
         Ok(TestsConfig {
             critical: self.critical,
@@ -103,39 +90,19 @@ impl Error {
 /// What one run of the critical tests gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    Passed {
-        duration: Duration,
-    },
-    Failed {
-        status: String,
-        tail: String,
-        duration: Duration,
-    },
-    TimedOut {
-        after: Duration,
-        tail: String,
-    },
+    Passed { duration: Duration },
+    Failed { status: String, tail: String, duration: Duration },
+    TimedOut { after: Duration, tail: String },
 }
 
 /// Run `command` with `sh -c` in `dir`, merging stdout and stderr, keeping the last
 /// `tail_lines` lines. On timeout the whole process group is killed.
-pub fn run(
-    command: &str,
-    dir: &Path,
-    timeout: Duration,
-    tail_lines: usize,
-) -> Result<Outcome, Error> {
+pub fn run(command: &str, dir: &Path, timeout: Duration, tail_lines: usize) -> Result<Outcome, Error> {
     use std::os::unix::process::CommandExt;
 
     let started = Instant::now();
-    let (reader, writer) = std::io::pipe().map_err(|source| Error::Spawn {
-        command: command.to_owned(),
-        source,
-    })?;
-    let writer_clone = writer.try_clone().map_err(|source| Error::Spawn {
-        command: command.to_owned(),
-        source,
-    })?;
+    let (reader, writer) = std::io::pipe().map_err(|source| Error::Spawn { command: command.to_owned(), source })?;
+    let writer_clone = writer.try_clone().map_err(|source| Error::Spawn { command: command.to_owned(), source })?;
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(command)
@@ -146,10 +113,7 @@ pub fn run(
         // Its own process group, so a timeout stops the test runner's children too.
         .process_group(0)
         .spawn()
-        .map_err(|source| Error::Spawn {
-            command: command.to_owned(),
-            source,
-        })?;
+        .map_err(|source| Error::Spawn { command: command.to_owned(), source })?;
 
     let collector = std::thread::spawn(move || {
         let mut tail: VecDeque<String> = VecDeque::with_capacity(tail_lines + 1);
@@ -173,16 +137,11 @@ pub fn run(
     };
     let Some(status) = status else {
         // Kill the group (negative pid), then reap; the pipe closes when every member is gone.
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", child.id())])
-            .status();
+        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
         let _ = child.kill();
         let _ = child.wait();
         let tail = collector.join().unwrap_or_default();
-        return Ok(Outcome::TimedOut {
-            after: timeout,
-            tail,
-        });
+        return Ok(Outcome::TimedOut { after: timeout, tail });
     };
     let tail = collector.join().unwrap_or_default();
     let duration = started.elapsed();
@@ -190,10 +149,7 @@ pub fn run(
         Outcome::Passed { duration }
     } else {
         Outcome::Failed {
-            status: status.code().map_or_else(
-                || "killed by a signal".to_owned(),
-                |c| format!("exit code {c}"),
-            ),
+            status: status.code().map_or_else(|| "killed by a signal".to_owned(), |c| format!("exit code {c}")),
             tail,
             duration,
         }
@@ -202,10 +158,7 @@ pub fn run(
 
 /// Does a change touch anything the tests depend on? `None` paths: always.
 pub fn touches_dependencies(config: &TestsConfig, changed: &[String]) -> bool {
-    config
-        .paths
-        .as_ref()
-        .is_none_or(|globs| changed.iter().any(|p| globs.is_match(p)))
+    config.paths.as_ref().is_none_or(|globs| changed.iter().any(|p| globs.is_match(p)))
 }
 
 /// Run the critical tests and report the outcome as findings and a note.
@@ -242,7 +195,9 @@ pub fn check(config: &TestsConfig, dir: &Path, report: &mut Report) -> Result<()
                     indent(&tail)
                 ),
             )
-            .help("make the tests finish (a hang waiting for input or the network?) or raise `[tests] timeout-seconds`"),
+            .help(
+                "make the tests finish (a hang waiting for input or the network?) or raise `[tests] timeout-seconds`",
+            ),
         ),
     }
     Ok(())
@@ -252,10 +207,7 @@ fn indent(text: &str) -> String {
     if text.is_empty() {
         return "    (no output)".to_owned();
     }
-    text.lines()
-        .map(|l| format!("    {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
 }
 
 #[cfg(test)]
@@ -265,17 +217,9 @@ mod tests {
     #[test]
     fn passing_failing_and_hanging_commands() {
         let dir = std::env::temp_dir();
-        assert!(matches!(
-            run("true", &dir, Duration::from_secs(10), 5).unwrap(),
-            Outcome::Passed { .. }
-        ));
-        match run(
-            "for i in 1 2 3 4 5 6; do echo line$i; done; echo oops >&2; exit 3",
-            &dir,
-            Duration::from_secs(10),
-            3,
-        )
-        .unwrap()
+        assert!(matches!(run("true", &dir, Duration::from_secs(10), 5).unwrap(), Outcome::Passed { .. }));
+        match run("for i in 1 2 3 4 5 6; do echo line$i; done; echo oops >&2; exit 3", &dir, Duration::from_secs(10), 3)
+            .unwrap()
         {
             Outcome::Failed { status, tail, .. } => {
                 assert_eq!(status, "exit code 3");
@@ -284,14 +228,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         // A hang, including a child that keeps the output pipe open, is stopped.
-        match run(
-            "echo started; sleep 30 & sleep 30",
-            &dir,
-            Duration::from_millis(500),
-            5,
-        )
-        .unwrap()
-        {
+        match run("echo started; sleep 30 & sleep 30", &dir, Duration::from_millis(500), 5).unwrap() {
             Outcome::TimedOut { tail, .. } => assert_eq!(tail, "started"),
             other => panic!("{other:?}"),
         }

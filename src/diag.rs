@@ -57,10 +57,7 @@ pub struct Position {
 
 impl Position {
     pub fn new(line: usize, column: usize) -> Position {
-        Position {
-            line: line.max(1),
-            column: column.max(1),
-        }
+        Position { line: line.max(1), column: column.max(1) }
     }
 }
 
@@ -125,11 +122,7 @@ impl SourceFile {
     pub fn new(path: impl Into<String>, text: String) -> SourceFile {
         let mut line_starts = vec![0];
         line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        SourceFile {
-            path: path.into(),
-            text,
-            line_starts,
-        }
+        SourceFile { path: path.into(), text, line_starts }
     }
 
     /// The 1-based line and character column of a byte offset.
@@ -140,10 +133,7 @@ impl SourceFile {
             Err(index) => index - 1,
         };
         let start = self.line_starts[line_index];
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count());
+        let column = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
         Position::new(line_index + 1, column + 1)
     }
 
@@ -158,10 +148,7 @@ impl SourceFile {
         if start > self.text.len() {
             return None;
         }
-        let end = self
-            .line_starts
-            .get(line)
-            .map_or(self.text.len(), |next| next - 1);
+        let end = self.line_starts.get(line).map_or(self.text.len(), |next| next - 1);
         let text = self.text.get(start..end.max(start))?;
         Some(text.strip_suffix('\r').unwrap_or(text))
     }
@@ -209,19 +196,12 @@ pub struct Report {
 
 impl Report {
     pub fn new(levels: Levels) -> Report {
-        Report {
-            levels,
-            ..Report::default()
-        }
+        Report { levels, ..Report::default() }
     }
 
     /// Add a finding with the level the configuration gives its code; `allow` drops it.
     pub fn push(&mut self, mut diagnostic: Diagnostic) {
-        debug_assert!(
-            lookup(diagnostic.code).is_some(),
-            "unregistered code {}",
-            diagnostic.code
-        );
+        debug_assert!(lookup(diagnostic.code).is_some(), "unregistered code {}", diagnostic.code);
         diagnostic.level = self.levels.level_of(diagnostic.code);
         if diagnostic.level != Level::Allow {
             self.diagnostics.push(diagnostic);
@@ -229,10 +209,7 @@ impl Report {
     }
 
     pub fn skip(&mut self, path: impl Into<String>, reason: impl Into<String>) {
-        self.skipped.push(Skipped {
-            path: path.into(),
-            reason: reason.into(),
-        });
+        self.skipped.push(Skipped { path: path.into(), reason: reason.into() });
     }
 
     pub fn note(&mut self, note: impl Into<String>) {
@@ -240,17 +217,11 @@ impl Report {
     }
 
     pub fn error_count(&self) -> usize {
-        self.diagnostics
-            .iter()
-            .filter(|d| d.level == Level::Deny)
-            .count()
+        self.diagnostics.iter().filter(|d| d.level == Level::Deny).count()
     }
 
     pub fn warning_count(&self) -> usize {
-        self.diagnostics
-            .iter()
-            .filter(|d| d.level == Level::Warn)
-            .count()
+        self.diagnostics.iter().filter(|d| d.level == Level::Warn).count()
     }
 
     pub fn has_errors(&self) -> bool {
@@ -259,10 +230,8 @@ impl Report {
 
     /// Stable order: path, line, column, code.
     pub fn sort(&mut self) {
-        self.diagnostics.sort_by(|a, b| {
-            (&a.path, a.position, a.code, &a.message)
-                .cmp(&(&b.path, b.position, b.code, &b.message))
-        });
+        self.diagnostics
+            .sort_by(|a, b| (&a.path, a.position, a.code, &a.message).cmp(&(&b.path, b.position, b.code, &b.message)));
         self.diagnostics.dedup();
     }
 }
@@ -368,10 +337,7 @@ pub fn render_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             })
             .collect(),
         skipped: &report.skipped,
-        summary: JsonSummary {
-            errors: report.error_count(),
-            warnings: report.warning_count(),
-        },
+        summary: JsonSummary { errors: report.error_count(), warnings: report.warning_count() },
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     out.write_all(b"\n")
@@ -453,9 +419,7 @@ pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> io::Resul
 
 /// Every code of every capability; each module owns its slice.
 pub fn all_codes() -> impl Iterator<Item = &'static Code> {
-    crate::registry::CODE_TABLES
-        .iter()
-        .flat_map(|table| table.iter())
+    crate::registry::CODE_TABLES.iter().flat_map(|table| table.iter())
 }
 
 pub fn lookup(code: &str) -> Option<&'static Code> {
@@ -472,42 +436,25 @@ mod tests {
         for code in all_codes() {
             assert!(seen.insert(code.name), "duplicate code {}", code.name);
             assert!(
-                code.name
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                code.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
                 "code {} is not kebab-case",
                 code.name
             );
-            assert!(
-                !code.summary.is_empty(),
-                "code {} has no summary",
-                code.name
-            );
+            assert!(!code.summary.is_empty(), "code {} has no summary", code.name);
         }
     }
 
     #[test]
     fn every_code_has_a_heading_in_diagnostics_md() {
-        let doc =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/diagnostics.md"))
-                .expect("docs/diagnostics.md exists");
-        let headings: std::collections::BTreeSet<&str> = doc
-            .lines()
-            .filter_map(|l| l.strip_prefix("### "))
-            .map(str::trim)
-            .collect();
+        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/diagnostics.md"))
+            .expect("docs/diagnostics.md exists");
+        let headings: std::collections::BTreeSet<&str> =
+            doc.lines().filter_map(|l| l.strip_prefix("### ")).map(str::trim).collect();
         for code in all_codes() {
-            assert!(
-                headings.contains(code.name),
-                "docs/diagnostics.md has no `### {}` heading",
-                code.name
-            );
+            assert!(headings.contains(code.name), "docs/diagnostics.md has no `### {}` heading", code.name);
         }
         for heading in &headings {
-            assert!(
-                lookup(heading).is_some(),
-                "docs/diagnostics.md documents unknown code `{heading}`"
-            );
+            assert!(lookup(heading).is_some(), "docs/diagnostics.md documents unknown code `{heading}`");
         }
     }
 
@@ -529,18 +476,8 @@ mod tests {
         levels.set("spec-missing-field", Level::Allow);
         levels.set("link-unresolved-body", Level::Deny);
         let mut report = Report::new(levels);
-        report.push(Diagnostic::new(
-            "spec-missing-field",
-            "a.md",
-            Position::new(1, 1),
-            "x",
-        ));
-        report.push(Diagnostic::new(
-            "link-unresolved-body",
-            "a.md",
-            Position::new(2, 1),
-            "y",
-        ));
+        report.push(Diagnostic::new("spec-missing-field", "a.md", Position::new(1, 1), "x"));
+        report.push(Diagnostic::new("link-unresolved-body", "a.md", Position::new(2, 1), "y"));
         assert_eq!(report.diagnostics.len(), 1);
         assert_eq!(report.error_count(), 1);
     }

@@ -52,9 +52,7 @@ pub struct HooksConfig {
 
 impl RawHooksConfig {
     pub fn validate(self) -> Result<HooksConfig, String> {
-        let patterns = self
-            .spec_required_branches
-            .unwrap_or_else(|| vec!["feature/*".to_owned()]);
+        let patterns = self.spec_required_branches.unwrap_or_else(|| vec!["feature/*".to_owned()]);
         let mut builder = globset::GlobSetBuilder::new();
         for pattern in &patterns {
             let glob = globset::GlobBuilder::new(pattern)
@@ -122,10 +120,7 @@ fn git(what: impl Into<String>) -> impl FnOnce(git2::Error) -> Error {
 
 /// The hooks folder: `core.hooksPath` (relative to the work tree) or `<git common dir>/hooks`.
 pub fn hooks_dir(repo: &git2::Repository) -> PathBuf {
-    let configured = repo
-        .config()
-        .ok()
-        .and_then(|c| c.get_path("core.hooksPath").ok());
+    let configured = repo.config().ok().and_then(|c| c.get_path("core.hooksPath").ok());
     match configured {
         Some(path) if path.is_absolute() => path,
         Some(path) => repo.workdir().unwrap_or_else(|| repo.path()).join(path),
@@ -154,10 +149,7 @@ fn shell_quote(text: &str) -> String {
 
 fn write_executable(path: &Path, content: &str) -> Result<(), Error> {
     use std::os::unix::fs::PermissionsExt;
-    let error = |source| Error::Write {
-        path: path.display().to_string(),
-        source,
-    };
+    let error = |source| Error::Write { path: path.display().to_string(), source };
     let temporary = path.with_extension("specgate-tmp");
     std::fs::write(&temporary, content).map_err(error)?;
     std::fs::set_permissions(&temporary, std::fs::Permissions::from_mode(0o755)).map_err(error)?;
@@ -166,25 +158,16 @@ fn write_executable(path: &Path, content: &str) -> Result<(), Error> {
 
 /// Write the pre-push and pre-commit shims. A foreign hook is refused unless `force`, which
 /// keeps it as `<hook>.specgate-chained`, run by the shim before specgate.
-pub fn install(
-    repo: &git2::Repository,
-    specgate: &Path,
-    force: bool,
-) -> Result<Vec<Action>, Error> {
+pub fn install(repo: &git2::Repository, specgate: &Path, force: bool) -> Result<Vec<Action>, Error> {
     let dir = hooks_dir(repo);
-    std::fs::create_dir_all(&dir).map_err(|source| Error::Write {
-        path: dir.display().to_string(),
-        source,
-    })?;
+    std::fs::create_dir_all(&dir).map_err(|source| Error::Write { path: dir.display().to_string(), source })?;
     let hooks = [("pre-push", PRE_PUSH), ("pre-commit", PRE_COMMIT)];
     // Refuse before changing anything, so a refusal leaves both hooks as they were.
     if !force {
         for (name, _) in hooks {
             let path = dir.join(name);
             if path.exists() && !is_ours(&path) {
-                return Err(Error::ForeignHook {
-                    path: path.display().to_string(),
-                });
+                return Err(Error::ForeignHook { path: path.display().to_string() });
             }
         }
     }
@@ -198,14 +181,9 @@ pub fn install(
             Action::Updated { path: path.clone() }
         } else {
             let kept_as = dir.join(format!("{name}{CHAINED_SUFFIX}"));
-            std::fs::rename(&path, &kept_as).map_err(|source| Error::Write {
-                path: kept_as.display().to_string(),
-                source,
-            })?;
-            Action::Chained {
-                path: path.clone(),
-                kept_as,
-            }
+            std::fs::rename(&path, &kept_as)
+                .map_err(|source| Error::Write { path: kept_as.display().to_string(), source })?;
+            Action::Chained { path: path.clone(), kept_as }
         };
         write_executable(&path, &content)?;
         actions.push(action);
@@ -224,10 +202,7 @@ pub fn uninstall(repo: &git2::Repository) -> Result<Vec<Action>, Error> {
             actions.push(Action::LeftAlone { path });
             continue;
         }
-        let error = |source| Error::Write {
-            path: path.display().to_string(),
-            source,
-        };
+        let error = |source| Error::Write { path: path.display().to_string(), source };
         if path.exists() {
             std::fs::remove_file(&path).map_err(error)?;
             actions.push(Action::Removed { path: path.clone() });
@@ -268,10 +243,7 @@ pub fn parse_updates(text: &str) -> Result<Vec<PushUpdate>, Error> {
             continue;
         }
         let parts: Vec<&str> = line.split_whitespace().collect();
-        let bad = || Error::PushLine {
-            line: index + 1,
-            text: line.to_owned(),
-        };
+        let bad = || Error::PushLine { line: index + 1, text: line.to_owned() };
         let [local_ref, local, remote_ref, remote] = parts.as_slice() else {
             return Err(bad());
         };
@@ -299,37 +271,23 @@ pub struct RefPlan {
 /// checks exactly the new commits; a new branch checks only commits no remote has yet.
 pub fn plan(repo: &git2::Repository, update: &PushUpdate) -> Result<RefPlan, Error> {
     if update.is_deletion() {
-        return Ok(RefPlan {
-            update: update.clone(),
-            commits: Vec::new(),
-            changed: Vec::new(),
-        });
+        return Ok(RefPlan { update: update.clone(), commits: Vec::new(), changed: Vec::new() });
     }
     let mut walk = repo.revwalk().map_err(git("the commit history"))?;
-    walk.push(update.local)
-        .map_err(git(format!("commit {}", update.local)))?;
+    walk.push(update.local).map_err(git(format!("commit {}", update.local)))?;
     if !update.remote.is_zero() && repo.find_commit(update.remote).is_ok() {
-        walk.hide(update.remote)
-            .map_err(git(format!("commit {}", update.remote)))?;
+        walk.hide(update.remote).map_err(git(format!("commit {}", update.remote)))?;
     }
-    for reference in repo
-        .references_glob("refs/remotes/*")
-        .map_err(git("the remote-tracking refs"))?
-        .flatten()
-    {
+    for reference in repo.references_glob("refs/remotes/*").map_err(git("the remote-tracking refs"))?.flatten() {
         if let Some(target) = reference.peel_to_commit().ok().map(|c| c.id()) {
             // Hiding a commit that is not an ancestor is harmless.
             let _ = walk.hide(target);
         }
     }
-    let commits: Vec<git2::Oid> = walk
-        .collect::<Result<_, _>>()
-        .map_err(git("the pushed commits"))?;
+    let commits: Vec<git2::Oid> = walk.collect::<Result<_, _>>().map_err(git("the pushed commits"))?;
     let mut changed = BTreeSet::new();
     for oid in &commits {
-        let commit = repo
-            .find_commit(*oid)
-            .map_err(git(format!("commit {oid}")))?;
+        let commit = repo.find_commit(*oid).map_err(git(format!("commit {oid}")))?;
         let tree = commit.tree().map_err(git(format!("the tree of {oid}")))?;
         let parent_tree = match commit.parent(0) {
             Ok(parent) => Some(parent.tree().map_err(git(format!("the parent of {oid}")))?),
@@ -347,42 +305,25 @@ pub fn plan(repo: &git2::Repository, update: &PushUpdate) -> Result<RefPlan, Err
             }
         }
     }
-    Ok(RefPlan {
-        update: update.clone(),
-        commits,
-        changed: changed.into_iter().collect(),
-    })
+    Ok(RefPlan { update: update.clone(), commits, changed: changed.into_iter().collect() })
 }
 
 /// Paths that differ between HEAD and the index (staged additions and modifications).
 pub fn staged_changes(repo: &git2::Repository) -> Result<Vec<String>, Error> {
     let head_tree = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
     let index = repo.index().map_err(git("the index"))?;
-    let diff = repo
-        .diff_tree_to_index(head_tree.as_ref(), Some(&index), None)
-        .map_err(git("the staged changes"))?;
+    let diff = repo.diff_tree_to_index(head_tree.as_ref(), Some(&index), None).map_err(git("the staged changes"))?;
     Ok(diff
         .deltas()
         .filter(|d| d.status() != git2::Delta::Deleted)
-        .filter_map(|d| {
-            d.new_file()
-                .path()
-                .and_then(Path::to_str)
-                .map(str::to_owned)
-        })
+        .filter_map(|d| d.new_file().path().and_then(Path::to_str).map(str::to_owned))
         .collect())
 }
 
 /// The text of a file at HEAD, if it exists there.
 pub fn head_text(repo: &git2::Repository, path: &str) -> Option<String> {
     let tree = repo.head().ok()?.peel_to_tree().ok()?;
-    let blob = tree
-        .get_path(Path::new(path))
-        .ok()?
-        .to_object(repo)
-        .ok()?
-        .peel_to_blob()
-        .ok()?;
+    let blob = tree.get_path(Path::new(path)).ok()?.to_object(repo).ok()?.peel_to_blob().ok()?;
     String::from_utf8(blob.content().to_vec()).ok()
 }
 
@@ -407,9 +348,7 @@ mod tests {
     #[test]
     fn branch_patterns_match_nested_names() {
         let config = RawHooksConfig::default().validate().unwrap();
-        assert!(config
-            .spec_required_branches
-            .is_match("feature/cpython_precompilado"));
+        assert!(config.spec_required_branches.is_match("feature/cpython_precompilado"));
         assert!(config.spec_required_branches.is_match("feature/a/b"));
         assert!(!config.spec_required_branches.is_match("main"));
         assert!(!config.spec_required_branches.is_match("hotfix/feature/x"));

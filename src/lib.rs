@@ -68,7 +68,7 @@ pub fn hint(error: &anyhow::Error) -> Option<String> {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<critical_tests::Error>() {
-    return e.hint();
+            return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<scan::Error>() {
             return e.hint();

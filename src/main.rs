@@ -11,18 +11,15 @@ fn main() -> ExitCode {
     let stderr = std::io::stderr();
     let mut stdout = stdout.lock();
     let mut stderr = stderr.lock();
-    let mut output = specgate::Output {
-        stdout: &mut stdout,
-        stderr: &mut stderr,
-    };
+    let mut output = specgate::Output { stdout: &mut stdout, stderr: &mut stderr };
     let status = match specgate::run(cli, &mut output) {
         Ok(status) => status,
         Err(error) => {
             // A closed stdout (`specgate trace | head`) is not a failure.
-            if error.chain().any(|e| {
-                e.downcast_ref::<std::io::Error>()
-                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-            }) {
+            if error
+                .chain()
+                .any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+            {
                 return ExitCode::SUCCESS;
             }
             let mut text = format!("error: {error}\n");

@@ -28,9 +28,7 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         match self {
             Error::NoSuchDirectory { .. } => Some("pass an existing folder with `-C`".to_owned()),
-            Error::Index { .. } => {
-                Some("run `git status` to see whether the repository is healthy".to_owned())
-            }
+            Error::Index { .. } => Some("run `git status` to see whether the repository is healthy".to_owned()),
             Error::Walk { .. } => None,
         }
     }
@@ -51,34 +49,22 @@ impl Workspace {
     /// Find the work tree that contains `start`; a folder outside git is its own root.
     pub fn discover(start: &Path) -> Result<Workspace, Error> {
         if !start.is_dir() {
-            return Err(Error::NoSuchDirectory {
-                path: start.display().to_string(),
-            });
+            return Err(Error::NoSuchDirectory { path: start.display().to_string() });
         }
-        let start = start.canonicalize().map_err(|_| Error::NoSuchDirectory {
-            path: start.display().to_string(),
-        })?;
+        let start = start.canonicalize().map_err(|_| Error::NoSuchDirectory { path: start.display().to_string() })?;
         match git2::Repository::discover(&start) {
             Ok(repo) if repo.workdir().is_some() => {
                 let root = repo.workdir().expect("checked above").to_path_buf();
                 let root = root.canonicalize().unwrap_or(root);
-                Ok(Workspace {
-                    root,
-                    repo: Some(Mutex::new(repo)),
-                })
+                Ok(Workspace { root, repo: Some(Mutex::new(repo)) })
             }
-            _ => Ok(Workspace {
-                root: start,
-                repo: None,
-            }),
+            _ => Ok(Workspace { root: start, repo: None }),
         }
     }
 
     /// The git repository, if the root is a work tree.
     pub fn repository(&self) -> Option<MutexGuard<'_, git2::Repository>> {
-        self.repo
-            .as_ref()
-            .map(|r| r.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+        self.repo.as_ref().map(|r| r.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
 
     /// Every file of the repository: the git index plus untracked, not-ignored files under
@@ -87,10 +73,8 @@ impl Workspace {
         let mut files = Vec::new();
         match self.repository() {
             Some(repo) => {
-                let index = repo.index().map_err(|source| Error::Index {
-                    root: self.root.display().to_string(),
-                    source,
-                })?;
+                let index =
+                    repo.index().map_err(|source| Error::Index { root: self.root.display().to_string(), source })?;
                 for entry in index.iter() {
                     // Skip gitlinks (submodules): their content is another repository.
                     if entry.mode == 0o160000 {
@@ -102,15 +86,13 @@ impl Workspace {
                 }
                 // Untracked files under the document roots; only those not in the index need
                 // the (costly) ignore lookup.
-                let tracked: std::collections::HashSet<&str> =
-                    files.iter().map(String::as_str).collect();
+                let tracked: std::collections::HashSet<&str> = files.iter().map(String::as_str).collect();
                 let mut untracked = Vec::new();
                 for dir in extra_dirs {
                     let mut found = Vec::new();
                     self.walk(&self.root.join(dir), &mut found)?;
                     for path in found {
-                        if !tracked.contains(path.as_str())
-                            && !repo.is_path_ignored(Path::new(&path)).unwrap_or(false)
+                        if !tracked.contains(path.as_str()) && !repo.is_path_ignored(Path::new(&path)).unwrap_or(false)
                         {
                             untracked.push(path);
                         }
@@ -130,14 +112,8 @@ impl Workspace {
         let repo = self.repository().ok_or_else(|| Error::NoSuchDirectory {
             path: format!("{} (not a git repository)", self.root.display()),
         })?;
-        let index_error = |source| Error::Index {
-            root: self.root.display().to_string(),
-            source,
-        };
-        let tree = repo
-            .find_commit(commit)
-            .and_then(|c| c.tree())
-            .map_err(index_error)?;
+        let index_error = |source| Error::Index { root: self.root.display().to_string(), source };
+        let tree = repo.find_commit(commit).and_then(|c| c.tree()).map_err(index_error)?;
         let mut files = Vec::new();
         tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
             if entry.kind() == Some(git2::ObjectType::Blob) {
@@ -156,12 +132,7 @@ impl Workspace {
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
-            Err(source) => {
-                return Err(Error::Walk {
-                    path: dir.display().to_string(),
-                    source,
-                })
-            }
+            Err(source) => return Err(Error::Walk { path: dir.display().to_string(), source }),
         };
         for entry in entries.flatten() {
             let Ok(kind) = entry.file_type() else {
@@ -186,11 +157,7 @@ impl Workspace {
     /// The repository-relative `/`-separated form of a path (absolute or relative to the
     /// current directory), if it lies inside the root.
     pub fn relative(&self, path: &Path) -> Option<String> {
-        let absolute = if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            std::env::current_dir().ok()?.join(path)
-        };
+        let absolute = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().ok()?.join(path) };
         let absolute = normalize(&absolute);
         let relative = absolute.strip_prefix(&self.root).ok()?;
         let text = relative.to_str()?.replace('\\', "/");

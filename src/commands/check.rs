@@ -5,11 +5,7 @@ use crate::diag::Report;
 use crate::scan::{emoji, Selection};
 use crate::{spec, ExitStatus, Output};
 
-pub fn run(
-    global: &GlobalArgs,
-    args: &CheckArgs,
-    output: &mut Output<'_>,
-) -> anyhow::Result<ExitStatus> {
+pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
     let ctx = super::context(global)?;
     let mut report = Report::new(ctx.config.levels.clone());
     match &args.check {
@@ -21,11 +17,7 @@ pub fn run(
             let paths = if spec_args.paths.is_empty() {
                 None
             } else {
-                Some(super::relative_paths(
-                    &ctx,
-                    &spec_args.paths,
-                    &super::start_dir(global)?,
-                )?)
+                Some(super::relative_paths(&ctx, &spec_args.paths, &super::start_dir(global)?)?)
             };
             spec::check(&ctx, paths.as_deref(), &mut report);
         }

@@ -10,20 +10,17 @@ use crate::config::Config;
 use crate::context::{CheckContext, Snapshot};
 use crate::diag::{Diagnostic, Position, Report};
 use crate::hooks::{self, Action, PushUpdate, RefPlan};
+use crate::scan::emoji;
+use crate::scan::fileset::Selection;
 use crate::workspace::Workspace;
 use crate::{critical_tests, spec, ExitStatus, Output};
 
-pub fn install(
-    global: &GlobalArgs,
-    args: &HooksArgs,
-    output: &mut Output<'_>,
-) -> anyhow::Result<ExitStatus> {
+pub fn install(global: &GlobalArgs, args: &HooksArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
     let (workspace, _) = super::workspace_and_config(global)?;
     let repo = workspace.repository().ok_or(hooks::Error::NotARepository)?;
     let actions = match args.action {
         HooksAction::Install { force } => {
-            let exe = std::env::current_exe()
-                .context("could not find the path of the running specgate binary")?;
+            let exe = std::env::current_exe().context("could not find the path of the running specgate binary")?;
             hooks::install(&repo, &exe, force)?
         }
         HooksAction::Uninstall => hooks::uninstall(&repo)?,
@@ -53,11 +50,7 @@ pub fn install(
     Ok(ExitStatus::Success)
 }
 
-pub fn run(
-    global: &GlobalArgs,
-    args: &HookArgs,
-    output: &mut Output<'_>,
-) -> anyhow::Result<ExitStatus> {
+pub fn run(global: &GlobalArgs, args: &HookArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
     match &args.hook {
         HookCommand::PrePush { .. } => pre_push(global, output),
         HookCommand::PreCommit => pre_commit(global, output),
@@ -68,30 +61,19 @@ pub fn run(
 /// the one ref it describes in PRE_COMMIT_FROM_REF / PRE_COMMIT_TO_REF.
 fn read_updates(workspace: &Workspace, report: &mut Report) -> anyhow::Result<Vec<PushUpdate>> {
     let mut input = String::new();
-    std::io::stdin()
-        .read_to_string(&mut input)
-        .context("could not read the refs git passes on stdin")?;
+    std::io::stdin().read_to_string(&mut input).context("could not read the refs git passes on stdin")?;
     let updates = hooks::parse_updates(&input)?;
     if !updates.is_empty() {
         return Ok(updates);
     }
-    let (Ok(from), Ok(to)) = (
-        std::env::var("PRE_COMMIT_FROM_REF"),
-        std::env::var("PRE_COMMIT_TO_REF"),
-    ) else {
+    let (Ok(from), Ok(to)) = (std::env::var("PRE_COMMIT_FROM_REF"), std::env::var("PRE_COMMIT_TO_REF")) else {
         return Ok(Vec::new());
     };
     let repo = workspace.repository().ok_or(hooks::Error::NotARepository)?;
-    let resolve = |name: &str| {
-        repo.revparse_single(name)
-            .and_then(|o| o.peel_to_commit())
-            .map(|c| c.id())
-    };
-    let local =
-        resolve(&to).with_context(|| format!("PRE_COMMIT_TO_REF `{to}` names no commit"))?;
+    let resolve = |name: &str| repo.revparse_single(name).and_then(|o| o.peel_to_commit()).map(|c| c.id());
+    let local = resolve(&to).with_context(|| format!("PRE_COMMIT_TO_REF `{to}` names no commit"))?;
     let remote = resolve(&from).unwrap_or_else(|_| git2::Oid::zero());
-    let remote_ref =
-        std::env::var("PRE_COMMIT_REMOTE_BRANCH").unwrap_or_else(|_| "refs/heads/HEAD".to_owned());
+    let remote_ref = std::env::var("PRE_COMMIT_REMOTE_BRANCH").unwrap_or_else(|_| "refs/heads/HEAD".to_owned());
     report.note("pre-commit framework: git's list of refs is not available to this hook, so only the one ref it names is checked; install specgate's own hook (`specgate hooks install`) to check every ref of a push");
     Ok(vec![PushUpdate {
         local_ref: std::env::var("PRE_COMMIT_LOCAL_BRANCH").unwrap_or_else(|_| "HEAD".to_owned()),
@@ -109,10 +91,7 @@ fn pre_push(global: &GlobalArgs, output: &mut Output<'_>) -> anyhow::Result<Exit
 
     let plans: Vec<RefPlan> = {
         let repo = workspace.repository().ok_or(hooks::Error::NotARepository)?;
-        updates
-            .iter()
-            .map(|u| hooks::plan(&repo, u))
-            .collect::<Result<_, _>>()?
+        updates.iter().map(|u| hooks::plan(&repo, u)).collect::<Result<_, _>>()?
     };
     drop(workspace);
 
@@ -123,18 +102,13 @@ fn pre_push(global: &GlobalArgs, output: &mut Output<'_>) -> anyhow::Result<Exit
             report.note(format!("{name}: deleted; nothing to check"));
             continue;
         }
-        report.note(format!(
-            "{name}: {} new commits, {} files changed",
-            plan.commits.len(),
-            plan.changed.len()
-        ));
+        report.note(format!("{name}: {} new commits, {} files changed", plan.commits.len(), plan.changed.len()));
         all_changed.extend(plan.changed.iter().cloned());
-        let ctx = CheckContext::at(
-            Workspace::discover(&root)?,
-            config.clone(),
-            Snapshot::Commit(plan.update.local),
-        )?;
+        let ctx = CheckContext::at(Workspace::discover(&root)?, config.clone(), Snapshot::Commit(plan.update.local))?;
         check_content(&ctx, &plan.changed, &mut report);
+        if !plan.commits.is_empty() {
+            scan_added_lines(&ctx, &Selection::Commits(plan.commits.clone()), &mut report)?;
+        }
         if let Some(branch) = plan.update.branch() {
             if config.hooks.spec_required_branches.is_match(branch) {
                 require_spec(&ctx, branch, &mut report);
@@ -142,13 +116,7 @@ fn pre_push(global: &GlobalArgs, output: &mut Output<'_>) -> anyhow::Result<Exit
         }
     }
 
-    run_tests(
-        &config,
-        &root,
-        &all_changed,
-        plans.iter().any(|p| !p.update.is_deletion()),
-        &mut report,
-    )?;
+    run_tests(&config, &root, &all_changed, plans.iter().any(|p| !p.update.is_deletion()), &mut report)?;
     finish(report, global, output, "push", "git push --no-verify")
 }
 
@@ -163,37 +131,25 @@ fn pre_commit(global: &GlobalArgs, output: &mut Output<'_>) -> anyhow::Result<Ex
     let ctx = CheckContext::at(workspace, config.clone(), Snapshot::Index)?;
     report.note(format!("staged: {} files changed", changed.len()));
     check_content(&ctx, &changed, &mut report);
+    if !changed.is_empty() {
+        scan_added_lines(&ctx, &Selection::Staged, &mut report)?;
+    }
 
     // A spec whose rules, criteria or test cases change must change its version.
-    for path in changed
-        .iter()
-        .filter(|p| spec::is_governed(p, &config.spec))
-    {
-        let Some(old) = ctx
-            .workspace
-            .repository()
-            .and_then(|repo| hooks::head_text(&repo, path))
-        else {
+    for path in changed.iter().filter(|p| spec::is_governed(p, &config.spec)) {
+        let Some(old) = ctx.workspace.repository().and_then(|repo| hooks::head_text(&repo, path)) else {
             continue;
         };
         let Ok(bytes) = ctx.read(path) else { continue };
         let Ok(text) = String::from_utf8(bytes) else {
             continue;
         };
-        let document = spec::document::Document::parse(
-            crate::diag::SourceFile::new(path.as_str(), text),
-            &config.spec.any_id,
-        );
+        let document =
+            spec::document::Document::parse(crate::diag::SourceFile::new(path.as_str(), text), &config.spec.any_id);
         let is_spec = document
             .front_matter()
             .and_then(|f| f.text("tipo"))
-            .is_some_and(|t| {
-                config
-                    .spec
-                    .types
-                    .get(&t.text)
-                    .is_some_and(|t| t.body_checks)
-            });
+            .is_some_and(|t| config.spec.types.get(&t.text).is_some_and(|t| t.body_checks));
         if is_spec {
             spec::check_version_bump(&old, &document, &ctx, &mut report);
         }
@@ -207,14 +163,16 @@ fn pre_commit(global: &GlobalArgs, output: &mut Output<'_>) -> anyhow::Result<Ex
 
 /// The content checks on the files a commit or push changes, read from the snapshot.
 fn check_content(ctx: &CheckContext, changed: &[String], report: &mut Report) {
-    let present: Vec<String> = changed
-        .iter()
-        .filter(|p| ctx.files.binary_search(p).is_ok())
-        .cloned()
-        .collect();
+    let present: Vec<String> = changed.iter().filter(|p| ctx.files.binary_search(p).is_ok()).cloned().collect();
     if !present.is_empty() {
         spec::check(ctx, Some(&present), report);
     }
+}
+
+/// Emoji (and secrets) on exactly the content being committed or pushed.
+fn scan_added_lines(ctx: &CheckContext, selection: &Selection, report: &mut Report) -> anyhow::Result<()> {
+    emoji::check(ctx, selection, false, report)?;
+    Ok(())
 }
 
 /// CA-006: a branch that matches the configured patterns needs a valid spec.
@@ -222,25 +180,14 @@ fn require_spec(ctx: &CheckContext, branch: &str, report: &mut Report) {
     let folders = &ctx.config.hooks.spec_folders;
     let (valid, invalid) = spec::valid_specifications(ctx, folders);
     if !valid.is_empty() {
-        report.note(format!(
-            "branch `{branch}`: governed by {}",
-            valid.join(", ")
-        ));
+        report.note(format!("branch `{branch}`: governed by {}", valid.join(", ")));
         return;
     }
-    let folders_text = folders
-        .iter()
-        .map(|f| format!("`{f}/`"))
-        .collect::<Vec<_>>()
-        .join(" or ");
+    let folders_text = folders.iter().map(|f| format!("`{f}/`")).collect::<Vec<_>>().join(" or ");
     let found = if invalid.is_empty() {
         String::new()
     } else {
-        format!(
-            " ({} found, with errors: run `specgate check spec {}`)",
-            invalid.join(", "),
-            invalid.join(" ")
-        )
+        format!(" ({} found, with errors: run `specgate check spec {}`)", invalid.join(", "), invalid.join(" "))
     };
     report.push(
         Diagnostic::new(

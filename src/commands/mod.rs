@@ -67,40 +67,21 @@ pub(crate) fn workspace_and_config(global: &GlobalArgs) -> anyhow::Result<(Works
 
 /// Turn command-line paths into repository-relative ones; a path that does not exist or lies
 /// outside the repository is a usage error.
-pub(crate) fn relative_paths(
-    ctx: &CheckContext,
-    paths: &[PathBuf],
-    base: &Path,
-) -> anyhow::Result<Vec<String>> {
+pub(crate) fn relative_paths(ctx: &CheckContext, paths: &[PathBuf], base: &Path) -> anyhow::Result<Vec<String>> {
     let mut out = Vec::new();
     for path in paths {
-        let absolute = if path.is_absolute() {
-            path.clone()
-        } else {
-            base.join(path)
-        };
+        let absolute = if path.is_absolute() { path.clone() } else { base.join(path) };
         if !absolute.exists() {
             return Err(UsageError {
                 message: format!("`{}` does not exist", path.display()),
-                hint: Some(
-                    "pass files of the repository, relative to the current directory".to_owned(),
-                ),
+                hint: Some("pass files of the repository, relative to the current directory".to_owned()),
             }
             .into());
         }
-        let relative = ctx
-            .workspace
-            .relative(&absolute)
-            .ok_or_else(|| UsageError {
-                message: format!(
-                    "`{}` is outside the repository `{}`",
-                    path.display(),
-                    ctx.workspace.root.display()
-                ),
-                hint: Some(
-                    "run specgate inside the repository, or pass `-C <repository>`".to_owned(),
-                ),
-            })?;
+        let relative = ctx.workspace.relative(&absolute).ok_or_else(|| UsageError {
+            message: format!("`{}` is outside the repository `{}`", path.display(), ctx.workspace.root.display()),
+            hint: Some("run specgate inside the repository, or pass `-C <repository>`".to_owned()),
+        })?;
         out.push(relative);
     }
     Ok(out)
@@ -128,11 +109,7 @@ pub(crate) fn selection(
 }
 
 /// Print a report in the chosen format and pick the exit status.
-pub(crate) fn finish(
-    report: &mut Report,
-    global: &GlobalArgs,
-    output: &mut Output<'_>,
-) -> anyhow::Result<ExitStatus> {
+pub(crate) fn finish(report: &mut Report, global: &GlobalArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
     report.sort();
     if global.quiet {
         report.notes.clear();
@@ -143,9 +120,5 @@ pub(crate) fn finish(
         Format::Json | Format::Sarif => diag::render(report, format, output.stdout),
     }
     .context("could not write the report")?;
-    Ok(if report.has_errors() {
-        ExitStatus::Findings
-    } else {
-        ExitStatus::Success
-    })
+    Ok(if report.has_errors() { ExitStatus::Findings } else { ExitStatus::Success })
 }

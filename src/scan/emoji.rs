@@ -289,7 +289,7 @@ impl Lookahead {
         if self.exhausted {
             return None;
         }
-        if self.at.map_or(true, |at| at < position) {
+        if self.at.is_none_or(|at| at < position) {
             self.at = search(&bytes[position..]).map(|i| position + i);
             self.exhausted = self.at.is_none();
         }

@@ -97,6 +97,9 @@ pub enum Selection {
     /// Only the lines added by the commits of a range `A..B` (or every commit reachable
     /// from a single revision).
     Range(String),
+    /// Only the lines added by exactly these commits (what a push brings, as the pre-push hook
+    /// computes it).
+    Commits(Vec<git2::Oid>),
     /// Every member of one archive file, read as a stream.
     Archive(PathBuf),
 }
@@ -149,7 +152,7 @@ impl ScanItem {
 
     /// Whether findings on this 1-based line are reported.
     pub fn is_added(&self, line: u32) -> bool {
-        self.added_lines.as_ref().map_or(true, |lines| lines.binary_search(&line).is_ok())
+        self.added_lines.as_ref().is_none_or(|lines| lines.binary_search(&line).is_ok())
     }
 }
 
@@ -363,6 +366,7 @@ fn produce(
         Selection::All => produce_all(workspace, options, sink),
         Selection::Staged => produce_staged(workspace, options, sink),
         Selection::Range(range) => produce_range(workspace, range, options, sink),
+        Selection::Commits(commits) => produce_commits(workspace, commits, "the pushed commits", options, sink),
         Selection::Archive(path) => produce_archive_file(path, options, sink),
     }
 }
@@ -593,9 +597,18 @@ fn produce_range(
     options: &Options,
     sink: &mut dyn FnMut(Produced),
 ) -> Result<(), Error> {
-    let Some(repo) = workspace.repository() else {
-        return Err(Error::NotARepository { root: workspace.root.display().to_string(), mode: "--range" });
+    // The repository lock is released before the commits are produced.
+    let commits = {
+        let Some(repo) = workspace.repository() else {
+            return Err(Error::NotARepository { root: workspace.root.display().to_string(), mode: "--range" });
+        };
+        commits_in_range(&repo, range)?
     };
+    produce_commits(workspace, &commits, range, options, sink)
+}
+
+/// The commits of `A..B` (or every commit reachable from a single revision), oldest first.
+fn commits_in_range(repo: &git2::Repository, range: &str) -> Result<Vec<git2::Oid>, Error> {
     let range_error = |source| Error::Range { range: range.to_owned(), source };
     let spec = repo.revparse(range).map_err(range_error)?;
     let mut walk = repo.revwalk().map_err(range_error)?;
@@ -612,10 +625,25 @@ fn produce_range(
             walk.push(to.id()).map_err(range_error)?;
         }
         (Some(single), None) | (None, Some(single)) => walk.push(single.id()).map_err(range_error)?,
-        (None, None) => return Ok(()),
+        (None, None) => return Ok(Vec::new()),
     }
-    let commits: Vec<git2::Oid> = walk.collect::<Result<_, _>>().map_err(range_error)?;
-    for id in commits {
+    walk.collect::<Result<_, _>>().map_err(range_error)
+}
+
+/// The content each commit adds: for every changed path, the blob with the lines the commit
+/// added (for a merge, only lines none of its parents had).
+fn produce_commits(
+    workspace: &Workspace,
+    commits: &[git2::Oid],
+    range: &str,
+    options: &Options,
+    sink: &mut dyn FnMut(Produced),
+) -> Result<(), Error> {
+    let Some(repo) = workspace.repository() else {
+        return Err(Error::NotARepository { root: workspace.root.display().to_string(), mode: "--range" });
+    };
+    let range_error = |source| Error::Range { range: range.to_owned(), source };
+    for &id in commits {
         let commit = repo.find_commit(id).map_err(range_error)?;
         let short = id.to_string()[..10].to_owned();
         let tree = commit.tree().map_err(range_error)?;

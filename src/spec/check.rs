@@ -35,13 +35,7 @@ impl<'a> Graph<'a> {
     }
 }
 
-fn finding(
-    document: &Document,
-    code: &'static str,
-    position: Position,
-    width: usize,
-    message: String,
-) -> Diagnostic {
+fn finding(document: &Document, code: &'static str, position: Position, width: usize, message: String) -> Diagnostic {
     Diagnostic::new(code, document.path(), position, message).source(&document.source, width)
 }
 
@@ -128,10 +122,7 @@ pub fn check_document(
                     3,
                     "front-matter has no `tipo` field".into(),
                 )
-                .help(format!(
-                    "add `tipo: <{}>` between the `---` lines",
-                    known_types(config)
-                )),
+                .help(format!("add `tipo: <{}>` between the `---` lines", known_types(config))),
             );
             None
         }
@@ -140,8 +131,17 @@ pub fn check_document(
             None => {
                 let scalar = front.text("tipo").expect("matched above");
                 report.push(
-                    finding(document, "spec-unknown-tipo", scalar.position, name.chars().count(), format!("unknown `tipo` `{name}`"))
-                        .help(format!("use one of: {}; or declare it under `[spec.types.{name}]` in specgate.toml", known_types(config))),
+                    finding(
+                        document,
+                        "spec-unknown-tipo",
+                        scalar.position,
+                        name.chars().count(),
+                        format!("unknown `tipo` `{name}`"),
+                    )
+                    .help(format!(
+                        "use one of: {}; or declare it under `[spec.types.{name}]` in specgate.toml",
+                        known_types(config)
+                    )),
                 );
                 None
             }
@@ -204,24 +204,13 @@ pub fn check_document(
                         "spec-id-format",
                         id.position,
                         id.text.chars().count(),
-                        format!(
-                            "id `{}` does not match the pattern of `tipo: {}`",
-                            id.text, doc_type.name
-                        ),
+                        format!("id `{}` does not match the pattern of `tipo: {}`", id.text, doc_type.name),
                     )
-                    .help(format!(
-                        "ids of `{}` documents match `{}`",
-                        doc_type.name, doc_type.id_pattern_source
-                    )),
+                    .help(format!("ids of `{}` documents match `{}`", doc_type.name, doc_type.id_pattern_source)),
                 );
             }
         }
-        let stem = document
-            .path()
-            .rsplit('/')
-            .next()
-            .unwrap_or("")
-            .trim_end_matches(".md");
+        let stem = document.path().rsplit('/').next().unwrap_or("").trim_end_matches(".md");
         if stem != id.text {
             report.push(
                 finding(
@@ -231,19 +220,12 @@ pub fn check_document(
                     id.text.chars().count(),
                     format!("id `{}` differs from the file name `{stem}.md`", id.text),
                 )
-                .help(format!(
-                    "rename the file to `{}.md` or change the id to `{stem}`",
-                    id.text
-                )),
+                .help(format!("rename the file to `{}.md` or change the id to `{stem}`", id.text)),
             );
         }
         if let Some(others) = graph.by_id.get(id.text.as_str()) {
             if others.len() > 1 {
-                let elsewhere: Vec<&str> = others
-                    .iter()
-                    .map(|d| d.path())
-                    .filter(|p| *p != document.path())
-                    .collect();
+                let elsewhere: Vec<&str> = others.iter().map(|d| d.path()).filter(|p| *p != document.path()).collect();
                 report.push(
                     finding(
                         document,
@@ -253,11 +235,7 @@ pub fn check_document(
                         format!(
                             "id `{}` is also used by {}",
                             id.text,
-                            elsewhere
-                                .iter()
-                                .map(|p| format!("`{p}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            elsewhere.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
                         ),
                     )
                     .help("every document needs its own id; give one of them the next free number"),
@@ -284,11 +262,7 @@ pub fn check_document(
     }
 
     if doc_type.is_some_and(|t| t.body_checks) {
-        check_spec_body(
-            document,
-            doc_type.map(|t| t.sections.as_slice()).unwrap_or(&[]),
-            report,
-        );
+        check_spec_body(document, doc_type.map(|t| t.sections.as_slice()).unwrap_or(&[]), report);
     }
 }
 
@@ -319,12 +293,24 @@ fn check_field_kind(
             for item in items {
                 match item {
                     None => report.push(
-                        finding(document, "spec-field-type", value.position(), 1, format!("`{key}` holds a nested structure; it must be a list of ids"))
-                            .help(format!("write `{key}: [\"ADR_008\", \"PLAN-INFRA-001\"]`")),
+                        finding(
+                            document,
+                            "spec-field-type",
+                            value.position(),
+                            1,
+                            format!("`{key}` holds a nested structure; it must be a list of ids"),
+                        )
+                        .help(format!("write `{key}: [\"ADR_008\", \"PLAN-INFRA-001\"]`")),
                     ),
                     Some(item) if kind == FieldKind::IdList && !graph.resolves(&item.text) => report.push(
-                        finding(document, "link-unresolved", item.position, item.text.chars().count().max(1), format!("`{key}` names `{}`, but no document has that id", item.text))
-                            .help("create the document, or fix the id; ids are case-sensitive and match the file name"),
+                        finding(
+                            document,
+                            "link-unresolved",
+                            item.position,
+                            item.text.chars().count().max(1),
+                            format!("`{key}` names `{}`, but no document has that id", item.text),
+                        )
+                        .help("create the document, or fix the id; ids are case-sensitive and match the file name"),
                     ),
                     Some(_) => {}
                 }
@@ -333,16 +319,8 @@ fn check_field_kind(
         }
         (FieldKind::IdList | FieldKind::List, _) => {
             report.push(
-                finding(
-                    document,
-                    "spec-field-type",
-                    value.position(),
-                    1,
-                    format!("`{key}` must be a list"),
-                )
-                .help(format!(
-                    "write `{key}: [\"ADR_008\"]`, or `{key}: []` when there is nothing to name"
-                )),
+                finding(document, "spec-field-type", value.position(), 1, format!("`{key}` must be a list"))
+                    .help(format!("write `{key}: [\"ADR_008\"]`, or `{key}: []` when there is nothing to name")),
             );
             return;
         }
@@ -367,23 +345,18 @@ fn check_field_kind(
         FieldKind::Text => {
             if text.trim().is_empty() {
                 report.push(
-                    finding(
-                        document,
-                        "spec-missing-field",
-                        scalar.position,
-                        width,
-                        format!("field `{key}` is empty"),
-                    )
-                    .help(format!("give `{key}` a value")),
+                    finding(document, "spec-missing-field", scalar.position, width, format!("field `{key}` is empty"))
+                        .help(format!("give `{key}` a value")),
                 );
             }
         }
         FieldKind::Semver => {
             if !is_semver(text) {
-                let mut help =
-                    "write the version as MAJOR.MINOR.PATCH, for example `1.0.0`".to_owned();
+                let mut help = "write the version as MAJOR.MINOR.PATCH, for example `1.0.0`".to_owned();
                 if scalar.plain && text.matches('.').count() == 1 {
-                    help.push_str(&format!("; note that other YAML tools read a plain `{text}` as a number, so quote versions"));
+                    help.push_str(&format!(
+                        "; note that other YAML tools read a plain `{text}` as a number, so quote versions"
+                    ));
                 }
                 report.push(
                     finding(
@@ -417,25 +390,16 @@ fn check_field_kind(
 
 /// `MAJOR.MINOR.PATCH` with optional `-pre` and `+build`, no leading zeros (semver.org 2.0.0).
 pub fn is_semver(text: &str) -> bool {
-    let (core, build) = text
-        .split_once('+')
-        .map_or((text, None), |(c, b)| (c, Some(b)));
-    let (core, pre) = core
-        .split_once('-')
-        .map_or((core, None), |(c, p)| (c, Some(p)));
+    let (core, build) = text.split_once('+').map_or((text, None), |(c, b)| (c, Some(b)));
+    let (core, pre) = core.split_once('-').map_or((core, None), |(c, p)| (c, Some(p)));
     let numbers: Vec<&str> = core.split('.').collect();
-    let number_ok = |n: &str| {
-        !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && (n == "0" || !n.starts_with('0'))
-    };
+    let number_ok =
+        |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && (n == "0" || !n.starts_with('0'));
     let ident_ok = |s: &str| {
         !s.is_empty()
-            && s.split('.')
-                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+            && s.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
     };
-    numbers.len() == 3
-        && numbers.iter().all(|n| number_ok(n))
-        && pre.is_none_or(ident_ok)
-        && build.is_none_or(ident_ok)
+    numbers.len() == 3 && numbers.iter().all(|n| number_ok(n)) && pre.is_none_or(ident_ok) && build.is_none_or(ident_ok)
 }
 
 /// `YYYY-MM-DD` naming a real calendar day.
@@ -446,10 +410,7 @@ pub fn is_iso_date(text: &str) -> bool {
     }
     let number = |range: std::ops::Range<usize>| -> Option<u32> {
         let part = &text[range];
-        part.bytes()
-            .all(|b| b.is_ascii_digit())
-            .then(|| part.parse().ok())
-            .flatten()
+        part.bytes().all(|b| b.is_ascii_digit()).then(|| part.parse().ok()).flatten()
     };
     let (Some(year), Some(month), Some(day)) = (number(0..4), number(5..7), number(8..10)) else {
         return false;
@@ -482,11 +443,7 @@ fn gherkin_steps<'a>(lines: impl Iterator<Item = &'a str>) -> (bool, bool, bool)
 
 fn check_spec_body(document: &Document, sections: &[String], report: &mut Report) {
     let body = &document.body;
-    let titles: std::collections::HashSet<String> = body
-        .headings
-        .iter()
-        .map(|h| h.title.to_lowercase())
-        .collect();
+    let titles: std::collections::HashSet<String> = body.headings.iter().map(|h| h.title.to_lowercase()).collect();
     for section in sections {
         if !titles.contains(&section.to_lowercase()) {
             report.push(
@@ -506,10 +463,7 @@ fn check_spec_body(document: &Document, sections: &[String], report: &mut Report
                     "spec-body-id-duplicate",
                     definition.position,
                     definition.id.len(),
-                    format!(
-                        "`{}` is defined twice (first on line {})",
-                        definition.id, previous.line
-                    ),
+                    format!("`{}` is defined twice (first on line {})", definition.id, previous.line),
                 )
                 .help("give this item the next free number"),
             );
@@ -519,11 +473,7 @@ fn check_spec_body(document: &Document, sections: &[String], report: &mut Report
     }
 
     // Each criterion has a Gherkin block with Given/When/Then before the next heading or definition.
-    let criteria: Vec<_> = body
-        .definitions
-        .iter()
-        .filter(|d| d.kind == BodyIdKind::Criterion)
-        .collect();
+    let criteria: Vec<_> = body.definitions.iter().filter(|d| d.kind == BodyIdKind::Criterion).collect();
     for criterion in &criteria {
         let line = criterion.position.line;
         let limit = body
@@ -534,15 +484,20 @@ fn check_spec_body(document: &Document, sections: &[String], report: &mut Report
             .filter(|l| *l > line)
             .min()
             .unwrap_or(usize::MAX);
-        let block = body.code_blocks.iter().find(|b| {
-            b.line > line
-                && b.line < limit
-                && matches!(b.info.as_str(), "gherkin" | "feature" | "cucumber")
-        });
+        let block = body
+            .code_blocks
+            .iter()
+            .find(|b| b.line > line && b.line < limit && matches!(b.info.as_str(), "gherkin" | "feature" | "cucumber"));
         match block {
             None => report.push(
-                finding(document, "spec-criterion-no-gherkin", criterion.position, criterion.id.len(), format!("acceptance criterion `{}` has no Gherkin block", criterion.id))
-                    .help("follow the criterion with a ```gherkin block holding Given, When and Then steps"),
+                finding(
+                    document,
+                    "spec-criterion-no-gherkin",
+                    criterion.position,
+                    criterion.id.len(),
+                    format!("acceptance criterion `{}` has no Gherkin block", criterion.id),
+                )
+                .help("follow the criterion with a ```gherkin block holding Given, When and Then steps"),
             ),
             Some(block) => {
                 let (given, when, then) = gherkin_steps(block.lines(&document.source));
@@ -583,10 +538,7 @@ fn check_spec_body(document: &Document, sections: &[String], report: &mut Report
                         "spec-test-case-unknown-criterion",
                         *position,
                         criterion.len(),
-                        format!(
-                            "test case `{}` names `{criterion}`, which this spec does not define",
-                            row.id
-                        ),
+                        format!("test case `{}` names `{criterion}`, which this spec does not define", row.id),
                     )
                     .help("fix the criterion id, or define it under the acceptance criteria"),
                 );
@@ -594,11 +546,7 @@ fn check_spec_body(document: &Document, sections: &[String], report: &mut Report
         }
     }
     for criterion in &criteria {
-        if !body
-            .test_cases
-            .iter()
-            .any(|row| row.criteria.iter().any(|(c, _)| *c == criterion.id))
-        {
+        if !body.test_cases.iter().any(|row| row.criteria.iter().any(|(c, _)| *c == criterion.id)) {
             report.push(
                 finding(
                     document,
@@ -607,10 +555,7 @@ fn check_spec_body(document: &Document, sections: &[String], report: &mut Report
                     criterion.id.len(),
                     format!("acceptance criterion `{}` has no test case", criterion.id),
                 )
-                .help(format!(
-                    "add a row `| CP-nnn | ... | {} |` to the test-case table",
-                    criterion.id
-                )),
+                .help(format!("add a row `| CP-nnn | ... | {} |` to the test-case table", criterion.id)),
             );
         }
     }
@@ -622,18 +567,10 @@ mod tests {
 
     #[test]
     fn semver_cases() {
-        for ok in [
-            "1.0.0",
-            "0.10.3",
-            "1.2.3-rc.1",
-            "1.2.3+build.5",
-            "10.20.30-alpha-1+x",
-        ] {
+        for ok in ["1.0.0", "0.10.3", "1.2.3-rc.1", "1.2.3+build.5", "10.20.30-alpha-1+x"] {
             assert!(is_semver(ok), "{ok}");
         }
-        for bad in [
-            "1.10", "1", "01.0.0", "1.0.0-", "1.0.0+", "v1.0.0", "1.0.x", "", "1..0",
-        ] {
+        for bad in ["1.10", "1", "01.0.0", "1.0.0-", "1.0.0+", "v1.0.0", "1.0.x", "", "1..0"] {
             assert!(!is_semver(bad), "{bad}");
         }
     }
@@ -643,15 +580,9 @@ mod tests {
         for ok in ["2025-11-06", "2024-02-29", "2000-02-29"] {
             assert!(is_iso_date(ok), "{ok}");
         }
-        for bad in [
-            "2025-13-01",
-            "2025-02-29",
-            "1900-02-29",
-            "2025-11-6",
-            "06/11/2025",
-            "2025-11-06T10:00",
-            "2025-00-10",
-        ] {
+        for bad in
+            ["2025-13-01", "2025-02-29", "1900-02-29", "2025-11-6", "06/11/2025", "2025-11-06T10:00", "2025-00-10"]
+        {
             assert!(!is_iso_date(bad), "{bad}");
         }
     }

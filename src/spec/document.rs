@@ -13,8 +13,7 @@ use crate::diag::{Position, SourceFile};
 
 /// Ids defined in a spec body: use cases, business rules, acceptance criteria, test cases.
 static BODY_ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)(UC-[0-9]+|BR-[0-9]{3}|CA-[0-9]{3}|CP-[0-9]{3})(?-u:\b)")
-        .expect("valid regex")
+    Regex::new(r"(?-u:\b)(UC-[0-9]+|BR-[0-9]{3}|CA-[0-9]{3}|CP-[0-9]{3})(?-u:\b)").expect("valid regex")
 });
 
 /// The kind of a body id, from its prefix.
@@ -131,12 +130,7 @@ impl Document {
         let (front, body_offset) = match frontmatter::locate(&source.text) {
             Block::Absent => (Front::Absent, 0),
             Block::Unclosed => (Front::Unclosed, source.text.len()),
-            Block::Closed {
-                yaml,
-                first_line,
-                body_offset,
-                ..
-            } => {
+            Block::Closed { yaml, first_line, body_offset, .. } => {
                 let front = if yaml.len() > frontmatter::MAX_BYTES {
                     Front::TooLarge { bytes: yaml.len() }
                 } else {
@@ -149,11 +143,7 @@ impl Document {
             }
         };
         let body = parse_body(&source, body_offset, any_id);
-        Document {
-            source,
-            front,
-            body,
-        }
+        Document { source, front, body }
     }
 }
 
@@ -189,10 +179,7 @@ fn defined_id(line: &str) -> Option<(usize, &str)> {
         (trimmed.len() - rest.len(), rest)
     } else if let Some(rest) = trimmed.strip_prefix('|') {
         (1, rest)
-    } else if let Some(rest) = trimmed
-        .strip_prefix("- **")
-        .or_else(|| trimmed.strip_prefix("* **"))
-    {
+    } else if let Some(rest) = trimmed.strip_prefix("- **").or_else(|| trimmed.strip_prefix("* **")) {
         (4, rest)
     } else if let Some(rest) = trimmed.strip_prefix("**") {
         (2, rest)
@@ -226,11 +213,7 @@ fn parse_body(source: &SourceFile, body_offset: usize, any_id: &Regex) -> Body {
         }
         if let Some((mark, count, info)) = fence(line) {
             body.code_blocks.push(CodeBlock {
-                info: info
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or("")
-                    .to_ascii_lowercase(),
+                info: info.split_whitespace().next().unwrap_or("").to_ascii_lowercase(),
                 line: number,
                 length: 0,
             });
@@ -242,22 +225,14 @@ fn parse_body(source: &SourceFile, body_offset: usize, any_id: &Regex) -> Body {
         if trimmed.starts_with('#') {
             let level = trimmed.chars().take_while(|c| *c == '#').count();
             if level <= 6 && trimmed[level..].starts_with([' ', '\t']) {
-                body.headings.push(Heading {
-                    level,
-                    title: heading_title(&trimmed[level..]),
-                    line: number,
-                });
+                body.headings.push(Heading { level, title: heading_title(&trimmed[level..]), line: number });
             }
         }
 
         if let Some((column, id)) = defined_id(line) {
             let kind = BodyIdKind::of(id).expect("BODY_ID only matches known prefixes");
             let position = Position::new(number, line[..column].chars().count() + 1);
-            body.definitions.push(Definition {
-                id: id.to_owned(),
-                kind,
-                position,
-            });
+            body.definitions.push(Definition { id: id.to_owned(), kind, position });
             if kind == BodyIdKind::TestCase && trimmed.starts_with('|') {
                 let mut criteria = Vec::new();
                 for found in BODY_ID.find_iter(line).skip(1) {
@@ -268,11 +243,7 @@ fn parse_body(source: &SourceFile, body_offset: usize, any_id: &Regex) -> Body {
                         ));
                     }
                 }
-                body.test_cases.push(TestCaseRow {
-                    id: id.to_owned(),
-                    position,
-                    criteria,
-                });
+                body.test_cases.push(TestCaseRow { id: id.to_owned(), position, criteria });
             }
         }
 
@@ -289,26 +260,16 @@ fn parse_body(source: &SourceFile, body_offset: usize, any_id: &Regex) -> Body {
 
     // Ids of other documents mentioned in the body, outside code blocks: one regex pass over
     // the whole body is much cheaper than one per line.
-    let mut blocks = body
-        .code_blocks
-        .iter()
-        .map(|b| (b.line, b.line + b.length + 1))
-        .peekable();
+    let mut blocks = body.code_blocks.iter().map(|b| (b.line, b.line + b.length + 1)).peekable();
     for found in any_id.find_iter(&text[body_offset..]) {
         let position = source.position(body_offset + found.start());
         while blocks.peek().is_some_and(|(_, end)| *end < position.line) {
             blocks.next();
         }
-        if blocks
-            .peek()
-            .is_some_and(|(start, end)| (*start..=*end).contains(&position.line))
-        {
+        if blocks.peek().is_some_and(|(start, end)| (*start..=*end).contains(&position.line)) {
             continue;
         }
-        body.mentions.push(Mention {
-            id: found.as_str().to_owned(),
-            position,
-        });
+        body.mentions.push(Mention { id: found.as_str().to_owned(), position });
     }
     body
 }
@@ -319,10 +280,7 @@ mod tests {
     use crate::config::Config;
 
     fn doc(text: &str) -> Document {
-        Document::parse(
-            SourceFile::new("specs/X.md", text.to_owned()),
-            &Config::defaults().spec.any_id,
-        )
+        Document::parse(SourceFile::new("specs/X.md", text.to_owned()), &Config::defaults().spec.any_id)
     }
 
     #[test]
@@ -336,23 +294,12 @@ mod tests {
             "| CP-001 | Build | CA-001 |\n",
             "texto que menciona CA-001 y BR-001 sin definirlos\n",
         ));
-        let ids: Vec<_> = d
-            .body
-            .definitions
-            .iter()
-            .map(|x| (x.id.as_str(), x.position.line))
-            .collect();
-        assert_eq!(
-            ids,
-            [("UC-1", 4), ("BR-001", 5), ("CA-001", 6), ("CP-001", 12)]
-        );
+        let ids: Vec<_> = d.body.definitions.iter().map(|x| (x.id.as_str(), x.position.line)).collect();
+        assert_eq!(ids, [("UC-1", 4), ("BR-001", 5), ("CA-001", 6), ("CP-001", 12)]);
         assert_eq!(d.body.test_cases[0].criteria[0].0, "CA-001");
         assert_eq!(d.body.test_cases[0].criteria[0].1, Position::new(12, 20));
         assert_eq!(d.body.code_blocks[0].info, "gherkin");
-        assert_eq!(
-            d.body.code_blocks[0].lines(&d.source).collect::<Vec<_>>(),
-            ["Given a", "When b", "Then c"]
-        );
+        assert_eq!(d.body.code_blocks[0].lines(&d.source).collect::<Vec<_>>(), ["Given a", "When b", "Then c"]);
     }
 
     #[test]
@@ -363,13 +310,9 @@ mod tests {
 
     #[test]
     fn headings_lose_their_numbering() {
-        let d =
-            doc("# 1. Resumen Ejecutivo\n## 3.3 Criterios de Aceptación\n### Metadata ##\n#nope\n");
+        let d = doc("# 1. Resumen Ejecutivo\n## 3.3 Criterios de Aceptación\n### Metadata ##\n#nope\n");
         let titles: Vec<_> = d.body.headings.iter().map(|h| h.title.as_str()).collect();
-        assert_eq!(
-            titles,
-            ["Resumen Ejecutivo", "Criterios de Aceptación", "Metadata"]
-        );
+        assert_eq!(titles, ["Resumen Ejecutivo", "Criterios de Aceptación", "Metadata"]);
     }
 
     #[test]

@@ -36,19 +36,10 @@ pub const CODES: &[Code] = &[
     Code {
         name: "spec-yaml-invalid",
         default: Level::Deny,
-        summary:
-            "the front-matter is not valid YAML (syntax, duplicate key, not a mapping, too deep)",
+        summary: "the front-matter is not valid YAML (syntax, duplicate key, not a mapping, too deep)",
     },
-    Code {
-        name: "spec-not-utf8",
-        default: Level::Deny,
-        summary: "a governed document is not valid UTF-8",
-    },
-    Code {
-        name: "spec-unreadable",
-        default: Level::Deny,
-        summary: "a governed document could not be read",
-    },
+    Code { name: "spec-not-utf8", default: Level::Deny, summary: "a governed document is not valid UTF-8" },
+    Code { name: "spec-unreadable", default: Level::Deny, summary: "a governed document could not be read" },
     Code {
         name: "spec-too-large",
         default: Level::Warn,
@@ -69,26 +60,10 @@ pub const CODES: &[Code] = &[
         default: Level::Deny,
         summary: "the `tipo` is not one of the configured document types",
     },
-    Code {
-        name: "spec-id-format",
-        default: Level::Deny,
-        summary: "the id does not match the pattern of its `tipo`",
-    },
-    Code {
-        name: "spec-id-filename",
-        default: Level::Deny,
-        summary: "the id differs from the file name",
-    },
-    Code {
-        name: "spec-id-duplicate",
-        default: Level::Deny,
-        summary: "two documents share an id",
-    },
-    Code {
-        name: "link-unresolved",
-        default: Level::Deny,
-        summary: "an id in `relacionados` names no document",
-    },
+    Code { name: "spec-id-format", default: Level::Deny, summary: "the id does not match the pattern of its `tipo`" },
+    Code { name: "spec-id-filename", default: Level::Deny, summary: "the id differs from the file name" },
+    Code { name: "spec-id-duplicate", default: Level::Deny, summary: "two documents share an id" },
+    Code { name: "link-unresolved", default: Level::Deny, summary: "an id in `relacionados` names no document" },
     Code {
         name: "link-unresolved-body",
         default: Level::Warn,
@@ -164,10 +139,7 @@ pub const CODES: &[Code] = &[
 /// Is this repository-relative path a governed Markdown document?
 pub fn is_governed(path: &str, config: &SpecConfig) -> bool {
     path.ends_with(".md")
-        && config
-            .roots
-            .iter()
-            .any(|root| root.is_empty() || path.starts_with(&format!("{root}/")))
+        && config.roots.iter().any(|root| root.is_empty() || path.starts_with(&format!("{root}/")))
         && !config.exclude.is_match(path)
 }
 
@@ -176,9 +148,7 @@ pub fn is_governed(path: &str, config: &SpecConfig) -> bool {
 pub fn requires_front_matter(path: &str, config: &SpecConfig) -> bool {
     let mut folders = path.split('/').collect::<Vec<_>>();
     folders.pop();
-    folders
-        .iter()
-        .any(|f| config.require_front_matter.iter().any(|r| r == f))
+    folders.iter().any(|f| config.require_front_matter.iter().any(|r| r == f))
 }
 
 /// What loading a document gave: a parsed document, or a finding about the file itself.
@@ -237,19 +207,13 @@ fn load_document(ctx: &CheckContext, path: &str) -> Option<Loaded> {
                     "spec-not-utf8",
                     path,
                     position,
-                    format!(
-                        "document is not valid UTF-8 (byte 0x{:02x} at offset {valid})",
-                        bytes[valid]
-                    ),
+                    format!("document is not valid UTF-8 (byte 0x{:02x} at offset {valid})", bytes[valid]),
                 )
                 .help("save the file as UTF-8; `iconv -f latin1 -t utf-8` converts Latin-1 text"),
             ));
         }
     };
-    Some(Loaded::Document(Box::new(Document::parse(
-        SourceFile::new(path, text),
-        &config.any_id,
-    ))))
+    Some(Loaded::Document(Box::new(Document::parse(SourceFile::new(path, text), &config.any_id))))
 }
 
 /// The loaded repository: every governed document and every marker.
@@ -270,24 +234,12 @@ const MAX_MARKER_FILE: u64 = 4 * 1024 * 1024;
 /// for markers.
 pub fn load(ctx: &CheckContext, extra_documents: &[String], marker_files: &[String]) -> Corpus {
     let config = &ctx.config.spec;
-    let mut document_paths: BTreeSet<&str> = ctx
-        .files
-        .iter()
-        .map(String::as_str)
-        .filter(|p| is_governed(p, config))
-        .collect();
-    document_paths.extend(
-        extra_documents
-            .iter()
-            .map(String::as_str)
-            .filter(|p| p.ends_with(".md")),
-    );
+    let mut document_paths: BTreeSet<&str> =
+        ctx.files.iter().map(String::as_str).filter(|p| is_governed(p, config)).collect();
+    document_paths.extend(extra_documents.iter().map(String::as_str).filter(|p| p.ends_with(".md")));
     let document_paths: Vec<&str> = document_paths.into_iter().collect();
 
-    let loaded: Vec<Loaded> = document_paths
-        .par_iter()
-        .filter_map(|path| load_document(ctx, path))
-        .collect();
+    let loaded: Vec<Loaded> = document_paths.par_iter().filter_map(|path| load_document(ctx, path)).collect();
     let mut documents = Vec::new();
     let mut file_findings = Vec::new();
     for item in loaded {
@@ -300,24 +252,14 @@ pub fn load(ctx: &CheckContext, extra_documents: &[String], marker_files: &[Stri
     let spec_ids: BTreeSet<String> = documents
         .iter()
         .filter_map(|d| d.front_matter())
-        .filter(|f| {
-            f.text("tipo")
-                .is_some_and(|t| config.types.get(&t.text).is_some_and(|t| t.body_checks))
-        })
+        .filter(|f| f.text("tipo").is_some_and(|t| config.types.get(&t.text).is_some_and(|t| t.body_checks)))
         .filter_map(|f| f.text("id").map(|s| s.text.clone()))
         .collect();
-    let in_component = |path: &str| {
-        config
-            .components
-            .iter()
-            .any(|c| path.starts_with(&format!("{c}/")))
-    };
+    let in_component = |path: &str| config.components.iter().any(|c| path.starts_with(&format!("{c}/")));
 
     // Per file: its markers, and for component files whether they name a specification.
-    let loaded_text: std::collections::HashMap<&str, &str> = documents
-        .iter()
-        .map(|d| (d.path(), d.source.text.as_str()))
-        .collect();
+    let loaded_text: std::collections::HashMap<&str, &str> =
+        documents.iter().map(|d| (d.path(), d.source.text.as_str())).collect();
     type Scanned = (Vec<Marker>, Vec<Malformed>, Option<(String, bool)>);
     let scanned: Vec<Scanned> = marker_files
         .par_iter()
@@ -334,10 +276,7 @@ pub fn load(ctx: &CheckContext, extra_documents: &[String], marker_files: &[Stri
             trace::scan_markers(path, &bytes, &mut markers, &mut malformed);
             let mention = in_component(path).then(|| {
                 let text = String::from_utf8_lossy(&bytes);
-                let names_spec = config
-                    .any_id
-                    .find_iter(&text)
-                    .any(|m| spec_ids.contains(m.as_str()));
+                let names_spec = config.any_id.find_iter(&text).any(|m| spec_ids.contains(m.as_str()));
                 (path.clone(), names_spec)
             });
             Some((markers, malformed, mention))
@@ -358,20 +297,12 @@ pub fn load(ctx: &CheckContext, extra_documents: &[String], marker_files: &[Stri
         .map(|component| {
             let prefix = format!("{component}/");
             let present = ctx.files.iter().any(|f| f.starts_with(&prefix));
-            let mentioned = mentions
-                .iter()
-                .any(|(path, names_spec)| *names_spec && path.starts_with(&prefix));
+            let mentioned = mentions.iter().any(|(path, names_spec)| *names_spec && path.starts_with(&prefix));
             (component.clone(), present, mentioned)
         })
         .collect();
 
-    Corpus {
-        documents,
-        markers,
-        malformed,
-        file_findings,
-        component_mentions,
-    }
+    Corpus { documents, markers, malformed, file_findings, component_mentions }
 }
 
 /// `specgate check spec`: with `paths`, only those files are checked (against the whole
@@ -395,13 +326,7 @@ pub fn check(ctx: &CheckContext, paths: Option<&[String]>, report: &mut Report) 
     let mut checked = 0;
     for document in corpus.documents.iter().filter(|d| selected(d.path())) {
         checked += 1;
-        check::check_document(
-            document,
-            requires_front_matter(document.path(), config),
-            config,
-            &graph,
-            report,
-        );
+        check::check_document(document, requires_front_matter(document.path(), config), config, &graph, report);
     }
     trace::check_markers(&corpus.markers, &corpus.malformed, &graph, report);
 
@@ -417,10 +342,7 @@ pub fn check(ctx: &CheckContext, paths: Option<&[String]>, report: &mut Report) 
             }
         }
     }
-    report.note(format!(
-        "spec: {checked} documents checked, {} markers",
-        corpus.markers.len()
-    ));
+    report.note(format!("spec: {checked} documents checked, {} markers", corpus.markers.len()));
 }
 
 /// The documents whose `tipo` runs body checks (the specifications).
@@ -430,13 +352,7 @@ pub fn specifications<'a>(documents: &'a [Document], ctx: &CheckContext) -> Vec<
         .filter(|d| {
             d.front_matter()
                 .and_then(|f| f.text("tipo"))
-                .is_some_and(|t| {
-                    ctx.config
-                        .spec
-                        .types
-                        .get(&t.text)
-                        .is_some_and(|t| t.body_checks)
-                })
+                .is_some_and(|t| ctx.config.spec.types.get(&t.text).is_some_and(|t| t.body_checks))
         })
         .collect()
 }
@@ -450,20 +366,11 @@ pub fn valid_specifications(ctx: &CheckContext, folders: &[String]) -> (Vec<Stri
     let (mut valid, mut invalid) = (Vec::new(), Vec::new());
     for document in specifications(&corpus.documents, ctx) {
         let path = document.path();
-        if !folders
-            .iter()
-            .any(|folder| path.starts_with(&format!("{folder}/")))
-        {
+        if !folders.iter().any(|folder| path.starts_with(&format!("{folder}/"))) {
             continue;
         }
         let mut scratch = Report::new(ctx.config.levels.clone());
-        check::check_document(
-            document,
-            requires_front_matter(path, config),
-            config,
-            &graph,
-            &mut scratch,
-        );
+        check::check_document(document, requires_front_matter(path, config), config, &graph, &mut scratch);
         if scratch.has_errors() {
             invalid.push(path.to_owned());
         } else {
@@ -478,32 +385,17 @@ pub fn valid_specifications(ctx: &CheckContext, folders: &[String]) -> (Vec<Stri
 pub fn normative_items(document: &Document) -> std::collections::BTreeMap<String, String> {
     use document::BodyIdKind;
     let body = &document.body;
-    let mut boundaries: Vec<usize> = body
-        .definitions
-        .iter()
-        .map(|d| d.position.line)
-        .chain(body.headings.iter().map(|h| h.line))
-        .collect();
+    let mut boundaries: Vec<usize> =
+        body.definitions.iter().map(|d| d.position.line).chain(body.headings.iter().map(|h| h.line)).collect();
     boundaries.sort_unstable();
     body.definitions
         .iter()
-        .filter(|d| {
-            matches!(
-                d.kind,
-                BodyIdKind::Rule | BodyIdKind::Criterion | BodyIdKind::TestCase
-            )
-        })
+        .filter(|d| matches!(d.kind, BodyIdKind::Rule | BodyIdKind::Criterion | BodyIdKind::TestCase))
         .map(|definition| {
             let start = definition.position.line;
-            let end = boundaries
-                .iter()
-                .copied()
-                .find(|line| *line > start)
-                .unwrap_or(document.source.line_count() + 1);
-            let text: Vec<&str> = (start..end)
-                .filter_map(|line| document.source.line_text(line))
-                .map(str::trim_end)
-                .collect();
+            let end = boundaries.iter().copied().find(|line| *line > start).unwrap_or(document.source.line_count() + 1);
+            let text: Vec<&str> =
+                (start..end).filter_map(|line| document.source.line_text(line)).map(str::trim_end).collect();
             (definition.id.clone(), text.join("\n").trim_end().to_owned())
         })
         .collect()
@@ -512,10 +404,7 @@ pub fn normative_items(document: &Document) -> std::collections::BTreeMap<String
 /// Pre-commit rule: a staged spec whose normative items differ from HEAD's must change its
 /// `version`.
 pub fn check_version_bump(old_text: &str, new: &Document, ctx: &CheckContext, report: &mut Report) {
-    let old = Document::parse(
-        SourceFile::new(new.path(), old_text.to_owned()),
-        &ctx.config.spec.any_id,
-    );
+    let old = Document::parse(SourceFile::new(new.path(), old_text.to_owned()), &ctx.config.spec.any_id);
     let version = |d: &Document| d.front_matter().and_then(|f| f.text("version")).cloned();
     let (Some(old_version), Some(new_version)) = (version(&old), version(new)) else {
         return;

@@ -20,21 +20,14 @@ pub struct Run {
 
 impl std::fmt::Display for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit: {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
+        write!(f, "exit: {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
     }
 }
 
 impl TestContext {
     /// A new repository with branch `main` and a committer identity.
     pub fn new() -> TestContext {
-        let dir = tempfile::Builder::new()
-            .prefix("specgate-it")
-            .tempdir()
-            .expect("temp dir");
+        let dir = tempfile::Builder::new().prefix("specgate-it").tempdir().expect("temp dir");
         let root = dir.path().join("repo");
         std::fs::create_dir_all(&root).expect("create repo dir");
         let ctx = TestContext { dir, root };
@@ -47,10 +40,7 @@ impl TestContext {
 
     /// A folder that is not a git repository.
     pub fn without_git() -> TestContext {
-        let dir = tempfile::Builder::new()
-            .prefix("specgate-it")
-            .tempdir()
-            .expect("temp dir");
+        let dir = tempfile::Builder::new().prefix("specgate-it").tempdir().expect("temp dir");
         let root = dir.path().join("plain");
         std::fs::create_dir_all(&root).expect("create dir");
         TestContext { dir, root }
@@ -78,18 +68,14 @@ impl TestContext {
             .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z");
     }
 
-    /// Run git in the repository and panic with its output on failure.
+    /// Run git in the repository and panic with its output on failure; returns stdout, trimmed.
     pub fn git(&self, args: &[&str]) -> String {
         let mut command = Command::new("git");
         command.args(args);
         self.isolate(&mut command);
         let output = command.output().expect("run git");
-        assert!(
-            output.status.success(),
-            "git {args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        assert!(output.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
     }
 
     pub fn write(&self, path: &str, content: impl AsRef<[u8]>) -> PathBuf {
@@ -99,18 +85,16 @@ impl TestContext {
         full
     }
 
-    /// Stage everything and commit.
-    pub fn commit(&self, message: &str) {
+    /// Stage everything and commit; returns the commit id. Setup commits skip hooks; the hook
+    /// tests run `git commit` themselves.
+    pub fn commit(&self, message: &str) -> String {
         self.git(&["add", "-A"]);
-        // Setup commits skip hooks; the hook tests run `git commit` themselves.
-        self.git(&[
-            "commit",
-            "-q",
-            "--no-verify",
-            "--allow-empty",
-            "-m",
-            message,
-        ]);
+        self.git(&["commit", "-q", "--no-verify", "--allow-empty", "-m", message]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     pub fn specgate(&self) -> Command {
@@ -127,25 +111,17 @@ impl TestContext {
     pub fn to_run(&self, output: Output) -> Run {
         let filter = |text: &[u8]| {
             let text = String::from_utf8_lossy(text).into_owned();
-            let root = self
-                .root
-                .canonicalize()
-                .unwrap_or_else(|_| self.root.clone());
+            let root = self.root.canonicalize().unwrap_or_else(|_| self.root.clone());
             text.replace(&root.display().to_string(), "[REPO]")
                 .replace(&self.dir.path().display().to_string(), "[TEMP]")
         };
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: filter(&output.stdout),
-            stderr: filter(&output.stderr),
-        }
+        Run { code: output.status.code().unwrap_or(-1), stdout: filter(&output.stdout), stderr: filter(&output.stderr) }
     }
 
     /// Run and parse stdout as JSON.
     pub fn json(&self, args: &[&str]) -> (i32, serde_json::Value) {
         let run = self.run(args);
-        let value = serde_json::from_str(&run.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{run}"));
+        let value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{run}"));
         (run.code, value)
     }
 

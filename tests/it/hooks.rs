@@ -21,18 +21,12 @@ fn valid_spec(version: &str, criterion_text: &str) -> String {
 /// installed.
 fn repo_with_remote() -> TestContext {
     let ctx = TestContext::new();
-    ctx.write(
-        "specs/SPEC_DEMO_001.md",
-        valid_spec("1.0.0", "Algo funciona"),
-    );
+    ctx.write("specs/SPEC_DEMO_001.md", valid_spec("1.0.0", "Algo funciona"));
     ctx.write("README.md", "demo\n");
     ctx.commit("initial");
     let remote = ctx.dir.path().join("remote.git");
-    let status = std::process::Command::new("git")
-        .args(["init", "-q", "--bare", "-b", "main"])
-        .arg(&remote)
-        .status()
-        .unwrap();
+    let status =
+        std::process::Command::new("git").args(["init", "-q", "--bare", "-b", "main"]).arg(&remote).status().unwrap();
     assert!(status.success());
     ctx.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
     ctx.git(&["push", "-q", "origin", "main"]);
@@ -43,11 +37,7 @@ fn repo_with_remote() -> TestContext {
 
 fn git_output(ctx: &TestContext, args: &[&str]) -> Output {
     let mut command = std::process::Command::new("git");
-    command
-        .args(args)
-        .current_dir(&ctx.root)
-        .env("HOME", ctx.home())
-        .env("GIT_CONFIG_NOSYSTEM", "1");
+    command.args(args).current_dir(&ctx.root).env("HOME", ctx.home()).env("GIT_CONFIG_NOSYSTEM", "1");
     for (key, _) in std::env::vars() {
         if key.starts_with("SPECGATE_") || key.starts_with("PRE_COMMIT") {
             command.env_remove(key);
@@ -61,17 +51,11 @@ fn push(ctx: &TestContext, args: &[&str]) -> (bool, String) {
     let mut full = vec!["push"];
     full.extend_from_slice(args);
     let output = git_output(ctx, &full);
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
 }
 
 fn remote_has(ctx: &TestContext, branch: &str) -> bool {
-    let output = git_output(
-        ctx,
-        &["ls-remote", "origin", &format!("refs/heads/{branch}")],
-    );
+    let output = git_output(ctx, &["ls-remote", "origin", &format!("refs/heads/{branch}")]);
     !String::from_utf8_lossy(&output.stdout).trim().is_empty()
 }
 
@@ -82,10 +66,7 @@ fn clean_push_is_accepted() {
     ctx.commit("notes");
     let (ok, stderr) = push(&ctx, &["origin", "main"]);
     assert!(ok, "{stderr}");
-    assert!(
-        stderr.contains("refs/heads/main: 1 new commits, 1 files changed"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("refs/heads/main: 1 new commits, 1 files changed"), "{stderr}");
 }
 
 #[test]
@@ -134,14 +115,8 @@ fn feature_branch_needs_a_valid_spec_even_without_new_commits() {
     // still checked, and passes because that commit has a valid spec.
     let (ok, stderr) = push(&ctx, &["origin", "main:refs/heads/feature/con-spec"]);
     assert!(ok, "{stderr}");
-    assert!(
-        stderr.contains("refs/heads/feature/con-spec: 0 new commits"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("governed by specs/SPEC_DEMO_001.md"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("refs/heads/feature/con-spec: 0 new commits"), "{stderr}");
+    assert!(stderr.contains("governed by specs/SPEC_DEMO_001.md"), "{stderr}");
 }
 
 #[test]
@@ -155,14 +130,8 @@ fn every_ref_of_a_multi_ref_push_is_checked() {
     ctx.commit("good change on main");
     let (ok, stderr) = push(&ctx, &["origin", "main", "topic"]);
     assert!(!ok, "{stderr}");
-    assert!(
-        stderr.contains("refs/heads/main: 1 new commits"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("refs/heads/topic: 1 new commits"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("refs/heads/main: 1 new commits"), "{stderr}");
+    assert!(stderr.contains("refs/heads/topic: 1 new commits"), "{stderr}");
     assert!(stderr.contains("docs/adr/ADR_002.md"), "{stderr}");
 }
 
@@ -180,27 +149,18 @@ fn deletions_check_nothing_and_force_pushes_check_only_new_commits() {
     ctx.commit("good");
     let (ok, stderr) = push(&ctx, &["--force", "origin", "topic"]);
     assert!(ok, "{stderr}");
-    assert!(
-        stderr.contains("refs/heads/topic: 1 new commits"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("refs/heads/topic: 1 new commits"), "{stderr}");
     // Deleting the branch checks nothing.
     let (ok, stderr) = push(&ctx, &["origin", ":topic"]);
     assert!(ok, "{stderr}");
-    assert!(
-        stderr.contains("refs/heads/topic: deleted; nothing to check"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("refs/heads/topic: deleted; nothing to check"), "{stderr}");
     assert!(!remote_has(&ctx, "topic"));
 }
 
 #[test]
 fn failing_or_hanging_critical_tests_refuse_the_push() {
     let ctx = repo_with_remote();
-    ctx.write(
-        "specgate.toml",
-        "[tests]\ncritical = \"echo checking; echo broken >&2; exit 3\"\n",
-    );
+    ctx.write("specgate.toml", "[tests]\ncritical = \"echo checking; echo broken >&2; exit 3\"\n");
     ctx.commit("config");
     let (ok, stderr) = push(&ctx, &["origin", "main"]);
     assert!(!ok, "{stderr}");
@@ -208,27 +168,18 @@ fn failing_or_hanging_critical_tests_refuse_the_push() {
     assert!(stderr.contains("exit code 3"), "{stderr}");
     assert!(stderr.contains("    broken"), "{stderr}");
 
-    ctx.write(
-        "specgate.toml",
-        "[tests]\ncritical = \"sleep 30\"\ntimeout-seconds = 1\n",
-    );
+    ctx.write("specgate.toml", "[tests]\ncritical = \"sleep 30\"\ntimeout-seconds = 1\n");
     ctx.commit("hanging tests");
     let (ok, stderr) = push(&ctx, &["origin", "main"]);
     assert!(!ok, "{stderr}");
     assert!(stderr.contains("error[tests-timeout]"), "{stderr}");
 
     // Tests that depend on `src/` are skipped, with the reason, when nothing there changed.
-    ctx.write(
-        "specgate.toml",
-        "[tests]\ncritical = \"exit 1\"\npaths = [\"src/**\"]\n",
-    );
+    ctx.write("specgate.toml", "[tests]\ncritical = \"exit 1\"\npaths = [\"src/**\"]\n");
     ctx.commit("scoped tests");
     let (ok, stderr) = push(&ctx, &["origin", "main"]);
     assert!(ok, "{stderr}");
-    assert!(
-        stderr.contains("tests: skipped, no changed file matches `[tests] paths` (src/**)"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("tests: skipped, no changed file matches `[tests] paths` (src/**)"), "{stderr}");
     ctx.write("src/lib.py", "x = 1\n");
     ctx.commit("code");
     let (ok, stderr) = push(&ctx, &["origin", "main"]);
@@ -266,25 +217,15 @@ fn foreign_hooks_are_refused_or_chained_and_restored() {
     ctx.commit("initial");
     let hook = ctx.path(".git/hooks/pre-push");
     std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
-    std::fs::write(
-        &hook,
-        "#!/bin/sh\ntouch \"$(git rev-parse --show-toplevel)/foreign-ran\"\n",
-    )
-    .unwrap();
+    std::fs::write(&hook, "#!/bin/sh\ntouch \"$(git rev-parse --show-toplevel)/foreign-ran\"\n").unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
 
     let run = ctx.run(&["hooks", "install"]);
     assert_eq!(run.code, 2, "{run}");
-    assert!(
-        run.stderr.contains("is a hook that specgate did not write"),
-        "{run}"
-    );
+    assert!(run.stderr.contains("is a hook that specgate did not write"), "{run}");
     assert!(run.stderr.contains("--force"), "{run}");
-    assert!(
-        !ctx.path(".git/hooks/pre-commit").exists(),
-        "a refusal changes nothing"
-    );
+    assert!(!ctx.path(".git/hooks/pre-commit").exists(), "a refusal changes nothing");
 
     let run = ctx.run(&["hooks", "install", "--force"]);
     assert_eq!(run.code, 0, "{run}");
@@ -292,11 +233,7 @@ fn foreign_hooks_are_refused_or_chained_and_restored() {
 
     // The chained hook runs on a real push, before specgate.
     let remote = ctx.dir.path().join("remote.git");
-    std::process::Command::new("git")
-        .args(["init", "-q", "--bare"])
-        .arg(&remote)
-        .status()
-        .unwrap();
+    std::process::Command::new("git").args(["init", "-q", "--bare"]).arg(&remote).status().unwrap();
     ctx.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
     let (ok, stderr) = push(&ctx, &["origin", "main"]);
     assert!(ok, "{stderr}");
@@ -338,53 +275,55 @@ fn pre_commit_checks_the_staged_content() {
 #[test]
 fn pre_commit_requires_a_version_bump_when_criteria_change() {
     let ctx = repo_with_remote();
-    ctx.write(
-        "specs/SPEC_DEMO_001.md",
-        valid_spec("1.0.0", "Algo distinto funciona"),
-    );
+    ctx.write("specs/SPEC_DEMO_001.md", valid_spec("1.0.0", "Algo distinto funciona"));
     ctx.git(&["add", "-A"]);
     let output = git_output(&ctx, &["commit", "-m", "change criterion"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "{stderr}");
-    assert!(
-        stderr.contains("error[spec-version-not-bumped]"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("CA-001 changed but `version` is still `1.0.0`"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("error[spec-version-not-bumped]"), "{stderr}");
+    assert!(stderr.contains("CA-001 changed but `version` is still `1.0.0`"), "{stderr}");
 
-    ctx.write(
-        "specs/SPEC_DEMO_001.md",
-        valid_spec("1.1.0", "Algo distinto funciona"),
-    );
+    ctx.write("specs/SPEC_DEMO_001.md", valid_spec("1.1.0", "Algo distinto funciona"));
     ctx.git(&["add", "-A"]);
     let output = git_output(&ctx, &["commit", "-m", "change criterion, bump"]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 }
 
 #[test]
 fn markers_pinned_to_an_older_major_are_reported_as_outdated() {
     let ctx = repo_with_remote();
-    ctx.write(
-        "specs/SPEC_DEMO_001.md",
-        valid_spec("2.0.0", "Algo funciona"),
-    );
-    ctx.write(
-        "tests/test_demo.py",
-        format!("# spec[{} SPEC_DEMO_001#CA-001@1]\n", "verify"),
-    );
+    ctx.write("specs/SPEC_DEMO_001.md", valid_spec("2.0.0", "Algo funciona"));
+    ctx.write("tests/test_demo.py", format!("# spec[{} SPEC_DEMO_001#CA-001@1]\n", "verify"));
     ctx.git(&["add", "-A"]);
     let run = ctx.run(&["check", "spec", "--format", "json"]);
     assert_eq!(run.code, 0, "{run}");
-    assert!(
-        run.stdout.contains("\"code\": \"trace-outdated-marker\""),
-        "{run}"
-    );
+    assert!(run.stdout.contains("\"code\": \"trace-outdated-marker\""), "{run}");
     assert!(run.stdout.contains("now at major version 2"), "{run}");
+}
+
+#[test]
+fn emoji_on_an_added_line_refuses_the_push_and_the_commit() {
+    let ctx = repo_with_remote();
+    ctx.write("docs/notes.md", "listo \u{2705}\n");
+    ctx.commit("notes with an emoji");
+    let (ok, stderr) = push(&ctx, &["origin", "main"]);
+    assert!(!ok, "{stderr}");
+    assert!(stderr.contains("error[emoji-found]"), "{stderr}");
+    assert!(stderr.contains("docs/notes.md:1:7"), "{stderr}");
+
+    // Removed in a later commit of the same push: the added line is still in the pushed history.
+    ctx.write("docs/notes.md", "listo\n");
+    ctx.commit("remove it");
+    let (ok, stderr) = push(&ctx, &["origin", "main"]);
+    assert!(!ok, "{stderr}");
+    assert!(stderr.contains("emoji-found"), "{stderr}");
+
+    // The pre-commit hook sees the staged blob.
+    ctx.git(&["reset", "-q", "--hard", "origin/main"]);
+    ctx.write("docs/otra.md", "hecho \u{1F680}\n");
+    ctx.git(&["add", "docs/otra.md"]);
+    let output = git_output(&ctx, &["commit", "-m", "rocket"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("emoji-found"), "{stderr}");
 }

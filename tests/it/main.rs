@@ -3,4 +3,5 @@
 mod common;
 mod emoji;
 mod hooks;
+mod precommit;
 mod spec;

@@ -12,8 +12,7 @@ const SECTIONS: &str = "## Metadata\n\n## Trazabilidad\n\n## 1. Resumen Ejecutiv
 ### 7.2 Casos de Prueba\n\n| ID | Descripción | Criterio Aceptación |\n|----|----|----|\n{CASES}\n\
 ## 10. Riesgos e Impacto\n\n## 14. Historial de Cambios\n";
 
-const CRITERION: &str =
-    "**CA-001**: Algo funciona\n```gherkin\nGiven un estado\nWhen hago algo\nThen pasa algo\n```\n";
+const CRITERION: &str = "**CA-001**: Algo funciona\n```gherkin\nGiven un estado\nWhen hago algo\nThen pasa algo\n```\n";
 
 fn front(id: &str, tipo: &str, related: &str) -> String {
     format!(
@@ -25,9 +24,7 @@ fn spec(id: &str, related: &str, criteria: &str, cases: &str) -> String {
     format!(
         "{}\n# {id}\n\n{}",
         front(id, "especificacion", related),
-        SECTIONS
-            .replace("{CRITERIA}", criteria)
-            .replace("{CASES}", cases)
+        SECTIONS.replace("{CRITERIA}", criteria).replace("{CASES}", cases)
     )
 }
 
@@ -36,26 +33,15 @@ fn valid_repo() -> TestContext {
     let ctx = TestContext::new();
     ctx.write(
         "specs/SPEC_DEMO_001.md",
-        spec(
-            "SPEC_DEMO_001",
-            "\"ADR_001\"",
-            CRITERION,
-            "| CP-001 | Prueba | CA-001 |",
-        ),
+        spec("SPEC_DEMO_001", "\"ADR_001\"", CRITERION, "| CP-001 | Prueba | CA-001 |"),
     );
     ctx.write(
         "docs/adr/ADR_001.md",
-        format!(
-            "{}\n# ADR_001\n\nDecisión sobre SPEC_DEMO_001.\n",
-            front("ADR_001", "adr", "\"SPEC_DEMO_001\"")
-        ),
+        format!("{}\n# ADR_001\n\nDecisión sobre SPEC_DEMO_001.\n", front("ADR_001", "adr", "\"SPEC_DEMO_001\"")),
     );
     ctx.write(
         "tests/demo_test.py",
-        format!(
-            "# spec[{} SPEC_DEMO_001#CA-001]\ndef test_x():\n    assert True\n",
-            "verify"
-        ),
+        format!("# spec[{} SPEC_DEMO_001#CA-001]\ndef test_x():\n    assert True\n", "verify"),
     );
     ctx.commit("initial");
     ctx
@@ -94,22 +80,10 @@ fn front_matter_schema_errors_point_at_their_lines() {
         assert!(got.contains(&expected), "missing {expected:?} in {got:?}");
     }
     // `version: 1.10` is reported as written, not as the float 1.1.
-    let messages: Vec<&str> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["message"].as_str().unwrap())
-        .collect();
-    assert!(
-        messages.iter().any(|m| m.contains("`1.10`")),
-        "{messages:?}"
-    );
-    assert!(
-        messages
-            .iter()
-            .any(|m| m.contains("no `propietario` field")),
-        "{messages:?}"
-    );
+    let messages: Vec<&str> =
+        report["findings"].as_array().unwrap().iter().map(|f| f["message"].as_str().unwrap()).collect();
+    assert!(messages.iter().any(|m| m.contains("`1.10`")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("no `propietario` field")), "{messages:?}");
 }
 
 #[test]
@@ -117,10 +91,7 @@ fn human_output_shows_the_source_line_and_help() {
     let ctx = valid_repo();
     ctx.write(
         "docs/adr/ADR_002.md",
-        format!(
-            "{}\n# ADR_002\n",
-            front("ADR_002", "adr", "\"ADR_001\", \"PLAN-X-404\"")
-        ),
+        format!("{}\n# ADR_002\n", front("ADR_002", "adr", "\"ADR_001\", \"PLAN-X-404\"")),
     );
     let run = ctx.run(&["check", "spec"]);
     insta::assert_snapshot!(run.to_string(), @r#"
@@ -141,51 +112,27 @@ fn human_output_shows_the_source_line_and_help() {
 #[test]
 fn ids_are_checked_for_format_file_name_and_uniqueness() {
     let ctx = valid_repo();
-    ctx.write(
-        "docs/adr/ADR_1.md",
-        format!("{}\n# x\n", front("ADR_1", "adr", "")),
-    );
-    ctx.write(
-        "docs/other/ADR_001.md",
-        format!("{}\n# x\n", front("ADR_001", "adr", "")),
-    );
-    ctx.write(
-        "docs/adr/ADR_003.md",
-        format!("{}\n# x\n", front("ADR_004", "adr", "")),
-    );
+    ctx.write("docs/adr/ADR_1.md", format!("{}\n# x\n", front("ADR_1", "adr", "")));
+    ctx.write("docs/other/ADR_001.md", format!("{}\n# x\n", front("ADR_001", "adr", "")));
+    ctx.write("docs/adr/ADR_003.md", format!("{}\n# x\n", front("ADR_004", "adr", "")));
     let (code, report) = ctx.json(&["check", "spec", "--format", "json"]);
     assert_eq!(code, 1);
     let got = findings(&report);
-    assert!(
-        got.contains(&("spec-id-format".into(), "docs/adr/ADR_1.md".into(), 2)),
-        "{got:?}"
-    );
-    assert!(
-        got.contains(&("spec-id-filename".into(), "docs/adr/ADR_003.md".into(), 2)),
-        "{got:?}"
-    );
+    assert!(got.contains(&("spec-id-format".into(), "docs/adr/ADR_1.md".into(), 2)), "{got:?}");
+    assert!(got.contains(&("spec-id-filename".into(), "docs/adr/ADR_003.md".into(), 2)), "{got:?}");
     // A duplicate names both files, each pointing at the other.
     let duplicates: Vec<_> = report["findings"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|f| f["code"] == "spec-id-duplicate")
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_owned(),
-                f["message"].as_str().unwrap().to_owned(),
-            )
-        })
+        .map(|f| (f["path"].as_str().unwrap().to_owned(), f["message"].as_str().unwrap().to_owned()))
         .collect();
     assert_eq!(duplicates.len(), 2, "{duplicates:?}");
-    assert!(
-        duplicates[0].1.contains("docs/other/ADR_001.md")
-            || duplicates[1].1.contains("docs/other/ADR_001.md")
-    );
+    assert!(duplicates[0].1.contains("docs/other/ADR_001.md") || duplicates[1].1.contains("docs/other/ADR_001.md"));
     assert!(duplicates
         .iter()
-        .any(|(path, message)| path == "docs/other/ADR_001.md"
-            && message.contains("docs/adr/ADR_001.md")));
+        .any(|(path, message)| path == "docs/other/ADR_001.md" && message.contains("docs/adr/ADR_001.md")));
 }
 
 #[test]
@@ -197,26 +144,10 @@ fn unknown_tipo_and_misplaced_or_unclosed_front_matter() {
     ctx.write("specs/EMPTY.md", "");
     let (_, report) = ctx.json(&["check", "spec", "--format", "json"]);
     let got = findings(&report);
-    assert!(
-        got.contains(&("spec-unknown-tipo".into(), "specs/X_001.md".into(), 3)),
-        "{got:?}"
-    );
-    assert!(
-        got.contains(&("spec-front-matter-unclosed".into(), "specs/Y.md".into(), 1)),
-        "{got:?}"
-    );
-    assert!(
-        got.contains(&("spec-front-matter-misplaced".into(), "specs/Z.md".into(), 3)),
-        "{got:?}"
-    );
-    assert!(
-        got.contains(&(
-            "spec-front-matter-missing".into(),
-            "specs/EMPTY.md".into(),
-            1
-        )),
-        "{got:?}"
-    );
+    assert!(got.contains(&("spec-unknown-tipo".into(), "specs/X_001.md".into(), 3)), "{got:?}");
+    assert!(got.contains(&("spec-front-matter-unclosed".into(), "specs/Y.md".into(), 1)), "{got:?}");
+    assert!(got.contains(&("spec-front-matter-misplaced".into(), "specs/Z.md".into(), 3)), "{got:?}");
+    assert!(got.contains(&("spec-front-matter-missing".into(), "specs/EMPTY.md".into(), 1)), "{got:?}");
 }
 
 #[test]
@@ -228,62 +159,35 @@ fn yaml_errors_are_reported_at_their_line_in_the_markdown_file() {
     let (code, report) = ctx.json(&["check", "spec", "--format", "json"]);
     assert_eq!(code, 1);
     let got = findings(&report);
-    assert!(
-        got.contains(&("spec-yaml-invalid".into(), "specs/TAB.md".into(), 4)),
-        "{got:?}"
-    );
-    assert!(
-        got.contains(&("spec-yaml-invalid".into(), "specs/DUP.md".into(), 3)),
-        "{got:?}"
-    );
+    assert!(got.contains(&("spec-yaml-invalid".into(), "specs/TAB.md".into(), 4)), "{got:?}");
+    assert!(got.contains(&("spec-yaml-invalid".into(), "specs/DUP.md".into(), 3)), "{got:?}");
 }
 
 #[test]
 fn hostile_inputs_give_findings_not_crashes() {
     let ctx = valid_repo();
-    ctx.write(
-        "specs/LATIN1.md",
-        b"---\nid: LATIN1\n---\nacci\xf3n\n".as_slice(),
-    );
+    ctx.write("specs/LATIN1.md", b"---\nid: LATIN1\n---\nacci\xf3n\n".as_slice());
     // Alias expansion would need 9^9 items; it must be recorded, not expanded.
     let mut bomb = String::from("---\nid: BOMB\na: &a [x, x, x, x, x, x, x, x, x]\n");
     let names = ["b", "c", "d", "e", "f", "g", "h", "i"];
     for (i, name) in names.iter().enumerate() {
         let prev = if i == 0 { "a" } else { names[i - 1] };
-        bomb.push_str(&format!("{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        bomb.push_str(&format!(
+            "{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+        ));
     }
     bomb.push_str("---\n");
     ctx.write("specs/BOMB.md", bomb);
-    ctx.write(
-        "specs/DEEP.md",
-        format!(
-            "---\nid: DEEP\nx: {}{}\n---\n",
-            "[".repeat(5000),
-            "]".repeat(5000)
-        ),
-    );
+    ctx.write("specs/DEEP.md", format!("---\nid: DEEP\nx: {}{}\n---\n", "[".repeat(5000), "]".repeat(5000)));
     std::os::unix::fs::symlink("LOOP.md", ctx.path("specs/LOOP.md")).unwrap();
     let run = ctx.run(&["check", "spec", "--format", "json"]);
     assert_eq!(run.code, 1, "{run}");
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let got = findings(&report);
-    assert!(
-        got.contains(&("spec-not-utf8".into(), "specs/LATIN1.md".into(), 4)),
-        "{got:?}"
-    );
-    assert!(
-        got.contains(&("spec-yaml-invalid".into(), "specs/DEEP.md".into(), 3)),
-        "{got:?}"
-    );
-    assert!(
-        got.contains(&("spec-unreadable".into(), "specs/LOOP.md".into(), 1)),
-        "{got:?}"
-    );
-    assert!(
-        got.iter()
-            .any(|(code, path, _)| path == "specs/BOMB.md" && code != "spec-yaml-invalid"),
-        "{got:?}"
-    );
+    assert!(got.contains(&("spec-not-utf8".into(), "specs/LATIN1.md".into(), 4)), "{got:?}");
+    assert!(got.contains(&("spec-yaml-invalid".into(), "specs/DEEP.md".into(), 3)), "{got:?}");
+    assert!(got.contains(&("spec-unreadable".into(), "specs/LOOP.md".into(), 1)), "{got:?}");
+    assert!(got.iter().any(|(code, path, _)| path == "specs/BOMB.md" && code != "spec-yaml-invalid"), "{got:?}");
 }
 
 #[test]
@@ -293,10 +197,7 @@ fn oversized_document_is_skipped_with_a_warning() {
     ctx.write("docs/BIG.md", "x".repeat(5000));
     let (code, report) = ctx.json(&["check", "spec", "--format", "json"]);
     assert_eq!(code, 0, "{report:#}");
-    assert_eq!(
-        findings(&report),
-        vec![("spec-too-large".into(), "docs/BIG.md".into(), 1)]
-    );
+    assert_eq!(findings(&report), vec![("spec-too-large".into(), "docs/BIG.md".into(), 1)]);
     assert_eq!(report["findings"][0]["severity"], "warning");
 
     // A 50 MB document under the default limit of 8 MiB: a warning, and it is never read.
@@ -313,22 +214,10 @@ fn spec_bodies_need_gherkin_and_test_case_coverage() {
     let ctx = valid_repo();
     let criteria = "**CA-001**: Sin gherkin\n\n**CA-002**: Incompleto\n```gherkin\nGiven algo\nThen otra cosa\n```\n\n**CA-003**: Sin prueba\n```gherkin\n# language: es\nDado algo\nCuando pasa\nEntonces ocurre\n```\n\n**CA-002**: Repetido\n```gherkin\nGiven a\nWhen b\nThen c\n```\n";
     let cases = "| CP-001 | a | CA-001 |\n| CP-002 | b | CA-002 |\n| CP-003 | c | CA-009 |\n| CP-004 | d | N/A |";
-    ctx.write(
-        "specs/SPEC_DEMO_002.md",
-        spec("SPEC_DEMO_002", "", criteria, cases),
-    );
-    let (code, report) = ctx.json(&[
-        "check",
-        "spec",
-        "specs/SPEC_DEMO_002.md",
-        "--format",
-        "json",
-    ]);
+    ctx.write("specs/SPEC_DEMO_002.md", spec("SPEC_DEMO_002", "", criteria, cases));
+    let (code, report) = ctx.json(&["check", "spec", "specs/SPEC_DEMO_002.md", "--format", "json"]);
     assert_eq!(code, 1);
-    let codes: Vec<String> = findings(&report)
-        .into_iter()
-        .map(|(code, _, _)| code)
-        .collect();
+    let codes: Vec<String> = findings(&report).into_iter().map(|(code, _, _)| code).collect();
     let mut sorted = codes.clone();
     sorted.sort();
     assert_eq!(
@@ -373,28 +262,12 @@ fn unverified_criteria_warn_and_deny_turns_them_into_errors() {
     ctx.commit("drop the test");
     let (code, report) = ctx.json(&["check", "--format", "json"]);
     assert_eq!(code, 0);
-    assert_eq!(
-        findings(&report),
-        vec![(
-            "trace-unverified-criterion".into(),
-            "specs/SPEC_DEMO_001.md".into(),
-            35
-        )]
-    );
+    assert_eq!(findings(&report), vec![("trace-unverified-criterion".into(), "specs/SPEC_DEMO_001.md".into(), 35)]);
     assert_eq!(report["findings"][0]["severity"], "warning");
-    let (code, _) = ctx.json(&[
-        "check",
-        "--format",
-        "json",
-        "--deny",
-        "trace-unverified-criterion",
-    ]);
+    let (code, _) = ctx.json(&["check", "--format", "json", "--deny", "trace-unverified-criterion"]);
     assert_eq!(code, 1);
     // The same through the configuration file.
-    ctx.write(
-        "specgate.toml",
-        "[severity]\ntrace-unverified-criterion = \"allow\"\n",
-    );
+    ctx.write("specgate.toml", "[severity]\ntrace-unverified-criterion = \"allow\"\n");
     let (code, report) = ctx.json(&["check", "--format", "json"]);
     assert_eq!((code, findings(&report)), (0, vec![]));
 }
@@ -406,10 +279,7 @@ fn components_must_name_their_spec() {
     ctx.commit("vagrant");
     let (code, report) = ctx.json(&["check", "--format", "json"]);
     assert_eq!(code, 1);
-    assert_eq!(
-        findings(&report),
-        vec![("spec-component-untraced".into(), "vagrant/".into(), 1)]
-    );
+    assert_eq!(findings(&report), vec![("spec-component-untraced".into(), "vagrant/".into(), 1)]);
     ctx.write("vagrant/Vagrantfile", "# builds CPython (SPEC_DEMO_001)\n");
     let (code, _) = ctx.json(&["check", "--format", "json"]);
     assert_eq!(code, 0);
@@ -424,10 +294,7 @@ fn explicit_paths_limit_findings_but_links_use_the_whole_repository() {
     assert_eq!((code, findings(&report)), (0, vec![]));
     let run = ctx.run(&["check", "spec", "specs/NOPE.md"]);
     assert_eq!(run.code, 2, "{run}");
-    assert!(
-        run.stderr.contains("`specs/NOPE.md` does not exist"),
-        "{run}"
-    );
+    assert!(run.stderr.contains("`specs/NOPE.md` does not exist"), "{run}");
 }
 
 #[test]
@@ -436,35 +303,21 @@ fn untracked_new_documents_are_checked_before_git_add() {
     ctx.write("docs/adr/ADR_005.md", "---\nid: ADR_005\ntipo: adr\n---\n");
     let (code, report) = ctx.json(&["check", "spec", "--format", "json"]);
     assert_eq!(code, 1);
-    assert!(findings(&report)
-        .iter()
-        .all(|(_, path, _)| path == "docs/adr/ADR_005.md"));
+    assert!(findings(&report).iter().all(|(_, path, _)| path == "docs/adr/ADR_005.md"));
 }
 
 #[test]
 fn works_outside_git() {
     let ctx = TestContext::without_git();
-    ctx.write(
-        "specs/ADR_001.md",
-        format!("{}\n# x\n", front("ADR_001", "adr", "\"ADR_404\"")),
-    );
+    ctx.write("specs/ADR_001.md", format!("{}\n# x\n", front("ADR_001", "adr", "\"ADR_404\"")));
     let (code, report) = ctx.json(&["check", "spec", "--format", "json"]);
-    assert_eq!(
-        (code, findings(&report)),
-        (
-            1,
-            vec![("link-unresolved".into(), "specs/ADR_001.md".into(), 8)]
-        )
-    );
+    assert_eq!((code, findings(&report)), (1, vec![("link-unresolved".into(), "specs/ADR_001.md".into(), 8)]));
 }
 
 #[test]
 fn bad_configuration_is_an_error_with_its_line() {
     let ctx = valid_repo();
-    ctx.write(
-        "specgate.toml",
-        "[spec]\nroots = [\"docs\"]\nrequire-frontmatter = [\"specs\"]\n",
-    );
+    ctx.write("specgate.toml", "[spec]\nroots = [\"docs\"]\nrequire-frontmatter = [\"specs\"]\n");
     let run = ctx.run(&["check", "spec"]);
     assert_eq!(run.code, 2, "{run}");
     insta::assert_snapshot!(run.stderr, @r"
@@ -483,14 +336,8 @@ fn configured_schema_changes_required_fields_and_id_patterns() {
     ctx.write("docs/RB-01.md", "---\nid: RB-01\ntipo: runbook\n---\n");
     let (code, report) = ctx.json(&["check", "spec", "--format", "json"]);
     assert_eq!(code, 1);
-    assert_eq!(
-        findings(&report),
-        vec![("spec-missing-field".into(), "docs/RB-01.md".into(), 1)]
-    );
-    assert!(report["findings"][0]["message"]
-        .as_str()
-        .unwrap()
-        .contains("responsable"));
+    assert_eq!(findings(&report), vec![("spec-missing-field".into(), "docs/RB-01.md".into(), 1)]);
+    assert!(report["findings"][0]["message"].as_str().unwrap().contains("responsable"));
 }
 
 #[test]
@@ -498,12 +345,7 @@ fn sarif_output_is_version_2_1_0_with_rules_and_locations() {
     let ctx = valid_repo();
     ctx.write(
         "specs/SPEC_DEMO_001.md",
-        spec(
-            "SPEC_DEMO_001",
-            "\"ADR_404\"",
-            CRITERION,
-            "| CP-001 | Prueba | CA-001 |",
-        ),
+        spec("SPEC_DEMO_001", "\"ADR_404\"", CRITERION, "| CP-001 | Prueba | CA-001 |"),
     );
     let (code, sarif) = ctx.json(&["check", "spec", "--format", "sarif"]);
     assert_eq!(code, 1);
@@ -515,10 +357,7 @@ fn sarif_output_is_version_2_1_0_with_rules_and_locations() {
     assert_eq!(result["ruleId"], "link-unresolved");
     assert_eq!(result["level"], "error");
     let location = &result["locations"][0]["physicalLocation"];
-    assert_eq!(
-        location["artifactLocation"]["uri"],
-        "specs/SPEC_DEMO_001.md"
-    );
+    assert_eq!(location["artifactLocation"]["uri"], "specs/SPEC_DEMO_001.md");
     assert_eq!(location["region"]["startLine"], 8);
 }
 
@@ -570,10 +409,7 @@ fn trace_prints_the_matrix_in_human_and_json() {
     ");
     let (_, matrix) = ctx.json(&["trace", "--format", "json"]);
     assert_eq!(matrix["specs"][0]["criteria"][0]["test_cases"][0], "CP-001");
-    assert_eq!(
-        matrix["specs"][0]["criteria"][0]["verified_by"][0]["path"],
-        "tests/demo_test.py"
-    );
+    assert_eq!(matrix["specs"][0]["criteria"][0]["verified_by"][0]["path"], "tests/demo_test.py");
 }
 
 /// A fixture in the seed's own format: its front-matter and its test-case table, including
@@ -581,60 +417,25 @@ fn trace_prints_the_matrix_in_human_and_json() {
 #[test]
 fn seed_format_fixture_is_understood() {
     let ctx = valid_repo();
-    let fixture = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/seed-format/SPEC_INFRA_001.md"
-    ))
-    .unwrap();
+    let fixture =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/seed-format/SPEC_INFRA_001.md"))
+            .unwrap();
     ctx.write("docs/specs/SPEC_INFRA_001.md", fixture);
-    ctx.write(
-        "docs/adr/ADR_008.md",
-        format!("{}\n", front("ADR_008", "adr", "")),
-    );
-    ctx.write(
-        "docs/adr/ADR_009.md",
-        format!("{}\n", front("ADR_009", "adr", "")),
-    );
-    ctx.write(
-        "docs/plans/PLAN-INFRA-001.md",
-        format!("{}\n", front("PLAN-INFRA-001", "plan", "")),
-    );
-    let (code, report) = ctx.json(&[
-        "check",
-        "spec",
-        "docs/specs/SPEC_INFRA_001.md",
-        "--format",
-        "json",
-    ]);
+    ctx.write("docs/adr/ADR_008.md", format!("{}\n", front("ADR_008", "adr", "")));
+    ctx.write("docs/adr/ADR_009.md", format!("{}\n", front("ADR_009", "adr", "")));
+    ctx.write("docs/plans/PLAN-INFRA-001.md", format!("{}\n", front("PLAN-INFRA-001", "plan", "")));
+    let (code, report) = ctx.json(&["check", "spec", "docs/specs/SPEC_INFRA_001.md", "--format", "json"]);
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(
         findings(&report),
         vec![
-            (
-                "link-unresolved-body".into(),
-                "docs/specs/SPEC_INFRA_001.md".into(),
-                24
-            ),
-            (
-                "spec-test-case-without-criterion".into(),
-                "docs/specs/SPEC_INFRA_001.md".into(),
-                123
-            ),
+            ("link-unresolved-body".into(), "docs/specs/SPEC_INFRA_001.md".into(), 24),
+            ("spec-test-case-without-criterion".into(), "docs/specs/SPEC_INFRA_001.md".into(), 123),
         ]
     );
     let (_, matrix) = ctx.json(&["trace", "--format", "json"]);
-    let spec = matrix["specs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "SPEC_INFRA_001")
-        .unwrap()
-        .clone();
-    let ca002: Vec<&str> = spec["criteria"][1]["test_cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+    let spec = matrix["specs"].as_array().unwrap().iter().find(|s| s["id"] == "SPEC_INFRA_001").unwrap().clone();
+    let ca002: Vec<&str> =
+        spec["criteria"][1]["test_cases"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     assert_eq!(ca002, ["CP-002", "CP-005", "CP-006"]);
 }
