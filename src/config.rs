@@ -51,6 +51,7 @@ struct RawConfig {
     spec: Option<RawSpec>,
     /// Per-code level: `code = "allow" | "warn" | "deny"`.
     severity: Option<BTreeMap<String, String>>,
+    artifacts: Option<crate::artifact::RawArtifacts>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -126,6 +127,7 @@ pub struct Config {
     pub source: Option<PathBuf>,
     pub spec: SpecConfig,
     pub levels: Levels,
+    pub artifacts: crate::artifact::ArtifactsConfig,
 }
 
 const DEFAULT_REQUIRED: &[&str] = &[
@@ -228,6 +230,7 @@ impl Config {
             message,
         };
         let spec = raw.spec.unwrap_or_default();
+        let artifacts = raw.artifacts.unwrap_or_default().validate().map_err(invalid)?;
 
         let mut types = BTreeMap::new();
         for (name, pattern, body) in default_types() {
@@ -311,6 +314,7 @@ impl Config {
                 any_id,
             },
             levels,
+            artifacts,
         })
     }
 }

@@ -7,12 +7,15 @@
 #![forbid(unsafe_code)]
 #![warn(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
+pub mod artifact;
+pub mod atomic;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod context;
 pub mod diag;
 pub mod env;
+pub mod http;
 pub mod registry;
 pub mod spec;
 pub mod workspace;
@@ -59,6 +62,12 @@ pub fn hint(error: &anyhow::Error) -> Option<String> {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<workspace::Error>() {
+            return e.hint();
+        }
+        if let Some(e) = cause.downcast_ref::<artifact::Error>() {
+            return e.hint();
+        }
+        if let Some(e) = cause.downcast_ref::<http::Error>() {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<commands::UsageError>() {

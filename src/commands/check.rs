@@ -2,7 +2,7 @@
 
 use crate::cli::{CheckArgs, CheckCommand, GlobalArgs};
 use crate::diag::Report;
-use crate::{spec, ExitStatus, Output};
+use crate::{artifact, spec, ExitStatus, Output};
 
 pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
     let ctx = super::context(global)?;
@@ -10,6 +10,14 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> an
     match &args.check {
         None => {
             spec::check(&ctx, None, &mut report);
+            artifact::check(&ctx, &artifact::CheckOptions::default(), &mut report);
+        }
+        Some(CheckCommand::Ledger(ledger_args)) => {
+            let options = artifact::CheckOptions {
+                remote: ledger_args.remote,
+                ..artifact::CheckOptions::default()
+            };
+            artifact::check(&ctx, &options, &mut report);
         }
         Some(CheckCommand::Spec(spec_args)) => {
             let paths = if spec_args.paths.is_empty() {

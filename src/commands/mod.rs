@@ -2,6 +2,8 @@
 //! exit status. Nothing here decides a rule.
 
 mod check;
+mod ledger;
+mod package;
 mod trace;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +29,8 @@ pub fn dispatch(cli: Cli, output: &mut Output<'_>) -> anyhow::Result<ExitStatus>
     match &cli.command {
         Command::Check(args) => check::run(&cli.global, args, output),
         Command::Trace(args) => trace::run(&cli.global, args, output),
+        Command::Ledger(args) => ledger::run(&cli.global, args, output),
+        Command::Package(args) => package::run(&cli.global, args, output),
     }
 }
 
