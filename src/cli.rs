@@ -130,8 +130,9 @@ pub struct PackageArgs {
     /// The PSF LICENSE to place at `opt/python-X.Y.Z/LICENSE`.
     #[arg(long, value_name = "FILE")]
     pub license: Option<PathBuf>,
+    /// Compression of the artifact.
     #[arg(long, value_enum, default_value_t)]
-    pub format: PackageFormat,
+    pub compression: PackageFormat,
     /// Do not add the row to the ledger.
     #[arg(long)]
     pub no_ledger: bool,

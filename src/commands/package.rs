@@ -20,7 +20,7 @@ pub fn run(
     let version: PythonVersion = args.version.parse().map_err(|message: String| {
         usage(message, "pass the CPython version, `--version 3.12.6`")
     })?;
-    let compression = match args.format {
+    let compression = match args.compression {
         PackageFormat::Tgz => Compression::Gzip,
         PackageFormat::Zst => Compression::Zstd,
     };

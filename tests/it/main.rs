@@ -1,0 +1,5 @@
+//! The integration test binary: one module per capability, sharing `common::TestContext`.
+
+mod artifact;
+mod common;
+mod ledger;
