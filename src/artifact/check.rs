@@ -290,7 +290,7 @@ pub fn check(ctx: &CheckContext, options: &CheckOptions, report: &mut Report) {
         ));
     }
     report.note(format!(
-        "{} ledger rows, {} artifacts in `{}`",
+        "{} well-formed ledger rows, {} artifacts in `{}`",
         rows.len(),
         artifacts.len(),
         config.folder
@@ -472,7 +472,13 @@ fn check_table<'a>(
                 "ledger-too-many-active",
                 file,
                 &located.row.cells[column::STATUS],
-                format!("{} build {} is Activo but {} newer builds of {} for {} are too (at most {max_active})", located.entry.version, located.entry.build, max_active, located.entry.version.line(), located.entry.distro),
+                format!(
+                    "{} build {} is Activo, but so are the {max_active} newer builds of {} for {} (at most {max_active} may be Activo, BR-005)",
+                    located.entry.version,
+                    located.entry.build,
+                    located.entry.version.line(),
+                    located.entry.distro
+                ),
             )
             .help(format!("run `specgate ledger prune --keep {max_active}` to mark older builds `Deprecado`")),
         );
