@@ -699,3 +699,81 @@ fn existing_destination_is_not_touched() {
     assert!(unpack::unpack(&archive, Compression::Gzip, &dest, &Limits::default()).is_err());
     assert_eq!(fs::read_to_string(dest.join("keep")).unwrap(), "mine");
 }
+
+#[test]
+fn truncated_zstd_stream_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().canonicalize().unwrap();
+    let data = vec![7u8; 200_000];
+    let good = zstd::encode_all(
+        &tar_bytes(&[Member::File("opt/a", &data), Member::File("opt/b", b"tail")])[..],
+        3,
+    )
+    .unwrap();
+    for cut in [good.len() - 4, good.len() / 2] {
+        let archive = base.join(format!("cut-{cut}.tar.zst"));
+        fs::write(&archive, &good[..cut]).unwrap();
+        let dest = base.join("stage");
+        let error =
+            unpack::unpack(&archive, Compression::Zstd, &dest, &Limits::default()).unwrap_err();
+        assert!(
+            matches!(error, Error::Archive { .. }),
+            "cut at {cut}: {error}"
+        );
+        assert!(!dest.exists(), "the staging folder is removed");
+    }
+}
+
+/// Archives from other tools unpack too: GNU tar's POSIX (pax) format, with long names and
+/// long link targets carried in pax records, must not confuse the header guard.
+#[test]
+fn gnu_tar_pax_archive_unpacks_like_tar_does() {
+    let ctx = TestContext::new();
+    let stage = make_stage(&ctx.scratch, "3.12.6");
+    let deep = format!("opt/python-3.12.6/{}", "d".repeat(90));
+    fs::create_dir_all(stage.join(&deep)).unwrap();
+    std::os::unix::fs::symlink(
+        format!("../{}/../bin/python3.12", "d".repeat(90)),
+        stage.join("opt/python-3.12.6/bin/longlink"),
+    )
+    .unwrap();
+    fs::write(stage.join(&deep).join("f".repeat(120)), vec![b'z'; 70_000]).unwrap();
+    let archive = ctx.scratch.join("pax.tgz");
+    let made = Command::new("tar")
+        .args(["--format=posix", "-czf"])
+        .arg(&archive)
+        .arg("-C")
+        .arg(&stage)
+        .arg("opt")
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let ours = ctx.scratch.join("ours");
+    unpack::unpack(&archive, Compression::Gzip, &ours, &Limits::default()).unwrap();
+    let theirs = ctx.scratch.join("theirs");
+    fs::create_dir_all(&theirs).unwrap();
+    let extracted = Command::new("tar")
+        .arg("-xzf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(&theirs)
+        .output()
+        .unwrap();
+    assert!(extracted.status.success());
+    let diff = Command::new("diff")
+        .arg("-r")
+        .arg("--no-dereference")
+        .arg(&ours)
+        .arg(&theirs)
+        .output()
+        .unwrap();
+    assert!(
+        diff.status.success(),
+        "{}",
+        String::from_utf8_lossy(&diff.stdout)
+    );
+}
