@@ -166,3 +166,48 @@ impl RawArtifacts {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::config::Config;
+
+    #[test]
+    fn artifacts_section_defaults_and_overrides() {
+        let defaults = Config::defaults().artifacts;
+        assert_eq!(defaults.folder, "artifacts");
+        assert_eq!(defaults.ledger, "artifacts/ARTIFACTS.md");
+        assert_eq!(defaults.max_active, 3);
+        let config = Config::parse(
+            "[artifacts]\nfolder = \"./infrastructure/cpython/artifacts/\"\nmax-active = 5\nunpack-max-entries = 10\n",
+            Path::new("specgate.toml"),
+        )
+        .unwrap()
+        .artifacts;
+        assert_eq!(config.folder, "infrastructure/cpython/artifacts");
+        assert_eq!(
+            config.ledger,
+            "infrastructure/cpython/artifacts/ARTIFACTS.md"
+        );
+        assert_eq!(config.max_active, 5);
+        assert_eq!(config.limits.max_entries, 10);
+    }
+
+    #[test]
+    fn bad_artifacts_values_are_errors() {
+        for (text, needle) in [
+            (
+                "[artifacts]\nfolder = \"../elsewhere\"\n",
+                "artifacts.folder",
+            ),
+            ("[artifacts]\nmax-active = 0\n", "max-active"),
+            ("[artifacts]\nledgr = \"x\"\n", "unknown field `ledgr`"),
+        ] {
+            let error = Config::parse(text, Path::new("specgate.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains(needle), "{text}: {error}");
+        }
+    }
+}
