@@ -327,7 +327,11 @@ fn fold(text: &str) -> String {
 
 /// Split a table line into cells, or `None` if it is not a table line.
 fn split_cells(text: &str, line_start: usize) -> Option<Vec<Cell>> {
-    let indent = text.len() - text.trim_start().len();
+    // A byte-order mark (Windows editors) counts as indentation, like spaces.
+    let indent = text.len()
+        - text
+            .trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+            .len();
     let body = &text[indent..];
     let body = body.strip_prefix('|')?;
     let mut cells = Vec::new();
@@ -766,6 +770,22 @@ mod tests {
                 Status::Deprecated
             );
         }
+    }
+
+    #[test]
+    fn byte_order_mark_before_the_header_is_accepted_and_kept() {
+        let text = format!(
+            "\u{feff}{}",
+            sample("\r\n")
+                .split_once("Texto antes de la tabla.\r\n\r\n")
+                .unwrap()
+                .1
+        );
+        let ledger = Ledger::parse(text.clone());
+        assert_eq!(ledger.entries().len(), 2);
+        let added = ledger.with_row_added(&entry("3.13.1", 1));
+        assert!(added.starts_with('\u{feff}'));
+        assert_eq!(Ledger::parse(added).entries().len(), 3);
     }
 
     #[test]
