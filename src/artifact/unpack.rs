@@ -420,6 +420,43 @@ pub fn contains_member(
     Ok(false)
 }
 
+/// Call `visit` with the path and content of every regular file of the archive, in archive
+/// order, without writing anything (publish scans members for secrets this way). The same
+/// limits and path rules as `unpack` apply; an error of `visit` stops the walk.
+pub fn for_each_file(
+    archive: &Path,
+    compression: Compression,
+    limits: &Limits,
+    mut visit: impl FnMut(&str, &mut dyn Read) -> io::Result<()>,
+) -> Result<(), Error> {
+    let corrupt = |error: io::Error| Error::Archive {
+        path: archive.to_path_buf(),
+        reason: format!("the compressed tar stream is truncated or corrupt ({error})"),
+    };
+    let file = File::open(archive).map_err(|source| Error::io("open", archive, source))?;
+    let stream = decoder(file, compression).map_err(corrupt)?;
+    let mut tar = tar::Archive::new(HeaderGuard::new(stream, *limits));
+    for entry in tar.entries().map_err(corrupt)? {
+        let mut entry = entry.map_err(corrupt)?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let raw = entry.path_bytes().into_owned();
+        let shown = String::from_utf8_lossy(&raw).into_owned();
+        let parts = safe_components(&raw).map_err(|reason| Error::Unsafe {
+            path: archive.to_path_buf(),
+            member: shown.clone(),
+            reason,
+        })?;
+        let name = parts.join("/");
+        visit(&name, &mut entry).map_err(|error| Error::Archive {
+            path: archive.to_path_buf(),
+            reason: format!("reading member `{name}` failed ({error})"),
+        })?;
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------- header guard
 
 /// A limit broken, carried through `io::Error` from the guard to `unpack`.
@@ -606,6 +643,37 @@ impl<R: Read> Read for HeaderGuard<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn for_each_file_visits_regular_files_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.tgz");
+        let file = File::create(&path).unwrap();
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+            file,
+            flate2::Compression::fast(),
+        ));
+        for (name, data) in [("opt/a.txt", &b"one"[..]), ("opt/b.txt", &b"two"[..])] {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(data.len() as u64);
+            builder.append_data(&mut header, name, data).unwrap();
+        }
+        builder.into_inner().unwrap().finish().unwrap();
+        let mut seen = Vec::new();
+        for_each_file(
+            &path,
+            Compression::Gzip,
+            &Limits::default(),
+            |name, reader| {
+                let mut text = String::new();
+                reader.read_to_string(&mut text)?;
+                seen.push(format!("{name}={text}"));
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, vec!["opt/a.txt=one", "opt/b.txt=two"]);
+    }
 
     #[test]
     fn components_table() {
