@@ -45,6 +45,47 @@ pub enum Command {
     Ledger(LedgerArgs),
     /// Pack a staged CPython install into a reproducible artifact, its sidecar and a ledger row.
     Package(PackageArgs),
+    /// Install or remove the git hook shims (pre-push, pre-commit).
+    Hooks(HooksArgs),
+    /// Entry points the installed git hooks call.
+    Hook(HookArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HooksArgs {
+    #[command(subcommand)]
+    pub action: HooksAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HooksAction {
+    /// Write the pre-push and pre-commit shims into the hooks folder (core.hooksPath respected).
+    Install {
+        /// Keep an existing foreign hook (renamed `<hook>.specgate-chained`) and run it first.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove the shims and restore chained hooks.
+    Uninstall,
+}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    #[command(subcommand)]
+    pub hook: HookCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Check what `git push` sends (refs on stdin, as git gives them).
+    PrePush {
+        /// Name of the remote (git passes it).
+        remote: Option<String>,
+        /// URL of the remote (git passes it).
+        url: Option<String>,
+    },
+    /// Check the staged content.
+    PreCommit,
 }
 
 #[derive(Debug, Args)]
@@ -57,6 +98,8 @@ pub struct CheckArgs {
 pub enum CheckCommand {
     /// Front-matter, ids, links, spec bodies and code markers of the governed documents.
     Spec(SpecArgs),
+    /// Run the critical tests configured in `[tests] critical`.
+    Tests,
     /// The ARTIFACTS.md ledger against the artifacts, their sidecars and (with --remote) the releases.
     Ledger(LedgerCheckArgs),
 }

@@ -52,6 +52,8 @@ struct RawConfig {
     /// Per-code level: `code = "allow" | "warn" | "deny"`.
     severity: Option<BTreeMap<String, String>>,
     artifacts: Option<crate::artifact::RawArtifacts>,
+    tests: Option<crate::critical_tests::RawTestsConfig>,
+    hooks: Option<crate::hooks::RawHooksConfig>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -128,6 +130,8 @@ pub struct Config {
     pub spec: SpecConfig,
     pub levels: Levels,
     pub artifacts: crate::artifact::ArtifactsConfig,
+    pub tests: crate::critical_tests::TestsConfig,
+    pub hooks: crate::hooks::HooksConfig,
 }
 
 const DEFAULT_REQUIRED: &[&str] = &[
@@ -230,12 +234,19 @@ impl Config {
             message,
         };
         let spec = raw.spec.unwrap_or_default();
-        let artifacts = raw.artifacts.unwrap_or_default().validate().map_err(invalid)?;
+        let artifacts = raw
+            .artifacts
+            .unwrap_or_default()
+            .validate()
+            .map_err(invalid)?;
 
         let mut types = BTreeMap::new();
         for (name, pattern, body) in default_types() {
             let sections = if body {
-                DEFAULT_SPEC_SECTIONS.iter().map(|s| (*s).to_owned()).collect()
+                DEFAULT_SPEC_SECTIONS
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect()
             } else {
                 Vec::new()
             };
@@ -253,7 +264,9 @@ impl Config {
         }
         for (name, raw_type) in spec.types.unwrap_or_default() {
             let id_pattern = Regex::new(&raw_type.id_pattern).map_err(|error| {
-                invalid(format!("`spec.types.{name}.id-pattern` is not a valid regular expression: {error}"))
+                invalid(format!(
+                    "`spec.types.{name}.id-pattern` is not a valid regular expression: {error}"
+                ))
             })?;
             let defaults = types.get(&name);
             let doc_type = DocType {
@@ -261,12 +274,17 @@ impl Config {
                 id_pattern,
                 id_pattern_source: raw_type.id_pattern.clone(),
                 required: raw_type.required.unwrap_or_else(|| {
-                    defaults.map_or_else(|| DEFAULT_REQUIRED.iter().map(|s| (*s).to_owned()).collect(), |d| d.required.clone())
+                    defaults.map_or_else(
+                        || DEFAULT_REQUIRED.iter().map(|s| (*s).to_owned()).collect(),
+                        |d| d.required.clone(),
+                    )
                 }),
                 sections: raw_type
                     .sections
                     .unwrap_or_else(|| defaults.map_or_else(Vec::new, |d| d.sections.clone())),
-                body_checks: raw_type.body_checks.unwrap_or_else(|| defaults.is_some_and(|d| d.body_checks)),
+                body_checks: raw_type
+                    .body_checks
+                    .unwrap_or_else(|| defaults.is_some_and(|d| d.body_checks)),
             };
             types.insert(name, doc_type);
         }
@@ -276,15 +294,19 @@ impl Config {
 
         let mut exclude = globset::GlobSetBuilder::new();
         for pattern in spec.exclude.unwrap_or_default() {
-            let glob = globset::Glob::new(&pattern)
-                .map_err(|error| invalid(format!("`spec.exclude` pattern `{pattern}` is not a valid glob: {error}")))?;
+            let glob = globset::Glob::new(&pattern).map_err(|error| {
+                invalid(format!(
+                    "`spec.exclude` pattern `{pattern}` is not a valid glob: {error}"
+                ))
+            })?;
             exclude.add(glob);
         }
         let exclude = exclude
             .build()
             .map_err(|error| invalid(format!("`spec.exclude` globs do not combine: {error}")))?;
 
-        let any_id = any_id_regex(types.values()).map_err(|error| invalid(format!("id patterns do not combine: {error}")))?;
+        let any_id = any_id_regex(types.values())
+            .map_err(|error| invalid(format!("id patterns do not combine: {error}")))?;
 
         let mut levels = Levels::default();
         for (code, level) in raw.severity.unwrap_or_default() {
@@ -293,20 +315,34 @@ impl Config {
                     "`[severity]` names unknown code `{code}`; docs/diagnostics.md lists the codes"
                 )));
             }
-            let level = Level::parse(&level)
-                .ok_or_else(|| invalid(format!("`[severity] {code}` must be \"allow\", \"warn\" or \"deny\", not \"{level}\"")))?;
+            let level = Level::parse(&level).ok_or_else(|| {
+                invalid(format!(
+                    "`[severity] {code}` must be \"allow\", \"warn\" or \"deny\", not \"{level}\""
+                ))
+            })?;
             levels.set(&code, level);
         }
 
+        let tests = raw.tests.unwrap_or_default().validate().map_err(invalid)?;
+        let hooks = raw.hooks.unwrap_or_default().validate().map_err(invalid)?;
+
         Ok(Config {
             source,
+            tests,
+            hooks,
             spec: SpecConfig {
-                roots: normalize_dirs(spec.roots.unwrap_or_else(|| vec!["docs".into(), "specs".into()])),
-                require_front_matter: spec.require_front_matter.unwrap_or_else(|| vec!["specs".into()]),
+                roots: normalize_dirs(
+                    spec.roots
+                        .unwrap_or_else(|| vec!["docs".into(), "specs".into()]),
+                ),
+                require_front_matter: spec
+                    .require_front_matter
+                    .unwrap_or_else(|| vec!["specs".into()]),
                 exclude,
                 components: normalize_dirs(
-                    spec.components
-                        .unwrap_or_else(|| vec!["feature".into(), "vagrant".into(), "hooks".into()]),
+                    spec.components.unwrap_or_else(|| {
+                        vec!["feature".into(), "vagrant".into(), "hooks".into()]
+                    }),
                 ),
                 max_document_bytes: spec.max_document_bytes.unwrap_or(8 * 1024 * 1024),
                 fields,
@@ -331,7 +367,10 @@ fn normalize_dirs(dirs: Vec<String>) -> Vec<String> {
 fn any_id_regex<'a>(types: impl Iterator<Item = &'a DocType>) -> Result<Regex, regex::Error> {
     let alternatives: Vec<String> = types
         .map(|t| {
-            let source = t.id_pattern_source.trim_start_matches('^').trim_end_matches('$');
+            let source = t
+                .id_pattern_source
+                .trim_start_matches('^')
+                .trim_end_matches('$');
             format!("(?:{source})")
         })
         .collect();
@@ -356,8 +395,13 @@ mod tests {
 
     #[test]
     fn unknown_severity_code_and_level_are_errors() {
-        assert!(parse("[severity]\nno-such-code = \"warn\"\n").unwrap_err().to_string().contains("no-such-code"));
-        let error = parse("[severity]\nspec-missing-field = \"loud\"\n").unwrap_err().to_string();
+        assert!(parse("[severity]\nno-such-code = \"warn\"\n")
+            .unwrap_err()
+            .to_string()
+            .contains("no-such-code"));
+        let error = parse("[severity]\nspec-missing-field = \"loud\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("\"loud\""), "{error}");
     }
 
@@ -377,16 +421,29 @@ mod tests {
     fn any_id_finds_ids_with_boundaries() {
         let config = Config::defaults();
         let find = |text: &str| -> Vec<String> {
-            config.spec.any_id.find_iter(text).map(|m| m.as_str().to_owned()).collect()
+            config
+                .spec
+                .any_id
+                .find_iter(text)
+                .map(|m| m.as_str().to_owned())
+                .collect()
         };
-        assert_eq!(find("see SPEC_INFRA_001 and ADR_008,ADR_009."), vec!["SPEC_INFRA_001", "ADR_008", "ADR_009"]);
-        assert_eq!(find("PLAN-INFRA-001, REQ-UC-INFRA-001"), vec!["PLAN-INFRA-001", "REQ-UC-INFRA-001"]);
+        assert_eq!(
+            find("see SPEC_INFRA_001 and ADR_008,ADR_009."),
+            vec!["SPEC_INFRA_001", "ADR_008", "ADR_009"]
+        );
+        assert_eq!(
+            find("PLAN-INFRA-001, REQ-UC-INFRA-001"),
+            vec!["PLAN-INFRA-001", "REQ-UC-INFRA-001"]
+        );
         assert!(find("SPEC_INFRA_0011 XADR_008").is_empty());
     }
 
     #[test]
     fn bad_regex_is_reported() {
-        let error = parse("[spec.types.adr]\nid-pattern = '(('\n").unwrap_err().to_string();
+        let error = parse("[spec.types.adr]\nid-pattern = '(('\n")
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("spec.types.adr.id-pattern"), "{error}");
     }
 }

@@ -82,7 +82,12 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A finding at a place; the level is filled in by `Report::push` from the configuration.
-    pub fn new(code: &'static str, path: impl Into<String>, position: Position, message: impl Into<String>) -> Diagnostic {
+    pub fn new(
+        code: &'static str,
+        path: impl Into<String>,
+        position: Position,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic {
             code,
             level: Level::Deny,
@@ -135,7 +140,10 @@ impl SourceFile {
             Err(index) => index - 1,
         };
         let start = self.line_starts[line_index];
-        let column = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
         Position::new(line_index + 1, column + 1)
     }
 
@@ -150,7 +158,10 @@ impl SourceFile {
         if start > self.text.len() {
             return None;
         }
-        let end = self.line_starts.get(line).map_or(self.text.len(), |next| next - 1);
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |next| next - 1);
         let text = self.text.get(start..end.max(start))?;
         Some(text.strip_suffix('\r').unwrap_or(text))
     }
@@ -206,7 +217,11 @@ impl Report {
 
     /// Add a finding with the level the configuration gives its code; `allow` drops it.
     pub fn push(&mut self, mut diagnostic: Diagnostic) {
-        debug_assert!(lookup(diagnostic.code).is_some(), "unregistered code {}", diagnostic.code);
+        debug_assert!(
+            lookup(diagnostic.code).is_some(),
+            "unregistered code {}",
+            diagnostic.code
+        );
         diagnostic.level = self.levels.level_of(diagnostic.code);
         if diagnostic.level != Level::Allow {
             self.diagnostics.push(diagnostic);
@@ -225,11 +240,17 @@ impl Report {
     }
 
     pub fn error_count(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.level == Level::Deny).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.level == Level::Deny)
+            .count()
     }
 
     pub fn warning_count(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.level == Level::Warn).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.level == Level::Warn)
+            .count()
     }
 
     pub fn has_errors(&self) -> bool {
@@ -239,7 +260,8 @@ impl Report {
     /// Stable order: path, line, column, code.
     pub fn sort(&mut self) {
         self.diagnostics.sort_by(|a, b| {
-            (&a.path, a.position, a.code, &a.message).cmp(&(&b.path, b.position, b.code, &b.message))
+            (&a.path, a.position, a.code, &a.message)
+                .cmp(&(&b.path, b.position, b.code, &b.message))
         });
         self.diagnostics.dedup();
     }
@@ -431,7 +453,9 @@ pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> io::Resul
 
 /// Every code of every capability; each module owns its slice.
 pub fn all_codes() -> impl Iterator<Item = &'static Code> {
-    crate::registry::CODE_TABLES.iter().flat_map(|table| table.iter())
+    crate::registry::CODE_TABLES
+        .iter()
+        .flat_map(|table| table.iter())
 }
 
 pub fn lookup(code: &str) -> Option<&'static Code> {
@@ -448,25 +472,42 @@ mod tests {
         for code in all_codes() {
             assert!(seen.insert(code.name), "duplicate code {}", code.name);
             assert!(
-                code.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                code.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
                 "code {} is not kebab-case",
                 code.name
             );
-            assert!(!code.summary.is_empty(), "code {} has no summary", code.name);
+            assert!(
+                !code.summary.is_empty(),
+                "code {} has no summary",
+                code.name
+            );
         }
     }
 
     #[test]
     fn every_code_has_a_heading_in_diagnostics_md() {
-        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/diagnostics.md"))
-            .expect("docs/diagnostics.md exists");
-        let headings: std::collections::BTreeSet<&str> =
-            doc.lines().filter_map(|l| l.strip_prefix("### ")).map(str::trim).collect();
+        let doc =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/diagnostics.md"))
+                .expect("docs/diagnostics.md exists");
+        let headings: std::collections::BTreeSet<&str> = doc
+            .lines()
+            .filter_map(|l| l.strip_prefix("### "))
+            .map(str::trim)
+            .collect();
         for code in all_codes() {
-            assert!(headings.contains(code.name), "docs/diagnostics.md has no `### {}` heading", code.name);
+            assert!(
+                headings.contains(code.name),
+                "docs/diagnostics.md has no `### {}` heading",
+                code.name
+            );
         }
         for heading in &headings {
-            assert!(lookup(heading).is_some(), "docs/diagnostics.md documents unknown code `{heading}`");
+            assert!(
+                lookup(heading).is_some(),
+                "docs/diagnostics.md documents unknown code `{heading}`"
+            );
         }
     }
 
@@ -488,8 +529,18 @@ mod tests {
         levels.set("spec-missing-field", Level::Allow);
         levels.set("link-unresolved-body", Level::Deny);
         let mut report = Report::new(levels);
-        report.push(Diagnostic::new("spec-missing-field", "a.md", Position::new(1, 1), "x"));
-        report.push(Diagnostic::new("link-unresolved-body", "a.md", Position::new(2, 1), "y"));
+        report.push(Diagnostic::new(
+            "spec-missing-field",
+            "a.md",
+            Position::new(1, 1),
+            "x",
+        ));
+        report.push(Diagnostic::new(
+            "link-unresolved-body",
+            "a.md",
+            Position::new(2, 1),
+            "y",
+        ));
         assert_eq!(report.diagnostics.len(), 1);
         assert_eq!(report.error_count(), 1);
     }

@@ -13,8 +13,10 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod context;
+pub mod critical_tests;
 pub mod diag;
 pub mod env;
+pub mod hooks;
 pub mod http;
 pub mod registry;
 pub mod spec;
@@ -68,6 +70,12 @@ pub fn hint(error: &anyhow::Error) -> Option<String> {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<http::Error>() {
+            return e.hint();
+        }
+        if let Some(e) = cause.downcast_ref::<hooks::Error>() {
+            return e.hint();
+        }
+        if let Some(e) = cause.downcast_ref::<critical_tests::Error>() {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<commands::UsageError>() {

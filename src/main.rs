@@ -19,10 +19,10 @@ fn main() -> ExitCode {
         Ok(status) => status,
         Err(error) => {
             // A closed stdout (`specgate trace | head`) is not a failure.
-            if error
-                .chain()
-                .any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
-            {
+            if error.chain().any(|e| {
+                e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
                 return ExitCode::SUCCESS;
             }
             let mut text = format!("error: {error}\n");

@@ -2,4 +2,9 @@
 
 use crate::diag::Code;
 
-pub const CODE_TABLES: &[&[Code]] = &[crate::spec::CODES, crate::artifact::CODES];
+pub const CODE_TABLES: &[&[Code]] = &[
+    crate::spec::CODES,
+    crate::critical_tests::CODES,
+    crate::hooks::CODES,
+    crate::artifact::CODES,
+];

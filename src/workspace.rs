@@ -28,7 +28,9 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         match self {
             Error::NoSuchDirectory { .. } => Some("pass an existing folder with `-C`".to_owned()),
-            Error::Index { .. } => Some("run `git status` to see whether the repository is healthy".to_owned()),
+            Error::Index { .. } => {
+                Some("run `git status` to see whether the repository is healthy".to_owned())
+            }
             Error::Walk { .. } => None,
         }
     }
@@ -65,13 +67,18 @@ impl Workspace {
                     repo: Some(Mutex::new(repo)),
                 })
             }
-            _ => Ok(Workspace { root: start, repo: None }),
+            _ => Ok(Workspace {
+                root: start,
+                repo: None,
+            }),
         }
     }
 
     /// The git repository, if the root is a work tree.
     pub fn repository(&self) -> Option<MutexGuard<'_, git2::Repository>> {
-        self.repo.as_ref().map(|r| r.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+        self.repo
+            .as_ref()
+            .map(|r| r.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
 
     /// Every file of the repository: the git index plus untracked, not-ignored files under
@@ -93,20 +100,55 @@ impl Workspace {
                         files.push(path);
                     }
                 }
+                // Untracked files under the document roots; only those not in the index need
+                // the (costly) ignore lookup.
+                let tracked: std::collections::HashSet<&str> =
+                    files.iter().map(String::as_str).collect();
+                let mut untracked = Vec::new();
                 for dir in extra_dirs {
                     let mut found = Vec::new();
                     self.walk(&self.root.join(dir), &mut found)?;
                     for path in found {
-                        if !repo.is_path_ignored(Path::new(&path)).unwrap_or(false) {
-                            files.push(path);
+                        if !tracked.contains(path.as_str())
+                            && !repo.is_path_ignored(Path::new(&path)).unwrap_or(false)
+                        {
+                            untracked.push(path);
                         }
                     }
                 }
+                files.extend(untracked);
             }
             None => self.walk(&self.root, &mut files)?,
         }
         files.sort();
         files.dedup();
+        Ok(files)
+    }
+
+    /// Every file of a commit's tree (submodules skipped), sorted.
+    pub fn commit_files(&self, commit: git2::Oid) -> Result<Vec<String>, Error> {
+        let repo = self.repository().ok_or_else(|| Error::NoSuchDirectory {
+            path: format!("{} (not a git repository)", self.root.display()),
+        })?;
+        let index_error = |source| Error::Index {
+            root: self.root.display().to_string(),
+            source,
+        };
+        let tree = repo
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .map_err(index_error)?;
+        let mut files = Vec::new();
+        tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+            if entry.kind() == Some(git2::ObjectType::Blob) {
+                if let Some(name) = entry.name() {
+                    files.push(format!("{dir}{name}"));
+                }
+            }
+            git2::TreeWalkResult::Ok
+        })
+        .map_err(index_error)?;
+        files.sort();
         Ok(files)
     }
 
@@ -122,7 +164,9 @@ impl Workspace {
             }
         };
         for entry in entries.flatten() {
-            let Ok(kind) = entry.file_type() else { continue };
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
             let path = entry.path();
             if kind.is_dir() {
                 let name = entry.file_name();
@@ -130,8 +174,9 @@ impl Workspace {
                     self.walk(&path, out)?;
                 }
             } else if kind.is_file() || kind.is_symlink() {
-                if let Some(relative) = self.relative(&path) {
-                    out.push(relative);
+                // The walk starts under the root, so the prefix strips without canonicalizing.
+                if let Some(relative) = path.strip_prefix(&self.root).ok().and_then(Path::to_str) {
+                    out.push(relative.replace('\\', "/"));
                 }
             }
         }

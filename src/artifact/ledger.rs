@@ -392,7 +392,7 @@ impl Ledger {
                 index += 1;
                 continue;
             };
-            if !cells.first().is_some_and(|c| fold(&c.text) == "version") {
+            if cells.first().is_none_or(|c| fold(&c.text) != "version") {
                 index += 1;
                 continue;
             }

@@ -4,7 +4,11 @@ use crate::cli::{CheckArgs, CheckCommand, GlobalArgs};
 use crate::diag::Report;
 use crate::{artifact, spec, ExitStatus, Output};
 
-pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+pub fn run(
+    global: &GlobalArgs,
+    args: &CheckArgs,
+    output: &mut Output<'_>,
+) -> anyhow::Result<ExitStatus> {
     let ctx = super::context(global)?;
     let mut report = Report::new(ctx.config.levels.clone());
     match &args.check {
@@ -23,9 +27,16 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> an
             let paths = if spec_args.paths.is_empty() {
                 None
             } else {
-                Some(super::relative_paths(&ctx, &spec_args.paths, &super::start_dir(global)?)?)
+                Some(super::relative_paths(
+                    &ctx,
+                    &spec_args.paths,
+                    &super::start_dir(global)?,
+                )?)
             };
             spec::check(&ctx, paths.as_deref(), &mut report);
+        }
+        Some(CheckCommand::Tests) => {
+            crate::critical_tests::check(&ctx.config.tests, &ctx.workspace.root, &mut report)?;
         }
     }
     super::finish(&mut report, global, output)

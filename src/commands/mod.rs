@@ -2,6 +2,7 @@
 //! exit status. Nothing here decides a rule.
 
 mod check;
+mod hooks;
 mod ledger;
 mod package;
 mod trace;
@@ -31,6 +32,8 @@ pub fn dispatch(cli: Cli, output: &mut Output<'_>) -> anyhow::Result<ExitStatus>
         Command::Trace(args) => trace::run(&cli.global, args, output),
         Command::Ledger(args) => ledger::run(&cli.global, args, output),
         Command::Package(args) => package::run(&cli.global, args, output),
+        Command::Hooks(args) => hooks::install(&cli.global, args, output),
+        Command::Hook(args) => hooks::run(&cli.global, args, output),
     }
 }
 
@@ -44,6 +47,12 @@ fn start_dir(global: &GlobalArgs) -> anyhow::Result<PathBuf> {
 
 /// Discover the workspace, load the configuration and list the files.
 pub(crate) fn context(global: &GlobalArgs) -> anyhow::Result<CheckContext> {
+    let (workspace, config) = workspace_and_config(global)?;
+    Ok(CheckContext::new(workspace, config)?)
+}
+
+/// Discover the workspace and load the configuration, with `--deny` applied.
+pub(crate) fn workspace_and_config(global: &GlobalArgs) -> anyhow::Result<(Workspace, Config)> {
     let start = start_dir(global)?;
     let workspace = Workspace::discover(&start)?;
     let mut config = Config::load(&workspace.root, global.config.as_deref())?;
@@ -57,33 +66,56 @@ pub(crate) fn context(global: &GlobalArgs) -> anyhow::Result<CheckContext> {
         }
         config.levels.set(code, Level::Deny);
     }
-    Ok(CheckContext::new(workspace, config)?)
+    Ok((workspace, config))
 }
 
 /// Turn command-line paths into repository-relative ones; a path that does not exist or lies
 /// outside the repository is a usage error.
-pub(crate) fn relative_paths(ctx: &CheckContext, paths: &[PathBuf], base: &Path) -> anyhow::Result<Vec<String>> {
+pub(crate) fn relative_paths(
+    ctx: &CheckContext,
+    paths: &[PathBuf],
+    base: &Path,
+) -> anyhow::Result<Vec<String>> {
     let mut out = Vec::new();
     for path in paths {
-        let absolute = if path.is_absolute() { path.clone() } else { base.join(path) };
+        let absolute = if path.is_absolute() {
+            path.clone()
+        } else {
+            base.join(path)
+        };
         if !absolute.exists() {
             return Err(UsageError {
                 message: format!("`{}` does not exist", path.display()),
-                hint: Some("pass files of the repository, relative to the current directory".to_owned()),
+                hint: Some(
+                    "pass files of the repository, relative to the current directory".to_owned(),
+                ),
             }
             .into());
         }
-        let relative = ctx.workspace.relative(&absolute).ok_or_else(|| UsageError {
-            message: format!("`{}` is outside the repository `{}`", path.display(), ctx.workspace.root.display()),
-            hint: Some("run specgate inside the repository, or pass `-C <repository>`".to_owned()),
-        })?;
+        let relative = ctx
+            .workspace
+            .relative(&absolute)
+            .ok_or_else(|| UsageError {
+                message: format!(
+                    "`{}` is outside the repository `{}`",
+                    path.display(),
+                    ctx.workspace.root.display()
+                ),
+                hint: Some(
+                    "run specgate inside the repository, or pass `-C <repository>`".to_owned(),
+                ),
+            })?;
         out.push(relative);
     }
     Ok(out)
 }
 
 /// Print a report in the chosen format and pick the exit status.
-pub(crate) fn finish(report: &mut Report, global: &GlobalArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+pub(crate) fn finish(
+    report: &mut Report,
+    global: &GlobalArgs,
+    output: &mut Output<'_>,
+) -> anyhow::Result<ExitStatus> {
     report.sort();
     if global.quiet {
         report.notes.clear();
@@ -94,5 +126,9 @@ pub(crate) fn finish(report: &mut Report, global: &GlobalArgs, output: &mut Outp
         Format::Json | Format::Sarif => diag::render(report, format, output.stdout),
     }
     .context("could not write the report")?;
-    Ok(if report.has_errors() { ExitStatus::Findings } else { ExitStatus::Success })
+    Ok(if report.has_errors() {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Success
+    })
 }

@@ -8,19 +8,25 @@ use crate::cli::{GlobalArgs, TraceArgs};
 use crate::diag::Format;
 use crate::{spec, ExitStatus, Output};
 
-pub fn run(global: &GlobalArgs, _args: &TraceArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+pub fn run(
+    global: &GlobalArgs,
+    _args: &TraceArgs,
+    output: &mut Output<'_>,
+) -> anyhow::Result<ExitStatus> {
     let ctx = super::context(global)?;
     let corpus = spec::load(&ctx, &[], &ctx.files);
     let specs = spec::specifications(&corpus.documents, &ctx);
     let matrix = spec::trace::matrix(&specs, &corpus.markers);
     match global.format.unwrap_or_default() {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *output.stdout, &matrix).context("could not write the matrix")?;
+            serde_json::to_writer_pretty(&mut *output.stdout, &matrix)
+                .context("could not write the matrix")?;
             output.stdout.write_all(b"\n")?;
         }
         Format::Sarif => {
             return Err(super::UsageError {
-                message: "`specgate trace` prints a matrix, not findings; SARIF does not apply".to_owned(),
+                message: "`specgate trace` prints a matrix, not findings; SARIF does not apply"
+                    .to_owned(),
                 hint: Some("use `--format json` or `--format human`".to_owned()),
             }
             .into())
@@ -33,13 +39,22 @@ pub fn run(global: &GlobalArgs, _args: &TraceArgs, output: &mut Output<'_>) -> a
                     let _ = writeln!(text, "  impl {}:{}", location.path, location.line);
                 }
                 for criterion in &row.criteria {
-                    let cases = if criterion.test_cases.is_empty() { "no test case".to_owned() } else { criterion.test_cases.join(", ") };
-                    let _ = writeln!(text, "  {} (line {}) -> {}", criterion.id, criterion.line, cases);
+                    let cases = if criterion.test_cases.is_empty() {
+                        "no test case".to_owned()
+                    } else {
+                        criterion.test_cases.join(", ")
+                    };
+                    let _ = writeln!(
+                        text,
+                        "  {} (line {}) -> {}",
+                        criterion.id, criterion.line, cases
+                    );
                     if criterion.verified_by.is_empty() {
                         let _ = writeln!(text, "    not verified by any marker");
                     }
                     for location in &criterion.verified_by {
-                        let _ = writeln!(text, "    verified by {}:{}", location.path, location.line);
+                        let _ =
+                            writeln!(text, "    verified by {}:{}", location.path, location.line);
                     }
                 }
             }

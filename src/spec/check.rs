@@ -35,13 +35,25 @@ impl<'a> Graph<'a> {
     }
 }
 
-fn finding(document: &Document, code: &'static str, position: Position, width: usize, message: String) -> Diagnostic {
+fn finding(
+    document: &Document,
+    code: &'static str,
+    position: Position,
+    width: usize,
+    message: String,
+) -> Diagnostic {
     Diagnostic::new(code, document.path(), position, message).source(&document.source, width)
 }
 
 /// Check one document against the schema and the graph; `requires_front_matter` says whether
 /// its folder demands a front-matter.
-pub fn check_document(document: &Document, requires_front_matter: bool, config: &SpecConfig, graph: &Graph<'_>, report: &mut Report) {
+pub fn check_document(
+    document: &Document,
+    requires_front_matter: bool,
+    config: &SpecConfig,
+    graph: &Graph<'_>,
+    report: &mut Report,
+) {
     let front = match &document.front {
         Front::Present(front) => front,
         Front::Absent => {
@@ -60,15 +72,27 @@ pub fn check_document(document: &Document, requires_front_matter: bool, config: 
         }
         Front::Unclosed => {
             report.push(
-                finding(document, "spec-front-matter-unclosed", Position::new(1, 1), 3, "front-matter opened with `---` is never closed".into())
-                    .help("add a line with `---` after the last field"),
+                finding(
+                    document,
+                    "spec-front-matter-unclosed",
+                    Position::new(1, 1),
+                    3,
+                    "front-matter opened with `---` is never closed".into(),
+                )
+                .help("add a line with `---` after the last field"),
             );
             return;
         }
         Front::TooLarge { bytes } => {
             report.push(
-                finding(document, "spec-yaml-invalid", Position::new(2, 1), 1, format!("front-matter is {bytes} bytes; the limit is 256 KiB"))
-                    .help("keep the front-matter to metadata fields; long text belongs in the body"),
+                finding(
+                    document,
+                    "spec-yaml-invalid",
+                    Position::new(2, 1),
+                    1,
+                    format!("front-matter is {bytes} bytes; the limit is 256 KiB"),
+                )
+                .help("keep the front-matter to metadata fields; long text belongs in the body"),
             );
             return;
         }
@@ -79,7 +103,16 @@ pub fn check_document(document: &Document, requires_front_matter: bool, config: 
                 YamlErrorKind::TooComplex => "front-matter fields are scalars or short lists; remove the nesting or aliases",
                 YamlErrorKind::Syntax => "fix the YAML at this line; indent with spaces, never tabs, and quote values that contain `: ` or `#`",
             };
-            report.push(finding(document, "spec-yaml-invalid", error.position, 1, format!("invalid YAML in front-matter: {}", error.message)).help(help));
+            report.push(
+                finding(
+                    document,
+                    "spec-yaml-invalid",
+                    error.position,
+                    1,
+                    format!("invalid YAML in front-matter: {}", error.message),
+                )
+                .help(help),
+            );
             return;
         }
     };
@@ -88,8 +121,17 @@ pub fn check_document(document: &Document, requires_front_matter: bool, config: 
     let doc_type = match tipo {
         None => {
             report.push(
-                finding(document, "spec-missing-field", Position::new(1, 1), 3, "front-matter has no `tipo` field".into())
-                    .help(format!("add `tipo: <{}>` between the `---` lines", known_types(config))),
+                finding(
+                    document,
+                    "spec-missing-field",
+                    Position::new(1, 1),
+                    3,
+                    "front-matter has no `tipo` field".into(),
+                )
+                .help(format!(
+                    "add `tipo: <{}>` between the `---` lines",
+                    known_types(config)
+                )),
             );
             None
         }
@@ -111,12 +153,30 @@ pub fn check_document(document: &Document, requires_front_matter: bool, config: 
         for required in &doc_type.required {
             match front.get(required) {
                 None => report.push(
-                    finding(document, "spec-missing-field", Position::new(1, 1), 3, format!("front-matter has no `{required}` field"))
-                        .help(format!("add `{required}: {}` between the `---` lines", example_value(config.fields.get(required)))),
+                    finding(
+                        document,
+                        "spec-missing-field",
+                        Position::new(1, 1),
+                        3,
+                        format!("front-matter has no `{required}` field"),
+                    )
+                    .help(format!(
+                        "add `{required}: {}` between the `---` lines",
+                        example_value(config.fields.get(required))
+                    )),
                 ),
                 Some(field) if field.value.is_null() => report.push(
-                    finding(document, "spec-missing-field", field.key_position, required.chars().count(), format!("field `{required}` is empty"))
-                        .help(format!("give `{required}` a value, for example `{}`", example_value(config.fields.get(required)))),
+                    finding(
+                        document,
+                        "spec-missing-field",
+                        field.key_position,
+                        required.chars().count(),
+                        format!("field `{required}` is empty"),
+                    )
+                    .help(format!(
+                        "give `{required}` a value, for example `{}`",
+                        example_value(config.fields.get(required))
+                    )),
                 ),
                 Some(_) => {}
             }
@@ -125,7 +185,9 @@ pub fn check_document(document: &Document, requires_front_matter: bool, config: 
 
     // Field kinds, for every field present.
     for field in &front.fields {
-        let Some(kind) = config.fields.get(&field.key) else { continue };
+        let Some(kind) = config.fields.get(&field.key) else {
+            continue;
+        };
         if field.value.is_null() {
             continue;
         }
@@ -137,24 +199,68 @@ pub fn check_document(document: &Document, requires_front_matter: bool, config: 
         if let Some(doc_type) = doc_type {
             if !doc_type.id_pattern.is_match(&id.text) {
                 report.push(
-                    finding(document, "spec-id-format", id.position, id.text.chars().count(), format!("id `{}` does not match the pattern of `tipo: {}`", id.text, doc_type.name))
-                        .help(format!("ids of `{}` documents match `{}`", doc_type.name, doc_type.id_pattern_source)),
+                    finding(
+                        document,
+                        "spec-id-format",
+                        id.position,
+                        id.text.chars().count(),
+                        format!(
+                            "id `{}` does not match the pattern of `tipo: {}`",
+                            id.text, doc_type.name
+                        ),
+                    )
+                    .help(format!(
+                        "ids of `{}` documents match `{}`",
+                        doc_type.name, doc_type.id_pattern_source
+                    )),
                 );
             }
         }
-        let stem = document.path().rsplit('/').next().unwrap_or("").trim_end_matches(".md");
+        let stem = document
+            .path()
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .trim_end_matches(".md");
         if stem != id.text {
             report.push(
-                finding(document, "spec-id-filename", id.position, id.text.chars().count(), format!("id `{}` differs from the file name `{stem}.md`", id.text))
-                    .help(format!("rename the file to `{}.md` or change the id to `{stem}`", id.text)),
+                finding(
+                    document,
+                    "spec-id-filename",
+                    id.position,
+                    id.text.chars().count(),
+                    format!("id `{}` differs from the file name `{stem}.md`", id.text),
+                )
+                .help(format!(
+                    "rename the file to `{}.md` or change the id to `{stem}`",
+                    id.text
+                )),
             );
         }
         if let Some(others) = graph.by_id.get(id.text.as_str()) {
             if others.len() > 1 {
-                let elsewhere: Vec<&str> = others.iter().map(|d| d.path()).filter(|p| *p != document.path()).collect();
+                let elsewhere: Vec<&str> = others
+                    .iter()
+                    .map(|d| d.path())
+                    .filter(|p| *p != document.path())
+                    .collect();
                 report.push(
-                    finding(document, "spec-id-duplicate", id.position, id.text.chars().count(), format!("id `{}` is also used by {}", id.text, elsewhere.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")))
-                        .help("every document needs its own id; give one of them the next free number"),
+                    finding(
+                        document,
+                        "spec-id-duplicate",
+                        id.position,
+                        id.text.chars().count(),
+                        format!(
+                            "id `{}` is also used by {}",
+                            id.text,
+                            elsewhere
+                                .iter()
+                                .map(|p| format!("`{p}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                    .help("every document needs its own id; give one of them the next free number"),
                 );
             }
         }
@@ -165,14 +271,24 @@ pub fn check_document(document: &Document, requires_front_matter: bool, config: 
     for mention in &document.body.mentions {
         if Some(mention.id.as_str()) != own_id && !graph.resolves(&mention.id) {
             report.push(
-                finding(document, "link-unresolved-body", mention.position, mention.id.chars().count(), format!("`{}` is mentioned but no document has that id", mention.id))
-                    .help("create the document with that id, or fix the id if it is misspelled"),
+                finding(
+                    document,
+                    "link-unresolved-body",
+                    mention.position,
+                    mention.id.chars().count(),
+                    format!("`{}` is mentioned but no document has that id", mention.id),
+                )
+                .help("create the document with that id, or fix the id if it is misspelled"),
             );
         }
     }
 
     if doc_type.is_some_and(|t| t.body_checks) {
-        check_spec_body(document, doc_type.map(|t| t.sections.as_slice()).unwrap_or(&[]), report);
+        check_spec_body(
+            document,
+            doc_type.map(|t| t.sections.as_slice()).unwrap_or(&[]),
+            report,
+        );
     }
 }
 
@@ -190,7 +306,14 @@ fn example_value(kind: Option<&FieldKind>) -> &'static str {
     }
 }
 
-fn check_field_kind(document: &Document, key: &str, value: &Value, kind: FieldKind, graph: &Graph<'_>, report: &mut Report) {
+fn check_field_kind(
+    document: &Document,
+    key: &str,
+    value: &Value,
+    kind: FieldKind,
+    graph: &Graph<'_>,
+    report: &mut Report,
+) {
     let scalar = match (kind, value) {
         (FieldKind::IdList | FieldKind::List, Value::List { items, .. }) => {
             for item in items {
@@ -210,16 +333,30 @@ fn check_field_kind(document: &Document, key: &str, value: &Value, kind: FieldKi
         }
         (FieldKind::IdList | FieldKind::List, _) => {
             report.push(
-                finding(document, "spec-field-type", value.position(), 1, format!("`{key}` must be a list"))
-                    .help(format!("write `{key}: [\"ADR_008\"]`, or `{key}: []` when there is nothing to name")),
+                finding(
+                    document,
+                    "spec-field-type",
+                    value.position(),
+                    1,
+                    format!("`{key}` must be a list"),
+                )
+                .help(format!(
+                    "write `{key}: [\"ADR_008\"]`, or `{key}: []` when there is nothing to name"
+                )),
             );
             return;
         }
         (_, Value::Scalar(scalar)) => scalar,
         (_, _) => {
             report.push(
-                finding(document, "spec-field-type", value.position(), 1, format!("`{key}` must be a single value, not a list or mapping"))
-                    .help(format!("write `{key}: {}`", example_value(Some(&kind)))),
+                finding(
+                    document,
+                    "spec-field-type",
+                    value.position(),
+                    1,
+                    format!("`{key}` must be a single value, not a list or mapping"),
+                )
+                .help(format!("write `{key}: {}`", example_value(Some(&kind)))),
             );
             return;
         }
@@ -229,23 +366,48 @@ fn check_field_kind(document: &Document, key: &str, value: &Value, kind: FieldKi
     match kind {
         FieldKind::Text => {
             if text.trim().is_empty() {
-                report.push(finding(document, "spec-missing-field", scalar.position, width, format!("field `{key}` is empty")).help(format!("give `{key}` a value")));
+                report.push(
+                    finding(
+                        document,
+                        "spec-missing-field",
+                        scalar.position,
+                        width,
+                        format!("field `{key}` is empty"),
+                    )
+                    .help(format!("give `{key}` a value")),
+                );
             }
         }
         FieldKind::Semver => {
             if !is_semver(text) {
-                let mut help = "write the version as MAJOR.MINOR.PATCH, for example `1.0.0`".to_owned();
+                let mut help =
+                    "write the version as MAJOR.MINOR.PATCH, for example `1.0.0`".to_owned();
                 if scalar.plain && text.matches('.').count() == 1 {
                     help.push_str(&format!("; note that other YAML tools read a plain `{text}` as a number, so quote versions"));
                 }
-                report.push(finding(document, "spec-field-type", scalar.position, width, format!("`{key}` is `{text}`, which is not a semantic version")).help(help));
+                report.push(
+                    finding(
+                        document,
+                        "spec-field-type",
+                        scalar.position,
+                        width,
+                        format!("`{key}` is `{text}`, which is not a semantic version"),
+                    )
+                    .help(help),
+                );
             }
         }
         FieldKind::Date => {
             if !is_iso_date(text) {
                 report.push(
-                    finding(document, "spec-field-type", scalar.position, width, format!("`{key}` is `{text}`, which is not an ISO date"))
-                        .help("write the date as YYYY-MM-DD, for example `2025-11-06`"),
+                    finding(
+                        document,
+                        "spec-field-type",
+                        scalar.position,
+                        width,
+                        format!("`{key}` is `{text}`, which is not an ISO date"),
+                    )
+                    .help("write the date as YYYY-MM-DD, for example `2025-11-06`"),
                 );
             }
         }
@@ -255,12 +417,25 @@ fn check_field_kind(document: &Document, key: &str, value: &Value, kind: FieldKi
 
 /// `MAJOR.MINOR.PATCH` with optional `-pre` and `+build`, no leading zeros (semver.org 2.0.0).
 pub fn is_semver(text: &str) -> bool {
-    let (core, build) = text.split_once('+').map_or((text, None), |(c, b)| (c, Some(b)));
-    let (core, pre) = core.split_once('-').map_or((core, None), |(c, p)| (c, Some(p)));
+    let (core, build) = text
+        .split_once('+')
+        .map_or((text, None), |(c, b)| (c, Some(b)));
+    let (core, pre) = core
+        .split_once('-')
+        .map_or((core, None), |(c, p)| (c, Some(p)));
     let numbers: Vec<&str> = core.split('.').collect();
-    let number_ok = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && (n == "0" || !n.starts_with('0'));
-    let ident_ok = |s: &str| !s.is_empty() && s.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
-    numbers.len() == 3 && numbers.iter().all(|n| number_ok(n)) && pre.is_none_or(ident_ok) && build.is_none_or(ident_ok)
+    let number_ok = |n: &str| {
+        !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && (n == "0" || !n.starts_with('0'))
+    };
+    let ident_ok = |s: &str| {
+        !s.is_empty()
+            && s.split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+    };
+    numbers.len() == 3
+        && numbers.iter().all(|n| number_ok(n))
+        && pre.is_none_or(ident_ok)
+        && build.is_none_or(ident_ok)
 }
 
 /// `YYYY-MM-DD` naming a real calendar day.
@@ -271,7 +446,10 @@ pub fn is_iso_date(text: &str) -> bool {
     }
     let number = |range: std::ops::Range<usize>| -> Option<u32> {
         let part = &text[range];
-        part.bytes().all(|b| b.is_ascii_digit()).then(|| part.parse().ok()).flatten()
+        part.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| part.parse().ok())
+            .flatten()
     };
     let (Some(year), Some(month), Some(day)) = (number(0..4), number(5..7), number(8..10)) else {
         return false;
@@ -288,10 +466,10 @@ pub fn is_iso_date(text: &str) -> bool {
 }
 
 /// Which Gherkin keywords a block has (English, or Spanish under `# language: es`).
-fn gherkin_steps(lines: &[String]) -> (bool, bool, bool) {
+fn gherkin_steps<'a>(lines: impl Iterator<Item = &'a str>) -> (bool, bool, bool) {
     let (mut given, mut when, mut then) = (false, false, false);
     for line in lines {
-        let word = line.trim_start().split_whitespace().next().unwrap_or("");
+        let word = line.split_whitespace().next().unwrap_or("");
         match word {
             "Given" | "Dado" | "Dada" | "Dados" | "Dadas" => given = true,
             "When" | "Cuando" => when = true,
@@ -304,8 +482,13 @@ fn gherkin_steps(lines: &[String]) -> (bool, bool, bool) {
 
 fn check_spec_body(document: &Document, sections: &[String], report: &mut Report) {
     let body = &document.body;
+    let titles: std::collections::HashSet<String> = body
+        .headings
+        .iter()
+        .map(|h| h.title.to_lowercase())
+        .collect();
     for section in sections {
-        if !body.headings.iter().any(|h| h.title.to_lowercase() == section.to_lowercase()) {
+        if !titles.contains(&section.to_lowercase()) {
             report.push(
                 Diagnostic::new("spec-missing-section", document.path(), Position::new(1, 1), format!("spec has no `{section}` section"))
                     .help(format!("add a heading `## {section}` as in the template (specs/SPEC_INFRA_001.md), or change `sections` for this tipo in specgate.toml")),
@@ -318,8 +501,17 @@ fn check_spec_body(document: &Document, sections: &[String], report: &mut Report
     for definition in &body.definitions {
         if let Some(previous) = first.get(definition.id.as_str()) {
             report.push(
-                finding(document, "spec-body-id-duplicate", definition.position, definition.id.len(), format!("`{}` is defined twice (first on line {})", definition.id, previous.line))
-                    .help("give this item the next free number"),
+                finding(
+                    document,
+                    "spec-body-id-duplicate",
+                    definition.position,
+                    definition.id.len(),
+                    format!(
+                        "`{}` is defined twice (first on line {})",
+                        definition.id, previous.line
+                    ),
+                )
+                .help("give this item the next free number"),
             );
         } else {
             first.insert(&definition.id, definition.position);
@@ -327,7 +519,11 @@ fn check_spec_body(document: &Document, sections: &[String], report: &mut Report
     }
 
     // Each criterion has a Gherkin block with Given/When/Then before the next heading or definition.
-    let criteria: Vec<_> = body.definitions.iter().filter(|d| d.kind == BodyIdKind::Criterion).collect();
+    let criteria: Vec<_> = body
+        .definitions
+        .iter()
+        .filter(|d| d.kind == BodyIdKind::Criterion)
+        .collect();
     for criterion in &criteria {
         let line = criterion.position.line;
         let limit = body
@@ -338,17 +534,18 @@ fn check_spec_body(document: &Document, sections: &[String], report: &mut Report
             .filter(|l| *l > line)
             .min()
             .unwrap_or(usize::MAX);
-        let block = body
-            .code_blocks
-            .iter()
-            .find(|b| b.line > line && b.line < limit && matches!(b.info.as_str(), "gherkin" | "feature" | "cucumber"));
+        let block = body.code_blocks.iter().find(|b| {
+            b.line > line
+                && b.line < limit
+                && matches!(b.info.as_str(), "gherkin" | "feature" | "cucumber")
+        });
         match block {
             None => report.push(
                 finding(document, "spec-criterion-no-gherkin", criterion.position, criterion.id.len(), format!("acceptance criterion `{}` has no Gherkin block", criterion.id))
                     .help("follow the criterion with a ```gherkin block holding Given, When and Then steps"),
             ),
             Some(block) => {
-                let (given, when, then) = gherkin_steps(&block.content);
+                let (given, when, then) = gherkin_steps(block.lines(&document.source));
                 let missing: Vec<&str> = [("Given", given), ("When", when), ("Then", then)]
                     .iter()
                     .filter(|(_, present)| !present)
@@ -368,24 +565,52 @@ fn check_spec_body(document: &Document, sections: &[String], report: &mut Report
     for row in &body.test_cases {
         if row.criteria.is_empty() {
             report.push(
-                finding(document, "spec-test-case-without-criterion", row.position, row.id.len(), format!("test case `{}` names no acceptance criterion", row.id))
-                    .help("name the CA-nnn it verifies in the row, or add a criterion it covers"),
+                finding(
+                    document,
+                    "spec-test-case-without-criterion",
+                    row.position,
+                    row.id.len(),
+                    format!("test case `{}` names no acceptance criterion", row.id),
+                )
+                .help("name the CA-nnn it verifies in the row, or add a criterion it covers"),
             );
         }
         for (criterion, position) in &row.criteria {
             if !criteria.iter().any(|c| &c.id == criterion) {
                 report.push(
-                    finding(document, "spec-test-case-unknown-criterion", *position, criterion.len(), format!("test case `{}` names `{criterion}`, which this spec does not define", row.id))
-                        .help("fix the criterion id, or define it under the acceptance criteria"),
+                    finding(
+                        document,
+                        "spec-test-case-unknown-criterion",
+                        *position,
+                        criterion.len(),
+                        format!(
+                            "test case `{}` names `{criterion}`, which this spec does not define",
+                            row.id
+                        ),
+                    )
+                    .help("fix the criterion id, or define it under the acceptance criteria"),
                 );
             }
         }
     }
     for criterion in &criteria {
-        if !body.test_cases.iter().any(|row| row.criteria.iter().any(|(c, _)| *c == criterion.id)) {
+        if !body
+            .test_cases
+            .iter()
+            .any(|row| row.criteria.iter().any(|(c, _)| *c == criterion.id))
+        {
             report.push(
-                finding(document, "spec-criterion-untested", criterion.position, criterion.id.len(), format!("acceptance criterion `{}` has no test case", criterion.id))
-                    .help(format!("add a row `| CP-nnn | ... | {} |` to the test-case table", criterion.id)),
+                finding(
+                    document,
+                    "spec-criterion-untested",
+                    criterion.position,
+                    criterion.id.len(),
+                    format!("acceptance criterion `{}` has no test case", criterion.id),
+                )
+                .help(format!(
+                    "add a row `| CP-nnn | ... | {} |` to the test-case table",
+                    criterion.id
+                )),
             );
         }
     }
@@ -397,10 +622,18 @@ mod tests {
 
     #[test]
     fn semver_cases() {
-        for ok in ["1.0.0", "0.10.3", "1.2.3-rc.1", "1.2.3+build.5", "10.20.30-alpha-1+x"] {
+        for ok in [
+            "1.0.0",
+            "0.10.3",
+            "1.2.3-rc.1",
+            "1.2.3+build.5",
+            "10.20.30-alpha-1+x",
+        ] {
             assert!(is_semver(ok), "{ok}");
         }
-        for bad in ["1.10", "1", "01.0.0", "1.0.0-", "1.0.0+", "v1.0.0", "1.0.x", "", "1..0"] {
+        for bad in [
+            "1.10", "1", "01.0.0", "1.0.0-", "1.0.0+", "v1.0.0", "1.0.x", "", "1..0",
+        ] {
             assert!(!is_semver(bad), "{bad}");
         }
     }
@@ -410,7 +643,15 @@ mod tests {
         for ok in ["2025-11-06", "2024-02-29", "2000-02-29"] {
             assert!(is_iso_date(ok), "{ok}");
         }
-        for bad in ["2025-13-01", "2025-02-29", "1900-02-29", "2025-11-6", "06/11/2025", "2025-11-06T10:00", "2025-00-10"] {
+        for bad in [
+            "2025-13-01",
+            "2025-02-29",
+            "1900-02-29",
+            "2025-11-6",
+            "06/11/2025",
+            "2025-11-06T10:00",
+            "2025-00-10",
+        ] {
             assert!(!is_iso_date(bad), "{bad}");
         }
     }

@@ -12,8 +12,10 @@ use super::frontmatter::{self, Block, FrontMatter, YamlError};
 use crate::diag::{Position, SourceFile};
 
 /// Ids defined in a spec body: use cases, business rules, acceptance criteria, test cases.
-static BODY_ID: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?-u:\b)(UC-[0-9]+|BR-[0-9]{3}|CA-[0-9]{3}|CP-[0-9]{3})(?-u:\b)").expect("valid regex"));
+static BODY_ID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)(UC-[0-9]+|BR-[0-9]{3}|CA-[0-9]{3}|CP-[0-9]{3})(?-u:\b)")
+        .expect("valid regex")
+});
 
 /// The kind of a body id, from its prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -57,7 +59,15 @@ pub struct CodeBlock {
     pub info: String,
     /// 1-based line of the opening fence.
     pub line: usize,
-    pub content: Vec<String>,
+    /// Number of content lines (between the fences).
+    pub length: usize,
+}
+
+impl CodeBlock {
+    /// The content lines, read from the document's text.
+    pub fn lines<'a>(&self, source: &'a SourceFile) -> impl Iterator<Item = &'a str> {
+        (self.line + 1..=self.line + self.length).filter_map(|line| source.line_text(line))
+    }
 }
 
 /// A row of a table whose first cell is a test case id (CP-nnn).
@@ -139,7 +149,11 @@ impl Document {
             }
         };
         let body = parse_body(&source, body_offset, any_id);
-        Document { source, front, body }
+        Document {
+            source,
+            front,
+            body,
+        }
     }
 }
 
@@ -175,7 +189,10 @@ fn defined_id(line: &str) -> Option<(usize, &str)> {
         (trimmed.len() - rest.len(), rest)
     } else if let Some(rest) = trimmed.strip_prefix('|') {
         (1, rest)
-    } else if let Some(rest) = trimmed.strip_prefix("- **").or_else(|| trimmed.strip_prefix("* **")) {
+    } else if let Some(rest) = trimmed
+        .strip_prefix("- **")
+        .or_else(|| trimmed.strip_prefix("* **"))
+    {
         (4, rest)
     } else if let Some(rest) = trimmed.strip_prefix("**") {
         (2, rest)
@@ -204,14 +221,18 @@ fn parse_body(source: &SourceFile, body_offset: usize, any_id: &Regex) -> Body {
                     continue;
                 }
             }
-            body.code_blocks[block].content.push(line.to_owned());
+            body.code_blocks[block].length += 1;
             continue;
         }
         if let Some((mark, count, info)) = fence(line) {
             body.code_blocks.push(CodeBlock {
-                info: info.split_whitespace().next().unwrap_or("").to_ascii_lowercase(),
+                info: info
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_lowercase(),
                 line: number,
-                content: Vec::new(),
+                length: 0,
             });
             open_fence = Some((mark, count, body.code_blocks.len() - 1));
             continue;
@@ -263,15 +284,31 @@ fn parse_body(source: &SourceFile, body_offset: usize, any_id: &Regex) -> Body {
             }
         }
 
-        if line.len() >= 5 {
-            for found in any_id.find_iter(line) {
-                body.mentions.push(Mention {
-                    id: found.as_str().to_owned(),
-                    position: Position::new(number, line[..found.start()].chars().count() + 1),
-                });
-            }
-        }
         previous_blank = trimmed.is_empty() || trimmed == "---";
+    }
+
+    // Ids of other documents mentioned in the body, outside code blocks: one regex pass over
+    // the whole body is much cheaper than one per line.
+    let mut blocks = body
+        .code_blocks
+        .iter()
+        .map(|b| (b.line, b.line + b.length + 1))
+        .peekable();
+    for found in any_id.find_iter(&text[body_offset..]) {
+        let position = source.position(body_offset + found.start());
+        while blocks.peek().is_some_and(|(_, end)| *end < position.line) {
+            blocks.next();
+        }
+        if blocks
+            .peek()
+            .is_some_and(|(start, end)| (*start..=*end).contains(&position.line))
+        {
+            continue;
+        }
+        body.mentions.push(Mention {
+            id: found.as_str().to_owned(),
+            position,
+        });
     }
     body
 }
@@ -282,7 +319,10 @@ mod tests {
     use crate::config::Config;
 
     fn doc(text: &str) -> Document {
-        Document::parse(SourceFile::new("specs/X.md", text.to_owned()), &Config::defaults().spec.any_id)
+        Document::parse(
+            SourceFile::new("specs/X.md", text.to_owned()),
+            &Config::defaults().spec.any_id,
+        )
     }
 
     #[test]
@@ -296,12 +336,23 @@ mod tests {
             "| CP-001 | Build | CA-001 |\n",
             "texto que menciona CA-001 y BR-001 sin definirlos\n",
         ));
-        let ids: Vec<_> = d.body.definitions.iter().map(|x| (x.id.as_str(), x.position.line)).collect();
-        assert_eq!(ids, [("UC-1", 4), ("BR-001", 5), ("CA-001", 6), ("CP-001", 12)]);
+        let ids: Vec<_> = d
+            .body
+            .definitions
+            .iter()
+            .map(|x| (x.id.as_str(), x.position.line))
+            .collect();
+        assert_eq!(
+            ids,
+            [("UC-1", 4), ("BR-001", 5), ("CA-001", 6), ("CP-001", 12)]
+        );
         assert_eq!(d.body.test_cases[0].criteria[0].0, "CA-001");
         assert_eq!(d.body.test_cases[0].criteria[0].1, Position::new(12, 20));
         assert_eq!(d.body.code_blocks[0].info, "gherkin");
-        assert_eq!(d.body.code_blocks[0].content, ["Given a", "When b", "Then c"]);
+        assert_eq!(
+            d.body.code_blocks[0].lines(&d.source).collect::<Vec<_>>(),
+            ["Given a", "When b", "Then c"]
+        );
     }
 
     #[test]
@@ -312,9 +363,13 @@ mod tests {
 
     #[test]
     fn headings_lose_their_numbering() {
-        let d = doc("# 1. Resumen Ejecutivo\n## 3.3 Criterios de Aceptación\n### Metadata ##\n#nope\n");
+        let d =
+            doc("# 1. Resumen Ejecutivo\n## 3.3 Criterios de Aceptación\n### Metadata ##\n#nope\n");
         let titles: Vec<_> = d.body.headings.iter().map(|h| h.title.as_str()).collect();
-        assert_eq!(titles, ["Resumen Ejecutivo", "Criterios de Aceptación", "Metadata"]);
+        assert_eq!(
+            titles,
+            ["Resumen Ejecutivo", "Criterios de Aceptación", "Metadata"]
+        );
     }
 
     #[test]

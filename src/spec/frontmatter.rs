@@ -51,7 +51,9 @@ pub fn locate(text: &str) -> Block<'_> {
     let yaml_offset = text.len() - after_open.len();
     let mut offset = yaml_offset;
     for line in after_open.split_inclusive('\n') {
-        let content = line.trim_end_matches(['\n', '\r']).trim_end_matches([' ', '\t']);
+        let content = line
+            .trim_end_matches(['\n', '\r'])
+            .trim_end_matches([' ', '\t']);
         if content == "---" || content == "..." {
             return Block::Closed {
                 yaml: &text[yaml_offset..offset],
@@ -78,17 +80,26 @@ pub struct Scalar {
 pub enum Value {
     Scalar(Scalar),
     /// A sequence; items that are not scalars are `None`.
-    List { items: Vec<Option<Scalar>>, position: Position },
-    Mapping { position: Position },
+    List {
+        items: Vec<Option<Scalar>>,
+        position: Position,
+    },
+    Mapping {
+        position: Position,
+    },
     /// `*name`: recorded, never expanded.
-    Alias { position: Position },
+    Alias {
+        position: Position,
+    },
 }
 
 impl Value {
     pub fn position(&self) -> Position {
         match self {
             Value::Scalar(s) => s.position,
-            Value::List { position, .. } | Value::Mapping { position } | Value::Alias { position } => *position,
+            Value::List { position, .. }
+            | Value::Mapping { position }
+            | Value::Alias { position } => *position,
         }
     }
 
@@ -150,7 +161,10 @@ struct Reader<'a> {
 impl<'a> Reader<'a> {
     fn position(&self, span: &Span) -> Position {
         // The parser's lines are 1-based within the block; its columns are 0-based.
-        Position::new(span.start.line() + self.first_line - 1, span.start.col() + 1)
+        Position::new(
+            span.start.line() + self.first_line - 1,
+            span.start.col() + 1,
+        )
     }
 
     fn next(&mut self) -> Result<Option<(Event<'a>, Span)>, YamlError> {
@@ -166,7 +180,10 @@ impl<'a> Reader<'a> {
             None => Ok(None),
             Some(Ok(event)) => Ok(Some(event)),
             Some(Err(error)) => Err(YamlError {
-                position: Position::new(error.marker().line() + self.first_line - 1, error.marker().col() + 1),
+                position: Position::new(
+                    error.marker().line() + self.first_line - 1,
+                    error.marker().col() + 1,
+                ),
                 message: error.info().to_owned(),
                 kind: YamlErrorKind::Syntax,
             }),
@@ -205,10 +222,15 @@ impl<'a> Reader<'a> {
     }
 
     fn scalar(&self, text: &str, style: ScalarStyle, span: &Span) -> Scalar {
+        let mut position = self.position(span);
+        // Point at the text, not at its opening quote.
+        if matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted) {
+            position.column += 1;
+        }
         Scalar {
             text: text.to_owned(),
             plain: matches!(style, ScalarStyle::Plain),
-            position: self.position(span),
+            position,
         }
     }
 
@@ -227,7 +249,9 @@ impl<'a> Reader<'a> {
                     let (event, span) = self.expect_next()?;
                     match event {
                         Event::SequenceEnd => break,
-                        Event::Scalar(text, style, _, _) => items.push(Some(self.scalar(&text, style, &span))),
+                        Event::Scalar(text, style, _, _) => {
+                            items.push(Some(self.scalar(&text, style, &span)))
+                        }
                         Event::SequenceStart(..) | Event::MappingStart(..) => {
                             let at = self.position(&span);
                             self.skip_collection(at)?;
@@ -297,7 +321,10 @@ pub fn parse(yaml: &'_ str, first_line: usize) -> Result<FrontMatter, YamlError>
         if let Some(previous) = front.get(&key) {
             return Err(YamlError {
                 position: key_position,
-                message: format!("duplicate key `{key}` (first defined on line {})", previous.key_position.line),
+                message: format!(
+                    "duplicate key `{key}` (first defined on line {})",
+                    previous.key_position.line
+                ),
                 kind: YamlErrorKind::DuplicateKey,
             });
         }
@@ -367,15 +394,25 @@ mod tests {
 
     #[test]
     fn scalars_keep_their_text_and_position() {
-        let front = parse("id: SPEC_A_001\nversion: 1.10\nlista: [\"A\", B]\nfecha: 2025-11-06\n", 2).unwrap();
+        let front = parse(
+            "id: SPEC_A_001\nversion: 1.10\nlista: [\"A\", B]\nfecha: 2025-11-06\n",
+            2,
+        )
+        .unwrap();
         let version = front.text("version").unwrap();
         assert_eq!(version.text, "1.10");
         assert!(version.plain);
         assert_eq!(version.position, Position::new(3, 10));
-        assert_eq!(front.get("fecha").unwrap().key_position, Position::new(5, 1));
+        assert_eq!(
+            front.get("fecha").unwrap().key_position,
+            Position::new(5, 1)
+        );
         match &front.get("lista").unwrap().value {
             Value::List { items, .. } => {
-                let texts: Vec<_> = items.iter().map(|i| i.as_ref().unwrap().text.as_str()).collect();
+                let texts: Vec<_> = items
+                    .iter()
+                    .map(|i| i.as_ref().unwrap().text.as_str())
+                    .collect();
                 assert_eq!(texts, ["A", "B"]);
             }
             other => panic!("{other:?}"),
@@ -394,7 +431,10 @@ mod tests {
         for (yaml, kind, line) in cases {
             let error = parse(yaml, 2).unwrap_err();
             assert_eq!(error.kind, *kind, "{yaml:?}: {error:?}");
-            assert!(error.position.line >= 2 && error.position.line <= *line, "{yaml:?}: {error:?}");
+            assert!(
+                error.position.line >= 2 && error.position.line <= *line,
+                "{yaml:?}: {error:?}"
+            );
         }
     }
 
@@ -402,7 +442,11 @@ mod tests {
     fn aliases_are_not_expanded_and_depth_is_bounded() {
         let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
         for (i, name) in ["b", "c", "d", "e", "f", "g", "h", "i"].iter().enumerate() {
-            let prev = if i == 0 { "a".to_owned() } else { ["b", "c", "d", "e", "f", "g", "h"][i - 1].to_owned() };
+            let prev = if i == 0 {
+                "a".to_owned()
+            } else {
+                ["b", "c", "d", "e", "f", "g", "h"][i - 1].to_owned()
+            };
             bomb.push_str(&format!("{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
         }
         let front = parse(&bomb, 2).unwrap();

@@ -3,6 +3,7 @@
 //! file, the coverage of acceptance criteria by verifying markers, and the matrix printed by
 //! `specgate trace`.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::bytes::Regex;
@@ -14,10 +15,14 @@ use crate::diag::{Diagnostic, Position, Report};
 
 /// A marker: `spec[` kind, a spec id, an optional `#item`, an optional `@major`, `]`.
 static MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u)spec\[(impl|verify)[ \t]+([A-Za-z0-9_.-]+)(?:#([A-Za-z]+-[0-9]+))?(?:@([0-9]+))?\]").expect("valid regex")
+    Regex::new(
+        r"(?-u)spec\[(impl|verify)[ \t]+([A-Za-z0-9_.-]+)(?:#([A-Za-z]+-[0-9]+))?(?:@([0-9]+))?\]",
+    )
+    .expect("valid regex")
 });
 /// Anything that starts like a marker, to report malformed ones.
-static MARKER_START: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)spec\[[a-z]+[ \t]").expect("valid regex"));
+static MARKER_START: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?-u)spec\[[a-z]+[ \t]").expect("valid regex"));
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -50,18 +55,24 @@ pub struct Malformed {
 
 /// Find the markers in one file's bytes. A marker inside backticks is an example in
 /// documentation, not a claim, and is skipped.
-pub fn scan_markers(path: &str, content: &[u8], markers: &mut Vec<Marker>, malformed: &mut Vec<Malformed>) {
+pub fn scan_markers(
+    path: &str,
+    content: &[u8],
+    markers: &mut Vec<Marker>,
+    malformed: &mut Vec<Malformed>,
+) {
     let finder = memchr::memmem::Finder::new(b"spec[");
     if finder.find(content).is_none() {
         return;
     }
-    let mut line_number = 0;
-    for line in content.split(|b| *b == b'\n') {
-        line_number += 1;
+    for (index, line) in content.split(|b| *b == b'\n').enumerate() {
+        let line_number = index + 1;
         if finder.find(line).is_none() {
             continue;
         }
-        let text = String::from_utf8_lossy(line).trim_end_matches('\r').to_owned();
+        let text = String::from_utf8_lossy(line)
+            .trim_end_matches('\r')
+            .to_owned();
         let quoted = |start: usize| start > 0 && line[start - 1] == b'`';
         let column = |start: usize| String::from_utf8_lossy(&line[..start]).chars().count() + 1;
         let mut parsed_starts = Vec::new();
@@ -71,9 +82,17 @@ pub fn scan_markers(path: &str, content: &[u8], markers: &mut Vec<Marker>, malfo
             if quoted(whole.start()) {
                 continue;
             }
-            let text_of = |i: usize| captures.get(i).map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned());
+            let text_of = |i: usize| {
+                captures
+                    .get(i)
+                    .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
+            };
             markers.push(Marker {
-                kind: if &captures[1] == b"impl" { MarkerKind::Impl } else { MarkerKind::Verify },
+                kind: if &captures[1] == b"impl" {
+                    MarkerKind::Impl
+                } else {
+                    MarkerKind::Verify
+                },
                 spec: text_of(2).unwrap_or_default(),
                 item: text_of(3),
                 major: text_of(4).and_then(|m| m.parse().ok()),
@@ -97,14 +116,24 @@ pub fn scan_markers(path: &str, content: &[u8], markers: &mut Vec<Marker>, malfo
 }
 
 fn marker_finding(marker: &Marker, code: &'static str, message: String) -> Diagnostic {
-    let mut diagnostic = Diagnostic::new(code, &marker.path, Position::new(marker.line, marker.column), message);
+    let mut diagnostic = Diagnostic::new(
+        code,
+        &marker.path,
+        Position::new(marker.line, marker.column),
+        message,
+    );
     diagnostic.source_line = Some(marker.source_line.clone());
     diagnostic.width = 5;
     diagnostic
 }
 
 /// Report markers that point nowhere, and criteria no marker verifies.
-pub fn check_markers(markers: &[Marker], malformed: &[Malformed], graph: &Graph<'_>, report: &mut Report) {
+pub fn check_markers(
+    markers: &[Marker],
+    malformed: &[Malformed],
+    graph: &Graph<'_>,
+    report: &mut Report,
+) {
     for bad in malformed {
         let mut diagnostic = Diagnostic::new("trace-malformed-marker", &bad.path, Position::new(bad.line, bad.column), "text looks like a traceability marker but does not parse")
             .help("write `spec[impl SPEC_ID]` or `spec[verify SPEC_ID#CA-nnn]`; put an example in backticks so it is not read as a marker");
@@ -114,35 +143,120 @@ pub fn check_markers(markers: &[Marker], malformed: &[Malformed], graph: &Graph<
     for marker in markers {
         let Some(document) = graph.get(&marker.spec) else {
             report.push(
-                marker_finding(marker, "trace-unknown-spec", format!("marker points to `{}`, but no document has that id", marker.spec))
-                    .help("fix the id, or create the spec it refers to"),
+                marker_finding(
+                    marker,
+                    "trace-unknown-spec",
+                    format!(
+                        "marker points to `{}`, but no document has that id",
+                        marker.spec
+                    ),
+                )
+                .help("fix the id, or create the spec it refers to"),
             );
             continue;
         };
+        if let Some(pinned) = marker.major {
+            let current = document
+                .front_matter()
+                .and_then(|f| f.text("version"))
+                .and_then(|v| v.text.split('.').next()?.parse::<u64>().ok());
+            if let Some(current) = current.filter(|current| *current > pinned) {
+                report.push(
+                    marker_finding(
+                        marker,
+                        "trace-outdated-marker",
+                        format!("marker is pinned to version {pinned} of `{}`, which is now at major version {current}", marker.spec),
+                    )
+                    .help(format!("review the test against the current spec, then change the pin to `@{current}`")),
+                );
+            }
+        }
         if let Some(item) = &marker.item {
             if !document.body.definitions.iter().any(|d| &d.id == item) {
                 report.push(
-                    marker_finding(marker, "trace-unknown-criterion", format!("marker points to `{}#{item}`, but `{}` defines no `{item}`", marker.spec, document.path()))
-                        .help("fix the item id; `specgate trace` lists the criteria of each spec"),
+                    marker_finding(
+                        marker,
+                        "trace-unknown-criterion",
+                        format!(
+                            "marker points to `{}#{item}`, but `{}` defines no `{item}`",
+                            marker.spec,
+                            document.path()
+                        ),
+                    )
+                    .help("fix the item id; `specgate trace` lists the criteria of each spec"),
                 );
             }
         }
     }
 }
 
+/// Markers by what they point to, so coverage and the matrix are linear in the number of
+/// criteria and markers.
+struct MarkerIndex<'a> {
+    verify: HashMap<&'a str, HashMap<&'a str, Vec<&'a Marker>>>,
+    implement: HashMap<&'a str, Vec<&'a Marker>>,
+}
+
+impl<'a> MarkerIndex<'a> {
+    fn new(markers: &'a [Marker]) -> MarkerIndex<'a> {
+        let mut index = MarkerIndex {
+            verify: HashMap::new(),
+            implement: HashMap::new(),
+        };
+        for marker in markers {
+            match (marker.kind, &marker.item) {
+                (MarkerKind::Verify, Some(item)) => index
+                    .verify
+                    .entry(marker.spec.as_str())
+                    .or_default()
+                    .entry(item.as_str())
+                    .or_default()
+                    .push(marker),
+                (MarkerKind::Impl, _) => index
+                    .implement
+                    .entry(marker.spec.as_str())
+                    .or_default()
+                    .push(marker),
+                (MarkerKind::Verify, None) => {}
+            }
+        }
+        index
+    }
+
+    fn verifying(&self, spec: &str, item: &str) -> &[&'a Marker] {
+        self.verify
+            .get(spec)
+            .and_then(|items| items.get(item))
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
 /// Criteria that no `verify` marker covers.
 pub fn check_coverage(documents: &[&Document], markers: &[Marker], report: &mut Report) {
+    let index = MarkerIndex::new(markers);
     for document in documents {
-        let Some(id) = document.front_matter().and_then(|f| f.text("id")) else { continue };
-        for criterion in document.body.definitions.iter().filter(|d| d.kind == BodyIdKind::Criterion) {
-            let verified = markers
-                .iter()
-                .any(|m| m.kind == MarkerKind::Verify && m.spec == id.text && m.item.as_deref() == Some(criterion.id.as_str()));
-            if !verified {
+        let Some(id) = document.front_matter().and_then(|f| f.text("id")) else {
+            continue;
+        };
+        for criterion in document
+            .body
+            .definitions
+            .iter()
+            .filter(|d| d.kind == BodyIdKind::Criterion)
+        {
+            if index.verifying(&id.text, &criterion.id).is_empty() {
                 report.push(
-                    Diagnostic::new("trace-unverified-criterion", document.path(), criterion.position, format!("no test verifies `{}#{}`", id.text, criterion.id))
-                        .source(&document.source, criterion.id.len())
-                        .help(format!("add a comment `spec[verify {}#{}]` to the test that checks it", id.text, criterion.id)),
+                    Diagnostic::new(
+                        "trace-unverified-criterion",
+                        document.path(),
+                        criterion.position,
+                        format!("no test verifies `{}#{}`", id.text, criterion.id),
+                    )
+                    .source(&document.source, criterion.id.len())
+                    .help(format!(
+                        "add a comment `spec[verify {}#{}]` to the test that checks it",
+                        id.text, criterion.id
+                    )),
                 );
             }
         }
@@ -178,13 +292,16 @@ pub struct Location {
 }
 
 pub fn matrix(documents: &[&Document], markers: &[Marker]) -> Matrix {
+    let index = MarkerIndex::new(markers);
     let location = |m: &Marker| Location {
         path: m.path.clone(),
         line: m.line,
     };
     let mut specs = Vec::new();
     for document in documents {
-        let Some(id) = document.front_matter().and_then(|f| f.text("id")) else { continue };
+        let Some(id) = document.front_matter().and_then(|f| f.text("id")) else {
+            continue;
+        };
         let criteria = document
             .body
             .definitions
@@ -200,17 +317,20 @@ pub fn matrix(documents: &[&Document], markers: &[Marker]) -> Matrix {
                     .filter(|row| row.criteria.iter().any(|(c, _)| *c == criterion.id))
                     .map(|row| row.id.clone())
                     .collect(),
-                verified_by: markers
+                verified_by: index
+                    .verifying(&id.text, &criterion.id)
                     .iter()
-                    .filter(|m| m.kind == MarkerKind::Verify && m.spec == id.text && m.item.as_deref() == Some(criterion.id.as_str()))
-                    .map(location)
+                    .map(|m| location(m))
                     .collect(),
             })
             .collect();
         specs.push(SpecRow {
             id: id.text.clone(),
             path: document.path().to_owned(),
-            implemented_by: markers.iter().filter(|m| m.kind == MarkerKind::Impl && m.spec == id.text).map(location).collect(),
+            implemented_by: index
+                .implement
+                .get(id.text.as_str())
+                .map_or_else(Vec::new, |ms| ms.iter().map(|m| location(m)).collect()),
             criteria,
         });
     }
@@ -235,23 +355,58 @@ mod tests {
 
     #[test]
     fn markers_parse_with_item_and_major() {
-        let text = format!("// {}\n  # {} and {}\n", m("impl SPEC_INFRA_001"), m("verify SPEC_INFRA_001#CA-003"), m("verify SPEC_X_001#CA-001@2"));
+        let text = format!(
+            "// {}\n  # {} and {}\n",
+            m("impl SPEC_INFRA_001"),
+            m("verify SPEC_INFRA_001#CA-003"),
+            m("verify SPEC_X_001#CA-001@2")
+        );
         let (markers, malformed) = scan(&text);
         assert!(malformed.is_empty());
-        let got: Vec<_> = markers.iter().map(|m| (m.kind, m.spec.as_str(), m.item.as_deref(), m.major, m.line, m.column)).collect();
+        let got: Vec<_> = markers
+            .iter()
+            .map(|m| {
+                (
+                    m.kind,
+                    m.spec.as_str(),
+                    m.item.as_deref(),
+                    m.major,
+                    m.line,
+                    m.column,
+                )
+            })
+            .collect();
         assert_eq!(
             got,
             [
                 (MarkerKind::Impl, "SPEC_INFRA_001", None, None, 1, 4),
-                (MarkerKind::Verify, "SPEC_INFRA_001", Some("CA-003"), None, 2, 5),
-                (MarkerKind::Verify, "SPEC_X_001", Some("CA-001"), Some(2), 2, 44),
+                (
+                    MarkerKind::Verify,
+                    "SPEC_INFRA_001",
+                    Some("CA-003"),
+                    None,
+                    2,
+                    5
+                ),
+                (
+                    MarkerKind::Verify,
+                    "SPEC_X_001",
+                    Some("CA-001"),
+                    Some(2),
+                    2,
+                    44
+                ),
             ]
         );
     }
 
     #[test]
     fn quoted_markers_are_examples_and_typos_are_malformed() {
-        let text = format!("write `{}` in a test\n// {}\n", m("verify SPEC_A_001#CA-001"), m("verfy SPEC_A_001"));
+        let text = format!(
+            "write `{}` in a test\n// {}\n",
+            m("verify SPEC_A_001#CA-001"),
+            m("verfy SPEC_A_001")
+        );
         let (markers, malformed) = scan(&text);
         assert!(markers.is_empty());
         assert_eq!(malformed.len(), 1);

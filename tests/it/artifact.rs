@@ -12,7 +12,35 @@ use std::time::{Duration, SystemTime};
 use specgate::artifact::unpack::{self, Limits};
 use specgate::artifact::{sidecar, Compression, Error};
 
-use crate::common::{run, TestContext};
+use crate::common::{Run, TestContext};
+
+/// Run a command with SOURCE_DATE_EPOCH unset (tests set it explicitly when they mean to).
+pub fn run(command: &mut Command) -> Run {
+    if !command
+        .get_envs()
+        .any(|(key, _)| key == "SOURCE_DATE_EPOCH")
+    {
+        command.env_remove("SOURCE_DATE_EPOCH");
+    }
+    let output = command.output().expect("specgate runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// A folder beside the repository for stages and outputs.
+pub fn scratch(ctx: &TestContext) -> PathBuf {
+    let path = ctx
+        .dir
+        .path()
+        .canonicalize()
+        .expect("the temp dir exists")
+        .join("scratch");
+    fs::create_dir_all(&path).expect("scratch folder");
+    path
+}
 
 /// A small stage that has what a CPython install has: executables, a relative symlink, a hard
 /// link, an empty folder, a path longer than 100 bytes, and the LICENSE where `make install`
@@ -80,7 +108,7 @@ fn touch_all(dir: &Path, seconds: u64) {
     }
 }
 
-fn package(ctx: &TestContext, stage: &Path, out: &Path, extra: &[&str]) -> crate::common::Run {
+fn package(ctx: &TestContext, stage: &Path, out: &Path, extra: &[&str]) -> Run {
     run(ctx
         .specgate()
         .arg("package")
@@ -102,16 +130,16 @@ fn package(ctx: &TestContext, stage: &Path, out: &Path, extra: &[&str]) -> crate
 #[test]
 fn package_is_byte_for_byte_reproducible() {
     let ctx = TestContext::new();
-    let stage = make_stage(&ctx.scratch, "3.12.6");
+    let stage = make_stage(&scratch(&ctx), "3.12.6");
     let name = "cpython-3.12.6-debian12-build1.tgz";
-    let first = package(&ctx, &stage, &ctx.scratch.join("out1"), &["--no-ledger"]);
+    let first = package(&ctx, &stage, &scratch(&ctx).join("out1"), &["--no-ledger"]);
     assert_eq!(first.code, 0, "{}", first.stderr);
-    let second = package(&ctx, &stage, &ctx.scratch.join("out2"), &["--no-ledger"]);
+    let second = package(&ctx, &stage, &scratch(&ctx).join("out2"), &["--no-ledger"]);
     assert_eq!(second.code, 0, "{}", second.stderr);
     touch_all(&stage, 1_234_567_890);
-    let third = package(&ctx, &stage, &ctx.scratch.join("out3"), &["--no-ledger"]);
+    let third = package(&ctx, &stage, &scratch(&ctx).join("out3"), &["--no-ledger"]);
     assert_eq!(third.code, 0, "{}", third.stderr);
-    let bytes = |dir: &str| fs::read(ctx.scratch.join(dir).join(name)).unwrap();
+    let bytes = |dir: &str| fs::read(scratch(&ctx).join(dir).join(name)).unwrap();
     assert_eq!(
         bytes("out1"),
         bytes("out2"),
@@ -123,8 +151,8 @@ fn package_is_byte_for_byte_reproducible() {
         "source mtimes do not leak into the artifact"
     );
     assert_eq!(
-        fs::read(ctx.scratch.join("out1").join(format!("{name}.sha256"))).unwrap(),
-        fs::read(ctx.scratch.join("out3").join(format!("{name}.sha256"))).unwrap()
+        fs::read(scratch(&ctx).join("out1").join(format!("{name}.sha256"))).unwrap(),
+        fs::read(scratch(&ctx).join("out3").join(format!("{name}.sha256"))).unwrap()
     );
 
     // A different SOURCE_DATE_EPOCH is a different artifact (the mtime is really used).
@@ -143,7 +171,7 @@ fn package_is_byte_for_byte_reproducible() {
             "--no-ledger",
             "--out",
         ])
-        .arg(ctx.scratch.join("out4")));
+        .arg(scratch(&ctx).join("out4")));
     assert_eq!(epoch.code, 0, "{}", epoch.stderr);
     assert_ne!(bytes("out1"), bytes("out4"));
 
@@ -154,7 +182,7 @@ fn package_is_byte_for_byte_reproducible() {
     // sha256sum -c accepts the sidecar.
     let check = Command::new("sha256sum")
         .args(["-c", &format!("{name}.sha256")])
-        .current_dir(ctx.scratch.join("out1"))
+        .current_dir(scratch(&ctx).join("out1"))
         .output()
         .unwrap();
     assert!(
@@ -166,7 +194,7 @@ fn package_is_byte_for_byte_reproducible() {
     // Plain tar lists numeric owners 0/0, sorted names, the fixed mtime, and no user names.
     let list = Command::new("tar")
         .args(["-tvzf", name, "--numeric-owner"])
-        .current_dir(ctx.scratch.join("out1"))
+        .current_dir(scratch(&ctx).join("out1"))
         .output()
         .unwrap();
     assert!(list.status.success());
@@ -192,8 +220,8 @@ fn package_is_byte_for_byte_reproducible() {
 #[test]
 fn tgz_and_zst_round_trip_through_our_unpacker_and_plain_tar() {
     let ctx = TestContext::new();
-    let stage = make_stage(&ctx.scratch, "3.12.6");
-    let license = ctx.scratch.join("PSF-LICENSE");
+    let stage = make_stage(&scratch(&ctx), "3.12.6");
+    let license = scratch(&ctx).join("PSF-LICENSE");
     fs::write(&license, "PSF LICENSE AGREEMENT FOR PYTHON 3.12\n").unwrap();
     for (format, file, compression) in [
         (
@@ -207,7 +235,7 @@ fn tgz_and_zst_round_trip_through_our_unpacker_and_plain_tar() {
             Compression::Zstd,
         ),
     ] {
-        let out = ctx.scratch.join(format!("out-{format}"));
+        let out = scratch(&ctx).join(format!("out-{format}"));
         let made = package(
             &ctx,
             &stage,
@@ -224,7 +252,7 @@ fn tgz_and_zst_round_trip_through_our_unpacker_and_plain_tar() {
         let again = package(
             &ctx,
             &stage,
-            &ctx.scratch.join(format!("again-{format}")),
+            &scratch(&ctx).join(format!("again-{format}")),
             &[
                 "--no-ledger",
                 "--compression",
@@ -236,12 +264,12 @@ fn tgz_and_zst_round_trip_through_our_unpacker_and_plain_tar() {
         assert_eq!(again.code, 0);
         assert_eq!(
             fs::read(out.join(file)).unwrap(),
-            fs::read(ctx.scratch.join(format!("again-{format}")).join(file)).unwrap()
+            fs::read(scratch(&ctx).join(format!("again-{format}")).join(file)).unwrap()
         );
 
         let archive = out.join(file);
         let digest = sidecar::verify(&archive).unwrap();
-        let dest = ctx.scratch.join(format!("unpacked-{format}"));
+        let dest = scratch(&ctx).join(format!("unpacked-{format}"));
         let summary =
             unpack::unpack_verified(&archive, compression, digest, &dest, &Limits::default())
                 .unwrap();
@@ -297,7 +325,7 @@ fn tgz_and_zst_round_trip_through_our_unpacker_and_plain_tar() {
         );
 
         // Plain tar reads it too and gets the same tree.
-        let plain = ctx.scratch.join(format!("plain-{format}"));
+        let plain = scratch(&ctx).join(format!("plain-{format}"));
         fs::create_dir_all(&plain).unwrap();
         let flag = if compression == Compression::Gzip {
             "-xzf"
@@ -336,20 +364,19 @@ fn tgz_and_zst_round_trip_through_our_unpacker_and_plain_tar() {
 #[test]
 fn stage_without_license_or_with_absolute_symlink_is_refused() {
     let ctx = TestContext::new();
-    let stage = make_stage(&ctx.scratch, "3.12.6");
+    let stage = make_stage(&scratch(&ctx), "3.12.6");
     fs::remove_file(stage.join("opt/python-3.12.6/lib/python3.12/LICENSE.txt")).unwrap();
-    let made = package(&ctx, &stage, &ctx.scratch.join("out"), &["--no-ledger"]);
+    let made = package(&ctx, &stage, &scratch(&ctx).join("out"), &["--no-ledger"]);
     assert_eq!(made.code, 2);
     assert!(made.stderr.contains("no PSF LICENSE"), "{}", made.stderr);
     assert!(made.stderr.contains("--license FILE"), "{}", made.stderr);
-    assert!(!ctx
-        .scratch
+    assert!(!scratch(&ctx)
         .join("out/cpython-3.12.6-debian12-build1.tgz")
         .exists());
 
-    let stage = make_stage(&ctx.scratch.join("second"), "3.12.6");
+    let stage = make_stage(&scratch(&ctx).join("second"), "3.12.6");
     std::os::unix::fs::symlink("/etc/passwd", stage.join("opt/python-3.12.6/bin/evil")).unwrap();
-    let made = package(&ctx, &stage, &ctx.scratch.join("out"), &["--no-ledger"]);
+    let made = package(&ctx, &stage, &scratch(&ctx).join("out"), &["--no-ledger"]);
     assert_eq!(made.code, 2);
     assert!(
         made.stderr.contains("absolute path `/etc/passwd`"),
@@ -729,7 +756,7 @@ fn truncated_zstd_stream_is_refused() {
 #[test]
 fn gnu_tar_pax_archive_unpacks_like_tar_does() {
     let ctx = TestContext::new();
-    let stage = make_stage(&ctx.scratch, "3.12.6");
+    let stage = make_stage(&scratch(&ctx), "3.12.6");
     let deep = format!("opt/python-3.12.6/{}", "d".repeat(90));
     fs::create_dir_all(stage.join(&deep)).unwrap();
     std::os::unix::fs::symlink(
@@ -738,7 +765,7 @@ fn gnu_tar_pax_archive_unpacks_like_tar_does() {
     )
     .unwrap();
     fs::write(stage.join(&deep).join("f".repeat(120)), vec![b'z'; 70_000]).unwrap();
-    let archive = ctx.scratch.join("pax.tgz");
+    let archive = scratch(&ctx).join("pax.tgz");
     let made = Command::new("tar")
         .args(["--format=posix", "-czf"])
         .arg(&archive)
@@ -752,9 +779,9 @@ fn gnu_tar_pax_archive_unpacks_like_tar_does() {
         "{}",
         String::from_utf8_lossy(&made.stderr)
     );
-    let ours = ctx.scratch.join("ours");
+    let ours = scratch(&ctx).join("ours");
     unpack::unpack(&archive, Compression::Gzip, &ours, &Limits::default()).unwrap();
-    let theirs = ctx.scratch.join("theirs");
+    let theirs = scratch(&ctx).join("theirs");
     fs::create_dir_all(&theirs).unwrap();
     let extracted = Command::new("tar")
         .arg("-xzf")

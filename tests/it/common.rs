@@ -1,5 +1,5 @@
-//! A temporary git repository to run `specgate` in, isolated from the user's configuration:
-//! `HOME` and `XDG_CONFIG_HOME` inside it, system git config ignored, `SPECGATE_*` unset.
+//! `TestContext`: a temporary folder with a real git repository, an isolated HOME and git
+//! configuration, and a `specgate()` command for the binary under test.
 
 #![allow(dead_code)]
 
@@ -7,115 +7,168 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub struct TestContext {
-    _dir: tempfile::TempDir,
-    /// The work tree (a real git repository on branch `main`).
+    pub dir: tempfile::TempDir,
     pub root: PathBuf,
-    /// Scratch space outside the work tree.
-    pub scratch: PathBuf,
-    home: PathBuf,
 }
 
-impl TestContext {
-    /// A fresh repository with `user.name` and `user.email` set.
-    pub fn new() -> TestContext {
-        let dir = tempfile::tempdir().expect("a temporary directory can be created");
-        let base = dir
-            .path()
-            .canonicalize()
-            .expect("the temporary directory exists");
-        let root = base.join("repo");
-        let home = base.join("home");
-        let scratch = base.join("scratch");
-        for folder in [&root, &home, &scratch] {
-            std::fs::create_dir_all(folder).expect("test folders can be created");
-        }
-        let ctx = TestContext {
-            _dir: dir,
-            root,
-            scratch,
-            home,
-        };
-        ctx.git(&["init", "-q", "-b", "main"]);
-        ctx.git(&["config", "user.name", "Test"]);
-        ctx.git(&["config", "user.email", "test@example.invalid"]);
-        ctx
-    }
-
-    fn isolate(&self, command: &mut Command) {
-        for (key, _) in std::env::vars() {
-            if key.starts_with("SPECGATE_") || key.starts_with("GIT_") || key == "SOURCE_DATE_EPOCH"
-            {
-                command.env_remove(key);
-            }
-        }
-        command
-            .current_dir(&self.root)
-            .env("HOME", &self.home)
-            .env("XDG_CONFIG_HOME", self.home.join(".config"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("NO_COLOR", "1");
-    }
-
-    /// Run git in the work tree; panics with its output when it fails.
-    pub fn git(&self, args: &[&str]) -> String {
-        let mut command = Command::new("git");
-        self.isolate(&mut command);
-        let output = command.args(args).output().expect("git runs");
-        assert!(
-            output.status.success(),
-            "git {args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).trim().to_owned()
-    }
-
-    /// Write a file of the work tree (parent folders are created).
-    pub fn write(&self, path: &str, content: impl AsRef<[u8]>) -> PathBuf {
-        let full = self.root.join(path);
-        if let Some(parent) = full.parent() {
-            std::fs::create_dir_all(parent).expect("parent folder");
-        }
-        std::fs::write(&full, content).expect("file is written");
-        full
-    }
-
-    pub fn read(&self, path: &str) -> String {
-        std::fs::read_to_string(self.root.join(path)).expect("file is readable")
-    }
-
-    pub fn path(&self, relative: &str) -> PathBuf {
-        self.root.join(relative)
-    }
-
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
-    /// The `specgate` binary, started in the work tree.
-    pub fn specgate(&self) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_specgate"));
-        self.isolate(&mut command);
-        command
-    }
-}
-
-/// Exit code, stdout and stderr of a finished command.
+/// Exit code, stdout and stderr of a run, printable for snapshots.
 pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
 }
 
-impl From<Output> for Run {
-    fn from(output: Output) -> Run {
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
     }
 }
 
-pub fn run(command: &mut Command) -> Run {
-    Run::from(command.output().expect("specgate runs"))
+impl TestContext {
+    /// A new repository with branch `main` and a committer identity.
+    pub fn new() -> TestContext {
+        let dir = tempfile::Builder::new()
+            .prefix("specgate-it")
+            .tempdir()
+            .expect("temp dir");
+        let root = dir.path().join("repo");
+        std::fs::create_dir_all(&root).expect("create repo dir");
+        let ctx = TestContext { dir, root };
+        ctx.git(&["init", "-q", "-b", "main"]);
+        ctx.git(&["config", "user.name", "Test User"]);
+        ctx.git(&["config", "user.email", "test@example.com"]);
+        ctx.git(&["config", "commit.gpgsign", "false"]);
+        ctx
+    }
+
+    /// A folder that is not a git repository.
+    pub fn without_git() -> TestContext {
+        let dir = tempfile::Builder::new()
+            .prefix("specgate-it")
+            .tempdir()
+            .expect("temp dir");
+        let root = dir.path().join("plain");
+        std::fs::create_dir_all(&root).expect("create dir");
+        TestContext { dir, root }
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    fn isolate(&self, command: &mut Command) {
+        let home = self.home();
+        std::fs::create_dir_all(&home).expect("create home");
+        command
+            .current_dir(&self.root)
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z");
+        for (key, _) in std::env::vars() {
+            if key.starts_with("SPECGATE_") {
+                command.env_remove(key);
+            }
+        }
+    }
+
+    /// Run git in the repository and panic with its output on failure.
+    pub fn git(&self, args: &[&str]) -> String {
+        let mut command = Command::new("git");
+        command.args(args);
+        self.isolate(&mut command);
+        let output = command.output().expect("run git");
+        assert!(
+            output.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    pub fn write(&self, path: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let full = self.root.join(path);
+        std::fs::create_dir_all(full.parent().expect("has parent")).expect("create parent");
+        std::fs::write(&full, content).expect("write file");
+        full
+    }
+
+    /// Stage everything and commit.
+    pub fn commit(&self, message: &str) {
+        self.git(&["add", "-A"]);
+        // Setup commits skip hooks; the hook tests run `git commit` themselves.
+        self.git(&[
+            "commit",
+            "-q",
+            "--no-verify",
+            "--allow-empty",
+            "-m",
+            message,
+        ]);
+    }
+
+    pub fn specgate(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_specgate"));
+        self.isolate(&mut command);
+        command
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let output = self.specgate().args(args).output().expect("run specgate");
+        self.to_run(output)
+    }
+
+    pub fn to_run(&self, output: Output) -> Run {
+        let filter = |text: &[u8]| {
+            let text = String::from_utf8_lossy(text).into_owned();
+            let root = self
+                .root
+                .canonicalize()
+                .unwrap_or_else(|_| self.root.clone());
+            text.replace(&root.display().to_string(), "[REPO]")
+                .replace(&self.dir.path().display().to_string(), "[TEMP]")
+        };
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: filter(&output.stdout),
+            stderr: filter(&output.stderr),
+        }
+    }
+
+    /// Run and parse stdout as JSON.
+    pub fn json(&self, args: &[&str]) -> (i32, serde_json::Value) {
+        let run = self.run(args);
+        let value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{run}"));
+        (run.code, value)
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.root.join(relative)
+    }
+}
+
+/// `(code, path, line)` of every finding in a JSON report.
+pub fn findings(report: &serde_json::Value) -> Vec<(String, String, u64)> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().expect("code").to_owned(),
+                f["path"].as_str().expect("path").to_owned(),
+                f["line"].as_u64().expect("line"),
+            )
+        })
+        .collect()
+}
+
+pub fn exists(path: &Path) -> bool {
+    path.exists()
 }

@@ -7,15 +7,19 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use crate::artifact::make_stage;
-use crate::common::{run, Run, TestContext};
+use crate::artifact::{make_stage, run, scratch};
+use crate::common::{Run, TestContext};
+
+fn read(ctx: &TestContext, path: &str) -> String {
+    fs::read_to_string(ctx.path(path)).expect("file is readable")
+}
 
 const NAME: &str = "cpython-3.12.6-debian12-build1.tgz";
 
 /// A repository with one packaged artifact and its ledger row.
 fn packaged() -> TestContext {
     let ctx = TestContext::new();
-    let stage = make_stage(&ctx.scratch, "3.12.6");
+    let stage = make_stage(&scratch(&ctx), "3.12.6");
     let made = run(ctx.specgate().arg("package").arg(&stage).args([
         "--version",
         "3.12.6",
@@ -46,7 +50,7 @@ fn sha_of(ctx: &TestContext, file: &str) -> String {
 #[test]
 fn packaged_artifact_passes_and_a_changed_file_is_caught() {
     let ctx = packaged();
-    let ledger = ctx.read("artifacts/ARTIFACTS.md");
+    let ledger = read(&ctx, "artifacts/ARTIFACTS.md");
     assert!(ledger.contains("| 3.12.6 | 1 | debian12 | "), "{ledger}");
     assert!(
         ledger.contains(&format!("| {} | - | Activo |", sha_of(&ctx, NAME))),
@@ -84,7 +88,7 @@ fn packaged_artifact_passes_and_a_changed_file_is_caught() {
 #[test]
 fn package_refuses_a_build_already_recorded() {
     let ctx = packaged();
-    let stage = ctx.scratch.join("stage");
+    let stage = scratch(&ctx).join("stage");
     let again = run(ctx.specgate().arg("package").arg(&stage).args([
         "--version",
         "3.12.6",
@@ -108,13 +112,13 @@ fn package_refuses_a_build_already_recorded() {
 fn ledger_add_uses_the_sidecar_and_refuses_a_mismatch() {
     let ctx = packaged();
     // Same file again: nothing to do, file unchanged.
-    let before = ctx.read("artifacts/ARTIFACTS.md");
+    let before = read(&ctx, "artifacts/ARTIFACTS.md");
     let again = run(ctx
         .specgate()
         .args(["ledger", "add", &format!("artifacts/{NAME}")]));
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(again.stderr.contains("nothing to do"), "{}", again.stderr);
-    assert_eq!(ctx.read("artifacts/ARTIFACTS.md"), before);
+    assert_eq!(read(&ctx, "artifacts/ARTIFACTS.md"), before);
 
     // A copy under the next build number with a sidecar for a different file name.
     let build2 = "cpython-3.12.6-debian12-build2.tgz";
@@ -167,7 +171,7 @@ fn ledger_add_uses_the_sidecar_and_refuses_a_mismatch() {
         "{}",
         mismatch.stderr
     );
-    assert_eq!(ctx.read("artifacts/ARTIFACTS.md"), before);
+    assert_eq!(read(&ctx, "artifacts/ARTIFACTS.md"), before);
 
     // Fixed sidecar: the row is added first under the header, every other byte kept.
     let good = format!("{}  {build2}\n", sha_of(&ctx, NAME));
@@ -182,7 +186,7 @@ fn ledger_add_uses_the_sidecar_and_refuses_a_mismatch() {
         "2026-01-31",
     ]));
     assert_eq!(added.code, 0, "{}", added.stderr);
-    let after = ctx.read("artifacts/ARTIFACTS.md");
+    let after = read(&ctx, "artifacts/ARTIFACTS.md");
     let row = format!(
         "| 3.12.6 | 2 | debian12 | 2026-01-31 | {} | https://example.org/r/b2.tgz | Activo |\n",
         sha_of(&ctx, NAME)
@@ -287,7 +291,7 @@ fn missing_license_is_a_finding() {
 #[test]
 fn prune_deprecates_older_builds_byte_stable_and_lists_removable_files() {
     let ctx = TestContext::new();
-    let stage = make_stage(&ctx.scratch, "3.12.6");
+    let stage = make_stage(&scratch(&ctx), "3.12.6");
     for build in 1..=4 {
         let made = run(ctx.specgate().arg("package").arg(&stage).args([
             "--version",
@@ -307,7 +311,7 @@ fn prune_deprecates_older_builds_byte_stable_and_lists_removable_files() {
         }
     }
     // Turn the ledger into CRLF with text around the table: edits must keep both.
-    let lf = ctx.read("artifacts/ARTIFACTS.md");
+    let lf = read(&ctx, "artifacts/ARTIFACTS.md");
     let crlf = format!(
         "Intro text.\r\n\r\n{}\r\nAfter the table.\r\n",
         lf.replace('\n', "\r\n").trim_end()
@@ -333,7 +337,7 @@ fn prune_deprecates_older_builds_byte_stable_and_lists_removable_files() {
         pruned.stderr
     );
     assert_eq!(pruned.stdout, "artifacts/cpython-3.12.6-debian12-build1.tgz\nartifacts/cpython-3.12.6-debian12-build1.tgz.sha256\n");
-    let after = ctx.read("artifacts/ARTIFACTS.md");
+    let after = read(&ctx, "artifacts/ARTIFACTS.md");
     assert_eq!(
         after.replacen("| Deprecado |", "| Activo |", 1),
         crlf,
@@ -414,7 +418,7 @@ fn remote_check_retries_server_errors_and_catches_a_wrong_file() {
 
     // Three Activo rows: one served after a 500, one serving other bytes, one missing.
     let sha = sha_of(&ctx, NAME);
-    let ledger = ctx.read("artifacts/ARTIFACTS.md");
+    let ledger = read(&ctx, "artifacts/ARTIFACTS.md");
     let ledger = ledger.replace(
         "| - | Activo |",
         &format!("| {}/flaky.tgz | Activo |", server.url),

@@ -2,4 +2,6 @@
 
 mod artifact;
 mod common;
+mod hooks;
 mod ledger;
+mod spec;

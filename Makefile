@@ -1,0 +1,31 @@
+# Thin entry points; every rule lives in the specgate binary (see docs/architecture.md).
+# spec[impl SPEC_INFRA_001]
+
+CARGO ?= cargo
+SPECGATE = target/release/specgate
+
+.PHONY: all gate validate_spec test setup bench-spec
+
+all: gate
+
+$(SPECGATE): Cargo.toml Cargo.lock $(shell find src -name '*.rs')
+	$(CARGO) build --release --locked
+
+# The gate on this repository itself: every check, as CI and the hooks run it.
+gate: $(SPECGATE)
+	$(SPECGATE) check
+
+# SPEC_INFRA_001 section 12: specs validate with `make validate_spec`.
+validate_spec: $(SPECGATE)
+	$(SPECGATE) check spec
+
+# Install what the test suite needs (idempotent; needs root for apt).
+setup:
+	bash .ci/setup
+
+# The whole test suite: unit and integration tests.
+test: setup
+	$(CARGO) test --locked --all-targets
+
+bench-spec:
+	bash bench/spec.sh

@@ -1,0 +1,422 @@
+//! The git hooks: installing the shims of hooks/ into the hooks folder (respecting
+//! core.hooksPath, chaining a foreign hook only when asked), reading what a push sends, and
+//! working out, per ref, the commits and files to check. Running the checks and printing is
+//! `commands::hooks`'s job.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::diag::{Code, Level};
+
+pub const CODES: &[Code] = &[
+    Code {
+        name: "hook-spec-required",
+        default: Level::Deny,
+        summary: "a branch that needs a specification is pushed without a valid one",
+    },
+    Code {
+        name: "spec-version-not-bumped",
+        default: Level::Deny,
+        summary: "a spec's rules, criteria or test cases changed but its `version` did not",
+    },
+];
+
+/// The shim templates, embedded so the binary can install them anywhere.
+const PRE_PUSH: &str = include_str!("../hooks/pre-push");
+const PRE_COMMIT: &str = include_str!("../hooks/pre-commit");
+/// The line that marks a hook file as ours.
+const SHIM_MARK: &str = "# specgate-hook-shim";
+const CHAINED_SUFFIX: &str = ".specgate-chained";
+
+/// `[hooks]` in specgate.toml.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawHooksConfig {
+    spec_required_branches: Option<Vec<String>>,
+    spec_folders: Option<Vec<String>>,
+    pre_commit_tests: Option<bool>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HooksConfig {
+    /// Branch name globs (without `refs/heads/`) that need a valid spec (CA-006).
+    pub spec_required_branches: globset::GlobSet,
+    pub branch_patterns: Vec<String>,
+    /// Folders where that spec may live.
+    pub spec_folders: Vec<String>,
+    /// Run the critical tests in the pre-commit hook too (they always run before a push).
+    pub pre_commit_tests: bool,
+}
+
+impl RawHooksConfig {
+    pub fn validate(self) -> Result<HooksConfig, String> {
+        let patterns = self
+            .spec_required_branches
+            .unwrap_or_else(|| vec!["feature/*".to_owned()]);
+        let mut builder = globset::GlobSetBuilder::new();
+        for pattern in &patterns {
+            let glob = globset::GlobBuilder::new(pattern)
+                .literal_separator(false)
+                .build()
+                .map_err(|e| format!("`hooks.spec-required-branches` pattern `{pattern}` is not a valid glob: {e}"))?;
+            builder.add(glob);
+        }
+        Ok(HooksConfig {
+            spec_required_branches: builder
+                .build()
+                .map_err(|e| format!("`hooks.spec-required-branches` globs do not combine: {e}"))?,
+            branch_patterns: patterns,
+            spec_folders: self
+                .spec_folders
+                .unwrap_or_else(|| vec!["docs/specs".to_owned(), "specs".to_owned()])
+                .into_iter()
+                .map(|f| f.trim_end_matches('/').to_owned())
+                .collect(),
+            pre_commit_tests: self.pre_commit_tests.unwrap_or(false),
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("`{path}` is a hook that specgate did not write")]
+    ForeignHook { path: String },
+    #[error("could not write the hook `{path}`")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("not inside a git work tree")]
+    NotARepository,
+    #[error("git could not read `{what}`")]
+    Git {
+        what: String,
+        #[source]
+        source: git2::Error,
+    },
+    #[error("line {line} of the pre-push input is not `<local ref> <local sha> <remote ref> <remote sha>`: `{text}`")]
+    PushLine { line: usize, text: String },
+}
+
+impl Error {
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            Error::ForeignHook { .. } => {
+                "run `specgate hooks install --force` to keep it (renamed with the suffix `.specgate-chained`) and run it before specgate's checks".to_owned()
+            }
+            Error::Write { .. } => "check the permissions of the hooks folder (`git rev-parse --git-path hooks`)".to_owned(),
+            Error::NotARepository => "run the command inside the repository".to_owned(),
+            Error::Git { .. } => "run `git fsck` to check the repository".to_owned(),
+            Error::PushLine { .. } => "this command is meant to be called by git's pre-push hook; install it with `specgate hooks install`".to_owned(),
+        })
+    }
+}
+
+fn git(what: impl Into<String>) -> impl FnOnce(git2::Error) -> Error {
+    let what = what.into();
+    move |source| Error::Git { what, source }
+}
+
+/// The hooks folder: `core.hooksPath` (relative to the work tree) or `<git common dir>/hooks`.
+pub fn hooks_dir(repo: &git2::Repository) -> PathBuf {
+    let configured = repo
+        .config()
+        .ok()
+        .and_then(|c| c.get_path("core.hooksPath").ok());
+    match configured {
+        Some(path) if path.is_absolute() => path,
+        Some(path) => repo.workdir().unwrap_or_else(|| repo.path()).join(path),
+        None => repo.commondir().join("hooks"),
+    }
+}
+
+/// What installing or uninstalling did to one hook file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Installed { path: PathBuf },
+    Updated { path: PathBuf },
+    Chained { path: PathBuf, kept_as: PathBuf },
+    Removed { path: PathBuf },
+    Restored { path: PathBuf },
+    LeftAlone { path: PathBuf },
+}
+
+fn is_ours(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|text| text.contains(SHIM_MARK))
+}
+
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+fn write_executable(path: &Path, content: &str) -> Result<(), Error> {
+    use std::os::unix::fs::PermissionsExt;
+    let error = |source| Error::Write {
+        path: path.display().to_string(),
+        source,
+    };
+    let temporary = path.with_extension("specgate-tmp");
+    std::fs::write(&temporary, content).map_err(error)?;
+    std::fs::set_permissions(&temporary, std::fs::Permissions::from_mode(0o755)).map_err(error)?;
+    std::fs::rename(&temporary, path).map_err(error)
+}
+
+/// Write the pre-push and pre-commit shims. A foreign hook is refused unless `force`, which
+/// keeps it as `<hook>.specgate-chained`, run by the shim before specgate.
+pub fn install(
+    repo: &git2::Repository,
+    specgate: &Path,
+    force: bool,
+) -> Result<Vec<Action>, Error> {
+    let dir = hooks_dir(repo);
+    std::fs::create_dir_all(&dir).map_err(|source| Error::Write {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let hooks = [("pre-push", PRE_PUSH), ("pre-commit", PRE_COMMIT)];
+    // Refuse before changing anything, so a refusal leaves both hooks as they were.
+    if !force {
+        for (name, _) in hooks {
+            let path = dir.join(name);
+            if path.exists() && !is_ours(&path) {
+                return Err(Error::ForeignHook {
+                    path: path.display().to_string(),
+                });
+            }
+        }
+    }
+    let mut actions = Vec::new();
+    for (name, template) in hooks {
+        let path = dir.join(name);
+        let content = template.replace("@SPECGATE@", &shell_quote(&specgate.display().to_string()));
+        let action = if !path.exists() {
+            Action::Installed { path: path.clone() }
+        } else if is_ours(&path) {
+            Action::Updated { path: path.clone() }
+        } else {
+            let kept_as = dir.join(format!("{name}{CHAINED_SUFFIX}"));
+            std::fs::rename(&path, &kept_as).map_err(|source| Error::Write {
+                path: kept_as.display().to_string(),
+                source,
+            })?;
+            Action::Chained {
+                path: path.clone(),
+                kept_as,
+            }
+        };
+        write_executable(&path, &content)?;
+        actions.push(action);
+    }
+    Ok(actions)
+}
+
+/// Remove the shims and put chained hooks back where they were.
+pub fn uninstall(repo: &git2::Repository) -> Result<Vec<Action>, Error> {
+    let dir = hooks_dir(repo);
+    let mut actions = Vec::new();
+    for name in ["pre-push", "pre-commit"] {
+        let path = dir.join(name);
+        let chained = dir.join(format!("{name}{CHAINED_SUFFIX}"));
+        if path.exists() && !is_ours(&path) {
+            actions.push(Action::LeftAlone { path });
+            continue;
+        }
+        let error = |source| Error::Write {
+            path: path.display().to_string(),
+            source,
+        };
+        if path.exists() {
+            std::fs::remove_file(&path).map_err(error)?;
+            actions.push(Action::Removed { path: path.clone() });
+        }
+        if chained.exists() {
+            std::fs::rename(&chained, &path).map_err(error)?;
+            actions.push(Action::Restored { path });
+        }
+    }
+    Ok(actions)
+}
+
+/// One line of what git gives a pre-push hook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushUpdate {
+    pub local_ref: String,
+    pub local: git2::Oid,
+    pub remote_ref: String,
+    pub remote: git2::Oid,
+}
+
+impl PushUpdate {
+    pub fn is_deletion(&self) -> bool {
+        self.local.is_zero()
+    }
+
+    /// The branch name being pushed to (`feature/x` for `refs/heads/feature/x`).
+    pub fn branch(&self) -> Option<&str> {
+        self.remote_ref.strip_prefix("refs/heads/")
+    }
+}
+
+/// Parse git's pre-push input; blank lines are ignored.
+pub fn parse_updates(text: &str) -> Result<Vec<PushUpdate>, Error> {
+    let mut updates = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        let bad = || Error::PushLine {
+            line: index + 1,
+            text: line.to_owned(),
+        };
+        let [local_ref, local, remote_ref, remote] = parts.as_slice() else {
+            return Err(bad());
+        };
+        updates.push(PushUpdate {
+            local_ref: (*local_ref).to_owned(),
+            local: git2::Oid::from_str(local).map_err(|_| bad())?,
+            remote_ref: (*remote_ref).to_owned(),
+            remote: git2::Oid::from_str(remote).map_err(|_| bad())?,
+        });
+    }
+    Ok(updates)
+}
+
+/// What one pushed ref brings: its new commits and the files they change.
+#[derive(Debug, Clone)]
+pub struct RefPlan {
+    pub update: PushUpdate,
+    pub commits: Vec<git2::Oid>,
+    /// Paths added or modified by those commits (deleted paths are not content to check).
+    pub changed: Vec<String>,
+}
+
+/// The commits a ref update brings: those reachable from the new tip and not from the remote's
+/// old tip (when the repository has it) nor from any remote-tracking ref. A force push therefore
+/// checks exactly the new commits; a new branch checks only commits no remote has yet.
+pub fn plan(repo: &git2::Repository, update: &PushUpdate) -> Result<RefPlan, Error> {
+    if update.is_deletion() {
+        return Ok(RefPlan {
+            update: update.clone(),
+            commits: Vec::new(),
+            changed: Vec::new(),
+        });
+    }
+    let mut walk = repo.revwalk().map_err(git("the commit history"))?;
+    walk.push(update.local)
+        .map_err(git(format!("commit {}", update.local)))?;
+    if !update.remote.is_zero() && repo.find_commit(update.remote).is_ok() {
+        walk.hide(update.remote)
+            .map_err(git(format!("commit {}", update.remote)))?;
+    }
+    for reference in repo
+        .references_glob("refs/remotes/*")
+        .map_err(git("the remote-tracking refs"))?
+        .flatten()
+    {
+        if let Some(target) = reference.peel_to_commit().ok().map(|c| c.id()) {
+            // Hiding a commit that is not an ancestor is harmless.
+            let _ = walk.hide(target);
+        }
+    }
+    let commits: Vec<git2::Oid> = walk
+        .collect::<Result<_, _>>()
+        .map_err(git("the pushed commits"))?;
+    let mut changed = BTreeSet::new();
+    for oid in &commits {
+        let commit = repo
+            .find_commit(*oid)
+            .map_err(git(format!("commit {oid}")))?;
+        let tree = commit.tree().map_err(git(format!("the tree of {oid}")))?;
+        let parent_tree = match commit.parent(0) {
+            Ok(parent) => Some(parent.tree().map_err(git(format!("the parent of {oid}")))?),
+            Err(_) => None,
+        };
+        let diff = repo
+            .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), None)
+            .map_err(git(format!("the changes of {oid}")))?;
+        for delta in diff.deltas() {
+            if delta.status() == git2::Delta::Deleted {
+                continue;
+            }
+            if let Some(path) = delta.new_file().path().and_then(Path::to_str) {
+                changed.insert(path.to_owned());
+            }
+        }
+    }
+    Ok(RefPlan {
+        update: update.clone(),
+        commits,
+        changed: changed.into_iter().collect(),
+    })
+}
+
+/// Paths that differ between HEAD and the index (staged additions and modifications).
+pub fn staged_changes(repo: &git2::Repository) -> Result<Vec<String>, Error> {
+    let head_tree = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
+    let index = repo.index().map_err(git("the index"))?;
+    let diff = repo
+        .diff_tree_to_index(head_tree.as_ref(), Some(&index), None)
+        .map_err(git("the staged changes"))?;
+    Ok(diff
+        .deltas()
+        .filter(|d| d.status() != git2::Delta::Deleted)
+        .filter_map(|d| {
+            d.new_file()
+                .path()
+                .and_then(Path::to_str)
+                .map(str::to_owned)
+        })
+        .collect())
+}
+
+/// The text of a file at HEAD, if it exists there.
+pub fn head_text(repo: &git2::Repository, path: &str) -> Option<String> {
+    let tree = repo.head().ok()?.peel_to_tree().ok()?;
+    let blob = tree
+        .get_path(Path::new(path))
+        .ok()?
+        .to_object(repo)
+        .ok()?
+        .peel_to_blob()
+        .ok()?;
+    String::from_utf8(blob.content().to_vec()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_lines_parse_and_bad_lines_are_errors() {
+        let zero = "0".repeat(40);
+        let sha = "a".repeat(40);
+        let text = format!("refs/heads/main {sha} refs/heads/main {zero}\n\nrefs/heads/x {zero} refs/heads/x {sha}\n");
+        let updates = parse_updates(&text).unwrap();
+        assert_eq!(updates.len(), 2);
+        assert!(!updates[0].is_deletion());
+        assert!(updates[1].is_deletion());
+        assert_eq!(updates[0].branch(), Some("main"));
+        let error = parse_updates("refs/heads/main abc").unwrap_err();
+        assert!(error.to_string().contains("line 1"), "{error}");
+    }
+
+    #[test]
+    fn branch_patterns_match_nested_names() {
+        let config = RawHooksConfig::default().validate().unwrap();
+        assert!(config
+            .spec_required_branches
+            .is_match("feature/cpython_precompilado"));
+        assert!(config.spec_required_branches.is_match("feature/a/b"));
+        assert!(!config.spec_required_branches.is_match("main"));
+        assert!(!config.spec_required_branches.is_match("hotfix/feature/x"));
+    }
+
+    #[test]
+    fn shell_quoting_survives_quotes() {
+        assert_eq!(shell_quote("/a b/it's"), r"'/a b/it'\''s'");
+    }
+}

@@ -1,0 +1,390 @@
+//! The git hooks through git itself: a real bare remote, `specgate hooks install`, and real
+//! `git push` / `git commit` runs that the installed shims accept or refuse.
+//!
+//! spec[verify SPEC_INFRA_001#CA-006]
+
+use std::process::Output;
+
+use crate::common::TestContext;
+
+const SPEC_FRONT: &str = "---\nid: SPEC_DEMO_001\ntipo: especificacion\ncategoria: demo\nversion: 1.0.0\nfecha_creacion: 2025-11-06\npropietario: equipo\nrelacionados: []\n---\n";
+
+/// A valid specification with every section of the default template.
+fn valid_spec(version: &str, criterion_text: &str) -> String {
+    let front = SPEC_FRONT.replace("version: 1.0.0", &format!("version: {version}"));
+    format!(
+        "{front}\n## Metadata\n\n## Trazabilidad\n\n## Resumen Ejecutivo\n\n## Contexto y Motivación\n\n## Requisitos Funcionales\n\n### Casos de Uso\n\n### Reglas de Negocio\n\n### Criterios de Aceptación\n\n**CA-001**: {criterion_text}\n```gherkin\nGiven a\nWhen b\nThen c\n```\n\n## Requisitos No Funcionales\n\n## Diseño de Solución\n\n## Dependencias\n\n## Plan de Testing\n\n### Casos de Prueba\n\n| ID | Descripción | Criterio |\n|----|----|----|\n| CP-001 | x | CA-001 |\n\n## Riesgos e Impacto\n\n## Historial de Cambios\n"
+    )
+}
+
+/// A repository with a valid spec on `main`, a bare remote `origin` that has it, and the hooks
+/// installed.
+fn repo_with_remote() -> TestContext {
+    let ctx = TestContext::new();
+    ctx.write(
+        "specs/SPEC_DEMO_001.md",
+        valid_spec("1.0.0", "Algo funciona"),
+    );
+    ctx.write("README.md", "demo\n");
+    ctx.commit("initial");
+    let remote = ctx.dir.path().join("remote.git");
+    let status = std::process::Command::new("git")
+        .args(["init", "-q", "--bare", "-b", "main"])
+        .arg(&remote)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    ctx.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    ctx.git(&["push", "-q", "origin", "main"]);
+    let run = ctx.run(&["hooks", "install"]);
+    assert_eq!(run.code, 0, "{run}");
+    ctx
+}
+
+fn git_output(ctx: &TestContext, args: &[&str]) -> Output {
+    let mut command = std::process::Command::new("git");
+    command
+        .args(args)
+        .current_dir(&ctx.root)
+        .env("HOME", ctx.home())
+        .env("GIT_CONFIG_NOSYSTEM", "1");
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SPECGATE_") || key.starts_with("PRE_COMMIT") {
+            command.env_remove(key);
+        }
+    }
+    command.output().unwrap()
+}
+
+/// Run `git push` and return (success, stderr).
+fn push(ctx: &TestContext, args: &[&str]) -> (bool, String) {
+    let mut full = vec!["push"];
+    full.extend_from_slice(args);
+    let output = git_output(ctx, &full);
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn remote_has(ctx: &TestContext, branch: &str) -> bool {
+    let output = git_output(
+        ctx,
+        &["ls-remote", "origin", &format!("refs/heads/{branch}")],
+    );
+    !String::from_utf8_lossy(&output.stdout).trim().is_empty()
+}
+
+#[test]
+fn clean_push_is_accepted() {
+    let ctx = repo_with_remote();
+    ctx.write("docs/notes.md", "Notas sobre SPEC_DEMO_001.\n");
+    ctx.commit("notes");
+    let (ok, stderr) = push(&ctx, &["origin", "main"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("refs/heads/main: 1 new commits, 1 files changed"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn broken_link_refuses_the_push_with_a_fix_and_the_bypass() {
+    let ctx = repo_with_remote();
+    ctx.write("docs/adr/ADR_001.md", "---\nid: ADR_001\ntipo: adr\ncategoria: x\nversion: 1.0.0\nfecha_creacion: 2025-11-06\npropietario: p\nrelacionados: [\"ADR_404\"]\n---\n");
+    ctx.commit("adr");
+    let (ok, stderr) = push(&ctx, &["origin", "main"]);
+    assert!(!ok, "push was accepted:\n{stderr}");
+    assert!(stderr.contains("error[link-unresolved]"), "{stderr}");
+    assert!(stderr.contains("push refused: 1 error"), "{stderr}");
+    assert!(stderr.contains("git push --no-verify"), "{stderr}");
+    // The remote did not move.
+    let remote_tip = git_output(&ctx, &["rev-parse", "origin/main"]);
+    let local_parent = git_output(&ctx, &["rev-parse", "HEAD~1"]);
+    assert_eq!(remote_tip.stdout, local_parent.stdout);
+}
+
+#[test]
+fn files_are_read_at_the_pushed_commit_not_the_working_tree() {
+    let ctx = repo_with_remote();
+    ctx.write("docs/adr/ADR_001.md", "---\nid: ADR_001\ntipo: adr\n---\n");
+    ctx.commit("incomplete adr");
+    // Fixed on disk but not committed: the push still carries the broken file.
+    ctx.write("docs/adr/ADR_001.md", "---\nid: ADR_001\ntipo: adr\ncategoria: x\nversion: 1.0.0\nfecha_creacion: 2025-11-06\npropietario: p\nrelacionados: []\n---\n");
+    let (ok, stderr) = push(&ctx, &["origin", "main"]);
+    assert!(!ok, "{stderr}");
+    assert!(stderr.contains("spec-missing-field"), "{stderr}");
+}
+
+#[test]
+fn feature_branch_needs_a_valid_spec_even_without_new_commits() {
+    let ctx = repo_with_remote();
+    // Remove the spec on a branch: a feature branch without a spec is refused.
+    ctx.git(&["checkout", "-q", "-b", "feature/sin-spec"]);
+    ctx.git(&["rm", "-q", "specs/SPEC_DEMO_001.md"]);
+    ctx.commit("drop spec");
+    let (ok, stderr) = push(&ctx, &["origin", "feature/sin-spec"]);
+    assert!(!ok, "{stderr}");
+    assert!(stderr.contains("error[hook-spec-required]"), "{stderr}");
+    assert!(stderr.contains("`docs/specs/` or `specs/`"), "{stderr}");
+    assert!(stderr.contains("specs/SPEC_INFRA_001.md"), "{stderr}");
+    assert!(!remote_has(&ctx, "feature/sin-spec"));
+
+    // A new feature branch pointing at a commit the remote has already (no new commits) is
+    // still checked, and passes because that commit has a valid spec.
+    let (ok, stderr) = push(&ctx, &["origin", "main:refs/heads/feature/con-spec"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("refs/heads/feature/con-spec: 0 new commits"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("governed by specs/SPEC_DEMO_001.md"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn every_ref_of_a_multi_ref_push_is_checked() {
+    let ctx = repo_with_remote();
+    ctx.git(&["checkout", "-q", "-b", "topic"]);
+    ctx.write("docs/adr/ADR_002.md", "---\nid: ADR_002\n---\n");
+    ctx.commit("bad adr on topic");
+    ctx.git(&["checkout", "-q", "main"]);
+    ctx.write("docs/ok.md", "fine\n");
+    ctx.commit("good change on main");
+    let (ok, stderr) = push(&ctx, &["origin", "main", "topic"]);
+    assert!(!ok, "{stderr}");
+    assert!(
+        stderr.contains("refs/heads/main: 1 new commits"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("refs/heads/topic: 1 new commits"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("docs/adr/ADR_002.md"), "{stderr}");
+}
+
+#[test]
+fn deletions_check_nothing_and_force_pushes_check_only_new_commits() {
+    let ctx = repo_with_remote();
+    ctx.git(&["checkout", "-q", "-b", "topic"]);
+    ctx.write("docs/adr/ADR_003.md", "---\nid: ADR_003\n---\n");
+    ctx.commit("bad adr");
+    let (ok, _) = push(&ctx, &["--no-verify", "origin", "topic"]);
+    assert!(ok);
+    // Rewrite the branch without the bad commit: the force push checks the new commit only.
+    ctx.git(&["reset", "-q", "--hard", "main"]);
+    ctx.write("docs/good.md", "fine\n");
+    ctx.commit("good");
+    let (ok, stderr) = push(&ctx, &["--force", "origin", "topic"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("refs/heads/topic: 1 new commits"),
+        "{stderr}"
+    );
+    // Deleting the branch checks nothing.
+    let (ok, stderr) = push(&ctx, &["origin", ":topic"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("refs/heads/topic: deleted; nothing to check"),
+        "{stderr}"
+    );
+    assert!(!remote_has(&ctx, "topic"));
+}
+
+#[test]
+fn failing_or_hanging_critical_tests_refuse_the_push() {
+    let ctx = repo_with_remote();
+    ctx.write(
+        "specgate.toml",
+        "[tests]\ncritical = \"echo checking; echo broken >&2; exit 3\"\n",
+    );
+    ctx.commit("config");
+    let (ok, stderr) = push(&ctx, &["origin", "main"]);
+    assert!(!ok, "{stderr}");
+    assert!(stderr.contains("error[tests-failed]"), "{stderr}");
+    assert!(stderr.contains("exit code 3"), "{stderr}");
+    assert!(stderr.contains("    broken"), "{stderr}");
+
+    ctx.write(
+        "specgate.toml",
+        "[tests]\ncritical = \"sleep 30\"\ntimeout-seconds = 1\n",
+    );
+    ctx.commit("hanging tests");
+    let (ok, stderr) = push(&ctx, &["origin", "main"]);
+    assert!(!ok, "{stderr}");
+    assert!(stderr.contains("error[tests-timeout]"), "{stderr}");
+
+    // Tests that depend on `src/` are skipped, with the reason, when nothing there changed.
+    ctx.write(
+        "specgate.toml",
+        "[tests]\ncritical = \"exit 1\"\npaths = [\"src/**\"]\n",
+    );
+    ctx.commit("scoped tests");
+    let (ok, stderr) = push(&ctx, &["origin", "main"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("tests: skipped, no changed file matches `[tests] paths` (src/**)"),
+        "{stderr}"
+    );
+    ctx.write("src/lib.py", "x = 1\n");
+    ctx.commit("code");
+    let (ok, stderr) = push(&ctx, &["origin", "main"]);
+    assert!(!ok, "{stderr}");
+    assert!(stderr.contains("tests-failed"), "{stderr}");
+}
+
+#[test]
+fn check_tests_runs_the_critical_tests_by_hand() {
+    let ctx = TestContext::new();
+    let run = ctx.run(&["check", "tests"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("no critical tests configured"), "{run}");
+    ctx.write("specgate.toml", "[tests]\ncritical = \"test -f marker\"\n");
+    assert_eq!(ctx.run(&["check", "tests"]).code, 1);
+    ctx.write("marker", "");
+    let run = ctx.run(&["check", "tests"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("passed"), "{run}");
+}
+
+#[test]
+fn broken_configuration_blocks_instead_of_passing_silently() {
+    let ctx = repo_with_remote();
+    ctx.write("specgate.toml", "[tests\n");
+    ctx.commit("broken config");
+    let (ok, stderr) = push(&ctx, &["origin", "main"]);
+    assert!(!ok, "{stderr}");
+    assert!(stderr.contains("specgate.toml:1:"), "{stderr}");
+}
+
+#[test]
+fn foreign_hooks_are_refused_or_chained_and_restored() {
+    let ctx = TestContext::new();
+    ctx.commit("initial");
+    let hook = ctx.path(".git/hooks/pre-push");
+    std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\ntouch \"$(git rev-parse --show-toplevel)/foreign-ran\"\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    let run = ctx.run(&["hooks", "install"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr.contains("is a hook that specgate did not write"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("--force"), "{run}");
+    assert!(
+        !ctx.path(".git/hooks/pre-commit").exists(),
+        "a refusal changes nothing"
+    );
+
+    let run = ctx.run(&["hooks", "install", "--force"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("pre-push.specgate-chained"), "{run}");
+
+    // The chained hook runs on a real push, before specgate.
+    let remote = ctx.dir.path().join("remote.git");
+    std::process::Command::new("git")
+        .args(["init", "-q", "--bare"])
+        .arg(&remote)
+        .status()
+        .unwrap();
+    ctx.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    let (ok, stderr) = push(&ctx, &["origin", "main"]);
+    assert!(ok, "{stderr}");
+    assert!(ctx.path("foreign-ran").exists());
+
+    let run = ctx.run(&["hooks", "uninstall"]);
+    assert_eq!(run.code, 0, "{run}");
+    let restored = std::fs::read_to_string(&hook).unwrap();
+    assert!(restored.contains("foreign-ran"), "{restored}");
+    assert!(!ctx.path(".git/hooks/pre-commit").exists());
+}
+
+#[test]
+fn core_hooks_path_is_respected() {
+    let ctx = TestContext::new();
+    ctx.commit("initial");
+    ctx.git(&["config", "core.hooksPath", "githooks"]);
+    let run = ctx.run(&["hooks", "install"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(ctx.path("githooks/pre-push").exists());
+    assert!(!ctx.path(".git/hooks/pre-push").exists());
+}
+
+#[test]
+fn pre_commit_checks_the_staged_content() {
+    let ctx = repo_with_remote();
+    ctx.write("docs/adr/ADR_004.md", "---\nid: ADR_004\ntipo: adr\n---\n");
+    ctx.git(&["add", "docs/adr/ADR_004.md"]);
+    // Fix the working copy only: the staged blob is still broken.
+    std::fs::remove_file(ctx.path("docs/adr/ADR_004.md")).unwrap();
+    let output = git_output(&ctx, &["commit", "-m", "adr"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("spec-missing-field"), "{stderr}");
+    assert!(stderr.contains("commit refused"), "{stderr}");
+    assert!(stderr.contains("git commit --no-verify"), "{stderr}");
+}
+
+#[test]
+fn pre_commit_requires_a_version_bump_when_criteria_change() {
+    let ctx = repo_with_remote();
+    ctx.write(
+        "specs/SPEC_DEMO_001.md",
+        valid_spec("1.0.0", "Algo distinto funciona"),
+    );
+    ctx.git(&["add", "-A"]);
+    let output = git_output(&ctx, &["commit", "-m", "change criterion"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("error[spec-version-not-bumped]"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("CA-001 changed but `version` is still `1.0.0`"),
+        "{stderr}"
+    );
+
+    ctx.write(
+        "specs/SPEC_DEMO_001.md",
+        valid_spec("1.1.0", "Algo distinto funciona"),
+    );
+    ctx.git(&["add", "-A"]);
+    let output = git_output(&ctx, &["commit", "-m", "change criterion, bump"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn markers_pinned_to_an_older_major_are_reported_as_outdated() {
+    let ctx = repo_with_remote();
+    ctx.write(
+        "specs/SPEC_DEMO_001.md",
+        valid_spec("2.0.0", "Algo funciona"),
+    );
+    ctx.write(
+        "tests/test_demo.py",
+        format!("# spec[{} SPEC_DEMO_001#CA-001@1]\n", "verify"),
+    );
+    ctx.git(&["add", "-A"]);
+    let run = ctx.run(&["check", "spec", "--format", "json"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        run.stdout.contains("\"code\": \"trace-outdated-marker\""),
+        "{run}"
+    );
+    assert!(run.stdout.contains("now at major version 2"), "{run}");
+}
