@@ -391,11 +391,17 @@ fn serve(routes: HashMap<String, Vec<(u16, Vec<u8>)>>) -> Server {
                 None => (404, b"not found".to_vec()),
             };
             let head = format!(
-                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                if status == 0 { 200 } else { status },
                 body.len()
             );
             let _ = stream.write_all(head.as_bytes());
-            let _ = stream.write_all(&body);
+            // Status 0 is a fault: a 200 whose connection drops halfway through the body.
+            let _ = stream.write_all(if status == 0 {
+                &body[..body.len() / 2]
+            } else {
+                &body
+            });
         }
     });
     Server { url, hits }
@@ -411,12 +417,17 @@ fn remote_check_retries_server_errors_and_catches_a_wrong_file() {
         vec![(500, b"oops".to_vec()), (200, artifact.clone())],
     );
     routes.insert(
+        "/dropped.tgz".to_owned(),
+        vec![(0, artifact.clone()), (200, artifact.clone())],
+    );
+    routes.insert(
         "/wrong.tgz".to_owned(),
         vec![(200, b"something else entirely".to_vec())],
     );
     let server = serve(routes);
 
-    // Three Activo rows: one served after a 500, one serving other bytes, one missing.
+    // Activo rows: one served after a 500, one cut short once, one serving other bytes, one
+    // missing; a Retirado row that is never fetched.
     let sha = sha_of(&ctx, NAME);
     let ledger = read(&ctx, "artifacts/ARTIFACTS.md");
     let ledger = ledger.replace(
@@ -424,7 +435,7 @@ fn remote_check_retries_server_errors_and_catches_a_wrong_file() {
         &format!("| {}/flaky.tgz | Activo |", server.url),
     );
     let extra = format!(
-        "| 3.11.9 | 1 | debian12 | 2025-01-01 | {sha} | {url}/wrong.tgz | Activo |\n| 3.10.14 | 1 | debian12 | 2025-01-01 | {sha} | {url}/missing.tgz | Activo |\n| 3.9.19 | 1 | debian12 | 2025-01-01 | {sha} | {url}/never-fetched.tgz | Retirado |\n",
+        "| 3.11.9 | 1 | debian12 | 2025-01-01 | {sha} | {url}/wrong.tgz | Activo |\n| 3.10.14 | 1 | debian12 | 2025-01-01 | {sha} | {url}/missing.tgz | Activo |\n| 3.9.19 | 1 | debian12 | 2025-01-01 | {sha} | {url}/never-fetched.tgz | Retirado |\n| 3.8.20 | 1 | debian12 | 2025-01-01 | {sha} | {url}/dropped.tgz | Activo |\n",
         url = server.url
     );
     ctx.write("artifacts/ARTIFACTS.md", format!("{ledger}{extra}"));
@@ -458,6 +469,12 @@ fn remote_check_retries_server_errors_and_catches_a_wrong_file() {
     let hits = server.hits.lock().unwrap();
     assert_eq!(hits.get("/flaky.tgz"), Some(&2), "one 500, then the 200");
     assert_eq!(hits.get("/missing.tgz"), Some(&1), "a 404 is not retried");
+    assert_eq!(
+        hits.get("/dropped.tgz"),
+        Some(&2),
+        "a body cut short is downloaded again"
+    );
+    assert!(!err.contains("dropped.tgz"), "{err}");
     assert_eq!(
         hits.get("/never-fetched.tgz"),
         None,
