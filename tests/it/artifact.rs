@@ -804,3 +804,41 @@ fn gnu_tar_pax_archive_unpacks_like_tar_does() {
         String::from_utf8_lossy(&diff.stdout)
     );
 }
+
+/// The bytes do not depend on how many threads compress them (machines differ in cores).
+#[test]
+fn output_does_not_depend_on_the_thread_count() {
+    use specgate::artifact::pack::{pack, PackOptions, DEFAULT_MTIME};
+    use specgate::artifact::{ArtifactName, PythonVersion};
+    let dir = tempfile::tempdir().unwrap();
+    let stage = make_stage(dir.path(), "3.12.6");
+    let version = PythonVersion::parse("3.12.6").unwrap();
+    for compression in [Compression::Gzip, Compression::Zstd] {
+        if compression == Compression::Zstd {
+            // Larger than zstd's job size at level 3 (8 MiB), so several workers take part.
+            // (gzip's slicing is covered by a unit test; debug-built deflate is slow.)
+            let big: Vec<u8> = (0..12_000_000u32)
+                .map(|i| (i.wrapping_mul(2_654_435_761) >> 27) as u8)
+                .collect();
+            fs::write(stage.join("opt/python-3.12.6/lib/libbig.a"), big).unwrap();
+        }
+        let name = ArtifactName::new(version, "debian12", 1, compression).unwrap();
+        let mut outputs = Vec::new();
+        for threads in [1, 3] {
+            let options = PackOptions {
+                mtime: DEFAULT_MTIME,
+                level: if compression == Compression::Gzip {
+                    6
+                } else {
+                    3
+                },
+                threads,
+                license: None,
+            };
+            let out = dir.path().join(format!("out-{threads}"));
+            let summary = pack(&stage, &name, &out, &options).unwrap();
+            outputs.push(fs::read(summary.path).unwrap());
+        }
+        assert_eq!(outputs[0], outputs[1], "{compression:?}");
+    }
+}
