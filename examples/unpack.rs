@@ -16,8 +16,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let archive = PathBuf::from(archive);
-    let compression =
-        Compression::from_file_name(&archive.to_string_lossy()).unwrap_or(Compression::Gzip);
+    let compression = Compression::from_file_name(&archive.to_string_lossy()).unwrap_or(Compression::Gzip);
     let result = sidecar::Sidecar::read_for(&archive).and_then(|expected| {
         unpack::unpack_verified(
             &archive,
@@ -31,11 +30,7 @@ fn main() -> ExitCode {
         Ok(summary) => {
             eprintln!(
                 "{} files, {} folders, {} symlinks, {} hard links, {} bytes",
-                summary.files,
-                summary.directories,
-                summary.symlinks,
-                summary.hard_links,
-                summary.bytes
+                summary.files, summary.directories, summary.symlinks, summary.hard_links, summary.bytes
             );
             ExitCode::SUCCESS
         }

@@ -16,16 +16,10 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 /// The temp path beside `target`: `.<name>.tmp-<pid>-<n>`, hidden and in the same folder, so the
 /// final rename stays on one file system and is atomic.
 fn temp_path(target: &Path) -> PathBuf {
-    let name = target
-        .file_name()
-        .map_or_else(|| OsString::from("file"), OsString::from);
+    let name = target.file_name().map_or_else(|| OsString::from("file"), OsString::from);
     let mut temp = OsString::from(".");
     temp.push(name);
-    temp.push(format!(
-        ".tmp-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
+    temp.push(format!(".tmp-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
     target.with_file_name(temp)
 }
 
@@ -61,19 +55,12 @@ impl AtomicFile {
     /// Start writing the new content of `target`.
     pub fn create(target: &Path) -> io::Result<AtomicFile> {
         let temp = temp_path(target);
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)?;
+        let file = OpenOptions::new().write(true).create_new(true).open(&temp)?;
         if let Ok(metadata) = fs::metadata(target) {
             // Keep the mode of the file we replace (a ledger made group-writable stays so).
             let _ = file.set_permissions(metadata.permissions());
         }
-        Ok(AtomicFile {
-            file: Some(file),
-            temp,
-            target: target.to_path_buf(),
-        })
+        Ok(AtomicFile { file: Some(file), temp, target: target.to_path_buf() })
     }
 
     /// The open temp file, for callers that need `File` itself (set_len, metadata).
@@ -120,10 +107,7 @@ mod tests {
         fs::write(&path, "old").unwrap();
         write(&path, b"new").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"new");
-        let names: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![OsString::from("ledger.md")]);
     }
 
@@ -148,9 +132,6 @@ mod tests {
         fs::write(&path, "x").unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
         write(&path, b"y").unwrap();
-        assert_eq!(
-            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-            0o640
-        );
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
     }
 }

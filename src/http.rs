@@ -36,11 +36,7 @@ impl Default for Options {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("`{url}` answered HTTP {status}")]
-    Status {
-        url: String,
-        status: u16,
-        attempts: u32,
-    },
+    Status { url: String, status: u16, attempts: u32 },
     #[error("could not reach `{url}` ({attempts} attempts)")]
     Transport {
         url: String,
@@ -60,11 +56,17 @@ pub enum Error {
 impl Error {
     pub fn hint(&self) -> Option<String> {
         Some(match self {
-            Error::Status { status: 404, .. } => "the URL names nothing on the server; check it for typos and that the release asset was uploaded".to_owned(),
-            Error::Status { status: 401 | 403, .. } => "the server refused access; check the token or the repository's visibility".to_owned(),
+            Error::Status { status: 404, .. } => {
+                "the URL names nothing on the server; check it for typos and that the release asset was uploaded"
+                    .to_owned()
+            }
+            Error::Status { status: 401 | 403, .. } => {
+                "the server refused access; check the token or the repository's visibility".to_owned()
+            }
             Error::Status { .. } => "the server failed; try again later".to_owned(),
             Error::Transport { .. } | Error::Body { .. } => {
-                "check the network, a proxy (`HTTPS_PROXY`), or whether the server is up; then run the command again".to_owned()
+                "check the network, a proxy (`HTTPS_PROXY`), or whether the server is up; then run the command again"
+                    .to_owned()
             }
         })
     }
@@ -108,10 +110,7 @@ impl Client {
             .timeout_recv_response(Some(options.read_timeout))
             .max_redirects(10)
             .build();
-        Client {
-            agent: config.into(),
-            options,
-        }
+        Client { agent: config.into(), options }
     }
 
     /// GET with retries until the server answers 2xx; the body streams from the result.
@@ -133,25 +132,13 @@ impl Client {
 
     /// GET and hand the body to `consume`. A transient failure (including a connection that
     /// drops mid-body) restarts the whole GET; an error of `consume` itself is returned as is.
-    pub fn fetch<T>(
-        &self,
-        url: &str,
-        mut consume: impl FnMut(&mut dyn Read) -> io::Result<T>,
-    ) -> Result<T, Error> {
+    pub fn fetch<T>(&self, url: &str, mut consume: impl FnMut(&mut dyn Read) -> io::Result<T>) -> Result<T, Error> {
         let mut attempt = 0;
         loop {
             attempt += 1;
             let outcome = match self.get_once(url, &[], attempt) {
-                Ok(mut response) => consume(&mut response).map_err(|source| {
-                    (
-                        Error::Body {
-                            url: url.to_owned(),
-                            attempts: attempt,
-                            source,
-                        },
-                        None,
-                    )
-                }),
+                Ok(mut response) => consume(&mut response)
+                    .map_err(|source| (Error::Body { url: url.to_owned(), attempts: attempt, source }, None)),
                 Err(failure) => Err(failure),
             };
             match outcome {
@@ -176,16 +163,9 @@ impl Client {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let response = request.call().map_err(|source| {
-            (
-                Error::Transport {
-                    url: url.to_owned(),
-                    attempts: attempt,
-                    source,
-                },
-                None,
-            )
-        })?;
+        let response = request
+            .call()
+            .map_err(|source| (Error::Transport { url: url.to_owned(), attempts: attempt, source }, None))?;
         let status = response.status().as_u16();
         if !(200..300).contains(&status) {
             let retry_after = response
@@ -194,47 +174,21 @@ impl Client {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs);
-            return Err((
-                Error::Status {
-                    url: url.to_owned(),
-                    status,
-                    attempts: attempt,
-                },
-                retry_after,
-            ));
+            return Err((Error::Status { url: url.to_owned(), status, attempts: attempt }, retry_after));
         }
-        let content_length = response
-            .headers()
-            .get("content-length")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok());
-        let body = response
-            .into_body()
-            .into_with_config()
-            .limit(u64::MAX)
-            .reader();
-        Ok(Response {
-            status,
-            content_length,
-            body,
-        })
+        let content_length =
+            response.headers().get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+        let body = response.into_body().into_with_config().limit(u64::MAX).reader();
+        Ok(Response { status, content_length, body })
     }
 
     /// Exponential backoff with jitter (50% to 100% of the step), or the server's Retry-After
     /// when it asks for longer, capped by `max_backoff`.
     fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
-        let step = self
-            .options
-            .backoff
-            .saturating_mul(1u32 << (attempt - 1).min(16));
-        let jitter = std::collections::hash_map::RandomState::new()
-            .build_hasher()
-            .finish()
-            % 1000;
+        let step = self.options.backoff.saturating_mul(1u32 << (attempt - 1).min(16));
+        let jitter = std::collections::hash_map::RandomState::new().build_hasher().finish() % 1000;
         let jittered = step / 2 + step.mul_f64(jitter as f64 / 2000.0);
-        jittered
-            .max(retry_after.unwrap_or_default())
-            .min(self.options.max_backoff)
+        jittered.max(retry_after.unwrap_or_default()).min(self.options.max_backoff)
     }
 }
 
@@ -260,9 +214,7 @@ fn is_transient(error: &Error) -> bool {
                     | io::ErrorKind::TimedOut
                     | io::ErrorKind::BrokenPipe
                     | io::ErrorKind::WouldBlock
-            ) || source
-                .get_ref()
-                .is_some_and(|inner| inner.downcast_ref::<ureq::Error>().is_some())
+            ) || source.get_ref().is_some_and(|inner| inner.downcast_ref::<ureq::Error>().is_some())
         }
     }
 }
@@ -279,28 +231,15 @@ mod tests {
             ..Options::default()
         });
         let first = client.delay(1, None);
-        assert!(
-            first >= Duration::from_millis(50) && first <= Duration::from_millis(100),
-            "{first:?}"
-        );
+        assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100), "{first:?}");
         let third = client.delay(3, None);
-        assert!(
-            third >= Duration::from_millis(200) && third <= Duration::from_millis(350),
-            "{third:?}"
-        );
-        assert_eq!(
-            client.delay(1, Some(Duration::from_secs(10))),
-            Duration::from_millis(350)
-        );
+        assert!(third >= Duration::from_millis(200) && third <= Duration::from_millis(350), "{third:?}");
+        assert_eq!(client.delay(1, Some(Duration::from_secs(10))), Duration::from_millis(350));
     }
 
     #[test]
     fn transient_statuses() {
-        let status = |status| Error::Status {
-            url: String::new(),
-            status,
-            attempts: 1,
-        };
+        let status = |status| Error::Status { url: String::new(), status, attempts: 1 };
         assert!(is_transient(&status(500)));
         assert!(is_transient(&status(503)));
         assert!(is_transient(&status(429)));

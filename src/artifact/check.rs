@@ -17,36 +17,12 @@ use crate::diag::{Code, Diagnostic, Level, Position, Report, SourceFile};
 use crate::http;
 
 pub const CODES: &[Code] = &[
-    Code {
-        name: "ledger-missing",
-        default: Level::Deny,
-        summary: "artifacts exist but the ledger file does not",
-    },
-    Code {
-        name: "ledger-unreadable",
-        default: Level::Deny,
-        summary: "the ledger could not be read or is not UTF-8",
-    },
-    Code {
-        name: "ledger-no-table",
-        default: Level::Deny,
-        summary: "the ledger has no table with the team's header",
-    },
-    Code {
-        name: "ledger-header",
-        default: Level::Deny,
-        summary: "the ledger table's header or separator is wrong",
-    },
-    Code {
-        name: "ledger-row-columns",
-        default: Level::Deny,
-        summary: "a ledger row has the wrong number of cells",
-    },
-    Code {
-        name: "ledger-invalid-field",
-        default: Level::Deny,
-        summary: "a ledger cell is not in its column's format",
-    },
+    Code { name: "ledger-missing", default: Level::Deny, summary: "artifacts exist but the ledger file does not" },
+    Code { name: "ledger-unreadable", default: Level::Deny, summary: "the ledger could not be read or is not UTF-8" },
+    Code { name: "ledger-no-table", default: Level::Deny, summary: "the ledger has no table with the team's header" },
+    Code { name: "ledger-header", default: Level::Deny, summary: "the ledger table's header or separator is wrong" },
+    Code { name: "ledger-row-columns", default: Level::Deny, summary: "a ledger row has the wrong number of cells" },
+    Code { name: "ledger-invalid-field", default: Level::Deny, summary: "a ledger cell is not in its column's format" },
     Code {
         name: "ledger-duplicate",
         default: Level::Deny,
@@ -82,11 +58,7 @@ pub const CODES: &[Code] = &[
         default: Level::Deny,
         summary: "an artifact in the artifacts folder has no ledger row",
     },
-    Code {
-        name: "artifact-sidecar-missing",
-        default: Level::Deny,
-        summary: "an artifact has no `.sha256` sidecar",
-    },
+    Code { name: "artifact-sidecar-missing", default: Level::Deny, summary: "an artifact has no `.sha256` sidecar" },
     Code {
         name: "artifact-sidecar-invalid",
         default: Level::Deny,
@@ -128,14 +100,8 @@ struct Located<'a> {
     entry: Entry,
 }
 
-fn at_cell(
-    code: &'static str,
-    file: &SourceFile,
-    cell: &ledger::Cell,
-    message: String,
-) -> Diagnostic {
-    Diagnostic::new(code, file.path.clone(), file.position(cell.start), message)
-        .source(file, cell.text.chars().count())
+fn at_cell(code: &'static str, file: &SourceFile, cell: &ledger::Cell, message: String) -> Diagnostic {
+    Diagnostic::new(code, file.path.clone(), file.position(cell.start), message).source(file, cell.text.chars().count())
 }
 
 /// Run every ledger and artifact rule.
@@ -182,27 +148,13 @@ pub fn check(ctx: &CheckContext, options: &CheckOptions, report: &mut Report) {
                     Position::new(1, 1),
                     format!("`{}` holds artifacts but there is no ledger", config.folder),
                 )
-                .help(format!(
-                    "run `specgate ledger add {}/{}` to create it",
-                    config.folder, first.0
-                )),
+                .help(format!("run `specgate ledger add {}/{}` to create it", config.folder, first.0)),
             );
             for (file_name, name) in &artifacts {
-                check_files(
-                    &folder,
-                    &config.folder,
-                    file_name,
-                    name,
-                    None,
-                    &config.limits,
-                    report,
-                );
+                check_files(&folder, &config.folder, file_name, name, None, &config.limits, report);
             }
         } else {
-            report.note(format!(
-                "no ledger at `{}` and no artifacts in `{}`",
-                config.ledger, config.folder
-            ));
+            report.note(format!("no ledger at `{}` and no artifacts in `{}`", config.ledger, config.folder));
         }
         return;
     };
@@ -214,21 +166,23 @@ pub fn check(ctx: &CheckContext, options: &CheckOptions, report: &mut Report) {
     let mut by_key: HashMap<(super::PythonVersion, u32, String), &Located<'_>> = HashMap::new();
     for located in &rows {
         let e = &located.entry;
-        by_key
-            .entry((e.version, e.build, e.distro.clone()))
-            .or_insert(located);
+        by_key.entry((e.version, e.build, e.distro.clone())).or_insert(located);
     }
     for (file_name, name) in &artifacts {
-        let row = by_key
-            .get(&(name.version, name.build, name.distro.clone()))
-            .copied();
+        let row = by_key.get(&(name.version, name.build, name.distro.clone())).copied();
         let row = match row {
-            Some(located)
-                if row_compression(&located.entry).is_some_and(|c| c != name.compression) =>
-            {
+            Some(located) if row_compression(&located.entry).is_some_and(|c| c != name.compression) => {
                 report.push(
-                    Diagnostic::new("artifact-unlisted", format!("{}/{file_name}", config.folder), Position::new(1, 1), format!("`{file_name}` has no ledger row; the row at line {} is for the other compression", located.row.line))
-                        .help("remove the file, or record it under its own build number"),
+                    Diagnostic::new(
+                        "artifact-unlisted",
+                        format!("{}/{file_name}", config.folder),
+                        Position::new(1, 1),
+                        format!(
+                            "`{file_name}` has no ledger row; the row at line {} is for the other compression",
+                            located.row.line
+                        ),
+                    )
+                    .help("remove the file, or record it under its own build number"),
                 );
                 None
             }
@@ -241,32 +195,18 @@ pub fn check(ctx: &CheckContext, options: &CheckOptions, report: &mut Report) {
                         Position::new(1, 1),
                         format!("`{file_name}` has no row in `{}`", config.ledger),
                     )
-                    .help(format!(
-                        "run `specgate ledger add {}/{file_name}`, or remove the file",
-                        config.folder
-                    )),
+                    .help(format!("run `specgate ledger add {}/{file_name}`, or remove the file", config.folder)),
                 );
                 None
             }
         };
-        check_files(
-            &folder,
-            &config.folder,
-            file_name,
-            name,
-            row.map(|r| (r, &file)),
-            &config.limits,
-            report,
-        );
+        check_files(&folder, &config.folder, file_name, name, row.map(|r| (r, &file)), &config.limits, report);
     }
 
     if options.remote {
         let client = http::Client::new(options.http.clone());
         let mut checked = 0;
-        for located in rows
-            .iter()
-            .filter(|l| l.entry.status == Status::Active && l.entry.is_published())
-        {
+        for located in rows.iter().filter(|l| l.entry.status == Status::Active && l.entry.is_published()) {
             checked += 1;
             let cell = &located.row.cells[column::URL];
             match client.fetch(&located.entry.url, |body| sidecar::sha256_reader(body)) {
@@ -284,10 +224,7 @@ pub fn check(ctx: &CheckContext, options: &CheckOptions, report: &mut Report) {
                 }
             }
         }
-        report.note(format!(
-            "downloaded {checked} Activo release URL{}",
-            if checked == 1 { "" } else { "s" }
-        ));
+        report.note(format!("downloaded {checked} Activo release URL{}", if checked == 1 { "" } else { "s" }));
     }
     report.note(format!(
         "{} well-formed ledger rows, {} artifacts in `{}`",
@@ -304,12 +241,7 @@ fn row_compression(entry: &Entry) -> Option<Compression> {
 }
 
 /// The artifacts in the folder (parsed names, sorted); bad names and orphan sidecars are findings.
-fn list_folder(
-    folder: &Path,
-    shown: &str,
-    ledger: &str,
-    report: &mut Report,
-) -> Vec<(String, ArtifactName)> {
+fn list_folder(folder: &Path, shown: &str, ledger: &str, report: &mut Report) -> Vec<(String, ArtifactName)> {
     let Ok(read) = std::fs::read_dir(folder) else {
         return Vec::new();
     };
@@ -339,21 +271,15 @@ fn list_folder(
             }
             continue;
         }
-        let looks_like_artifact =
-            file_name.starts_with("cpython") || Compression::from_file_name(file_name).is_some();
+        let looks_like_artifact = file_name.starts_with("cpython") || Compression::from_file_name(file_name).is_some();
         if !looks_like_artifact {
             continue;
         }
         match ArtifactName::parse(file_name) {
             Ok(name) => artifacts.push((file_name.clone(), name)),
             Err(error) => report.push(
-                Diagnostic::new(
-                    "artifact-bad-name",
-                    path,
-                    Position::new(1, 1),
-                    error.to_string(),
-                )
-                .help("rename the file; `specgate package` names artifacts itself"),
+                Diagnostic::new("artifact-bad-name", path, Position::new(1, 1), error.to_string())
+                    .help("rename the file; `specgate package` names artifacts itself"),
             ),
         }
     }
@@ -361,12 +287,7 @@ fn list_folder(
 }
 
 /// Header, row format, duplicates and retention; returns the well-formed rows.
-fn check_table<'a>(
-    ledger: &'a Ledger,
-    file: &SourceFile,
-    max_active: u32,
-    report: &mut Report,
-) -> Vec<Located<'a>> {
+fn check_table<'a>(ledger: &'a Ledger, file: &SourceFile, max_active: u32, report: &mut Report) -> Vec<Located<'a>> {
     let Some(table) = &ledger.table else {
         report.push(
             Diagnostic::new(
@@ -375,26 +296,15 @@ fn check_table<'a>(
                 Position::new(1, 1),
                 "the ledger has no table whose first column is `Versión`",
             )
-            .help(format!(
-                "add the team's table: `| {} |` and a `|---|` separator line",
-                HEADERS.join(" | ")
-            )),
+            .help(format!("add the team's table: `| {} |` and a `|---|` separator line", HEADERS.join(" | "))),
         );
         return Vec::new();
     };
     if let Some(problem) = &table.header_problem {
         report.push(
-            Diagnostic::new(
-                "ledger-header",
-                file.path.clone(),
-                Position::new(table.header.line, 1),
-                problem.clone(),
-            )
-            .source(file, 1)
-            .help(format!(
-                "the header must be `| {} |` followed by a `|---|` separator line",
-                HEADERS.join(" | ")
-            )),
+            Diagnostic::new("ledger-header", file.path.clone(), Position::new(table.header.line, 1), problem.clone())
+                .source(file, 1)
+                .help(format!("the header must be `| {} |` followed by a `|---|` separator line", HEADERS.join(" | "))),
         );
     }
     let mut rows = Vec::new();
@@ -405,17 +315,10 @@ fn check_table<'a>(
                     "ledger-row-columns",
                     file.path.clone(),
                     Position::new(row.line, 1),
-                    format!(
-                        "the row has {} cells; the table has {} columns",
-                        row.cells.len(),
-                        HEADERS.len()
-                    ),
+                    format!("the row has {} cells; the table has {} columns", row.cells.len(), HEADERS.len()),
                 )
                 .source(file, 1)
-                .help(format!(
-                    "each row needs the cells {}, in that order",
-                    HEADERS.join(", ")
-                )),
+                .help(format!("each row needs the cells {}, in that order", HEADERS.join(", "))),
             );
             continue;
         }
@@ -424,13 +327,8 @@ fn check_table<'a>(
             Err(problems) => {
                 for problem in problems {
                     report.push(
-                        at_cell(
-                            "ledger-invalid-field",
-                            file,
-                            &row.cells[problem.column],
-                            problem.message,
-                        )
-                        .help(problem.help),
+                        at_cell("ledger-invalid-field", file, &row.cells[problem.column], problem.message)
+                            .help(problem.help),
                     );
                 }
             }
@@ -456,11 +354,7 @@ fn check_table<'a>(
             first.insert(located.entry.key(), located.row.line);
         }
     }
-    let indexed: Vec<(usize, Entry)> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (i, l.entry.clone()))
-        .collect();
+    let indexed: Vec<(usize, Entry)> = rows.iter().enumerate().map(|(i, l)| (i, l.entry.clone())).collect();
     let mut over: BTreeMap<usize, ()> = BTreeMap::new();
     for index in ledger::rows_to_deprecate(&indexed, max_active as usize) {
         over.insert(index, ());
@@ -505,12 +399,7 @@ fn check_files(
                 "artifact-corrupt",
                 shown_path,
                 Position::new(1, 1),
-                format!(
-                    "{error}: {}",
-                    std::error::Error::source(&error)
-                        .map(ToString::to_string)
-                        .unwrap_or_default()
-                ),
+                format!("{error}: {}", std::error::Error::source(&error).map(ToString::to_string).unwrap_or_default()),
             ));
             return;
         }
@@ -549,8 +438,13 @@ fn check_files(
     match unpack::contains_member(&path, name.compression, &name.license_path(), limits) {
         Ok(true) => {}
         Ok(false) => report.push(
-            Diagnostic::new("artifact-license-missing", shown_path, Position::new(1, 1), format!("the tarball has no `{}` (BR-003)", name.license_path()))
-                .help("repackage with `specgate package`, which adds the PSF LICENSE, or pass `--license FILE`"),
+            Diagnostic::new(
+                "artifact-license-missing",
+                shown_path,
+                Position::new(1, 1),
+                format!("the tarball has no `{}` (BR-003)", name.license_path()),
+            )
+            .help("repackage with `specgate package`, which adds the PSF LICENSE, or pass `--license FILE`"),
         ),
         Err(error) => report.push(
             Diagnostic::new("artifact-corrupt", shown_path, Position::new(1, 1), error.to_string())

@@ -13,15 +13,7 @@ use super::name::{is_distro, ArtifactName, Compression, PythonVersion};
 use super::sidecar::Digest;
 
 /// The columns of the team's table, in order, as written in the spec.
-pub const HEADERS: [&str; 7] = [
-    "Versión",
-    "Build",
-    "Distro",
-    "Fecha",
-    "SHA256",
-    "URL Release",
-    "Estado",
-];
+pub const HEADERS: [&str; 7] = ["Versión", "Build", "Distro", "Fecha", "SHA256", "URL Release", "Estado"];
 
 /// Column indexes into `HEADERS`.
 pub mod column {
@@ -109,12 +101,7 @@ pub struct Entry {
 impl Entry {
     /// The artifact this row describes, with the given compression.
     pub fn artifact_name(&self, compression: Compression) -> ArtifactName {
-        ArtifactName {
-            version: self.version,
-            distro: self.distro.clone(),
-            build: self.build,
-            compression,
-        }
+        ArtifactName { version: self.version, distro: self.distro.clone(), build: self.build, compression }
     }
 
     /// The (version, build, distro) triple that must be unique.
@@ -154,27 +141,21 @@ impl Row {
         let mut problems = Vec::new();
         let cell = |i: usize| self.cells.get(i).map_or("", |c| c.text.as_str());
         let mut problem = |column: usize, message: String, help: &str| {
-            problems.push(FieldProblem {
-                column,
-                message,
-                help: help.to_owned(),
-            })
+            problems.push(FieldProblem { column, message, help: help.to_owned() })
         };
         let version = PythonVersion::parse(cell(column::VERSION));
         if version.is_none() {
             problem(
                 column::VERSION,
-                format!(
-                    "`Versión` is `{}`, not a version `X.Y.Z`",
-                    cell(column::VERSION)
-                ),
+                format!("`Versión` is `{}`, not a version `X.Y.Z`", cell(column::VERSION)),
                 "write the CPython version, for example `3.12.6`",
             );
         }
         let build = cell(column::BUILD);
-        let build_number = build.parse::<u32>().ok().filter(|b| {
-            *b > 0 && !build.starts_with('0') && build.bytes().all(|c| c.is_ascii_digit())
-        });
+        let build_number = build
+            .parse::<u32>()
+            .ok()
+            .filter(|b| *b > 0 && !build.starts_with('0') && build.bytes().all(|c| c.is_ascii_digit()));
         if build_number.is_none() {
             problem(
                 column::BUILD,
@@ -184,7 +165,11 @@ impl Row {
         }
         let distro = cell(column::DISTRO);
         if !is_distro(distro) {
-            problem(column::DISTRO, format!("`Distro` is `{distro}`, not a distro tag"), "write the distro and its version as in the artifact name, for example `ubuntu20.04` or `debian12`");
+            problem(
+                column::DISTRO,
+                format!("`Distro` is `{distro}`, not a distro tag"),
+                "write the distro and its version as in the artifact name, for example `ubuntu20.04` or `debian12`",
+            );
         }
         let date = cell(column::DATE);
         if !is_iso_date(date) {
@@ -203,7 +188,11 @@ impl Row {
             } else {
                 "characters that are not hex".to_owned()
             };
-            problem(column::SHA256, format!("`SHA256` has {what}"), "copy the digest from the artifact's `.sha256` sidecar, or run `specgate ledger add <artifact>`");
+            problem(
+                column::SHA256,
+                format!("`SHA256` has {what}"),
+                "copy the digest from the artifact's `.sha256` sidecar, or run `specgate ledger add <artifact>`",
+            );
         }
         let url = cell(column::URL);
         if !(url == UNPUBLISHED || is_url(url)) {
@@ -222,26 +211,22 @@ impl Row {
             );
         }
         match (version, build_number, digest, status) {
-            (Some(version), Some(build), Some(sha256), Some(status)) if problems.is_empty() => {
-                Ok(Entry {
-                    version,
-                    build,
-                    distro: distro.to_owned(),
-                    date: date.to_owned(),
-                    sha256,
-                    url: url.to_owned(),
-                    status,
-                })
-            }
+            (Some(version), Some(build), Some(sha256), Some(status)) if problems.is_empty() => Ok(Entry {
+                version,
+                build,
+                distro: distro.to_owned(),
+                date: date.to_owned(),
+                sha256,
+                url: url.to_owned(),
+                status,
+            }),
             _ => Err(problems),
         }
     }
 }
 
 fn is_url(text: &str) -> bool {
-    let rest = text
-        .strip_prefix("https://")
-        .or_else(|| text.strip_prefix("http://"));
+    let rest = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://"));
     rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/') && !r.contains(char::is_whitespace))
 }
 
@@ -253,10 +238,7 @@ pub fn is_iso_date(text: &str) -> bool {
     }
     let number = |range: std::ops::Range<usize>| -> Option<u32> {
         let part = &text[range];
-        part.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| part.parse().ok())
-            .flatten()
+        part.bytes().all(|c| c.is_ascii_digit()).then(|| part.parse().ok()).flatten()
     };
     let (Some(year), Some(month), Some(day)) = (number(0..4), number(5..7), number(8..10)) else {
         return false;
@@ -328,34 +310,19 @@ fn fold(text: &str) -> String {
 /// Split a table line into cells, or `None` if it is not a table line.
 fn split_cells(text: &str, line_start: usize) -> Option<Vec<Cell>> {
     // A byte-order mark (Windows editors) counts as indentation, like spaces.
-    let indent = text.len()
-        - text
-            .trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
-            .len();
+    let indent = text.len() - text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}').len();
     let body = &text[indent..];
     let body = body.strip_prefix('|')?;
     let mut cells = Vec::new();
     let mut offset = line_start + indent + 1;
     let trimmed_end = body.trim_end();
     let has_closing = trimmed_end.ends_with('|');
-    let content = if has_closing {
-        &trimmed_end[..trimmed_end.len() - 1]
-    } else {
-        trimmed_end
-    };
+    let content = if has_closing { &trimmed_end[..trimmed_end.len() - 1] } else { trimmed_end };
     for raw in content.split('|') {
         let lead = raw.len() - raw.trim_start().len();
         let text = raw.trim();
-        let start = if text.is_empty() {
-            offset
-        } else {
-            offset + lead
-        };
-        cells.push(Cell {
-            text: text.to_owned(),
-            start,
-            end: start + text.len(),
-        });
+        let start = if text.is_empty() { offset } else { offset + lead };
+        cells.push(Cell { text: text.to_owned(), start, end: start + text.len() });
         offset += raw.len() + 1;
     }
     Some(cells)
@@ -399,20 +366,12 @@ impl Ledger {
             if piece.ends_with("\r\n") {
                 eol = "\r\n";
             }
-            let header = Row {
-                line: index + 1,
-                start: line_start,
-                cells,
-            };
+            let header = Row { line: index + 1, start: line_start, cells };
             let folded: Vec<String> = header.cells.iter().map(|c| fold(&c.text)).collect();
             let expected: Vec<String> = HEADERS.iter().map(|h| fold(h)).collect();
             let mut header_problem = (folded != expected).then(|| {
-                let missing: Vec<&str> = HEADERS
-                    .iter()
-                    .zip(&expected)
-                    .filter(|(_, e)| !folded.contains(e))
-                    .map(|(h, _)| *h)
-                    .collect();
+                let missing: Vec<&str> =
+                    HEADERS.iter().zip(&expected).filter(|(_, e)| !folded.contains(e)).map(|(h, _)| *h).collect();
                 let mut message = format!("the header has {} columns", header.cells.len());
                 if !missing.is_empty() {
                     message.push_str(&format!(", missing `{}`", missing.join("`, `")));
@@ -426,17 +385,15 @@ impl Ledger {
             let mut next = index + 1;
             match lines.get(next) {
                 Some((sep_start, sep_piece))
-                    if split_cells(&sep_piece[..content(sep_piece)], *sep_start)
-                        .is_some_and(|c| is_separator(&c)) =>
+                    if split_cells(&sep_piece[..content(sep_piece)], *sep_start).is_some_and(|c| is_separator(&c)) =>
                 {
                     insert_at = sep_start + sep_piece.len();
                     insert_needs_newline = !sep_piece.ends_with('\n');
                     next += 1;
                 }
                 _ => {
-                    header_problem.get_or_insert_with(|| {
-                        "the header is not followed by a `|---|---|` separator line".to_owned()
-                    });
+                    header_problem
+                        .get_or_insert_with(|| "the header is not followed by a `|---|---|` separator line".to_owned());
                 }
             }
             let mut rows = Vec::new();
@@ -444,20 +401,10 @@ impl Ledger {
                 let Some(cells) = split_cells(&row_piece[..content(row_piece)], *row_start) else {
                     break;
                 };
-                rows.push(Row {
-                    line: next + 1,
-                    start: *row_start,
-                    cells,
-                });
+                rows.push(Row { line: next + 1, start: *row_start, cells });
                 next += 1;
             }
-            table = Some(Table {
-                header,
-                header_problem,
-                rows,
-                insert_at,
-                insert_needs_newline,
-            });
+            table = Some(Table { header, header_problem, rows, insert_at, insert_needs_newline });
             break;
         }
         if table.is_none() && text.contains("\r\n") {
@@ -504,9 +451,7 @@ impl Ledger {
                 }
                 text.push_str(&format_row(&HEADERS.map(str::to_owned)));
                 text.push_str(eol);
-                text.push_str(&format_row(
-                    &HEADERS.map(|h| "-".repeat(h.chars().count().max(3))),
-                ));
+                text.push_str(&format_row(&HEADERS.map(|h| "-".repeat(h.chars().count().max(3)))));
                 text.push_str(eol);
                 text.push_str(&row);
                 text.push_str(eol);
@@ -556,10 +501,7 @@ pub fn rows_to_deprecate(entries: &[(usize, Entry)], keep: usize) -> Vec<usize> 
     let mut groups: std::collections::BTreeMap<(String, &str), Vec<&(usize, Entry)>> =
         std::collections::BTreeMap::new();
     for item in entries.iter().filter(|(_, e)| e.status == Status::Active) {
-        groups
-            .entry((item.1.version.line(), item.1.distro.as_str()))
-            .or_default()
-            .push(item);
+        groups.entry((item.1.version.line(), item.1.distro.as_str())).or_default().push(item);
     }
     let mut out = Vec::new();
     for mut rows in groups.into_values() {
@@ -584,17 +526,10 @@ pub enum Added {
 /// Read a ledger file; a missing file is an empty ledger.
 pub fn read(path: &std::path::Path) -> Result<Ledger, super::Error> {
     match std::fs::read(path) {
-        Ok(bytes) => {
-            String::from_utf8(bytes)
-                .map(Ledger::parse)
-                .map_err(|_| super::Error::Ledger {
-                    path: path.to_path_buf(),
-                    reason: "it is not UTF-8 text".to_owned(),
-                })
-        }
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            Ok(Ledger::parse(String::new()))
-        }
+        Ok(bytes) => String::from_utf8(bytes)
+            .map(Ledger::parse)
+            .map_err(|_| super::Error::Ledger { path: path.to_path_buf(), reason: "it is not UTF-8 text".to_owned() }),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Ledger::parse(String::new())),
         Err(source) => Err(super::Error::io("read", path, source)),
     }
 }
@@ -607,10 +542,7 @@ pub fn add_entry(path: &std::path::Path, entry: &Entry) -> Result<Added, super::
         if let Some(problem) = &table.header_problem {
             return Err(super::Error::Ledger {
                 path: path.to_path_buf(),
-                reason: format!(
-                    "line {}: {problem}; fix the header before adding rows",
-                    table.header.line
-                ),
+                reason: format!("line {}: {problem}; fix the header before adding rows", table.header.line),
             });
         }
     }
@@ -631,18 +563,12 @@ pub fn add_entry(path: &std::path::Path, entry: &Entry) -> Result<Added, super::
     }
     let text = ledger.with_row_added(entry);
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .map_err(|source| super::Error::io("create", parent, source))?;
+        std::fs::create_dir_all(parent).map_err(|source| super::Error::io("create", parent, source))?;
     }
-    crate::atomic::write(path, text.as_bytes())
-        .map_err(|source| super::Error::io("write", path, source))?;
+    crate::atomic::write(path, text.as_bytes()).map_err(|source| super::Error::io("write", path, source))?;
     let line = Ledger::parse(text)
         .table
-        .and_then(|t| {
-            t.rows
-                .into_iter()
-                .find(|r| r.entry().is_ok_and(|e| e.key() == entry.key()))
-        })
+        .and_then(|t| t.rows.into_iter().find(|r| r.entry().is_ok_and(|e| e.key() == entry.key())))
         .map_or(0, |r| r.line);
     Ok(Added::Row { line })
 }
@@ -654,23 +580,17 @@ pub fn prune(path: &std::path::Path, keep: usize) -> Result<Vec<(usize, Entry)>,
     let targets: Vec<(usize, Entry)> = {
         let entries = ledger.entries();
         let indexes = rows_to_deprecate(&entries, keep);
-        entries
-            .into_iter()
-            .filter(|(i, _)| indexes.contains(i))
-            .collect()
+        entries.into_iter().filter(|(i, _)| indexes.contains(i)).collect()
     };
     let mut changed = Vec::new();
     for (index, entry) in targets {
         let line = ledger.table.as_ref().map_or(0, |t| t.rows[index].line);
-        let text = ledger
-            .with_status(index, Status::Deprecated)
-            .expect("the index comes from this ledger's rows");
+        let text = ledger.with_status(index, Status::Deprecated).expect("the index comes from this ledger's rows");
         ledger = Ledger::parse(text);
         changed.push((line, entry));
     }
     if !changed.is_empty() {
-        crate::atomic::write(path, ledger.text.as_bytes())
-            .map_err(|source| super::Error::io("write", path, source))?;
+        crate::atomic::write(path, ledger.text.as_bytes()).map_err(|source| super::Error::io("write", path, source))?;
     }
     Ok(changed)
 }
@@ -691,7 +611,9 @@ mod tests {
             "| Versión | Build | Distro | Fecha | SHA256 | URL Release | Estado |",
             "|---------|-------|--------|-------|--------|-------------|--------|",
             &format!("| 3.12.6  | 1     | ubuntu20.04 | 2025-11-06 | {SHA_A} | https://example.org/a.tgz | Activo |"),
-            &format!("| 3.12.5  | 2     | ubuntu20.04 | 2025-09-15 | {SHA_B} | https://example.org/b.tgz | Deprecado |"),
+            &format!(
+                "| 3.12.5  | 2     | ubuntu20.04 | 2025-09-15 | {SHA_B} | https://example.org/b.tgz | Deprecado |"
+            ),
             "",
             "Notas después.",
             "",
@@ -723,19 +645,13 @@ mod tests {
         let entries = ledger.entries();
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[1].1.status, Status::Deprecated);
-        assert_eq!(
-            entries[0].1.artifact_name(Compression::Gzip).to_string(),
-            "cpython-3.12.6-ubuntu20.04-build1.tgz"
-        );
+        assert_eq!(entries[0].1.artifact_name(Compression::Gzip).to_string(), "cpython-3.12.6-ubuntu20.04-build1.tgz");
     }
 
     /// A row added or a status changed leaves every other byte as it was.
     fn assert_only_inserted(before: &str, after: &str, inserted: &str) {
         let at = after.find(inserted).expect("the new text is present");
-        assert_eq!(
-            format!("{}{}", &after[..at], &after[at + inserted.len()..]),
-            before
-        );
+        assert_eq!(format!("{}{}", &after[..at], &after[at + inserted.len()..]), before);
     }
 
     #[test]
@@ -761,26 +677,14 @@ mod tests {
             let changed = ledger.with_status(0, Status::Deprecated).unwrap();
             let cell = &ledger.table.as_ref().unwrap().rows[0].cells[column::STATUS];
             assert_eq!(&changed[..cell.start], &text[..cell.start]);
-            assert_eq!(
-                &changed[cell.start + "Deprecado".len()..],
-                &text[cell.end..]
-            );
-            assert_eq!(
-                Ledger::parse(changed).entries()[0].1.status,
-                Status::Deprecated
-            );
+            assert_eq!(&changed[cell.start + "Deprecado".len()..], &text[cell.end..]);
+            assert_eq!(Ledger::parse(changed).entries()[0].1.status, Status::Deprecated);
         }
     }
 
     #[test]
     fn byte_order_mark_before_the_header_is_accepted_and_kept() {
-        let text = format!(
-            "\u{feff}{}",
-            sample("\r\n")
-                .split_once("Texto antes de la tabla.\r\n\r\n")
-                .unwrap()
-                .1
-        );
+        let text = format!("\u{feff}{}", sample("\r\n").split_once("Texto antes de la tabla.\r\n\r\n").unwrap().1);
         let ledger = Ledger::parse(text.clone());
         assert_eq!(ledger.entries().len(), 2);
         let added = ledger.with_row_added(&entry("3.13.1", 1));
@@ -790,7 +694,9 @@ mod tests {
 
     #[test]
     fn table_at_end_of_file_without_newline() {
-        let text = "| Versión | Build | Distro | Fecha | SHA256 | URL Release | Estado |\n|---|---|---|---|---|---|---|".to_owned();
+        let text =
+            "| Versión | Build | Distro | Fecha | SHA256 | URL Release | Estado |\n|---|---|---|---|---|---|---|"
+                .to_owned();
         let ledger = Ledger::parse(text.clone());
         let added = ledger.with_row_added(&entry("3.12.6", 1));
         assert!(added.starts_with(&text));
@@ -814,10 +720,7 @@ mod tests {
     fn malformed_rows_report_each_cell() {
         let table = [
             (
-                format!(
-                    "| 3.12.6 | 1 | ubuntu20.04 | 2025-11-06 | {} | https://x/a | Activo |",
-                    &SHA_A[..63]
-                ),
+                format!("| 3.12.6 | 1 | ubuntu20.04 | 2025-11-06 | {} | https://x/a | Activo |", &SHA_A[..63]),
                 column::SHA256,
                 "63 hex characters",
             ),
@@ -827,9 +730,7 @@ mod tests {
                 "not a version",
             ),
             (
-                format!(
-                    "| 3.12.6 | x | ubuntu20.04 | 2025-11-06 | {SHA_A} | https://x/a | Activo |"
-                ),
+                format!("| 3.12.6 | x | ubuntu20.04 | 2025-11-06 | {SHA_A} | https://x/a | Activo |"),
                 column::BUILD,
                 "not a build",
             ),
@@ -839,9 +740,7 @@ mod tests {
                 "distro",
             ),
             (
-                format!(
-                    "| 3.12.6 | 1 | ubuntu20.04 | 2025-02-30 | {SHA_A} | https://x/a | Activo |"
-                ),
+                format!("| 3.12.6 | 1 | ubuntu20.04 | 2025-02-30 | {SHA_A} | https://x/a | Activo |"),
                 column::DATE,
                 "not a date",
             ),
@@ -851,49 +750,39 @@ mod tests {
                 "not an http",
             ),
             (
-                format!(
-                    "| 3.12.6 | 1 | ubuntu20.04 | 2025-11-06 | {SHA_A} | https://x/a | activo |"
-                ),
+                format!("| 3.12.6 | 1 | ubuntu20.04 | 2025-11-06 | {SHA_A} | https://x/a | activo |"),
                 column::STATUS,
                 "`activo`",
             ),
         ];
         for (line, col, message) in table {
-            let text = format!("| Versión | Build | Distro | Fecha | SHA256 | URL Release | Estado |\n|-|-|-|-|-|-|-|\n{line}\n");
+            let text = format!(
+                "| Versión | Build | Distro | Fecha | SHA256 | URL Release | Estado |\n|-|-|-|-|-|-|-|\n{line}\n"
+            );
             let ledger = Ledger::parse(text);
             let problems = ledger.table.as_ref().unwrap().rows[0].entry().unwrap_err();
             assert_eq!(problems.len(), 1, "{line}: {problems:?}");
             assert_eq!(problems[0].column, col);
-            assert!(
-                problems[0].message.contains(message),
-                "{}",
-                problems[0].message
-            );
+            assert!(problems[0].message.contains(message), "{}", problems[0].message);
         }
     }
 
     #[test]
     fn missing_column_in_header_is_reported() {
-        let ledger = Ledger::parse(
-            "| Versión | Build | Distro | Fecha | SHA256 | Estado |\n|-|-|-|-|-|-|\n".to_owned(),
-        );
+        let ledger =
+            Ledger::parse("| Versión | Build | Distro | Fecha | SHA256 | Estado |\n|-|-|-|-|-|-|\n".to_owned());
         let problem = ledger.table.unwrap().header_problem.unwrap();
         assert!(problem.contains("missing `URL Release`"), "{problem}");
     }
 
     #[test]
     fn retention_keeps_newest_builds_per_line_and_distro() {
-        let mut entries: Vec<(usize, Entry)> = [
-            ("3.12.4", 1),
-            ("3.12.6", 1),
-            ("3.12.6", 2),
-            ("3.12.5", 1),
-            ("3.11.9", 1),
-        ]
-        .iter()
-        .enumerate()
-        .map(|(i, (v, b))| (i, entry(v, *b)))
-        .collect();
+        let mut entries: Vec<(usize, Entry)> =
+            [("3.12.4", 1), ("3.12.6", 1), ("3.12.6", 2), ("3.12.5", 1), ("3.11.9", 1)]
+                .iter()
+                .enumerate()
+                .map(|(i, (v, b))| (i, entry(v, *b)))
+                .collect();
         entries[4].1.distro = "ubuntu20.04".into();
         assert_eq!(rows_to_deprecate(&entries, 3), vec![0]);
         assert_eq!(rows_to_deprecate(&entries, 1), vec![0, 1, 3]);

@@ -37,20 +37,11 @@ pub enum Error {
     #[error("sidecar `{}` is not usable: {reason}", path.display())]
     Sidecar { path: PathBuf, reason: String },
     #[error("checksum mismatch for `{}`: expected {expected} (from {source_of_expected}), computed {actual}", path.display())]
-    Mismatch {
-        path: PathBuf,
-        expected: Digest,
-        actual: Digest,
-        source_of_expected: String,
-    },
+    Mismatch { path: PathBuf, expected: Digest, actual: Digest, source_of_expected: String },
     #[error("`{}` is not a readable archive: {reason}", path.display())]
     Archive { path: PathBuf, reason: String },
     #[error("refused to unpack `{}`: member `{member}` {reason}", path.display())]
-    Unsafe {
-        path: PathBuf,
-        member: String,
-        reason: String,
-    },
+    Unsafe { path: PathBuf, member: String, reason: String },
     #[error("refused to unpack `{}`: {reason}", path.display())]
     Limit { path: PathBuf, reason: String },
     #[error("cannot pack `{}`: {reason}", path.display())]
@@ -61,11 +52,7 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn io(action: &'static str, path: &Path, source: std::io::Error) -> Error {
-        Error::Io {
-            action,
-            path: path.to_path_buf(),
-            source,
-        }
+        Error::Io { action, path: path.to_path_buf(), source }
     }
 
     pub fn hint(&self) -> Option<String> {
@@ -111,9 +98,7 @@ pub struct ArtifactsConfig {
 
 impl Default for ArtifactsConfig {
     fn default() -> ArtifactsConfig {
-        RawArtifacts::default()
-            .validate()
-            .expect("the built-in defaults are valid")
+        RawArtifacts::default().validate().expect("the built-in defaults are valid")
     }
 }
 
@@ -121,24 +106,13 @@ impl RawArtifacts {
     /// Resolve defaults and check values; the message names the key.
     pub fn validate(self) -> Result<ArtifactsConfig, String> {
         let clean = |key: &str, value: String| -> Result<String, String> {
-            let value = value
-                .trim_start_matches("./")
-                .trim_end_matches('/')
-                .to_owned();
-            if value.is_empty()
-                || Path::new(&value).is_absolute()
-                || value.split('/').any(|p| p == "..")
-            {
-                return Err(format!(
-                    "`artifacts.{key}` must be a path inside the repository, not `{value}`"
-                ));
+            let value = value.trim_start_matches("./").trim_end_matches('/').to_owned();
+            if value.is_empty() || Path::new(&value).is_absolute() || value.split('/').any(|p| p == "..") {
+                return Err(format!("`artifacts.{key}` must be a path inside the repository, not `{value}`"));
             }
             Ok(value)
         };
-        let folder = clean(
-            "folder",
-            self.folder.unwrap_or_else(|| "artifacts".to_owned()),
-        )?;
+        let folder = clean("folder", self.folder.unwrap_or_else(|| "artifacts".to_owned()))?;
         let ledger = match self.ledger {
             Some(ledger) => clean("ledger", ledger)?,
             None => format!("{folder}/ARTIFACTS.md"),
@@ -153,17 +127,9 @@ impl RawArtifacts {
             max_bytes: self.unpack_max_bytes.unwrap_or(defaults.max_bytes),
         };
         if limits.max_entries == 0 || limits.max_bytes == 0 {
-            return Err(
-                "`artifacts.unpack-max-entries` and `unpack-max-bytes` must be at least 1"
-                    .to_owned(),
-            );
+            return Err("`artifacts.unpack-max-entries` and `unpack-max-bytes` must be at least 1".to_owned());
         }
-        Ok(ArtifactsConfig {
-            folder,
-            ledger,
-            max_active,
-            limits,
-        })
+        Ok(ArtifactsConfig { folder, ledger, max_active, limits })
     }
 }
 
@@ -186,10 +152,7 @@ mod tests {
         .unwrap()
         .artifacts;
         assert_eq!(config.folder, "infrastructure/cpython/artifacts");
-        assert_eq!(
-            config.ledger,
-            "infrastructure/cpython/artifacts/ARTIFACTS.md"
-        );
+        assert_eq!(config.ledger, "infrastructure/cpython/artifacts/ARTIFACTS.md");
         assert_eq!(config.max_active, 5);
         assert_eq!(config.limits.max_entries, 10);
     }
@@ -197,16 +160,11 @@ mod tests {
     #[test]
     fn bad_artifacts_values_are_errors() {
         for (text, needle) in [
-            (
-                "[artifacts]\nfolder = \"../elsewhere\"\n",
-                "artifacts.folder",
-            ),
+            ("[artifacts]\nfolder = \"../elsewhere\"\n", "artifacts.folder"),
             ("[artifacts]\nmax-active = 0\n", "max-active"),
             ("[artifacts]\nledgr = \"x\"\n", "unknown field `ledgr`"),
         ] {
-            let error = Config::parse(text, Path::new("specgate.toml"))
-                .unwrap_err()
-                .to_string();
+            let error = Config::parse(text, Path::new("specgate.toml")).unwrap_err().to_string();
             assert!(error.contains(needle), "{text}: {error}");
         }
     }

@@ -6,7 +6,8 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The form every artifact name must have, shown in findings and errors.
-pub const EXPECTED_FORM: &str = "cpython-<X.Y.Z>-<distro><version>-build<N>.tgz (or .tar.zst), for example cpython-3.12.6-ubuntu20.04-build1.tgz";
+pub const EXPECTED_FORM: &str =
+    "cpython-<X.Y.Z>-<distro><version>-build<N>.tgz (or .tar.zst), for example cpython-3.12.6-ubuntu20.04-build1.tgz";
 
 /// A CPython release number `X.Y.Z`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -32,11 +33,7 @@ impl PythonVersion {
             }
             part.parse().ok()
         };
-        let version = PythonVersion {
-            major: number()?,
-            minor: number()?,
-            patch: number()?,
-        };
+        let version = PythonVersion { major: number()?, minor: number()?, patch: number()? };
         parts.next().is_none().then_some(version)
     }
 
@@ -55,8 +52,7 @@ impl fmt::Display for PythonVersion {
 impl FromStr for PythonVersion {
     type Err = String;
     fn from_str(text: &str) -> Result<PythonVersion, String> {
-        PythonVersion::parse(text)
-            .ok_or_else(|| format!("`{text}` is not a version `X.Y.Z` such as `3.12.6`"))
+        PythonVersion::parse(text).ok_or_else(|| format!("`{text}` is not a version `X.Y.Z` such as `3.12.6`"))
     }
 }
 
@@ -67,9 +63,7 @@ pub fn is_distro(text: &str) -> bool {
     let version = &text[name_len..];
     name_len > 0
         && !version.is_empty()
-        && version
-            .split('.')
-            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+        && version.split('.').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// How the tar stream is compressed; the file extension says which.
@@ -126,33 +120,24 @@ impl ArtifactName {
         build: u32,
         compression: Compression,
     ) -> Result<ArtifactName, NameError> {
-        let name = ArtifactName {
-            version,
-            distro: distro.to_owned(),
-            build,
-            compression,
-        };
+        let name = ArtifactName { version, distro: distro.to_owned(), build, compression };
         if !is_distro(distro) {
             return Err(NameError {
                 name: name.to_string(),
-                reason: format!("the distro `{distro}` is not a lowercase name followed by its version (`ubuntu20.04`, `debian12`)"),
+                reason: format!(
+                    "the distro `{distro}` is not a lowercase name followed by its version (`ubuntu20.04`, `debian12`)"
+                ),
             });
         }
         if build == 0 {
-            return Err(NameError {
-                name: name.to_string(),
-                reason: "builds are numbered from 1".to_owned(),
-            });
+            return Err(NameError { name: name.to_string(), reason: "builds are numbered from 1".to_owned() });
         }
         Ok(name)
     }
 
     /// Parse a file name (no folders).
     pub fn parse(name: &str) -> Result<ArtifactName, NameError> {
-        let error = |reason: &str| NameError {
-            name: name.to_owned(),
-            reason: reason.to_owned(),
-        };
+        let error = |reason: &str| NameError { name: name.to_owned(), reason: reason.to_owned() };
         let (stem, compression) = if let Some(stem) = name.strip_suffix(".tgz") {
             (stem, Compression::Gzip)
         } else if let Some(stem) = name.strip_suffix(".tar.zst") {
@@ -160,32 +145,18 @@ impl ArtifactName {
         } else {
             return Err(error("the extension must be `.tgz` or `.tar.zst`"));
         };
-        let rest = stem
-            .strip_prefix("cpython-")
-            .ok_or_else(|| error("it must start with `cpython-`"))?;
-        let (version, rest) = rest
-            .split_once('-')
-            .ok_or_else(|| error("the parts must be separated by `-`"))?;
-        let version = PythonVersion::parse(version)
-            .ok_or_else(|| error(&format!("`{version}` is not a version `X.Y.Z`")))?;
-        let (distro, build) = rest
-            .rsplit_once("-build")
-            .ok_or_else(|| error("it must end with `-build<N>`"))?;
-        if build.is_empty()
-            || !build.bytes().all(|b| b.is_ascii_digit())
-            || (build.len() > 1 && build.starts_with('0'))
+        let rest = stem.strip_prefix("cpython-").ok_or_else(|| error("it must start with `cpython-`"))?;
+        let (version, rest) = rest.split_once('-').ok_or_else(|| error("the parts must be separated by `-`"))?;
+        let version =
+            PythonVersion::parse(version).ok_or_else(|| error(&format!("`{version}` is not a version `X.Y.Z`")))?;
+        let (distro, build) = rest.rsplit_once("-build").ok_or_else(|| error("it must end with `-build<N>`"))?;
+        if build.is_empty() || !build.bytes().all(|b| b.is_ascii_digit()) || (build.len() > 1 && build.starts_with('0'))
         {
-            return Err(error(&format!(
-                "`build{build}` must be `build` and a number without leading zeros"
-            )));
+            return Err(error(&format!("`build{build}` must be `build` and a number without leading zeros")));
         }
-        let build: u32 = build
-            .parse()
-            .map_err(|_| error("the build number is too large"))?;
-        ArtifactName::new(version, distro, build, compression).map_err(|e| NameError {
-            name: name.to_owned(),
-            reason: e.reason,
-        })
+        let build: u32 = build.parse().map_err(|_| error("the build number is too large"))?;
+        ArtifactName::new(version, distro, build, compression)
+            .map_err(|e| NameError { name: name.to_owned(), reason: e.reason })
     }
 
     /// The folder every member lives under, with a trailing `/`: `opt/python-3.12.6/`.
@@ -205,10 +176,7 @@ impl ArtifactName {
 
     /// The same artifact with the other compression.
     pub fn with_compression(&self, compression: Compression) -> ArtifactName {
-        ArtifactName {
-            compression,
-            ..self.clone()
-        }
+        ArtifactName { compression, ..self.clone() }
     }
 }
 
@@ -219,14 +187,7 @@ pub fn prefix_for(version: PythonVersion) -> String {
 
 impl fmt::Display for ArtifactName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "cpython-{}-{}-build{}{}",
-            self.version,
-            self.distro,
-            self.build,
-            self.compression.extension()
-        )
+        write!(f, "cpython-{}-{}-build{}{}", self.version, self.distro, self.build, self.compression.extension())
     }
 }
 
@@ -252,36 +213,20 @@ mod tests {
             assert_eq!(parsed.to_string(), name);
         }
         let parsed = ArtifactName::parse("cpython-3.12.6-ubuntu20.04-build1.tgz").unwrap();
-        assert_eq!(
-            parsed.version,
-            PythonVersion {
-                major: 3,
-                minor: 12,
-                patch: 6
-            }
-        );
+        assert_eq!(parsed.version, PythonVersion { major: 3, minor: 12, patch: 6 });
         assert_eq!(parsed.distro, "ubuntu20.04");
         assert_eq!(parsed.build, 1);
         assert_eq!(parsed.prefix(), "opt/python-3.12.6/");
         assert_eq!(parsed.license_path(), "opt/python-3.12.6/LICENSE");
-        assert_eq!(
-            parsed.sidecar_name(),
-            "cpython-3.12.6-ubuntu20.04-build1.tgz.sha256"
-        );
+        assert_eq!(parsed.sidecar_name(), "cpython-3.12.6-ubuntu20.04-build1.tgz.sha256");
         assert_eq!(parsed.version.line(), "3.12");
     }
 
     #[test]
     fn bad_names_say_why_and_show_the_expected_form() {
         let table = [
-            (
-                "python-3.12.6-ubuntu20.04-build1.tgz",
-                "start with `cpython-`",
-            ),
-            (
-                "cpython-3.12-ubuntu20.04-build1.tgz",
-                "`3.12` is not a version",
-            ),
+            ("python-3.12.6-ubuntu20.04-build1.tgz", "start with `cpython-`"),
+            ("cpython-3.12-ubuntu20.04-build1.tgz", "`3.12` is not a version"),
             ("cpython-3.12.6-ubuntu20.04-build1.tar.gz", "extension"),
             ("cpython-3.12.6-ubuntu20.04.tgz", "-build<N>"),
             ("cpython-3.12.6-ubuntu20.04-build01.tgz", "leading zeros"),
@@ -295,10 +240,7 @@ mod tests {
         for (name, reason) in table {
             let error = ArtifactName::parse(name).unwrap_err().to_string();
             assert!(error.contains(reason), "{name}: {error}");
-            assert!(
-                error.contains("cpython-3.12.6-ubuntu20.04-build1.tgz"),
-                "{name}: {error}"
-            );
+            assert!(error.contains("cpython-3.12.6-ubuntu20.04-build1.tgz"), "{name}: {error}");
         }
     }
 

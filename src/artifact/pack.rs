@@ -52,9 +52,7 @@ impl PackOptions {
                 Compression::Gzip => 6,
                 Compression::Zstd => 3,
             },
-            threads: thread::available_parallelism()
-                .map_or(1, |n| n.get())
-                .min(16),
+            threads: thread::available_parallelism().map_or(1, |n| n.get()).min(16),
             license: None,
         })
     }
@@ -89,17 +87,9 @@ pub struct PackSummary {
 #[derive(Debug)]
 enum Source {
     Dir,
-    File {
-        path: PathBuf,
-        len: u64,
-        executable: bool,
-    },
-    Symlink {
-        target: PathBuf,
-    },
-    HardLink {
-        target: String,
-    },
+    File { path: PathBuf, len: u64, executable: bool },
+    Symlink { target: PathBuf },
+    HardLink { target: String },
 }
 
 #[derive(Debug)]
@@ -111,19 +101,11 @@ struct Member {
 
 /// Pack `stage/opt/python-X.Y.Z/` into `out_dir/<name>`, write its sidecar, and return what
 /// was made. The file appears only when complete (temp file and rename).
-pub fn pack(
-    stage: &Path,
-    name: &ArtifactName,
-    out_dir: &Path,
-    options: &PackOptions,
-) -> Result<PackSummary, Error> {
+pub fn pack(stage: &Path, name: &ArtifactName, out_dir: &Path, options: &PackOptions) -> Result<PackSummary, Error> {
     let prefix = name.prefix();
     let prefix = prefix.trim_end_matches('/');
     let root = stage.join(prefix);
-    let stage_error = |reason: String| Error::Stage {
-        path: stage.to_path_buf(),
-        reason,
-    };
+    let stage_error = |reason: String| Error::Stage { path: stage.to_path_buf(), reason };
     match fs::symlink_metadata(&root) {
         Ok(meta) if meta.is_dir() => {}
         Ok(_) => return Err(stage_error(format!("`{prefix}` is not a folder"))),
@@ -137,41 +119,28 @@ pub fn pack(
 
     fs::create_dir_all(out_dir).map_err(|source| Error::io("create", out_dir, source))?;
     let path = out_dir.join(name.to_string());
-    let file = crate::atomic::AtomicFile::create(&path)
-        .map_err(|source| Error::io("create", &path, source))?;
+    let file = crate::atomic::AtomicFile::create(&path).map_err(|source| Error::io("create", &path, source))?;
     let hashing = HashingWriter::new(file);
     let write_error = |source: io::Error| Error::io("write", &path, source);
     let (hashing, content_bytes) = match name.compression {
         Compression::Gzip => {
             let encoder = ParallelGzip::new(hashing, options.level, options.threads);
-            let (encoder, bytes) =
-                write_tar(encoder, &members, options.mtime).map_err(write_error)?;
+            let (encoder, bytes) = write_tar(encoder, &members, options.mtime).map_err(write_error)?;
             (encoder.finish().map_err(write_error)?, bytes)
         }
         Compression::Zstd => {
-            let mut encoder = zstd::stream::write::Encoder::new(hashing, options.level as i32)
-                .map_err(write_error)?;
+            let mut encoder = zstd::stream::write::Encoder::new(hashing, options.level as i32).map_err(write_error)?;
             encoder.include_checksum(true).map_err(write_error)?;
             // Any worker count >= 1 gives the same bytes; 0 (single-threaded mode) would not.
-            encoder
-                .multithread(options.threads.max(1) as u32)
-                .map_err(write_error)?;
-            let (encoder, bytes) =
-                write_tar(encoder, &members, options.mtime).map_err(write_error)?;
+            encoder.multithread(options.threads.max(1) as u32).map_err(write_error)?;
+            let (encoder, bytes) = write_tar(encoder, &members, options.mtime).map_err(write_error)?;
             (encoder.finish().map_err(write_error)?, bytes)
         }
     };
     let (file, digest, size) = hashing.finish();
     file.commit().map_err(write_error)?;
     Sidecar::write_for(&path, digest)?;
-    Ok(PackSummary {
-        path,
-        name: name.clone(),
-        digest,
-        size,
-        members: members.len() as u64,
-        content_bytes,
-    })
+    Ok(PackSummary { path, name: name.clone(), digest, size, members: members.len() as u64, content_bytes })
 }
 
 /// Walk the prefix: folders first, then their children sorted by name bytes.
@@ -183,14 +152,8 @@ fn collect(
     options: &PackOptions,
 ) -> Result<Vec<Member>, Error> {
     let mut members = vec![
-        Member {
-            path: "opt".to_owned(),
-            source: Source::Dir,
-        },
-        Member {
-            path: prefix.to_owned(),
-            source: Source::Dir,
-        },
+        Member { path: "opt".to_owned(), source: Source::Dir },
+        Member { path: prefix.to_owned(), source: Source::Dir },
     ];
     let license_name = "LICENSE";
     let license = match &options.license {
@@ -212,14 +175,7 @@ fn collect(
         }
     };
     let mut links: HashMap<(u64, u64), String> = HashMap::new();
-    walk(
-        root,
-        prefix,
-        prefix,
-        license.as_deref(),
-        &mut links,
-        &mut members,
-    )?;
+    walk(root, prefix, prefix, license.as_deref(), &mut links, &mut members)?;
     Ok(members)
 }
 
@@ -251,39 +207,21 @@ fn walk(
         })?;
         let archive_path = format!("{archive_dir}/{file_name}");
         let is_license = at_root && file_name == "LICENSE" && license.is_some();
-        let meta = if is_license {
-            fs::metadata(&path)
-        } else {
-            fs::symlink_metadata(&path)
-        }
-        .map_err(|source| Error::io("read", &path, source))?;
+        let meta = if is_license { fs::metadata(&path) } else { fs::symlink_metadata(&path) }
+            .map_err(|source| Error::io("read", &path, source))?;
         let kind = meta.file_type();
         if kind.is_dir() {
-            members.push(Member {
-                path: archive_path.clone(),
-                source: Source::Dir,
-            });
+            members.push(Member { path: archive_path.clone(), source: Source::Dir });
             walk(&path, &archive_path, prefix, None, links, members)?;
         } else if kind.is_symlink() {
-            let target =
-                fs::read_link(&path).map_err(|source| Error::io("read the link", &path, source))?;
-            check_link_inside(&archive_path, &target, prefix).map_err(|reason| Error::Stage {
-                path: path.clone(),
-                reason,
-            })?;
-            members.push(Member {
-                path: archive_path,
-                source: Source::Symlink { target },
-            });
+            let target = fs::read_link(&path).map_err(|source| Error::io("read the link", &path, source))?;
+            check_link_inside(&archive_path, &target, prefix)
+                .map_err(|reason| Error::Stage { path: path.clone(), reason })?;
+            members.push(Member { path: archive_path, source: Source::Symlink { target } });
         } else if kind.is_file() {
             if meta.nlink() > 1 && !is_license {
                 if let Some(first) = links.get(&(meta.dev(), meta.ino())) {
-                    members.push(Member {
-                        path: archive_path,
-                        source: Source::HardLink {
-                            target: first.clone(),
-                        },
-                    });
+                    members.push(Member { path: archive_path, source: Source::HardLink { target: first.clone() } });
                     continue;
                 }
                 links.insert((meta.dev(), meta.ino()), archive_path.clone());
@@ -299,9 +237,7 @@ fn walk(
         } else {
             return Err(Error::Stage {
                 path,
-                reason:
-                    "it is a device, FIFO or socket; artifacts hold only folders, files and links"
-                        .to_owned(),
+                reason: "it is a device, FIFO or socket; artifacts hold only folders, files and links".to_owned(),
             });
         }
     }
@@ -329,10 +265,7 @@ fn check_link_inside(archive_path: &str, target: &Path, prefix: &str) -> Result<
     }
     let resolved = parts.join("/");
     if resolved != prefix && !resolved.starts_with(&format!("{prefix}/")) {
-        return Err(format!(
-            "the symlink `{archive_path}` points to `{}`, outside `{prefix}/`",
-            target.display()
-        ));
+        return Err(format!("the symlink `{archive_path}` points to `{}`, outside `{prefix}/`", target.display()));
     }
     Ok(())
 }
@@ -353,20 +286,12 @@ fn write_tar<W: Write>(out: W, members: &[Member], mtime: u64) -> io::Result<(W,
                 header.set_size(0);
                 builder.append_data(&mut header, format!("{}/", member.path), io::empty())?;
             }
-            Source::File {
-                path,
-                len,
-                executable,
-            } => {
+            Source::File { path, len, executable } => {
                 header.set_entry_type(tar::EntryType::Regular);
                 header.set_mode(if *executable { 0o755 } else { 0o644 });
                 header.set_size(*len);
                 let file = File::open(path)?;
-                let reader = ExactReader {
-                    inner: file.take(*len),
-                    remaining: *len,
-                    path,
-                };
+                let reader = ExactReader { inner: file.take(*len), remaining: *len, path };
                 builder.append_data(&mut header, &member.path, reader)?;
                 bytes += len;
             }
@@ -419,19 +344,11 @@ struct HashingWriter<W> {
 
 impl<W: Write> HashingWriter<W> {
     fn new(inner: W) -> HashingWriter<W> {
-        HashingWriter {
-            inner,
-            hasher: Sha256::new(),
-            bytes: 0,
-        }
+        HashingWriter { inner, hasher: Sha256::new(), bytes: 0 }
     }
 
     fn finish(self) -> (W, Digest, u64) {
-        (
-            self.inner,
-            Digest(self.hasher.finalize().into()),
-            self.bytes,
-        )
+        (self.inner, Digest(self.hasher.finalize().into()), self.bytes)
     }
 }
 
@@ -507,8 +424,7 @@ impl<W: Write> ParallelGzip<W> {
 
     fn send(&mut self, data: Vec<u8>) -> io::Result<()> {
         let jobs = self.jobs.as_ref().expect("jobs are open until finish");
-        jobs.send((self.sent, data))
-            .map_err(|_| io::Error::other("a compression thread stopped"))?;
+        jobs.send((self.sent, data)).map_err(|_| io::Error::other("a compression thread stopped"))?;
         self.sent += 1;
         while self.sent - self.written > self.max_in_flight {
             self.collect_one()?;
@@ -517,10 +433,7 @@ impl<W: Write> ParallelGzip<W> {
     }
 
     fn collect_one(&mut self) -> io::Result<()> {
-        let (index, result) = self
-            .results
-            .recv()
-            .map_err(|_| io::Error::other("a compression thread stopped"))?;
+        let (index, result) = self.results.recv().map_err(|_| io::Error::other("a compression thread stopped"))?;
         self.pending.insert(index, result?);
         while let Some(data) = self.pending.remove(&self.written) {
             self.out.write_all(&data)?;
@@ -540,9 +453,7 @@ impl<W: Write> ParallelGzip<W> {
             self.collect_one()?;
         }
         for worker in std::mem::take(&mut self.workers) {
-            worker
-                .join()
-                .map_err(|_| io::Error::other("a compression thread panicked"))?;
+            worker.join().map_err(|_| io::Error::other("a compression thread panicked"))?;
         }
         self.out.flush()?;
         let ParallelGzip { out, .. } = self;
@@ -573,10 +484,7 @@ fn gzip_member(data: &[u8], level: u32) -> io::Result<Vec<u8>> {
     let mut encoder = flate2::GzBuilder::new()
         .operating_system(255)
         .mtime(0)
-        .write(
-            Vec::with_capacity(data.len() / 3 + 64),
-            flate2::Compression::new(level),
-        );
+        .write(Vec::with_capacity(data.len() / 3 + 64), flate2::Compression::new(level));
     encoder.write_all(data)?;
     encoder.finish()
 }
@@ -587,9 +495,7 @@ mod tests {
 
     #[test]
     fn parallel_gzip_is_independent_of_threads_and_decodes() {
-        let data: Vec<u8> = (0..(GZIP_CHUNK * 3 + 12345))
-            .map(|i| (i % 251) as u8 ^ (i / 7000) as u8)
-            .collect();
+        let data: Vec<u8> = (0..(GZIP_CHUNK * 3 + 12345)).map(|i| (i % 251) as u8 ^ (i / 7000) as u8).collect();
         let mut outputs = Vec::new();
         for threads in [1, 2, 3] {
             let mut encoder = ParallelGzip::new(Vec::new(), 6, threads);
@@ -601,9 +507,7 @@ mod tests {
         assert_eq!(outputs[0], outputs[1]);
         assert_eq!(outputs[0], outputs[2]);
         let mut decoded = Vec::new();
-        flate2::read::MultiGzDecoder::new(&outputs[0][..])
-            .read_to_end(&mut decoded)
-            .unwrap();
+        flate2::read::MultiGzDecoder::new(&outputs[0][..]).read_to_end(&mut decoded).unwrap();
         assert_eq!(decoded, data);
         // gzip header: magic, deflate, no flags (no name), mtime 0.
         assert_eq!(&outputs[0][..8], &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0]);
@@ -613,36 +517,16 @@ mod tests {
     fn empty_input_is_one_valid_member() {
         let out = ParallelGzip::new(Vec::new(), 6, 2).finish().unwrap();
         let mut decoded = Vec::new();
-        flate2::read::MultiGzDecoder::new(&out[..])
-            .read_to_end(&mut decoded)
-            .unwrap();
+        flate2::read::MultiGzDecoder::new(&out[..]).read_to_end(&mut decoded).unwrap();
         assert!(decoded.is_empty());
     }
 
     #[test]
     fn links_leaving_the_prefix_are_refused() {
         let prefix = "opt/python-3.12.6";
-        assert!(check_link_inside(
-            "opt/python-3.12.6/bin/python3",
-            Path::new("python3.12"),
-            prefix
-        )
-        .is_ok());
-        assert!(check_link_inside(
-            "opt/python-3.12.6/lib/x",
-            Path::new("../bin/python3"),
-            prefix
-        )
-        .is_ok());
-        assert!(
-            check_link_inside("opt/python-3.12.6/bin/x", Path::new("../../../etc"), prefix)
-                .is_err()
-        );
-        assert!(check_link_inside(
-            "opt/python-3.12.6/bin/x",
-            Path::new("/usr/bin/python3"),
-            prefix
-        )
-        .is_err());
+        assert!(check_link_inside("opt/python-3.12.6/bin/python3", Path::new("python3.12"), prefix).is_ok());
+        assert!(check_link_inside("opt/python-3.12.6/lib/x", Path::new("../bin/python3"), prefix).is_ok());
+        assert!(check_link_inside("opt/python-3.12.6/bin/x", Path::new("../../../etc"), prefix).is_err());
+        assert!(check_link_inside("opt/python-3.12.6/bin/x", Path::new("/usr/bin/python3"), prefix).is_err());
     }
 }

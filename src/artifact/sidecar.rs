@@ -78,9 +78,7 @@ pub fn sha256_reader(mut reader: impl Read) -> io::Result<(Digest, u64)> {
 /// Hash a file, streaming.
 pub fn sha256_file(path: &Path) -> Result<Digest, Error> {
     let file = File::open(path).map_err(|source| Error::io("read", path, source))?;
-    sha256_reader(file)
-        .map(|(digest, _)| digest)
-        .map_err(|source| Error::io("read", path, source))
+    sha256_reader(file).map(|(digest, _)| digest).map_err(|source| Error::io("read", path, source))
 }
 
 /// A reader that hashes what passes through it; install hashes a download while it streams.
@@ -92,11 +90,7 @@ pub struct HashingReader<R> {
 
 impl<R: Read> HashingReader<R> {
     pub fn new(inner: R) -> HashingReader<R> {
-        HashingReader {
-            inner,
-            hasher: Sha256::new(),
-            bytes: 0,
-        }
+        HashingReader { inner, hasher: Sha256::new(), bytes: 0 }
     }
 
     /// Bytes read so far.
@@ -145,14 +139,10 @@ impl Sidecar {
         let mut lines = text.lines().filter(|l| !l.trim().is_empty());
         let line = lines.next().ok_or("the sidecar is empty")?;
         if lines.next().is_some() {
-            return Err(
-                "the sidecar has more than one line; it must name exactly one file".to_owned(),
-            );
+            return Err("the sidecar has more than one line; it must name exactly one file".to_owned());
         }
         let line = line.strip_suffix('\r').unwrap_or(line);
-        let (hex, rest) = line
-            .split_once(' ')
-            .ok_or_else(|| "the line is not `<sha256>  <file name>`".to_owned())?;
+        let (hex, rest) = line.split_once(' ').ok_or_else(|| "the line is not `<sha256>  <file name>`".to_owned())?;
         let digest = Digest::from_hex(hex).ok_or_else(|| {
             format!(
                 "`{}` is not a SHA-256 digest (64 hex characters; it has {})",
@@ -163,23 +153,17 @@ impl Sidecar {
         let name = rest
             .strip_prefix(' ')
             .or_else(|| rest.strip_prefix('*'))
-            .ok_or_else(|| {
-                "the digest must be followed by two spaces (or ` *`) and the file name".to_owned()
-            })?;
+            .ok_or_else(|| "the digest must be followed by two spaces (or ` *`) and the file name".to_owned())?;
         if name.is_empty() {
             return Err("the line names no file".to_owned());
         }
-        Ok(Sidecar {
-            digest,
-            file_name: name.to_owned(),
-        })
+        Ok(Sidecar { digest, file_name: name.to_owned() })
     }
 
     /// Read and parse the sidecar of `artifact`.
     pub fn read_for(artifact: &Path) -> Result<Sidecar, Error> {
         let path = Sidecar::path_for(artifact);
-        let text =
-            std::fs::read_to_string(&path).map_err(|source| Error::io("read", &path, source))?;
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::io("read", &path, source))?;
         Sidecar::parse(&text).map_err(|reason| Error::Sidecar { path, reason })
     }
 
@@ -188,17 +172,10 @@ impl Sidecar {
         let file_name = artifact
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
-            .ok_or_else(|| {
-                Error::io(
-                    "name",
-                    artifact,
-                    io::Error::other("the path has no file name"),
-                )
-            })?;
+            .ok_or_else(|| Error::io("name", artifact, io::Error::other("the path has no file name")))?;
         let sidecar = Sidecar { digest, file_name };
         let path = Sidecar::path_for(artifact);
-        crate::atomic::write(&path, sidecar.render().as_bytes())
-            .map_err(|source| Error::io("write", &path, source))?;
+        crate::atomic::write(&path, sidecar.render().as_bytes()).map_err(|source| Error::io("write", &path, source))?;
         Ok(sidecar)
     }
 }
@@ -207,10 +184,7 @@ impl Sidecar {
 /// digest equals the sidecar's. Returns the digest.
 pub fn verify(artifact: &Path) -> Result<Digest, Error> {
     let sidecar = Sidecar::read_for(artifact)?;
-    let file_name = artifact
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let file_name = artifact.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     if sidecar.file_name != file_name {
         return Err(Error::Sidecar {
             path: Sidecar::path_for(artifact),
@@ -258,27 +232,14 @@ mod tests {
     fn sidecar_parse_table() {
         let ok = format!("{EMPTY}  a.tgz\n");
         assert_eq!(Sidecar::parse(&ok).unwrap().file_name, "a.tgz");
-        assert_eq!(
-            Sidecar::parse(&format!("{EMPTY} *a.tgz"))
-                .unwrap()
-                .file_name,
-            "a.tgz"
-        );
-        assert_eq!(
-            Sidecar::parse(&format!("{EMPTY}  a.tgz\r\n"))
-                .unwrap()
-                .file_name,
-            "a.tgz"
-        );
+        assert_eq!(Sidecar::parse(&format!("{EMPTY} *a.tgz")).unwrap().file_name, "a.tgz");
+        assert_eq!(Sidecar::parse(&format!("{EMPTY}  a.tgz\r\n")).unwrap().file_name, "a.tgz");
         for (bad, reason) in [
             (String::new(), "empty"),
             (format!("{}  a.tgz\n", &EMPTY[..63]), "it has 63"),
             (format!("{EMPTY}a.tgz\n"), "not `<sha256>"),
             (format!("{EMPTY} a.tgz\n"), "two spaces"),
-            (
-                format!("{EMPTY}  a.tgz\n{EMPTY}  b.tgz\n"),
-                "more than one line",
-            ),
+            (format!("{EMPTY}  a.tgz\n{EMPTY}  b.tgz\n"), "more than one line"),
         ] {
             let error = Sidecar::parse(&bad).unwrap_err();
             assert!(error.contains(reason), "{bad:?}: {error}");
@@ -298,15 +259,8 @@ mod tests {
             .current_dir(dir.path())
             .output()
             .expect("sha256sum is installed (coreutils)");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        assert_eq!(
-            String::from_utf8_lossy(&output.stdout),
-            "cpython-3.12.6-debian12-build1.tgz: OK\n"
-        );
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert_eq!(String::from_utf8_lossy(&output.stdout), "cpython-3.12.6-debian12-build1.tgz: OK\n");
         assert_eq!(verify(&artifact).unwrap(), digest);
     }
 
@@ -316,16 +270,10 @@ mod tests {
         let artifact = dir.path().join("cpython-3.12.6-debian12-build2.tgz");
         std::fs::write(&artifact, b"x").unwrap();
         let digest = sha256_file(&artifact).unwrap();
-        let other = Sidecar {
-            digest,
-            file_name: "cpython-3.12.6-debian12-build1.tgz".into(),
-        };
+        let other = Sidecar { digest, file_name: "cpython-3.12.6-debian12-build1.tgz".into() };
         std::fs::write(Sidecar::path_for(&artifact), other.render()).unwrap();
         let error = verify(&artifact).unwrap_err().to_string();
-        assert!(
-            error.contains("is for `cpython-3.12.6-debian12-build1.tgz`"),
-            "{error}"
-        );
+        assert!(error.contains("is for `cpython-3.12.6-debian12-build1.tgz`"), "{error}");
     }
 
     #[test]

@@ -34,10 +34,7 @@ impl Default for Limits {
     /// A CPython install tree has about 10 000 members and 300 MB; the defaults leave room
     /// for ten times that and no more.
     fn default() -> Limits {
-        Limits {
-            max_entries: 200_000,
-            max_bytes: 4 * 1024 * 1024 * 1024,
-        }
+        Limits { max_entries: 200_000, max_bytes: 4 * 1024 * 1024 * 1024 }
     }
 }
 
@@ -119,12 +116,7 @@ fn make_writable(dir: &Path) {
 
 /// Unpack `archive` into `dest`, which must not exist yet (its parent must). On error `dest`
 /// is removed and nothing else was written.
-pub fn unpack(
-    archive: &Path,
-    compression: Compression,
-    dest: &Path,
-    limits: &Limits,
-) -> Result<Summary, Error> {
+pub fn unpack(archive: &Path, compression: Compression, dest: &Path, limits: &Limits) -> Result<Summary, Error> {
     let file = File::open(archive).map_err(|source| Error::io("open", archive, source))?;
     fs::create_dir(dest).map_err(|source| Error::io("create the staging folder", dest, source))?;
     let mut cleanup = Cleanup { dest, armed: true };
@@ -162,12 +154,7 @@ fn join(dest: &Path, parts: &[String]) -> PathBuf {
 
 /// Resolve a symlink target inside the tree, following other symlinks of the archive; `None`
 /// when it leaves the destination (or loops).
-fn resolve(
-    location: &[String],
-    target: &str,
-    links: &HashMap<Vec<String>, String>,
-    depth: u32,
-) -> Option<Vec<String>> {
+fn resolve(location: &[String], target: &str, links: &HashMap<Vec<String>, String>, depth: u32) -> Option<Vec<String>> {
     if target.starts_with('/') || depth > 40 {
         return None;
     }
@@ -198,10 +185,7 @@ fn unpack_into(
 ) -> Result<Summary, Error> {
     let corrupt = |error: io::Error| -> Error {
         if let Some(guard) = error.get_ref().and_then(|e| e.downcast_ref::<GuardError>()) {
-            return Error::Limit {
-                path: archive_path.to_path_buf(),
-                reason: guard.0.clone(),
-            };
+            return Error::Limit { path: archive_path.to_path_buf(), reason: guard.0.clone() };
         }
         Error::Archive {
             path: archive_path.to_path_buf(),
@@ -240,18 +224,12 @@ fn unpack_into(
             if let Some(prefix) = parts.get(..depth).filter(|p| links.contains_key(*p)) {
                 return Err(unsafe_member(
                     &shown,
-                    format!(
-                        "would be written through the symlink `{}`",
-                        prefix.join("/")
-                    ),
+                    format!("would be written through the symlink `{}`", prefix.join("/")),
                 ));
             }
         }
         if links.contains_key(&parts) || (!kind.is_dir() && !seen.insert(parts.clone())) {
-            return Err(unsafe_member(
-                &shown,
-                "appears twice in the archive".to_owned(),
-            ));
+            return Err(unsafe_member(&shown, "appears twice in the archive".to_owned()));
         }
         let target_path = join(dest, &parts);
         let mode = entry.header().mode().unwrap_or(0o644) & 0o777;
@@ -267,13 +245,11 @@ fn unpack_into(
                     .open(&target_path)
                     .map_err(|e| write_error(&target_path, e))?;
                 let written = io::copy(&mut entry, &mut out).map_err(corrupt)?;
-                out.set_permissions(fs::Permissions::from_mode(mode))
-                    .map_err(|e| write_error(&target_path, e))?;
+                out.set_permissions(fs::Permissions::from_mode(mode)).map_err(|e| write_error(&target_path, e))?;
                 if let Ok(mtime) = entry.header().mtime() {
                     let time = SystemTime::UNIX_EPOCH + Duration::from_secs(mtime);
                     // pyc files are checked against their source's mtime: keep the archive's.
-                    let _ =
-                        out.set_times(fs::FileTimes::new().set_modified(time).set_accessed(time));
+                    let _ = out.set_times(fs::FileTimes::new().set_modified(time).set_accessed(time));
                 }
                 summary.files += 1;
                 summary.bytes += written;
@@ -281,10 +257,7 @@ fn unpack_into(
             }
             tar::EntryType::Directory => {
                 if files.contains(&parts) {
-                    return Err(unsafe_member(
-                        &shown,
-                        "is a folder with the name of an earlier file".to_owned(),
-                    ));
+                    return Err(unsafe_member(&shown, "is a folder with the name of an earlier file".to_owned()));
                 }
                 fs::create_dir_all(&target_path).map_err(|e| write_error(&target_path, e))?;
                 if seen.insert(parts) {
@@ -297,14 +270,9 @@ fn unpack_into(
                     .link_name_bytes()
                     .map(|t| String::from_utf8_lossy(&t).into_owned())
                     .filter(|t| !t.is_empty())
-                    .ok_or_else(|| {
-                        unsafe_member(&shown, "is a symlink without a target".to_owned())
-                    })?;
+                    .ok_or_else(|| unsafe_member(&shown, "is a symlink without a target".to_owned()))?;
                 if target.starts_with('/') {
-                    return Err(unsafe_member(
-                        &shown,
-                        format!("is a symlink to the absolute path `{target}`"),
-                    ));
+                    return Err(unsafe_member(&shown, format!("is a symlink to the absolute path `{target}`")));
                 }
                 links.insert(parts.clone(), target);
                 link_order.push(parts);
@@ -313,15 +281,10 @@ fn unpack_into(
                 let target = entry
                     .link_name_bytes()
                     .map(|t| t.into_owned())
-                    .ok_or_else(|| {
-                        unsafe_member(&shown, "is a hard link without a target".to_owned())
-                    })?;
+                    .ok_or_else(|| unsafe_member(&shown, "is a hard link without a target".to_owned()))?;
                 let target_shown = String::from_utf8_lossy(&target).into_owned();
                 let target_parts = safe_components(&target).map_err(|reason| {
-                    unsafe_member(
-                        &shown,
-                        format!("is a hard link whose target `{target_shown}` {reason}"),
-                    )
+                    unsafe_member(&shown, format!("is a hard link whose target `{target_shown}` {reason}"))
                 })?;
                 if !files.contains(&target_parts) {
                     return Err(unsafe_member(
@@ -332,17 +295,14 @@ fn unpack_into(
                 if let Some(parent) = target_path.parent() {
                     fs::create_dir_all(parent).map_err(|e| write_error(parent, e))?;
                 }
-                fs::hard_link(join(dest, &target_parts), &target_path)
-                    .map_err(|e| write_error(&target_path, e))?;
+                fs::hard_link(join(dest, &target_parts), &target_path).map_err(|e| write_error(&target_path, e))?;
                 summary.hard_links += 1;
             }
             tar::EntryType::Char | tar::EntryType::Block => {
                 return Err(unsafe_member(&shown, "is a device node".to_owned()));
             }
             tar::EntryType::Fifo => return Err(unsafe_member(&shown, "is a FIFO".to_owned())),
-            tar::EntryType::GNUSparse => {
-                return Err(unsafe_member(&shown, "is a sparse file".to_owned()))
-            }
+            tar::EntryType::GNUSparse => return Err(unsafe_member(&shown, "is a sparse file".to_owned())),
             tar::EntryType::XGlobalHeader => {}
             other => {
                 return Err(unsafe_member(
@@ -361,18 +321,10 @@ fn unpack_into(
         let shown = parts.join("/");
         let target = &links[parts];
         if resolve(parts, target, &links, 0).is_none() {
-            return Err(unsafe_member(
-                &shown,
-                format!("is a symlink to `{target}`, which leaves the destination"),
-            ));
+            return Err(unsafe_member(&shown, format!("is a symlink to `{target}`, which leaves the destination")));
         }
-        if files.contains(parts)
-            || seen.contains(parts) && fs::symlink_metadata(join(dest, parts)).is_ok()
-        {
-            return Err(unsafe_member(
-                &shown,
-                "is a symlink with the name of an earlier member".to_owned(),
-            ));
+        if files.contains(parts) || seen.contains(parts) && fs::symlink_metadata(join(dest, parts)).is_ok() {
+            return Err(unsafe_member(&shown, "is a symlink with the name of an earlier member".to_owned()));
         }
     }
     for parts in &link_order {
@@ -385,34 +337,24 @@ fn unpack_into(
     }
     // Folder modes last: a read-only folder would have refused its own members.
     for (path, mode) in dir_modes.iter().rev() {
-        fs::set_permissions(path, fs::Permissions::from_mode(*mode))
-            .map_err(|e| write_error(path, e))?;
+        fs::set_permissions(path, fs::Permissions::from_mode(*mode)).map_err(|e| write_error(path, e))?;
     }
     Ok(summary)
 }
 
 /// Whether the archive holds a member at `member` (a path such as `opt/python-3.12.6/LICENSE`).
 /// Stops at the first match; artifacts made by `specgate package` have the LICENSE near the start.
-pub fn contains_member(
-    archive: &Path,
-    compression: Compression,
-    member: &str,
-    limits: &Limits,
-) -> Result<bool, Error> {
+pub fn contains_member(archive: &Path, compression: Compression, member: &str, limits: &Limits) -> Result<bool, Error> {
     let corrupt = |error: io::Error| Error::Archive {
         path: archive.to_path_buf(),
         reason: format!("the compressed tar stream is truncated or corrupt ({error})"),
     };
     let file = File::open(archive).map_err(|source| Error::io("open", archive, source))?;
-    let mut tar = tar::Archive::new(HeaderGuard::new(
-        decoder(file, compression).map_err(corrupt)?,
-        *limits,
-    ));
+    let mut tar = tar::Archive::new(HeaderGuard::new(decoder(file, compression).map_err(corrupt)?, *limits));
     let wanted = safe_components(member.as_bytes()).unwrap_or_default();
     for entry in tar.entries().map_err(corrupt)? {
         let entry = entry.map_err(corrupt)?;
-        if entry.header().entry_type().is_file()
-            && safe_components(&entry.path_bytes()).ok().as_ref() == Some(&wanted)
+        if entry.header().entry_type().is_file() && safe_components(&entry.path_bytes()).ok().as_ref() == Some(&wanted)
         {
             return Ok(true);
         }
@@ -517,9 +459,7 @@ impl<R: Read> HeaderGuard<R> {
         let kind = block[156];
         let mut size = parse_number(&block[124..136])
             .ok_or_else(|| Self::refuse("a member header has a corrupt size field".to_owned()))?;
-        let name =
-            String::from_utf8_lossy(block[..100].split(|b| *b == 0).next().unwrap_or_default())
-                .into_owned();
+        let name = String::from_utf8_lossy(block[..100].split(|b| *b == 0).next().unwrap_or_default()).into_owned();
         match kind {
             b'L' | b'K' | b'x' | b'g' => {
                 if size > MAX_EXTENSION {
@@ -544,10 +484,7 @@ impl<R: Read> HeaderGuard<R> {
                 }
                 self.members += 1;
                 if self.members > self.limits.max_entries {
-                    return Err(Self::refuse(format!(
-                        "it has more than {} members",
-                        self.limits.max_entries
-                    )));
+                    return Err(Self::refuse(format!("it has more than {} members", self.limits.max_entries)));
                 }
                 if matches!(kind, b'0' | 0 | b'7') {
                     self.bytes = self.bytes.saturating_add(size);
@@ -649,10 +586,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.tgz");
         let file = File::create(&path).unwrap();
-        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
-            file,
-            flate2::Compression::fast(),
-        ));
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast()));
         for (name, data) in [("opt/a.txt", &b"one"[..]), ("opt/b.txt", &b"two"[..])] {
             let mut header = tar::Header::new_gnu();
             header.set_size(data.len() as u64);
@@ -660,34 +594,22 @@ mod tests {
         }
         builder.into_inner().unwrap().finish().unwrap();
         let mut seen = Vec::new();
-        for_each_file(
-            &path,
-            Compression::Gzip,
-            &Limits::default(),
-            |name, reader| {
-                let mut text = String::new();
-                reader.read_to_string(&mut text)?;
-                seen.push(format!("{name}={text}"));
-                Ok(())
-            },
-        )
+        for_each_file(&path, Compression::Gzip, &Limits::default(), |name, reader| {
+            let mut text = String::new();
+            reader.read_to_string(&mut text)?;
+            seen.push(format!("{name}={text}"));
+            Ok(())
+        })
         .unwrap();
         assert_eq!(seen, vec!["opt/a.txt=one", "opt/b.txt=two"]);
     }
 
     #[test]
     fn components_table() {
-        assert_eq!(
-            safe_components(b"opt/python-3.12.6/bin/").unwrap(),
-            vec!["opt", "python-3.12.6", "bin"]
-        );
+        assert_eq!(safe_components(b"opt/python-3.12.6/bin/").unwrap(), vec!["opt", "python-3.12.6", "bin"]);
         assert_eq!(safe_components(b"./opt//x").unwrap(), vec!["opt", "x"]);
-        assert!(safe_components(b"/etc/passwd")
-            .unwrap_err()
-            .contains("absolute"));
-        assert!(safe_components(b"../../etc/passwd")
-            .unwrap_err()
-            .contains(".."));
+        assert!(safe_components(b"/etc/passwd").unwrap_err().contains("absolute"));
+        assert!(safe_components(b"../../etc/passwd").unwrap_err().contains(".."));
         assert!(safe_components(b"opt/../../x").unwrap_err().contains(".."));
     }
 
@@ -695,10 +617,7 @@ mod tests {
     fn symlink_resolution_follows_links_of_the_archive() {
         let v = |s: &str| s.split('/').map(str::to_owned).collect::<Vec<_>>();
         let mut links = HashMap::new();
-        assert_eq!(
-            resolve(&v("opt/p/bin/python3"), "python3.12", &links, 0),
-            Some(v("opt/p/bin/python3.12"))
-        );
+        assert_eq!(resolve(&v("opt/p/bin/python3"), "python3.12", &links, 0), Some(v("opt/p/bin/python3.12")));
         assert_eq!(resolve(&v("a/x"), "../../..", &links, 0), None);
         assert_eq!(resolve(&v("a/x"), "/etc", &links, 0), None);
         // `x/l -> ..` is inside; `y -> x/l/..` looks inside lexically but is the parent of the root.
@@ -718,9 +637,6 @@ mod tests {
         big[0] = 0x80;
         big[7] = 2;
         assert_eq!(parse_number(&big), Some(2 << 32));
-        assert_eq!(
-            pax_size(b"16 size=1234567\n20 path=a/b/c/d/e\n"),
-            Some(1_234_567)
-        );
+        assert_eq!(pax_size(b"16 size=1234567\n20 path=a/b/c/d/e\n"), Some(1_234_567));
     }
 }

@@ -12,11 +12,7 @@ use crate::config::Config;
 use crate::workspace::Workspace;
 use crate::{ExitStatus, Output};
 
-pub fn run(
-    global: &GlobalArgs,
-    args: &LedgerArgs,
-    output: &mut Output<'_>,
-) -> anyhow::Result<ExitStatus> {
+pub fn run(global: &GlobalArgs, args: &LedgerArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
     let (root, config) = root_and_config(global)?;
     match &args.command {
         LedgerCommand::Add(add) => run_add(&root, &config, add, global, output),
@@ -35,9 +31,7 @@ pub(crate) fn root_and_config(global: &GlobalArgs) -> anyhow::Result<(PathBuf, C
 
 /// Today's date in UTC, `YYYY-MM-DD`.
 pub(crate) fn today() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     ledger::date_from_unix(now)
 }
 
@@ -53,28 +47,20 @@ fn run_add(
     } else {
         super::start_dir(global)?.join(&args.artifact)
     };
-    let file_name = artifact_path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| super::UsageError {
-            message: format!("`{}` is not a file name", args.artifact.display()),
-            hint: None,
-        })?;
+    let file_name = artifact_path.file_name().and_then(|n| n.to_str()).ok_or_else(|| super::UsageError {
+        message: format!("`{}` is not a file name", args.artifact.display()),
+        hint: None,
+    })?;
     let name = ArtifactName::parse(file_name)?;
-    let digest = sidecar::verify(&artifact_path)
-        .with_context(|| format!("could not add `{file_name}` to the ledger"))?;
+    let digest =
+        sidecar::verify(&artifact_path).with_context(|| format!("could not add `{file_name}` to the ledger"))?;
     let date = args.date.clone().unwrap_or_else(today);
     if !ledger::is_iso_date(&date) {
-        return Err(super::UsageError {
-            message: format!("`--date {date}` is not a date `YYYY-MM-DD`"),
-            hint: None,
-        }
-        .into());
+        return Err(
+            super::UsageError { message: format!("`--date {date}` is not a date `YYYY-MM-DD`"), hint: None }.into()
+        );
     }
-    let url = args
-        .url
-        .clone()
-        .unwrap_or_else(|| ledger::UNPUBLISHED.to_owned());
+    let url = args.url.clone().unwrap_or_else(|| ledger::UNPUBLISHED.to_owned());
     let entry = Entry {
         version: name.version,
         build: name.build,
@@ -85,12 +71,7 @@ fn run_add(
         status: Status::Active,
     };
     let ledger_path = root.join(&config.artifacts.ledger);
-    let text = add_row(
-        &ledger_path,
-        &config.artifacts.ledger,
-        &entry,
-        config.artifacts.max_active,
-    )?;
+    let text = add_row(&ledger_path, &config.artifacts.ledger, &entry, config.artifacts.max_active)?;
     output.stderr.write_all(text.as_bytes())?;
     Ok(ExitStatus::Success)
 }
@@ -113,7 +94,11 @@ pub(crate) fn add_row(
             );
         }
         ledger::Added::AlreadyPresent { line } => {
-            let _ = writeln!(text, "`{shown}` already records {} build {} for {} with this SHA-256 (line {line}); nothing to do", entry.version, entry.build, entry.distro);
+            let _ = writeln!(
+                text,
+                "`{shown}` already records {} build {} for {} with this SHA-256 (line {line}); nothing to do",
+                entry.version, entry.build, entry.distro
+            );
         }
     }
     let ledger = ledger::read(ledger_path)?;
@@ -149,10 +134,7 @@ fn run_prune(
         );
     }
     if changed.is_empty() {
-        let _ = writeln!(
-            status,
-            "at most {keep} Activo builds per version line and distro already; nothing to change"
-        );
+        let _ = writeln!(status, "at most {keep} Activo builds per version line and distro already; nothing to change");
     }
     // Files of every row no longer Activo, that are still in the artifacts folder.
     let folder = root.join(&config.artifacts.folder);
@@ -171,10 +153,7 @@ fn run_prune(
         }
     }
     if !removable.is_empty() {
-        let _ = writeln!(
-            status,
-            "these files belong to builds that are no longer Activo and can be removed:"
-        );
+        let _ = writeln!(status, "these files belong to builds that are no longer Activo and can be removed:");
     }
     output.stderr.write_all(status.as_bytes())?;
     output.stdout.write_all(removable.as_bytes())?;

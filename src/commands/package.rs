@@ -6,20 +6,14 @@ use crate::artifact::{ledger, pack, ArtifactName, Compression, Entry, PythonVers
 use crate::cli::{GlobalArgs, PackageArgs, PackageFormat};
 use crate::{ExitStatus, Output};
 
-pub fn run(
-    global: &GlobalArgs,
-    args: &PackageArgs,
-    output: &mut Output<'_>,
-) -> anyhow::Result<ExitStatus> {
+pub fn run(global: &GlobalArgs, args: &PackageArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
     let (root, config) = super::ledger::root_and_config(global)?;
     let start = super::start_dir(global)?;
-    let usage = |message: String, hint: &str| super::UsageError {
-        message,
-        hint: Some(hint.to_owned()),
-    };
-    let version: PythonVersion = args.version.parse().map_err(|message: String| {
-        usage(message, "pass the CPython version, `--version 3.12.6`")
-    })?;
+    let usage = |message: String, hint: &str| super::UsageError { message, hint: Some(hint.to_owned()) };
+    let version: PythonVersion = args
+        .version
+        .parse()
+        .map_err(|message: String| usage(message, "pass the CPython version, `--version 3.12.6`"))?;
     let compression = match args.compression {
         PackageFormat::Tgz => Compression::Gzip,
         PackageFormat::Zst => Compression::Zstd,
@@ -29,19 +23,18 @@ pub fn run(
     if !args.no_ledger {
         // Refuse before packing, so an artifact already recorded is never overwritten.
         let existing = ledger::read(&ledger_path)?;
-        if let Some((index, _)) = existing.entries().into_iter().find(|(_, e)| {
-            (e.version, e.build, e.distro.as_str()) == (version, args.build, args.distro.as_str())
-        }) {
+        if let Some((index, _)) = existing
+            .entries()
+            .into_iter()
+            .find(|(_, e)| (e.version, e.build, e.distro.as_str()) == (version, args.build, args.distro.as_str()))
+        {
             let line = existing.table.as_ref().map_or(0, |t| t.rows[index].line);
             return Err(usage(
                 format!(
                     "`{}:{line}` already records {version} build {} for {}",
                     config.artifacts.ledger, args.build, args.distro
                 ),
-                &format!(
-                    "a rebuild gets the next build number: `--build {}`",
-                    args.build + 1
-                ),
+                &format!("a rebuild gets the next build number: `--build {}`", args.build + 1),
             )
             .into());
         }
@@ -51,12 +44,8 @@ pub fn run(
         Some(out) => start.join(out),
         None => root.join(&config.artifacts.folder),
     };
-    let mut options = pack::PackOptions::new(compression).map_err(|message| {
-        usage(
-            message,
-            "unset SOURCE_DATE_EPOCH or set it to seconds since 1970",
-        )
-    })?;
+    let mut options = pack::PackOptions::new(compression)
+        .map_err(|message| usage(message, "unset SOURCE_DATE_EPOCH or set it to seconds since 1970"))?;
     options.license = args.license.as_ref().map(|l| start.join(l));
     let summary = pack::pack(&stage, &name, &out, &options)?;
 

@@ -16,10 +16,7 @@ use crate::common::{Run, TestContext};
 
 /// Run a command with SOURCE_DATE_EPOCH unset (tests set it explicitly when they mean to).
 pub fn run(command: &mut Command) -> Run {
-    if !command
-        .get_envs()
-        .any(|(key, _)| key == "SOURCE_DATE_EPOCH")
-    {
+    if !command.get_envs().any(|(key, _)| key == "SOURCE_DATE_EPOCH") {
         command.env_remove("SOURCE_DATE_EPOCH");
     }
     let output = command.output().expect("specgate runs");
@@ -32,12 +29,7 @@ pub fn run(command: &mut Command) -> Run {
 
 /// A folder beside the repository for stages and outputs.
 pub fn scratch(ctx: &TestContext) -> PathBuf {
-    let path = ctx
-        .dir
-        .path()
-        .canonicalize()
-        .expect("the temp dir exists")
-        .join("scratch");
+    let path = ctx.dir.path().canonicalize().expect("the temp dir exists").join("scratch");
     fs::create_dir_all(&path).expect("scratch folder");
     path
 }
@@ -56,37 +48,15 @@ pub fn make_stage(base: &Path, version: &str) -> PathBuf {
         fs::write(&path, content).unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
     };
-    write(
-        &format!("bin/python{line}"),
-        b"#!/bin/sh\necho python\n",
-        0o755,
-    );
-    write(
-        &format!("lib/python{line}/os.py"),
-        &b"import sys\n".repeat(20_000),
-        0o644,
-    );
-    write(
-        &format!("lib/python{line}/LICENSE.txt"),
-        b"PYTHON SOFTWARE FOUNDATION LICENSE VERSION 2\n",
-        0o644,
-    );
-    write(
-        &format!("include/python{line}/Python.h"),
-        b"#define PY 1\n",
-        0o600,
-    );
-    let long = format!(
-        "lib/python{line}/site-packages/{}/module.py",
-        "a_really_long_package_name".repeat(5)
-    );
+    write(&format!("bin/python{line}"), b"#!/bin/sh\necho python\n", 0o755);
+    write(&format!("lib/python{line}/os.py"), &b"import sys\n".repeat(20_000), 0o644);
+    write(&format!("lib/python{line}/LICENSE.txt"), b"PYTHON SOFTWARE FOUNDATION LICENSE VERSION 2\n", 0o644);
+    write(&format!("include/python{line}/Python.h"), b"#define PY 1\n", 0o600);
+    let long = format!("lib/python{line}/site-packages/{}/module.py", "a_really_long_package_name".repeat(5));
     write(&long, b"x = 1\n", 0o644);
     std::os::unix::fs::symlink(format!("python{line}"), prefix.join("bin/python3")).unwrap();
-    fs::hard_link(
-        prefix.join(format!("lib/python{line}/os.py")),
-        prefix.join(format!("lib/python{line}/os_link.py")),
-    )
-    .unwrap();
+    fs::hard_link(prefix.join(format!("lib/python{line}/os.py")), prefix.join(format!("lib/python{line}/os_link.py")))
+        .unwrap();
     fs::create_dir_all(prefix.join("share/empty")).unwrap();
     stage
 }
@@ -102,8 +72,7 @@ fn touch_all(dir: &Path, seconds: u64) {
         }
         if meta.is_file() {
             let file = fs::File::options().write(true).open(&path).unwrap();
-            file.set_times(fs::FileTimes::new().set_modified(time).set_accessed(time))
-                .unwrap();
+            file.set_times(fs::FileTimes::new().set_modified(time).set_accessed(time)).unwrap();
         }
     }
 }
@@ -113,15 +82,7 @@ fn package(ctx: &TestContext, stage: &Path, out: &Path, extra: &[&str]) -> Run {
         .specgate()
         .arg("package")
         .arg(stage)
-        .args([
-            "--version",
-            "3.12.6",
-            "--distro",
-            "debian12",
-            "--build",
-            "1",
-            "--out",
-        ])
+        .args(["--version", "3.12.6", "--distro", "debian12", "--build", "1", "--out"])
         .arg(out)
         .args(extra))
 }
@@ -140,16 +101,8 @@ fn package_is_byte_for_byte_reproducible() {
     let third = package(&ctx, &stage, &scratch(&ctx).join("out3"), &["--no-ledger"]);
     assert_eq!(third.code, 0, "{}", third.stderr);
     let bytes = |dir: &str| fs::read(scratch(&ctx).join(dir).join(name)).unwrap();
-    assert_eq!(
-        bytes("out1"),
-        bytes("out2"),
-        "packing twice gives the same bytes"
-    );
-    assert_eq!(
-        bytes("out1"),
-        bytes("out3"),
-        "source mtimes do not leak into the artifact"
-    );
+    assert_eq!(bytes("out1"), bytes("out2"), "packing twice gives the same bytes");
+    assert_eq!(bytes("out1"), bytes("out3"), "source mtimes do not leak into the artifact");
     assert_eq!(
         fs::read(scratch(&ctx).join("out1").join(format!("{name}.sha256"))).unwrap(),
         fs::read(scratch(&ctx).join("out3").join(format!("{name}.sha256"))).unwrap()
@@ -161,16 +114,7 @@ fn package_is_byte_for_byte_reproducible() {
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .arg("package")
         .arg(&stage)
-        .args([
-            "--version",
-            "3.12.6",
-            "--distro",
-            "debian12",
-            "--build",
-            "1",
-            "--no-ledger",
-            "--out",
-        ])
+        .args(["--version", "3.12.6", "--distro", "debian12", "--build", "1", "--no-ledger", "--out"])
         .arg(scratch(&ctx).join("out4")));
     assert_eq!(epoch.code, 0, "{}", epoch.stderr);
     assert_ne!(bytes("out1"), bytes("out4"));
@@ -185,11 +129,7 @@ fn package_is_byte_for_byte_reproducible() {
         .current_dir(scratch(&ctx).join("out1"))
         .output()
         .unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
 
     // Plain tar lists numeric owners 0/0, sorted names, the fixed mtime, and no user names.
     let list = Command::new("tar")
@@ -203,18 +143,9 @@ fn package_is_byte_for_byte_reproducible() {
     assert!(lines.iter().all(|l| l.contains(" 0/0 ")), "{listing}");
     assert!(lines.iter().all(|l| l.contains("1980-01-01")), "{listing}");
     assert!(lines[0].ends_with(" opt/"), "{listing}");
-    assert!(
-        lines[2].ends_with(" opt/python-3.12.6/LICENSE"),
-        "LICENSE sorts first in the prefix: {listing}"
-    );
-    assert!(
-        listing.contains("opt/python-3.12.6/bin/python3 -> python3.12"),
-        "{listing}"
-    );
-    assert!(
-        listing.contains("os_link.py link to opt/python-3.12.6/lib/python3.12/os.py"),
-        "{listing}"
-    );
+    assert!(lines[2].ends_with(" opt/python-3.12.6/LICENSE"), "LICENSE sorts first in the prefix: {listing}");
+    assert!(listing.contains("opt/python-3.12.6/bin/python3 -> python3.12"), "{listing}");
+    assert!(listing.contains("os_link.py link to opt/python-3.12.6/lib/python3.12/os.py"), "{listing}");
 }
 
 #[test]
@@ -224,42 +155,22 @@ fn tgz_and_zst_round_trip_through_our_unpacker_and_plain_tar() {
     let license = scratch(&ctx).join("PSF-LICENSE");
     fs::write(&license, "PSF LICENSE AGREEMENT FOR PYTHON 3.12\n").unwrap();
     for (format, file, compression) in [
-        (
-            "tgz",
-            "cpython-3.12.6-debian12-build1.tgz",
-            Compression::Gzip,
-        ),
-        (
-            "zst",
-            "cpython-3.12.6-debian12-build1.tar.zst",
-            Compression::Zstd,
-        ),
+        ("tgz", "cpython-3.12.6-debian12-build1.tgz", Compression::Gzip),
+        ("zst", "cpython-3.12.6-debian12-build1.tar.zst", Compression::Zstd),
     ] {
         let out = scratch(&ctx).join(format!("out-{format}"));
         let made = package(
             &ctx,
             &stage,
             &out,
-            &[
-                "--no-ledger",
-                "--compression",
-                format,
-                "--license",
-                license.to_str().unwrap(),
-            ],
+            &["--no-ledger", "--compression", format, "--license", license.to_str().unwrap()],
         );
         assert_eq!(made.code, 0, "{}", made.stderr);
         let again = package(
             &ctx,
             &stage,
             &scratch(&ctx).join(format!("again-{format}")),
-            &[
-                "--no-ledger",
-                "--compression",
-                format,
-                "--license",
-                license.to_str().unwrap(),
-            ],
+            &["--no-ledger", "--compression", format, "--license", license.to_str().unwrap()],
         );
         assert_eq!(again.code, 0);
         assert_eq!(
@@ -270,68 +181,32 @@ fn tgz_and_zst_round_trip_through_our_unpacker_and_plain_tar() {
         let archive = out.join(file);
         let digest = sidecar::verify(&archive).unwrap();
         let dest = scratch(&ctx).join(format!("unpacked-{format}"));
-        let summary =
-            unpack::unpack_verified(&archive, compression, digest, &dest, &Limits::default())
-                .unwrap();
+        let summary = unpack::unpack_verified(&archive, compression, digest, &dest, &Limits::default()).unwrap();
         assert_eq!(summary.symlinks, 1);
         assert_eq!(summary.hard_links, 1);
         let prefix = dest.join("opt/python-3.12.6");
+        assert_eq!(fs::read_to_string(prefix.join("LICENSE")).unwrap(), "PSF LICENSE AGREEMENT FOR PYTHON 3.12\n");
+        assert_eq!(fs::read_link(prefix.join("bin/python3")).unwrap(), PathBuf::from("python3.12"));
+        assert_eq!(fs::read(prefix.join("lib/python3.12/os.py")).unwrap(), b"import sys\n".repeat(20_000));
         assert_eq!(
-            fs::read_to_string(prefix.join("LICENSE")).unwrap(),
-            "PSF LICENSE AGREEMENT FOR PYTHON 3.12\n"
+            fs::metadata(prefix.join("lib/python3.12/os.py")).unwrap().ino(),
+            fs::metadata(prefix.join("lib/python3.12/os_link.py")).unwrap().ino()
         );
+        assert_eq!(fs::metadata(prefix.join("bin/python3.12")).unwrap().permissions().mode() & 0o777, 0o755);
         assert_eq!(
-            fs::read_link(prefix.join("bin/python3")).unwrap(),
-            PathBuf::from("python3.12")
-        );
-        assert_eq!(
-            fs::read(prefix.join("lib/python3.12/os.py")).unwrap(),
-            b"import sys\n".repeat(20_000)
-        );
-        assert_eq!(
-            fs::metadata(prefix.join("lib/python3.12/os.py"))
-                .unwrap()
-                .ino(),
-            fs::metadata(prefix.join("lib/python3.12/os_link.py"))
-                .unwrap()
-                .ino()
-        );
-        assert_eq!(
-            fs::metadata(prefix.join("bin/python3.12"))
-                .unwrap()
-                .permissions()
-                .mode()
-                & 0o777,
-            0o755
-        );
-        assert_eq!(
-            fs::metadata(prefix.join("include/python3.12/Python.h"))
-                .unwrap()
-                .permissions()
-                .mode()
-                & 0o777,
+            fs::metadata(prefix.join("include/python3.12/Python.h")).unwrap().permissions().mode() & 0o777,
             0o644
         );
         assert!(prefix.join("share/empty").is_dir());
         assert!(prefix
-            .join(format!(
-                "lib/python3.12/site-packages/{}/module.py",
-                "a_really_long_package_name".repeat(5)
-            ))
+            .join(format!("lib/python3.12/site-packages/{}/module.py", "a_really_long_package_name".repeat(5)))
             .is_file());
-        assert_eq!(
-            fs::metadata(prefix.join("bin/python3.12")).unwrap().mtime(),
-            315_532_800
-        );
+        assert_eq!(fs::metadata(prefix.join("bin/python3.12")).unwrap().mtime(), 315_532_800);
 
         // Plain tar reads it too and gets the same tree.
         let plain = scratch(&ctx).join(format!("plain-{format}"));
         fs::create_dir_all(&plain).unwrap();
-        let flag = if compression == Compression::Gzip {
-            "-xzf"
-        } else {
-            "--zstd"
-        };
+        let flag = if compression == Compression::Gzip { "-xzf" } else { "--zstd" };
         let mut tar = Command::new("tar");
         if compression == Compression::Gzip {
             tar.args([flag]).arg(&archive);
@@ -340,23 +215,9 @@ fn tgz_and_zst_round_trip_through_our_unpacker_and_plain_tar() {
         }
         let status = tar.arg("-C").arg(&plain).output().unwrap();
         if compression == Compression::Gzip || status.status.success() {
-            assert!(
-                status.status.success(),
-                "{}",
-                String::from_utf8_lossy(&status.stderr)
-            );
-            let diff = Command::new("diff")
-                .arg("-r")
-                .arg("--no-dereference")
-                .arg(&dest)
-                .arg(&plain)
-                .output()
-                .unwrap();
-            assert!(
-                diff.status.success(),
-                "{}",
-                String::from_utf8_lossy(&diff.stdout)
-            );
+            assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+            let diff = Command::new("diff").arg("-r").arg("--no-dereference").arg(&dest).arg(&plain).output().unwrap();
+            assert!(diff.status.success(), "{}", String::from_utf8_lossy(&diff.stdout));
         }
     }
 }
@@ -370,19 +231,13 @@ fn stage_without_license_or_with_absolute_symlink_is_refused() {
     assert_eq!(made.code, 2);
     assert!(made.stderr.contains("no PSF LICENSE"), "{}", made.stderr);
     assert!(made.stderr.contains("--license FILE"), "{}", made.stderr);
-    assert!(!scratch(&ctx)
-        .join("out/cpython-3.12.6-debian12-build1.tgz")
-        .exists());
+    assert!(!scratch(&ctx).join("out/cpython-3.12.6-debian12-build1.tgz").exists());
 
     let stage = make_stage(&scratch(&ctx).join("second"), "3.12.6");
     std::os::unix::fs::symlink("/etc/passwd", stage.join("opt/python-3.12.6/bin/evil")).unwrap();
     let made = package(&ctx, &stage, &scratch(&ctx).join("out"), &["--no-ledger"]);
     assert_eq!(made.code, 2);
-    assert!(
-        made.stderr.contains("absolute path `/etc/passwd`"),
-        "{}",
-        made.stderr
-    );
+    assert!(made.stderr.contains("absolute path `/etc/passwd`"), "{}", made.stderr);
 
     let wrong_version = run(ctx.specgate().arg("package").arg(&stage).args([
         "--version",
@@ -394,11 +249,7 @@ fn stage_without_license_or_with_absolute_symlink_is_refused() {
         "--no-ledger",
     ]));
     assert_eq!(wrong_version.code, 2);
-    assert!(
-        wrong_version.stderr.contains("no `opt/python-3.12.7/`"),
-        "{}",
-        wrong_version.stderr
-    );
+    assert!(wrong_version.stderr.contains("no `opt/python-3.12.7/`"), "{}", wrong_version.stderr);
 }
 
 // ---------------------------------------------------------------- crafted archives
@@ -466,22 +317,13 @@ fn gzip(data: &[u8]) -> Vec<u8> {
 
 /// Write a crafted .tgz into `base/archives/` and unpack it into `base/a/b/stage` with the
 /// given limits; the folder `base/a/b` has nothing else, so writes outside are easy to see.
-fn unpack_crafted(
-    base: &Path,
-    members: &[Member<'_>],
-    limits: Limits,
-) -> Result<unpack::Summary, Error> {
+fn unpack_crafted(base: &Path, members: &[Member<'_>], limits: Limits) -> Result<unpack::Summary, Error> {
     let archives = base.join("archives");
     fs::create_dir_all(&archives).unwrap();
     let archive = archives.join("crafted.tgz");
     fs::write(&archive, gzip(&tar_bytes(members))).unwrap();
     fs::create_dir_all(base.join("a/b")).unwrap();
-    unpack::unpack(
-        &archive,
-        Compression::Gzip,
-        &base.join("a/b/stage"),
-        &limits,
-    )
+    unpack::unpack(&archive, Compression::Gzip, &base.join("a/b/stage"), &limits)
 }
 
 /// Every file under `base` except the crafted archives: nothing may appear after a refusal.
@@ -511,11 +353,7 @@ fn assert_refused(members: &[Member<'_>], limits: Limits, expected: &str) {
     let text = error.to_string();
     assert!(text.contains(expected), "expected `{expected}` in: {text}");
     assert!(error.hint().is_some());
-    assert_eq!(
-        files_under(&base),
-        vec![base.join("a"), base.join("a/b")],
-        "nothing is left behind: {text}"
-    );
+    assert_eq!(files_under(&base), vec![base.join("a"), base.join("a/b")], "nothing is left behind: {text}");
 }
 
 // spec[verify SPEC_INFRA_001#CA-003]
@@ -527,78 +365,39 @@ fn malicious_archives_are_refused_and_nothing_is_written() {
     let cases: Vec<(&str, Vec<Member<'_>>, &str)> = vec![
         (
             "dot-dot",
-            vec![
-                Member::File("ok.txt", b"fine"),
-                Member::File("../../etc/passwd", b"root::0:0"),
-            ],
+            vec![Member::File("ok.txt", b"fine"), Member::File("../../etc/passwd", b"root::0:0")],
             "`..` component",
         ),
-        (
-            "absolute",
-            vec![Member::File(outside, b"x")],
-            "absolute path",
-        ),
+        ("absolute", vec![Member::File(outside, b"x")], "absolute path"),
         (
             "symlink to /etc then a file through it",
-            vec![
-                Member::Symlink("opt/etc", "/etc"),
-                Member::File("opt/etc/passwd", b"x"),
-            ],
+            vec![Member::Symlink("opt/etc", "/etc"), Member::File("opt/etc/passwd", b"x")],
             "absolute path `/etc`",
         ),
         (
             "relative symlink out then a file through it",
-            vec![
-                Member::Symlink("opt/up", "../../.."),
-                Member::File("opt/up/escaped", b"x"),
-            ],
+            vec![Member::Symlink("opt/up", "../../.."), Member::File("opt/up/escaped", b"x")],
             "written through the symlink `opt/up`",
         ),
         (
             "relative symlink out of the tree",
-            vec![
-                Member::Dir("opt/"),
-                Member::Symlink("opt/up", "../../outside"),
-            ],
+            vec![Member::Dir("opt/"), Member::Symlink("opt/up", "../../outside")],
             "leaves the destination",
         ),
         (
             "symlink chain out of the tree",
-            vec![
-                Member::Dir("x/"),
-                Member::Symlink("x/l", ".."),
-                Member::Symlink("y", "x/l/.."),
-            ],
+            vec![Member::Dir("x/"), Member::Symlink("x/l", ".."), Member::Symlink("y", "x/l/..")],
             "`y` is a symlink to `x/l/..`",
         ),
-        (
-            "hard link out of the tree",
-            vec![Member::HardLink("opt/h", "../../outside/file")],
-            "`..` component",
-        ),
-        (
-            "hard link to an absolute path",
-            vec![Member::HardLink("opt/h", "/etc/passwd")],
-            "absolute path",
-        ),
+        ("hard link out of the tree", vec![Member::HardLink("opt/h", "../../outside/file")], "`..` component"),
+        ("hard link to an absolute path", vec![Member::HardLink("opt/h", "/etc/passwd")], "absolute path"),
         (
             "hard link to a symlink",
-            vec![
-                Member::Symlink("opt/s", "f"),
-                Member::HardLink("opt/h", "opt/s"),
-            ],
+            vec![Member::Symlink("opt/s", "f"), Member::HardLink("opt/h", "opt/s")],
             "not a file earlier",
         ),
-        (
-            "character device",
-            vec![Member::Raw(header("opt/null", b'3', 0, ""))],
-            "device node",
-        ),
-        (
-            "fifo",
-            vec![Member::Raw(header("opt/fifo", b'6', 0, ""))],
-            "FIFO",
-        ),
+        ("character device", vec![Member::Raw(header("opt/null", b'3', 0, ""))], "device node"),
+        ("fifo", vec![Member::Raw(header("opt/fifo", b'6', 0, ""))], "FIFO"),
         (
             "file then symlink of the same name",
             vec![Member::File("opt/a", b"x"), Member::Symlink("opt/a", "b")],
@@ -625,40 +424,22 @@ fn sparse_bomb_header_and_huge_declared_size_are_refused_before_reading() {
     sparse[148..156].copy_from_slice(b"        ");
     let sum: u32 = sparse.iter().map(|b| u32::from(*b)).sum();
     sparse[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
-    assert_refused(
-        &[Member::Raw(sparse)],
-        Limits::default(),
-        "sparse file declaring 10737418240 bytes",
-    );
+    assert_refused(&[Member::Raw(sparse)], Limits::default(), "sparse file declaring 10737418240 bytes");
 
     // A regular member that claims 10 GB: refused on its header, not after reading.
     let huge = header("opt/huge", b'0', 10u64 * 1024 * 1024 * 1024, "");
-    assert_refused(
-        &[Member::Raw(huge)],
-        Limits::default(),
-        "declares 10737418240 bytes",
-    );
+    assert_refused(&[Member::Raw(huge)], Limits::default(), "declares 10737418240 bytes");
 }
 
 #[test]
 fn member_count_and_total_size_limits_are_configurable() {
     let files: Vec<String> = (0..10).map(|i| format!("f{i}")).collect();
     let members: Vec<Member<'_>> = files.iter().map(|f| Member::File(f, b"x")).collect();
-    assert_refused(
-        &members,
-        Limits {
-            max_entries: 5,
-            max_bytes: 1 << 30,
-        },
-        "more than 5 members",
-    );
+    assert_refused(&members, Limits { max_entries: 5, max_bytes: 1 << 30 }, "more than 5 members");
     let big = vec![b'a'; 3000];
     assert_refused(
         &[Member::File("big", &big)],
-        Limits {
-            max_entries: 100,
-            max_bytes: 2000,
-        },
+        Limits { max_entries: 100, max_bytes: 2000 },
         "past the limit of 2000 bytes",
     );
     // Within the limits the same archives unpack.
@@ -672,24 +453,14 @@ fn truncated_gzip_stream_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().canonicalize().unwrap();
     let data = vec![7u8; 200_000];
-    let good = gzip(&tar_bytes(&[
-        Member::File("opt/a", &data),
-        Member::File("opt/b", b"tail"),
-    ]));
+    let good = gzip(&tar_bytes(&[Member::File("opt/a", &data), Member::File("opt/b", b"tail")]));
     for cut in [good.len() - 4, good.len() - 100, good.len() / 2] {
         let archive = base.join(format!("cut-{cut}.tgz"));
         fs::write(&archive, &good[..cut]).unwrap();
         let dest = base.join("stage");
-        let error =
-            unpack::unpack(&archive, Compression::Gzip, &dest, &Limits::default()).unwrap_err();
-        assert!(
-            matches!(error, Error::Archive { .. }),
-            "cut at {cut}: {error}"
-        );
-        assert!(
-            error.to_string().contains("truncated or corrupt"),
-            "{error}"
-        );
+        let error = unpack::unpack(&archive, Compression::Gzip, &dest, &Limits::default()).unwrap_err();
+        assert!(matches!(error, Error::Archive { .. }), "cut at {cut}: {error}");
+        assert!(error.to_string().contains("truncated or corrupt"), "{error}");
         assert!(!dest.exists(), "the staging folder is removed");
     }
 }
@@ -702,14 +473,7 @@ fn checksum_mismatch_is_refused_before_the_tar_parser_runs() {
     fs::write(&archive, gzip(&tar_bytes(&[Member::File("opt/a", b"x")]))).unwrap();
     let wrong = sidecar::Digest([0u8; 32]);
     let dest = base.join("stage");
-    let error = unpack::unpack_verified(
-        &archive,
-        Compression::Gzip,
-        wrong,
-        &dest,
-        &Limits::default(),
-    )
-    .unwrap_err();
+    let error = unpack::unpack_verified(&archive, Compression::Gzip, wrong, &dest, &Limits::default()).unwrap_err();
     assert!(matches!(error, Error::Mismatch { .. }), "{error}");
     assert!(!dest.exists());
 }
@@ -732,21 +496,14 @@ fn truncated_zstd_stream_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().canonicalize().unwrap();
     let data = vec![7u8; 200_000];
-    let good = zstd::encode_all(
-        &tar_bytes(&[Member::File("opt/a", &data), Member::File("opt/b", b"tail")])[..],
-        3,
-    )
-    .unwrap();
+    let good =
+        zstd::encode_all(&tar_bytes(&[Member::File("opt/a", &data), Member::File("opt/b", b"tail")])[..], 3).unwrap();
     for cut in [good.len() - 4, good.len() / 2] {
         let archive = base.join(format!("cut-{cut}.tar.zst"));
         fs::write(&archive, &good[..cut]).unwrap();
         let dest = base.join("stage");
-        let error =
-            unpack::unpack(&archive, Compression::Zstd, &dest, &Limits::default()).unwrap_err();
-        assert!(
-            matches!(error, Error::Archive { .. }),
-            "cut at {cut}: {error}"
-        );
+        let error = unpack::unpack(&archive, Compression::Zstd, &dest, &Limits::default()).unwrap_err();
+        assert!(matches!(error, Error::Archive { .. }), "cut at {cut}: {error}");
         assert!(!dest.exists(), "the staging folder is removed");
     }
 }
@@ -774,35 +531,15 @@ fn gnu_tar_pax_archive_unpacks_like_tar_does() {
         .arg("opt")
         .output()
         .unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
     let ours = scratch(&ctx).join("ours");
     unpack::unpack(&archive, Compression::Gzip, &ours, &Limits::default()).unwrap();
     let theirs = scratch(&ctx).join("theirs");
     fs::create_dir_all(&theirs).unwrap();
-    let extracted = Command::new("tar")
-        .arg("-xzf")
-        .arg(&archive)
-        .arg("-C")
-        .arg(&theirs)
-        .output()
-        .unwrap();
+    let extracted = Command::new("tar").arg("-xzf").arg(&archive).arg("-C").arg(&theirs).output().unwrap();
     assert!(extracted.status.success());
-    let diff = Command::new("diff")
-        .arg("-r")
-        .arg("--no-dereference")
-        .arg(&ours)
-        .arg(&theirs)
-        .output()
-        .unwrap();
-    assert!(
-        diff.status.success(),
-        "{}",
-        String::from_utf8_lossy(&diff.stdout)
-    );
+    let diff = Command::new("diff").arg("-r").arg("--no-dereference").arg(&ours).arg(&theirs).output().unwrap();
+    assert!(diff.status.success(), "{}", String::from_utf8_lossy(&diff.stdout));
 }
 
 /// The bytes do not depend on how many threads compress them (machines differ in cores).
@@ -817,9 +554,7 @@ fn output_does_not_depend_on_the_thread_count() {
         if compression == Compression::Zstd {
             // Larger than zstd's job size at level 3 (8 MiB), so several workers take part.
             // (gzip's slicing is covered by a unit test; debug-built deflate is slow.)
-            let big: Vec<u8> = (0..12_000_000u32)
-                .map(|i| (i.wrapping_mul(2_654_435_761) >> 27) as u8)
-                .collect();
+            let big: Vec<u8> = (0..12_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 27) as u8).collect();
             fs::write(stage.join("opt/python-3.12.6/lib/libbig.a"), big).unwrap();
         }
         let name = ArtifactName::new(version, "debian12", 1, compression).unwrap();
@@ -827,11 +562,7 @@ fn output_does_not_depend_on_the_thread_count() {
         for threads in [1, 3] {
             let options = PackOptions {
                 mtime: DEFAULT_MTIME,
-                level: if compression == Compression::Gzip {
-                    6
-                } else {
-                    3
-                },
+                level: if compression == Compression::Gzip { 6 } else { 3 },
                 threads,
                 license: None,
             };
