@@ -41,6 +41,10 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the traceability matrix: spec -> acceptance criterion -> test cases -> files.
     Trace(TraceArgs),
+    /// Edit the ARTIFACTS.md ledger: add a row from an artifact, apply retention.
+    Ledger(LedgerArgs),
+    /// Pack a staged CPython install into a reproducible artifact, its sidecar and a ledger row.
+    Package(PackageArgs),
     /// Install or remove the git hook shims (pre-push, pre-commit).
     Hooks(HooksArgs),
     /// Entry points the installed git hooks call.
@@ -98,6 +102,85 @@ pub enum CheckCommand {
     Tests,
     /// Emoji in text: one finding per emoji cluster (flags, keycaps, ZWJ sequences included).
     Emoji(EmojiArgs),
+    /// The ARTIFACTS.md ledger against the artifacts, their sidecars and (with --remote) the releases.
+    Ledger(LedgerCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerCheckArgs {
+    /// Also download each Activo row's release URL and compare its SHA-256.
+    #[arg(long)]
+    pub remote: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerArgs {
+    #[command(subcommand)]
+    pub command: LedgerCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Add the row of an artifact, from the file and its `.sha256` sidecar (which must agree).
+    Add(LedgerAddArgs),
+    /// Mark Activo builds beyond the newest N per version line and distro `Deprecado`.
+    Prune(LedgerPruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerAddArgs {
+    /// The artifact file (`cpython-X.Y.Z-<distro>-buildN.tgz`).
+    pub artifact: PathBuf,
+    /// The release URL (default `-`: not published yet; publish fills it in).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// The build date `YYYY-MM-DD` (default: today, UTC).
+    #[arg(long)]
+    pub date: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerPruneArgs {
+    /// How many Activo builds to keep per version line and distro (default: `[artifacts] max-active`).
+    #[arg(long)]
+    pub keep: Option<u32>,
+}
+
+/// Compression of `specgate package`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum PackageFormat {
+    /// `.tgz` (gzip level 6, parallel).
+    #[default]
+    Tgz,
+    /// `.tar.zst` (zstd level 3, multithreaded).
+    Zst,
+}
+
+#[derive(Debug, Args)]
+pub struct PackageArgs {
+    /// The DESTDIR of `make install`, holding `opt/python-X.Y.Z/`.
+    pub stage_dir: PathBuf,
+    /// CPython version `X.Y.Z`.
+    #[arg(long)]
+    pub version: String,
+    /// Distro tag, `ubuntu20.04`, `debian12`.
+    #[arg(long)]
+    pub distro: String,
+    /// Build number, from 1.
+    #[arg(long)]
+    pub build: u32,
+    /// Output folder (default: `[artifacts] folder`, `artifacts/`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The PSF LICENSE to place at `opt/python-X.Y.Z/LICENSE`.
+    #[arg(long, value_name = "FILE")]
+    pub license: Option<PathBuf>,
+    /// Compression of the artifact.
+    #[arg(long, value_enum, default_value_t)]
+    pub compression: PackageFormat,
+    /// Do not add the row to the ledger.
+    #[arg(long)]
+    pub no_ledger: bool,
 }
 
 #[derive(Debug, Args)]

@@ -47,6 +47,7 @@ struct RawConfig {
     emoji: Option<crate::scan::emoji::RawEmojiConfig>,
     /// Per-code level: `code = "allow" | "warn" | "deny"`.
     severity: Option<BTreeMap<String, String>>,
+    artifacts: Option<crate::artifact::RawArtifacts>,
     tests: Option<crate::critical_tests::RawTestsConfig>,
     hooks: Option<crate::hooks::RawHooksConfig>,
 }
@@ -125,6 +126,7 @@ pub struct Config {
     pub spec: SpecConfig,
     pub emoji: crate::scan::emoji::EmojiConfig,
     pub levels: Levels,
+    pub artifacts: crate::artifact::ArtifactsConfig,
     pub tests: crate::critical_tests::TestsConfig,
     pub hooks: crate::hooks::HooksConfig,
 }
@@ -217,6 +219,7 @@ impl Config {
         let invalid = |message: String| Error::Invalid { path: shown.to_owned(), message };
         let spec = raw.spec.unwrap_or_default();
         let emoji = raw.emoji.unwrap_or_default().validate().map_err(invalid)?;
+        let artifacts = raw.artifacts.unwrap_or_default().validate().map_err(invalid)?;
 
         let mut types = BTreeMap::new();
         for (name, pattern, body) in default_types() {
@@ -304,6 +307,7 @@ impl Config {
             },
             emoji,
             levels,
+            artifacts,
         })
     }
 }

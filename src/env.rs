@@ -4,3 +4,5 @@
 pub const CONFIG: &str = "SPECGATE_CONFIG";
 /// Default output format (`human`, `json`, `sarif`) when `--format` is not given.
 pub const FORMAT: &str = "SPECGATE_FORMAT";
+/// The mtime of every member of a packed artifact (reproducible-builds.org convention).
+pub const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";

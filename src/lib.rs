@@ -7,6 +7,8 @@
 #![forbid(unsafe_code)]
 #![warn(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
+pub mod artifact;
+pub mod atomic;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -15,6 +17,7 @@ pub mod critical_tests;
 pub mod diag;
 pub mod env;
 pub mod hooks;
+pub mod http;
 pub mod registry;
 pub mod scan;
 pub mod spec;
@@ -62,6 +65,12 @@ pub fn hint(error: &anyhow::Error) -> Option<String> {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<workspace::Error>() {
+            return e.hint();
+        }
+        if let Some(e) = cause.downcast_ref::<artifact::Error>() {
+            return e.hint();
+        }
+        if let Some(e) = cause.downcast_ref::<http::Error>() {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<hooks::Error>() {

@@ -8,4 +8,5 @@ pub const CODE_TABLES: &[&[Code]] = &[
     crate::hooks::CODES,
     crate::scan::CODES,
     crate::scan::emoji::CODES,
+    crate::artifact::CODES,
 ];

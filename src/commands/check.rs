@@ -3,7 +3,7 @@
 use crate::cli::{CheckArgs, CheckCommand, GlobalArgs};
 use crate::diag::Report;
 use crate::scan::{emoji, Selection};
-use crate::{spec, ExitStatus, Output};
+use crate::{artifact, spec, ExitStatus, Output};
 
 pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
     let ctx = super::context(global)?;
@@ -12,6 +12,11 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> an
         None => {
             spec::check(&ctx, None, &mut report);
             emoji::check(&ctx, &Selection::All, false, &mut report)?;
+            artifact::check(&ctx, &artifact::CheckOptions::default(), &mut report);
+        }
+        Some(CheckCommand::Ledger(ledger_args)) => {
+            let options = artifact::CheckOptions { remote: ledger_args.remote, ..artifact::CheckOptions::default() };
+            artifact::check(&ctx, &options, &mut report);
         }
         Some(CheckCommand::Spec(spec_args)) => {
             let paths = if spec_args.paths.is_empty() {

@@ -3,6 +3,8 @@
 
 mod check;
 mod hooks;
+mod ledger;
+mod package;
 mod trace;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +30,8 @@ pub fn dispatch(cli: Cli, output: &mut Output<'_>) -> anyhow::Result<ExitStatus>
     match &cli.command {
         Command::Check(args) => check::run(&cli.global, args, output),
         Command::Trace(args) => trace::run(&cli.global, args, output),
+        Command::Ledger(args) => ledger::run(&cli.global, args, output),
+        Command::Package(args) => package::run(&cli.global, args, output),
         Command::Hooks(args) => hooks::install(&cli.global, args, output),
         Command::Hook(args) => hooks::run(&cli.global, args, output),
     }

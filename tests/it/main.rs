@@ -1,7 +1,9 @@
 //! The integration test binary: one module per capability, sharing `common::TestContext`.
 
+mod artifact;
 mod common;
 mod emoji;
 mod hooks;
+mod ledger;
 mod precommit;
 mod spec;

@@ -72,10 +72,8 @@ fn pre_commit_framework_runs_the_hooks_for_both_stages() {
 
     // pre-push stage: the framework hands over one ref range; specgate says so and checks it.
     let head = ctx.commit("bad adr");
-    let result = try_repo(
-        &ctx,
-        &["specgate-pre-push", "--hook-stage", "pre-push", "--from-ref", &base, "--to-ref", &head],
-    );
+    let result =
+        try_repo(&ctx, &["specgate-pre-push", "--hook-stage", "pre-push", "--from-ref", &base, "--to-ref", &head]);
     assert_eq!(result.code, 1, "{}{}", result.stdout, result.stderr);
     assert!(result.stdout.contains("only the one ref it names is checked"), "{}", result.stdout);
     assert!(result.stdout.contains("link-unresolved"), "{}", result.stdout);

@@ -1,0 +1,642 @@
+//! Safe unpacking for install: a local, already verified `.tgz` or `.tar.zst` becomes a fresh
+//! staging folder, or nothing at all.
+//!
+//! Refused: absolute paths, `..`, symlinks or hard links that leave the destination, a member
+//! written through a symlink, device nodes, FIFOs, sparse files, more members or more bytes than
+//! the limits allow (checked on each header before its data is read, so a header that claims
+//! 10 GB costs nothing), and a truncated or corrupt compressed stream (the gzip CRC or zstd
+//! checksum at the end is read before success is reported). Symlinks are created last, after
+//! every target has been checked against the whole archive, so no member can be written through
+//! one. On any error the staging folder is removed; the caller places the tree (one rename) only
+//! after success, so the whole archive is verified before anything is placed.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufReader, Read};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use super::name::Compression;
+use super::sidecar::{self, Digest};
+use super::Error;
+
+/// Limits on what an archive may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Members (files, folders, links).
+    pub max_entries: u64,
+    /// Bytes of file content, summed over members, as declared by their headers.
+    pub max_bytes: u64,
+}
+
+impl Default for Limits {
+    /// A CPython install tree has about 10 000 members and 300 MB; the defaults leave room
+    /// for ten times that and no more.
+    fn default() -> Limits {
+        Limits { max_entries: 200_000, max_bytes: 4 * 1024 * 1024 * 1024 }
+    }
+}
+
+/// What an unpack made.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub files: u64,
+    pub directories: u64,
+    pub symlinks: u64,
+    pub hard_links: u64,
+    /// Bytes of file content written.
+    pub bytes: u64,
+}
+
+impl Summary {
+    pub fn members(&self) -> u64 {
+        self.files + self.directories + self.symlinks + self.hard_links
+    }
+}
+
+/// Open the decompressed stream of an archive.
+pub fn decoder(file: File, compression: Compression) -> io::Result<Box<dyn Read>> {
+    let file = BufReader::with_capacity(256 * 1024, file);
+    Ok(match compression {
+        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(file)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(file)?),
+    })
+}
+
+/// Check the archive's SHA-256 against `expected`, then unpack it. Nothing reaches the tar
+/// parser before the whole file has been hashed.
+pub fn unpack_verified(
+    archive: &Path,
+    compression: Compression,
+    expected: Digest,
+    dest: &Path,
+    limits: &Limits,
+) -> Result<Summary, Error> {
+    let actual = sidecar::sha256_file(archive)?;
+    if actual != expected {
+        return Err(Error::Mismatch {
+            path: archive.to_path_buf(),
+            expected,
+            actual,
+            source_of_expected: "the expected digest".to_owned(),
+        });
+    }
+    unpack(archive, compression, dest, limits)
+}
+
+/// Removes the staging folder unless disarmed.
+struct Cleanup<'a> {
+    dest: &'a Path,
+    armed: bool,
+}
+
+impl Drop for Cleanup<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            make_writable(self.dest);
+            let _ = fs::remove_dir_all(self.dest);
+        }
+    }
+}
+
+/// Give the owner write access to every folder of a tree, so it can be removed.
+fn make_writable(dir: &Path) {
+    if let Ok(meta) = fs::symlink_metadata(dir) {
+        if meta.is_dir() {
+            let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+            if let Ok(entries) = fs::read_dir(dir) {
+                for entry in entries.flatten() {
+                    make_writable(&entry.path());
+                }
+            }
+        }
+    }
+}
+
+/// Unpack `archive` into `dest`, which must not exist yet (its parent must). On error `dest`
+/// is removed and nothing else was written.
+pub fn unpack(archive: &Path, compression: Compression, dest: &Path, limits: &Limits) -> Result<Summary, Error> {
+    let file = File::open(archive).map_err(|source| Error::io("open", archive, source))?;
+    fs::create_dir(dest).map_err(|source| Error::io("create the staging folder", dest, source))?;
+    let mut cleanup = Cleanup { dest, armed: true };
+    let summary = unpack_into(archive, file, compression, dest, limits)?;
+    cleanup.armed = false;
+    Ok(summary)
+}
+
+/// A member's path as folder components: relative, no `..`, no empty or `.` parts.
+fn safe_components(bytes: &[u8]) -> Result<Vec<String>, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "has a name that is not UTF-8".to_owned())?;
+    if text.starts_with('/') {
+        return Err("has an absolute path".to_owned());
+    }
+    if text.len() > 4096 {
+        return Err("has a path longer than 4096 bytes".to_owned());
+    }
+    let mut parts = Vec::new();
+    for part in text.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return Err("has a `..` component that leaves the destination".to_owned()),
+            name if name.contains('\0') => return Err("has a NUL byte in its name".to_owned()),
+            name => parts.push(name.to_owned()),
+        }
+    }
+    Ok(parts)
+}
+
+fn join(dest: &Path, parts: &[String]) -> PathBuf {
+    let mut path = dest.to_path_buf();
+    path.extend(parts);
+    path
+}
+
+/// Resolve a symlink target inside the tree, following other symlinks of the archive; `None`
+/// when it leaves the destination (or loops).
+fn resolve(location: &[String], target: &str, links: &HashMap<Vec<String>, String>, depth: u32) -> Option<Vec<String>> {
+    if target.starts_with('/') || depth > 40 {
+        return None;
+    }
+    let mut current: Vec<String> = location[..location.len().saturating_sub(1)].to_vec();
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                current.pop()?;
+            }
+            name => {
+                current.push(name.to_owned());
+                if let Some(next) = links.get(&current) {
+                    current = resolve(&current, next, links, depth + 1)?;
+                }
+            }
+        }
+    }
+    Some(current)
+}
+
+fn unpack_into(
+    archive_path: &Path,
+    file: File,
+    compression: Compression,
+    dest: &Path,
+    limits: &Limits,
+) -> Result<Summary, Error> {
+    let corrupt = |error: io::Error| -> Error {
+        if let Some(guard) = error.get_ref().and_then(|e| e.downcast_ref::<GuardError>()) {
+            return Error::Limit { path: archive_path.to_path_buf(), reason: guard.0.clone() };
+        }
+        Error::Archive {
+            path: archive_path.to_path_buf(),
+            reason: format!("the compressed tar stream is truncated or corrupt ({error})"),
+        }
+    };
+    let unsafe_member = |member: &str, reason: String| Error::Unsafe {
+        path: archive_path.to_path_buf(),
+        member: member.to_owned(),
+        reason,
+    };
+    let write_error = |path: &Path, source: io::Error| Error::io("write", path, source);
+
+    let stream = decoder(file, compression).map_err(corrupt)?;
+    let mut tar = tar::Archive::new(HeaderGuard::new(stream, *limits));
+    let mut summary = Summary::default();
+    let mut files: HashSet<Vec<String>> = HashSet::new();
+    let mut seen: HashSet<Vec<String>> = HashSet::new();
+    let mut links: HashMap<Vec<String>, String> = HashMap::new();
+    let mut link_order: Vec<Vec<String>> = Vec::new();
+    let mut dir_modes: Vec<(PathBuf, u32)> = Vec::new();
+
+    for entry in tar.entries().map_err(corrupt)? {
+        let mut entry = entry.map_err(corrupt)?;
+        let raw_path = entry.path_bytes().into_owned();
+        let shown = String::from_utf8_lossy(&raw_path).into_owned();
+        let parts = safe_components(&raw_path).map_err(|reason| unsafe_member(&shown, reason))?;
+        let kind = entry.header().entry_type();
+        if parts.is_empty() {
+            if kind.is_dir() {
+                continue;
+            }
+            return Err(unsafe_member(&shown, "has an empty path".to_owned()));
+        }
+        for depth in 1..parts.len() {
+            if let Some(prefix) = parts.get(..depth).filter(|p| links.contains_key(*p)) {
+                return Err(unsafe_member(
+                    &shown,
+                    format!("would be written through the symlink `{}`", prefix.join("/")),
+                ));
+            }
+        }
+        if links.contains_key(&parts) || (!kind.is_dir() && !seen.insert(parts.clone())) {
+            return Err(unsafe_member(&shown, "appears twice in the archive".to_owned()));
+        }
+        let target_path = join(dest, &parts);
+        let mode = entry.header().mode().unwrap_or(0o644) & 0o777;
+        match kind {
+            tar::EntryType::Regular | tar::EntryType::Continuous => {
+                if let Some(parent) = target_path.parent() {
+                    fs::create_dir_all(parent).map_err(|e| write_error(parent, e))?;
+                }
+                let mut out = OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(&target_path)
+                    .map_err(|e| write_error(&target_path, e))?;
+                let written = io::copy(&mut entry, &mut out).map_err(corrupt)?;
+                out.set_permissions(fs::Permissions::from_mode(mode)).map_err(|e| write_error(&target_path, e))?;
+                if let Ok(mtime) = entry.header().mtime() {
+                    let time = SystemTime::UNIX_EPOCH + Duration::from_secs(mtime);
+                    // pyc files are checked against their source's mtime: keep the archive's.
+                    let _ = out.set_times(fs::FileTimes::new().set_modified(time).set_accessed(time));
+                }
+                summary.files += 1;
+                summary.bytes += written;
+                files.insert(parts);
+            }
+            tar::EntryType::Directory => {
+                if files.contains(&parts) {
+                    return Err(unsafe_member(&shown, "is a folder with the name of an earlier file".to_owned()));
+                }
+                fs::create_dir_all(&target_path).map_err(|e| write_error(&target_path, e))?;
+                if seen.insert(parts) {
+                    summary.directories += 1;
+                }
+                dir_modes.push((target_path, mode | 0o700));
+            }
+            tar::EntryType::Symlink => {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|t| String::from_utf8_lossy(&t).into_owned())
+                    .filter(|t| !t.is_empty())
+                    .ok_or_else(|| unsafe_member(&shown, "is a symlink without a target".to_owned()))?;
+                if target.starts_with('/') {
+                    return Err(unsafe_member(&shown, format!("is a symlink to the absolute path `{target}`")));
+                }
+                links.insert(parts.clone(), target);
+                link_order.push(parts);
+            }
+            tar::EntryType::Link => {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|t| t.into_owned())
+                    .ok_or_else(|| unsafe_member(&shown, "is a hard link without a target".to_owned()))?;
+                let target_shown = String::from_utf8_lossy(&target).into_owned();
+                let target_parts = safe_components(&target).map_err(|reason| {
+                    unsafe_member(&shown, format!("is a hard link whose target `{target_shown}` {reason}"))
+                })?;
+                if !files.contains(&target_parts) {
+                    return Err(unsafe_member(
+                        &shown,
+                        format!("is a hard link to `{target_shown}`, which is not a file earlier in the archive"),
+                    ));
+                }
+                if let Some(parent) = target_path.parent() {
+                    fs::create_dir_all(parent).map_err(|e| write_error(parent, e))?;
+                }
+                fs::hard_link(join(dest, &target_parts), &target_path).map_err(|e| write_error(&target_path, e))?;
+                summary.hard_links += 1;
+            }
+            tar::EntryType::Char | tar::EntryType::Block => {
+                return Err(unsafe_member(&shown, "is a device node".to_owned()));
+            }
+            tar::EntryType::Fifo => return Err(unsafe_member(&shown, "is a FIFO".to_owned())),
+            tar::EntryType::GNUSparse => return Err(unsafe_member(&shown, "is a sparse file".to_owned())),
+            tar::EntryType::XGlobalHeader => {}
+            other => {
+                return Err(unsafe_member(
+                    &shown,
+                    format!("has the unsupported tar type `{}`", other.as_byte() as char),
+                ));
+            }
+        }
+    }
+    // Read to the end: the gzip CRC and length (or the zstd checksum) are checked there, so a
+    // truncated or altered stream fails here even when the tar end blocks were intact.
+    let mut rest = tar.into_inner();
+    io::copy(&mut rest, &mut io::sink()).map_err(corrupt)?;
+
+    for parts in &link_order {
+        let shown = parts.join("/");
+        let target = &links[parts];
+        if resolve(parts, target, &links, 0).is_none() {
+            return Err(unsafe_member(&shown, format!("is a symlink to `{target}`, which leaves the destination")));
+        }
+        if files.contains(parts) || seen.contains(parts) && fs::symlink_metadata(join(dest, parts)).is_ok() {
+            return Err(unsafe_member(&shown, "is a symlink with the name of an earlier member".to_owned()));
+        }
+    }
+    for parts in &link_order {
+        let path = join(dest, parts);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| write_error(parent, e))?;
+        }
+        std::os::unix::fs::symlink(&links[parts], &path).map_err(|e| write_error(&path, e))?;
+        summary.symlinks += 1;
+    }
+    // Folder modes last: a read-only folder would have refused its own members.
+    for (path, mode) in dir_modes.iter().rev() {
+        fs::set_permissions(path, fs::Permissions::from_mode(*mode)).map_err(|e| write_error(path, e))?;
+    }
+    Ok(summary)
+}
+
+/// Whether the archive holds a member at `member` (a path such as `opt/python-3.12.6/LICENSE`).
+/// Stops at the first match; artifacts made by `specgate package` have the LICENSE near the start.
+pub fn contains_member(archive: &Path, compression: Compression, member: &str, limits: &Limits) -> Result<bool, Error> {
+    let corrupt = |error: io::Error| Error::Archive {
+        path: archive.to_path_buf(),
+        reason: format!("the compressed tar stream is truncated or corrupt ({error})"),
+    };
+    let file = File::open(archive).map_err(|source| Error::io("open", archive, source))?;
+    let mut tar = tar::Archive::new(HeaderGuard::new(decoder(file, compression).map_err(corrupt)?, *limits));
+    let wanted = safe_components(member.as_bytes()).unwrap_or_default();
+    for entry in tar.entries().map_err(corrupt)? {
+        let entry = entry.map_err(corrupt)?;
+        if entry.header().entry_type().is_file() && safe_components(&entry.path_bytes()).ok().as_ref() == Some(&wanted)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Call `visit` with the path and content of every regular file of the archive, in archive
+/// order, without writing anything (publish scans members for secrets this way). The same
+/// limits and path rules as `unpack` apply; an error of `visit` stops the walk.
+pub fn for_each_file(
+    archive: &Path,
+    compression: Compression,
+    limits: &Limits,
+    mut visit: impl FnMut(&str, &mut dyn Read) -> io::Result<()>,
+) -> Result<(), Error> {
+    let corrupt = |error: io::Error| Error::Archive {
+        path: archive.to_path_buf(),
+        reason: format!("the compressed tar stream is truncated or corrupt ({error})"),
+    };
+    let file = File::open(archive).map_err(|source| Error::io("open", archive, source))?;
+    let stream = decoder(file, compression).map_err(corrupt)?;
+    let mut tar = tar::Archive::new(HeaderGuard::new(stream, *limits));
+    for entry in tar.entries().map_err(corrupt)? {
+        let mut entry = entry.map_err(corrupt)?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let raw = entry.path_bytes().into_owned();
+        let shown = String::from_utf8_lossy(&raw).into_owned();
+        let parts = safe_components(&raw).map_err(|reason| Error::Unsafe {
+            path: archive.to_path_buf(),
+            member: shown.clone(),
+            reason,
+        })?;
+        let name = parts.join("/");
+        visit(&name, &mut entry).map_err(|error| Error::Archive {
+            path: archive.to_path_buf(),
+            reason: format!("reading member `{name}` failed ({error})"),
+        })?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- header guard
+
+/// A limit broken, carried through `io::Error` from the guard to `unpack`.
+#[derive(Debug)]
+struct GuardError(String);
+
+impl std::fmt::Display for GuardError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for GuardError {}
+
+/// The largest GNU long-name or pax record the guard lets the tar parser buffer in memory.
+const MAX_EXTENSION: u64 = 64 * 1024;
+
+/// Reads the decompressed stream in front of the tar parser and checks each header before the
+/// parser sees its data: member count, declared content size, and the size of long-name and pax
+/// records (which the parser would otherwise read whole into memory).
+struct HeaderGuard<R> {
+    inner: R,
+    limits: Limits,
+    /// Bytes of the current member's data (rounded to 512) still to pass.
+    data_left: u64,
+    header: Vec<u8>,
+    /// Data of a pax `x` record being passed, to honour its `size` override as the parser does.
+    pax: Option<Vec<u8>>,
+    pax_size: Option<u64>,
+    members: u64,
+    bytes: u64,
+}
+
+impl<R: Read> HeaderGuard<R> {
+    fn new(inner: R, limits: Limits) -> HeaderGuard<R> {
+        HeaderGuard {
+            inner,
+            limits,
+            data_left: 0,
+            header: Vec::with_capacity(512),
+            pax: None,
+            pax_size: None,
+            members: 0,
+            bytes: 0,
+        }
+    }
+
+    fn refuse(reason: String) -> io::Error {
+        io::Error::other(GuardError(reason))
+    }
+
+    /// A complete 512-byte header has passed.
+    fn on_header(&mut self) -> io::Result<()> {
+        let block = std::mem::take(&mut self.header);
+        if block.iter().all(|b| *b == 0) {
+            return Ok(());
+        }
+        let kind = block[156];
+        let mut size = parse_number(&block[124..136])
+            .ok_or_else(|| Self::refuse("a member header has a corrupt size field".to_owned()))?;
+        let name = String::from_utf8_lossy(block[..100].split(|b| *b == 0).next().unwrap_or_default()).into_owned();
+        match kind {
+            b'L' | b'K' | b'x' | b'g' => {
+                if size > MAX_EXTENSION {
+                    return Err(Self::refuse(format!(
+                        "an extended header declares {size} bytes (more than {MAX_EXTENSION})"
+                    )));
+                }
+                if kind == b'x' {
+                    self.pax = Some(Vec::with_capacity(size as usize));
+                }
+            }
+            b'S' => {
+                let real = parse_number(&block[483..495]).unwrap_or(u64::MAX);
+                return Err(Self::refuse(format!(
+                    "member `{name}` is a sparse file declaring {} bytes",
+                    if real == u64::MAX { size } else { real }
+                )));
+            }
+            _ => {
+                if let Some(pax_size) = self.pax_size.take() {
+                    size = pax_size;
+                }
+                self.members += 1;
+                if self.members > self.limits.max_entries {
+                    return Err(Self::refuse(format!("it has more than {} members", self.limits.max_entries)));
+                }
+                if matches!(kind, b'0' | 0 | b'7') {
+                    self.bytes = self.bytes.saturating_add(size);
+                    if self.bytes > self.limits.max_bytes {
+                        return Err(Self::refuse(format!(
+                            "member `{name}` declares {size} bytes, taking the content past the limit of {} bytes",
+                            self.limits.max_bytes
+                        )));
+                    }
+                }
+            }
+        }
+        self.data_left = size.div_ceil(512) * 512;
+        if self.data_left == 0 {
+            self.finish_pax();
+        }
+        Ok(())
+    }
+
+    fn finish_pax(&mut self) {
+        if let Some(data) = self.pax.take() {
+            self.pax_size = pax_size(&data);
+        }
+    }
+}
+
+/// A tar numeric field: octal ASCII, or base-256 when the high bit of the first byte is set.
+fn parse_number(field: &[u8]) -> Option<u64> {
+    if field[0] & 0x80 != 0 {
+        let mut value: u64 = u64::from(field[0] & 0x7f);
+        for byte in &field[1..] {
+            value = value.checked_mul(256)?.checked_add(u64::from(*byte))?;
+        }
+        return Some(value);
+    }
+    let text = std::str::from_utf8(field).ok()?;
+    let text = text.trim_matches(|c: char| c == '\0' || c == ' ');
+    if text.is_empty() {
+        return Some(0);
+    }
+    u64::from_str_radix(text, 8).ok()
+}
+
+/// The `size` record of pax extended header data (`<len> size=<n>\n` records).
+fn pax_size(data: &[u8]) -> Option<u64> {
+    let text = String::from_utf8_lossy(data);
+    let mut value = None;
+    for record in text.split('\n') {
+        if let Some((_, kv)) = record.split_once(' ') {
+            if let Some(size) = kv.strip_prefix("size=") {
+                value = size.trim_end_matches('\0').parse().ok();
+            }
+        }
+    }
+    value
+}
+
+impl<R: Read> Read for HeaderGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        // Never hand out bytes past the end of the current header or data region, so each
+        // header is checked before any byte after it is released.
+        let want = if self.data_left > 0 {
+            (self.data_left.min(buf.len() as u64)) as usize
+        } else {
+            (512 - self.header.len()).min(buf.len())
+        };
+        let n = self.inner.read(&mut buf[..want])?;
+        if n == 0 {
+            return Ok(0);
+        }
+        if self.data_left > 0 {
+            if let Some(pax) = self.pax.as_mut() {
+                let room = (MAX_EXTENSION as usize + 512).saturating_sub(pax.len());
+                pax.extend_from_slice(&buf[..n.min(room)]);
+            }
+            self.data_left -= n as u64;
+            if self.data_left == 0 {
+                self.finish_pax();
+            }
+        } else {
+            self.header.extend_from_slice(&buf[..n]);
+            if self.header.len() == 512 {
+                self.on_header()?;
+            }
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn for_each_file_visits_regular_files_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.tgz");
+        let file = File::create(&path).unwrap();
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast()));
+        for (name, data) in [("opt/a.txt", &b"one"[..]), ("opt/b.txt", &b"two"[..])] {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(data.len() as u64);
+            builder.append_data(&mut header, name, data).unwrap();
+        }
+        builder.into_inner().unwrap().finish().unwrap();
+        let mut seen = Vec::new();
+        for_each_file(&path, Compression::Gzip, &Limits::default(), |name, reader| {
+            let mut text = String::new();
+            reader.read_to_string(&mut text)?;
+            seen.push(format!("{name}={text}"));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, vec!["opt/a.txt=one", "opt/b.txt=two"]);
+    }
+
+    #[test]
+    fn components_table() {
+        assert_eq!(safe_components(b"opt/python-3.12.6/bin/").unwrap(), vec!["opt", "python-3.12.6", "bin"]);
+        assert_eq!(safe_components(b"./opt//x").unwrap(), vec!["opt", "x"]);
+        assert!(safe_components(b"/etc/passwd").unwrap_err().contains("absolute"));
+        assert!(safe_components(b"../../etc/passwd").unwrap_err().contains(".."));
+        assert!(safe_components(b"opt/../../x").unwrap_err().contains(".."));
+    }
+
+    #[test]
+    fn symlink_resolution_follows_links_of_the_archive() {
+        let v = |s: &str| s.split('/').map(str::to_owned).collect::<Vec<_>>();
+        let mut links = HashMap::new();
+        assert_eq!(resolve(&v("opt/p/bin/python3"), "python3.12", &links, 0), Some(v("opt/p/bin/python3.12")));
+        assert_eq!(resolve(&v("a/x"), "../../..", &links, 0), None);
+        assert_eq!(resolve(&v("a/x"), "/etc", &links, 0), None);
+        // `x/l -> ..` is inside; `y -> x/l/..` looks inside lexically but is the parent of the root.
+        links.insert(v("x/l"), "..".to_owned());
+        links.insert(v("y"), "x/l/..".to_owned());
+        assert_eq!(resolve(&v("x/l"), "..", &links, 0), Some(vec![]));
+        assert_eq!(resolve(&v("y"), "x/l/..", &links, 0), None);
+        // A loop is refused.
+        links.insert(v("loop"), "loop".to_owned());
+        assert_eq!(resolve(&v("loop"), "loop", &links, 0), None);
+    }
+
+    #[test]
+    fn numbers_in_octal_and_base_256() {
+        assert_eq!(parse_number(b"00000001750\0"), Some(1000));
+        let mut big = [0u8; 12];
+        big[0] = 0x80;
+        big[7] = 2;
+        assert_eq!(parse_number(&big), Some(2 << 32));
+        assert_eq!(pax_size(b"16 size=1234567\n20 path=a/b/c/d/e\n"), Some(1_234_567));
+    }
+}

@@ -1,0 +1,137 @@
+//! Changing the file system so that a reader never sees half a file: write to a temporary file
+//! in the same folder, fsync it, rename it over the target, fsync the folder.
+//!
+//! Owns the write-then-rename helpers (`write`, `AtomicFile`). Symlink swaps, lock files and
+//! temp-dir guards for install belong here too, next to these.
+
+use std::ffi::OsString;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A counter so two temp files of one process never share a name.
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// The temp path beside `target`: `.<name>.tmp-<pid>-<n>`, hidden and in the same folder, so the
+/// final rename stays on one file system and is atomic.
+fn temp_path(target: &Path) -> PathBuf {
+    let name = target.file_name().map_or_else(|| OsString::from("file"), OsString::from);
+    let mut temp = OsString::from(".");
+    temp.push(name);
+    temp.push(format!(".tmp-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
+    target.with_file_name(temp)
+}
+
+/// The folder holding `path` (`.` for a bare file name).
+fn parent_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
+/// fsync a folder so a rename inside it survives a crash.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// Replace `path` with `bytes` atomically; an existing file keeps its permissions.
+pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(bytes)?;
+    file.commit()
+}
+
+/// A file being written beside its final path; `commit` renames it into place, dropping it
+/// without `commit` removes the temp file and leaves the target untouched.
+pub struct AtomicFile {
+    file: Option<File>,
+    temp: PathBuf,
+    target: PathBuf,
+}
+
+impl AtomicFile {
+    /// Start writing the new content of `target`.
+    pub fn create(target: &Path) -> io::Result<AtomicFile> {
+        let temp = temp_path(target);
+        let file = OpenOptions::new().write(true).create_new(true).open(&temp)?;
+        if let Ok(metadata) = fs::metadata(target) {
+            // Keep the mode of the file we replace (a ledger made group-writable stays so).
+            let _ = file.set_permissions(metadata.permissions());
+        }
+        Ok(AtomicFile { file: Some(file), temp, target: target.to_path_buf() })
+    }
+
+    /// The open temp file, for callers that need `File` itself (set_len, metadata).
+    pub fn file(&mut self) -> &mut File {
+        self.file.as_mut().expect("the file is open until commit")
+    }
+
+    /// Flush to disk and rename over the target.
+    pub fn commit(mut self) -> io::Result<()> {
+        let file = self.file.take().expect("the file is open until commit");
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&self.temp, &self.target)?;
+        sync_dir(parent_of(&self.target))
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file().write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file().flush()
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = fs::remove_file(&self.temp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_replaces_content_and_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.md");
+        fs::write(&path, "old").unwrap();
+        write(&path, b"new").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new");
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, vec![OsString::from("ledger.md")]);
+    }
+
+    #[test]
+    fn dropped_file_keeps_target_and_removes_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.tgz");
+        fs::write(&path, "kept").unwrap();
+        {
+            let mut file = AtomicFile::create(&path).unwrap();
+            file.write_all(b"half").unwrap();
+        }
+        assert_eq!(fs::read(&path).unwrap(), b"kept");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn permissions_of_replaced_file_are_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        fs::write(&path, "x").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        write(&path, b"y").unwrap();
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
+    }
+}

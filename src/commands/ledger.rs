@@ -1,0 +1,161 @@
+//! `specgate ledger add|prune`: edit ARTIFACTS.md through the artifact module and say what
+//! changed.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+
+use crate::artifact::{self, ledger, sidecar, ArtifactName, Entry, Status};
+use crate::cli::{GlobalArgs, LedgerAddArgs, LedgerArgs, LedgerCommand, LedgerPruneArgs};
+use crate::config::Config;
+use crate::workspace::Workspace;
+use crate::{ExitStatus, Output};
+
+pub fn run(global: &GlobalArgs, args: &LedgerArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+    let (root, config) = root_and_config(global)?;
+    match &args.command {
+        LedgerCommand::Add(add) => run_add(&root, &config, add, global, output),
+        LedgerCommand::Prune(prune) => run_prune(&root, &config, prune, output),
+    }
+}
+
+/// The repository root (or the start folder outside git) and the configuration, without
+/// listing files: ledger and package commands need neither the index nor a file walk.
+pub(crate) fn root_and_config(global: &GlobalArgs) -> anyhow::Result<(PathBuf, Config)> {
+    let start = super::start_dir(global)?;
+    let workspace = Workspace::discover(&start)?;
+    let config = Config::load(&workspace.root, global.config.as_deref())?;
+    Ok((workspace.root, config))
+}
+
+/// Today's date in UTC, `YYYY-MM-DD`.
+pub(crate) fn today() -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    ledger::date_from_unix(now)
+}
+
+fn run_add(
+    root: &std::path::Path,
+    config: &Config,
+    args: &LedgerAddArgs,
+    global: &GlobalArgs,
+    output: &mut Output<'_>,
+) -> anyhow::Result<ExitStatus> {
+    let artifact_path = if args.artifact.is_absolute() {
+        args.artifact.clone()
+    } else {
+        super::start_dir(global)?.join(&args.artifact)
+    };
+    let file_name = artifact_path.file_name().and_then(|n| n.to_str()).ok_or_else(|| super::UsageError {
+        message: format!("`{}` is not a file name", args.artifact.display()),
+        hint: None,
+    })?;
+    let name = ArtifactName::parse(file_name)?;
+    let digest =
+        sidecar::verify(&artifact_path).with_context(|| format!("could not add `{file_name}` to the ledger"))?;
+    let date = args.date.clone().unwrap_or_else(today);
+    if !ledger::is_iso_date(&date) {
+        return Err(
+            super::UsageError { message: format!("`--date {date}` is not a date `YYYY-MM-DD`"), hint: None }.into()
+        );
+    }
+    let url = args.url.clone().unwrap_or_else(|| ledger::UNPUBLISHED.to_owned());
+    let entry = Entry {
+        version: name.version,
+        build: name.build,
+        distro: name.distro.clone(),
+        date,
+        sha256: digest,
+        url,
+        status: Status::Active,
+    };
+    let ledger_path = root.join(&config.artifacts.ledger);
+    let text = add_row(&ledger_path, &config.artifacts.ledger, &entry, config.artifacts.max_active)?;
+    output.stderr.write_all(text.as_bytes())?;
+    Ok(ExitStatus::Success)
+}
+
+/// Add a row and describe what happened (shared with `package`).
+pub(crate) fn add_row(
+    ledger_path: &std::path::Path,
+    shown: &str,
+    entry: &Entry,
+    max_active: u32,
+) -> anyhow::Result<String> {
+    let added = ledger::add_entry(ledger_path, entry)?;
+    let mut text = String::new();
+    match added {
+        ledger::Added::Row { line } => {
+            let _ = writeln!(
+                text,
+                "added {} build {} for {} to `{shown}` (line {line})",
+                entry.version, entry.build, entry.distro
+            );
+        }
+        ledger::Added::AlreadyPresent { line } => {
+            let _ = writeln!(
+                text,
+                "`{shown}` already records {} build {} for {} with this SHA-256 (line {line}); nothing to do",
+                entry.version, entry.build, entry.distro
+            );
+        }
+    }
+    let ledger = ledger::read(ledger_path)?;
+    if !ledger::rows_to_deprecate(&ledger.entries(), max_active as usize).is_empty() {
+        let _ = writeln!(text, "note: more than {max_active} Activo builds of a version line; run `specgate ledger prune --keep {max_active}`");
+    }
+    Ok(text)
+}
+
+fn run_prune(
+    root: &std::path::Path,
+    config: &Config,
+    args: &LedgerPruneArgs,
+    output: &mut Output<'_>,
+) -> anyhow::Result<ExitStatus> {
+    let keep = args.keep.unwrap_or(config.artifacts.max_active);
+    if keep == 0 {
+        return Err(super::UsageError {
+            message: "`--keep 0` would deprecate every build".to_owned(),
+            hint: Some("keep at least 1".to_owned()),
+        }
+        .into());
+    }
+    let shown = &config.artifacts.ledger;
+    let ledger_path = root.join(shown);
+    let changed = ledger::prune(&ledger_path, keep as usize)?;
+    let mut status = String::new();
+    for (line, entry) in &changed {
+        let _ = writeln!(
+            status,
+            "`{shown}:{line}`: {} build {} for {} is now Deprecado",
+            entry.version, entry.build, entry.distro
+        );
+    }
+    if changed.is_empty() {
+        let _ = writeln!(status, "at most {keep} Activo builds per version line and distro already; nothing to change");
+    }
+    // Files of every row no longer Activo, that are still in the artifacts folder.
+    let folder = root.join(&config.artifacts.folder);
+    let mut removable = String::new();
+    for (_, entry) in ledger::read(&ledger_path)?.entries() {
+        if entry.status == Status::Active {
+            continue;
+        }
+        for compression in [artifact::Compression::Gzip, artifact::Compression::Zstd] {
+            let name = entry.artifact_name(compression);
+            for file in [name.to_string(), name.sidecar_name()] {
+                if folder.join(&file).is_file() {
+                    let _ = writeln!(removable, "{}/{file}", config.artifacts.folder);
+                }
+            }
+        }
+    }
+    if !removable.is_empty() {
+        let _ = writeln!(status, "these files belong to builds that are no longer Activo and can be removed:");
+    }
+    output.stderr.write_all(status.as_bytes())?;
+    output.stdout.write_all(removable.as_bytes())?;
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,249 @@
+//! The one HTTP client: user agent, timeouts, retries with exponential backoff and jitter on
+//! connection errors, timeouts, 5xx and 429 (honouring `Retry-After`), and streaming bodies.
+//!
+//! Owns transport only. What a body means (a digest to compare, a file to cache) is the
+//! caller's; a hash mismatch is never retried here because this module never sees one.
+
+use std::hash::{BuildHasher, Hasher};
+use std::io::{self, Read};
+use std::time::Duration;
+
+/// Timeouts and retry policy.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub connect_timeout: Duration,
+    /// Longest wait for any single read; a server that stalls longer fails the attempt.
+    pub read_timeout: Duration,
+    /// Attempts after the first.
+    pub retries: u32,
+    /// The first backoff; each retry doubles it, with jitter, up to `max_backoff`.
+    pub backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(30),
+            retries: 3,
+            backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("`{url}` answered HTTP {status}")]
+    Status { url: String, status: u16, attempts: u32 },
+    #[error("could not reach `{url}` ({attempts} attempts)")]
+    Transport {
+        url: String,
+        attempts: u32,
+        #[source]
+        source: ureq::Error,
+    },
+    #[error("the download of `{url}` failed while reading the body ({attempts} attempts)")]
+    Body {
+        url: String,
+        attempts: u32,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl Error {
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            Error::Status { status: 404, .. } => {
+                "the URL names nothing on the server; check it for typos and that the release asset was uploaded"
+                    .to_owned()
+            }
+            Error::Status { status: 401 | 403, .. } => {
+                "the server refused access; check the token or the repository's visibility".to_owned()
+            }
+            Error::Status { .. } => "the server failed; try again later".to_owned(),
+            Error::Transport { .. } | Error::Body { .. } => {
+                "check the network, a proxy (`HTTPS_PROXY`), or whether the server is up; then run the command again"
+                    .to_owned()
+            }
+        })
+    }
+
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// A successful (2xx) response with its body still to read.
+pub struct Response {
+    pub status: u16,
+    pub content_length: Option<u64>,
+    body: ureq::BodyReader<'static>,
+}
+
+impl Read for Response {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.body.read(buf)
+    }
+}
+
+/// A blocking client; cheap to clone (connections are pooled and shared).
+#[derive(Clone)]
+pub struct Client {
+    agent: ureq::Agent,
+    options: Options,
+}
+
+impl Client {
+    pub fn new(options: Options) -> Client {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .user_agent(concat!("specgate/", env!("CARGO_PKG_VERSION")))
+            .timeout_connect(Some(options.connect_timeout))
+            .timeout_per_read(Some(options.read_timeout))
+            .timeout_recv_response(Some(options.read_timeout))
+            .max_redirects(10)
+            .build();
+        Client { agent: config.into(), options }
+    }
+
+    /// GET with retries until the server answers 2xx; the body streams from the result.
+    pub fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<Response, Error> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.get_once(url, headers, attempt) {
+                Ok(response) => return Ok(response),
+                Err((error, retry_after)) => {
+                    if attempt > self.options.retries || !is_transient(&error) {
+                        return Err(error);
+                    }
+                    std::thread::sleep(self.delay(attempt, retry_after));
+                }
+            }
+        }
+    }
+
+    /// GET and hand the body to `consume`. A transient failure (including a connection that
+    /// drops mid-body) restarts the whole GET; an error of `consume` itself is returned as is.
+    pub fn fetch<T>(&self, url: &str, mut consume: impl FnMut(&mut dyn Read) -> io::Result<T>) -> Result<T, Error> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let outcome = match self.get_once(url, &[], attempt) {
+                Ok(mut response) => consume(&mut response)
+                    .map_err(|source| (Error::Body { url: url.to_owned(), attempts: attempt, source }, None)),
+                Err(failure) => Err(failure),
+            };
+            match outcome {
+                Ok(value) => return Ok(value),
+                Err((error, retry_after)) => {
+                    if attempt > self.options.retries || !is_transient(&error) {
+                        return Err(error);
+                    }
+                    std::thread::sleep(self.delay(attempt, retry_after));
+                }
+            }
+        }
+    }
+
+    fn get_once(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        attempt: u32,
+    ) -> Result<Response, (Error, Option<Duration>)> {
+        let mut request = self.agent.get(url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request
+            .call()
+            .map_err(|source| (Error::Transport { url: url.to_owned(), attempts: attempt, source }, None))?;
+        let status = response.status().as_u16();
+        if !(200..300).contains(&status) {
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            return Err((Error::Status { url: url.to_owned(), status, attempts: attempt }, retry_after));
+        }
+        let content_length =
+            response.headers().get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+        let body = response.into_body().into_with_config().limit(u64::MAX).reader();
+        Ok(Response { status, content_length, body })
+    }
+
+    /// Exponential backoff with jitter (50% to 100% of the step), or the server's Retry-After
+    /// when it asks for longer, capped by `max_backoff`.
+    fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        let step = self.options.backoff.saturating_mul(1u32 << (attempt - 1).min(16));
+        let jitter = std::collections::hash_map::RandomState::new().build_hasher().finish() % 1000;
+        let jittered = step / 2 + step.mul_f64(jitter as f64 / 2000.0);
+        jittered.max(retry_after.unwrap_or_default()).min(self.options.max_backoff)
+    }
+}
+
+/// Connection errors, timeouts, 5xx, 429 and bodies cut short are worth another attempt;
+/// 4xx answers, bad URLs and TLS failures are not.
+fn is_transient(error: &Error) -> bool {
+    match error {
+        Error::Status { status, .. } => *status == 429 || *status >= 500,
+        Error::Transport { source, .. } => matches!(
+            source,
+            ureq::Error::Io(_)
+                | ureq::Error::Timeout(_)
+                | ureq::Error::ConnectionFailed
+                | ureq::Error::HostNotFound
+                | ureq::Error::Protocol(_)
+        ),
+        Error::Body { source, .. } => {
+            matches!(
+                source.kind(),
+                io::ErrorKind::UnexpectedEof
+                    | io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::ConnectionAborted
+                    | io::ErrorKind::TimedOut
+                    | io::ErrorKind::BrokenPipe
+                    | io::ErrorKind::WouldBlock
+            ) || source.get_ref().is_some_and(|inner| inner.downcast_ref::<ureq::Error>().is_some())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let client = Client::new(Options {
+            backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(350),
+            ..Options::default()
+        });
+        let first = client.delay(1, None);
+        assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100), "{first:?}");
+        let third = client.delay(3, None);
+        assert!(third >= Duration::from_millis(200) && third <= Duration::from_millis(350), "{third:?}");
+        assert_eq!(client.delay(1, Some(Duration::from_secs(10))), Duration::from_millis(350));
+    }
+
+    #[test]
+    fn transient_statuses() {
+        let status = |status| Error::Status { url: String::new(), status, attempts: 1 };
+        assert!(is_transient(&status(500)));
+        assert!(is_transient(&status(503)));
+        assert!(is_transient(&status(429)));
+        assert!(!is_transient(&status(404)));
+        assert!(!is_transient(&status(403)));
+    }
+}

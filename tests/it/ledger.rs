@@ -1,0 +1,362 @@
+//! `specgate package`, `ledger add|prune` and `check ledger [--remote]` on a real repository,
+//! with a real HTTP server on 127.0.0.1 for the remote check.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use crate::artifact::{make_stage, run, scratch};
+use crate::common::{Run, TestContext};
+
+fn read(ctx: &TestContext, path: &str) -> String {
+    fs::read_to_string(ctx.path(path)).expect("file is readable")
+}
+
+const NAME: &str = "cpython-3.12.6-debian12-build1.tgz";
+
+/// A repository with one packaged artifact and its ledger row.
+fn packaged() -> TestContext {
+    let ctx = TestContext::new();
+    let stage = make_stage(&scratch(&ctx), "3.12.6");
+    let made = run(ctx.specgate().arg("package").arg(&stage).args([
+        "--version",
+        "3.12.6",
+        "--distro",
+        "debian12",
+        "--build",
+        "1",
+    ]));
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    assert!(made.stderr.contains("added 3.12.6 build 1 for debian12 to `artifacts/ARTIFACTS.md`"), "{}", made.stderr);
+    ctx
+}
+
+fn check_ledger(ctx: &TestContext, extra: &[&str]) -> Run {
+    run(ctx.specgate().args(["check", "ledger"]).args(extra))
+}
+
+fn sha_of(ctx: &TestContext, file: &str) -> String {
+    fs::read_to_string(ctx.path(&format!("artifacts/{file}.sha256"))).unwrap()[..64].to_owned()
+}
+
+// spec[verify SPEC_INFRA_001#CA-008]
+#[test]
+fn packaged_artifact_passes_and_a_changed_file_is_caught() {
+    let ctx = packaged();
+    let ledger = read(&ctx, "artifacts/ARTIFACTS.md");
+    assert!(ledger.contains("| 3.12.6 | 1 | debian12 | "), "{ledger}");
+    assert!(ledger.contains(&format!("| {} | - | Activo |", sha_of(&ctx, NAME))), "{ledger}");
+    let ok = check_ledger(&ctx, &[]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+
+    // The bare `check` runs the ledger rules too.
+    let mut bytes = fs::read(ctx.path(&format!("artifacts/{NAME}"))).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    fs::write(ctx.path(&format!("artifacts/{NAME}")), bytes).unwrap();
+    for args in [&["check", "ledger"][..], &["check"][..]] {
+        let bad = run(ctx.specgate().args(args));
+        assert_eq!(bad.code, 1, "{}", bad.stderr);
+        assert!(bad.stderr.contains("artifacts/ARTIFACTS.md:5:"), "{}", bad.stderr);
+        assert!(bad.stderr.contains("error[ledger-sha256-mismatch]"), "{}", bad.stderr);
+        assert!(bad.stderr.contains("error[artifact-sidecar-mismatch]"), "{}", bad.stderr);
+    }
+}
+
+#[test]
+fn package_refuses_a_build_already_recorded() {
+    let ctx = packaged();
+    let stage = scratch(&ctx).join("stage");
+    let again = run(ctx.specgate().arg("package").arg(&stage).args([
+        "--version",
+        "3.12.6",
+        "--distro",
+        "debian12",
+        "--build",
+        "1",
+    ]));
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("already records 3.12.6 build 1 for debian12"), "{}", again.stderr);
+    assert!(again.stderr.contains("--build 2"), "{}", again.stderr);
+}
+
+#[test]
+fn ledger_add_uses_the_sidecar_and_refuses_a_mismatch() {
+    let ctx = packaged();
+    // Same file again: nothing to do, file unchanged.
+    let before = read(&ctx, "artifacts/ARTIFACTS.md");
+    let again = run(ctx.specgate().args(["ledger", "add", &format!("artifacts/{NAME}")]));
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stderr.contains("nothing to do"), "{}", again.stderr);
+    assert_eq!(read(&ctx, "artifacts/ARTIFACTS.md"), before);
+
+    // A copy under the next build number with a sidecar for a different file name.
+    let build2 = "cpython-3.12.6-debian12-build2.tgz";
+    fs::copy(ctx.path(&format!("artifacts/{NAME}")), ctx.path(&format!("artifacts/{build2}"))).unwrap();
+    fs::copy(ctx.path(&format!("artifacts/{NAME}.sha256")), ctx.path(&format!("artifacts/{build2}.sha256"))).unwrap();
+    let wrong_name = run(ctx.specgate().args(["ledger", "add", &format!("artifacts/{build2}")]));
+    assert_eq!(wrong_name.code, 2);
+    assert!(wrong_name.stderr.contains(&format!("it is for `{NAME}`, not for `{build2}`")), "{}", wrong_name.stderr);
+    let check = check_ledger(&ctx, &[]);
+    assert!(check.stderr.contains("error[artifact-sidecar-invalid]"), "{}", check.stderr);
+    assert!(check.stderr.contains("error[artifact-unlisted]"), "{}", check.stderr);
+
+    // A sidecar with the right name and the wrong digest.
+    let zeros = "0".repeat(64);
+    fs::write(ctx.path(&format!("artifacts/{build2}.sha256")), format!("{zeros}  {build2}\n")).unwrap();
+    let mismatch = run(ctx.specgate().args(["ledger", "add", &format!("artifacts/{build2}")]));
+    assert_eq!(mismatch.code, 2);
+    assert!(mismatch.stderr.contains("checksum mismatch"), "{}", mismatch.stderr);
+    assert_eq!(read(&ctx, "artifacts/ARTIFACTS.md"), before);
+
+    // Fixed sidecar: the row is added first under the header, every other byte kept.
+    let good = format!("{}  {build2}\n", sha_of(&ctx, NAME));
+    fs::write(ctx.path(&format!("artifacts/{build2}.sha256")), good).unwrap();
+    let added = run(ctx.specgate().args([
+        "ledger",
+        "add",
+        &format!("artifacts/{build2}"),
+        "--url",
+        "https://example.org/r/b2.tgz",
+        "--date",
+        "2026-01-31",
+    ]));
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let after = read(&ctx, "artifacts/ARTIFACTS.md");
+    let row = format!(
+        "| 3.12.6 | 2 | debian12 | 2026-01-31 | {} | https://example.org/r/b2.tgz | Activo |\n",
+        sha_of(&ctx, NAME)
+    );
+    assert_eq!(after.replacen(&row, "", 1), before);
+}
+
+#[test]
+fn malformed_ledgers_point_at_line_and_column() {
+    let ctx = TestContext::new();
+    let sha = "ab".repeat(32);
+    ctx.write(
+        "artifacts/ARTIFACTS.md",
+        format!(
+            "# Artefactos\n\n| Versión | Build | Distro | Fecha | SHA256 | URL Release | Estado |\n|---|---|---|---|---|---|---|\n\
+             | 3.12.6 | 1 | debian12 | 2025-11-06 | {} | https://example.org/a.tgz | Activo |\n\
+             | 3.12.5 | 1 | debian12 | 2025-11-06 | {sha} | Activo |\n\
+             | 3.12.4 | 1 | debian12 | 2025-11-06 | {sha} | https://example.org/c.tgz | Activo |\n\
+             | 3.12.4 | 1 | debian12 | 2025-11-07 | {sha} | https://example.org/d.tgz | Deprecado |\n",
+            &sha[..63]
+        ),
+    );
+    ctx.write("artifacts/cpython-3.12-debian12-build1.tgz", "not an artifact");
+    let result = check_ledger(&ctx, &[]);
+    assert_eq!(result.code, 1);
+    let err = &result.stderr;
+    assert!(
+        err.contains(
+            "artifacts/ARTIFACTS.md:5:40: error[ledger-invalid-field]: `SHA256` has 63 hex characters instead of 64"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "artifacts/ARTIFACTS.md:6:1: error[ledger-row-columns]: the row has 6 cells; the table has 7 columns"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("artifacts/ARTIFACTS.md:8:1: error[ledger-duplicate]: 3.12.4 build 1 for debian12 is already recorded at line 7"), "{err}");
+    assert!(
+        err.contains("error[artifact-bad-name]: `cpython-3.12-debian12-build1.tgz` is not an artifact name"),
+        "{err}"
+    );
+    assert!(err.contains("expected cpython-<X.Y.Z>-<distro><version>-build<N>.tgz"), "{err}");
+
+    // A header with a missing column.
+    ctx.write(
+        "artifacts/ARTIFACTS.md",
+        "| Versión | Build | Distro | Fecha | SHA256 | Estado |\n|---|---|---|---|---|---|\n",
+    );
+    fs::remove_file(ctx.path("artifacts/cpython-3.12-debian12-build1.tgz")).unwrap();
+    let result = check_ledger(&ctx, &[]);
+    assert_eq!(result.code, 1);
+    assert!(
+        result.stderr.contains(
+            "artifacts/ARTIFACTS.md:1:1: error[ledger-header]: the header has 6 columns, missing `URL Release`"
+        ),
+        "{}",
+        result.stderr
+    );
+
+    // No ledger at all is fine while there are no artifacts.
+    fs::remove_file(ctx.path("artifacts/ARTIFACTS.md")).unwrap();
+    assert_eq!(check_ledger(&ctx, &[]).code, 0);
+}
+
+#[test]
+fn missing_license_is_a_finding() {
+    let ctx = TestContext::new();
+    // A well-formed tarball without the LICENSE, as another tool might make it.
+    let path = ctx.path("artifacts/cpython-3.12.6-debian12-build1.tgz");
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let file = fs::File::create(&path).unwrap();
+    let encoder = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+    let mut builder = tar::Builder::new(encoder);
+    let mut header = tar::Header::new_gnu();
+    header.set_size(3);
+    header.set_mode(0o755);
+    builder.append_data(&mut header, "opt/python-3.12.6/bin/python3", &b"#!x"[..]).unwrap();
+    builder.into_inner().unwrap().finish().unwrap();
+    let added = run(ctx.specgate().args(["ledger", "add", "artifacts/cpython-3.12.6-debian12-build1.tgz"]));
+    assert_eq!(added.code, 2, "no sidecar yet: {}", added.stderr);
+    let output = std::process::Command::new("sha256sum")
+        .arg("cpython-3.12.6-debian12-build1.tgz")
+        .current_dir(ctx.path("artifacts"))
+        .output()
+        .unwrap();
+    fs::write(ctx.path("artifacts/cpython-3.12.6-debian12-build1.tgz.sha256"), output.stdout).unwrap();
+    let added = run(ctx.specgate().args(["ledger", "add", "artifacts/cpython-3.12.6-debian12-build1.tgz"]));
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let result = check_ledger(&ctx, &[]);
+    assert_eq!(result.code, 1);
+    assert!(
+        result
+            .stderr
+            .contains("error[artifact-license-missing]: the tarball has no `opt/python-3.12.6/LICENSE` (BR-003)"),
+        "{}",
+        result.stderr
+    );
+}
+
+#[test]
+fn prune_deprecates_older_builds_byte_stable_and_lists_removable_files() {
+    let ctx = TestContext::new();
+    let stage = make_stage(&scratch(&ctx), "3.12.6");
+    for build in 1..=4 {
+        let made = run(ctx.specgate().arg("package").arg(&stage).args([
+            "--version",
+            "3.12.6",
+            "--distro",
+            "debian12",
+            "--build",
+            &build.to_string(),
+        ]));
+        assert_eq!(made.code, 0, "{}", made.stderr);
+        if build == 4 {
+            assert!(made.stderr.contains("ledger prune --keep 3"), "{}", made.stderr);
+        }
+    }
+    // Turn the ledger into CRLF with text around the table: edits must keep both.
+    let lf = read(&ctx, "artifacts/ARTIFACTS.md");
+    let crlf = format!("Intro text.\r\n\r\n{}\r\nAfter the table.\r\n", lf.replace('\n', "\r\n").trim_end());
+    ctx.write("artifacts/ARTIFACTS.md", &crlf);
+    let before = check_ledger(&ctx, &[]);
+    assert_eq!(before.code, 1);
+    assert!(before.stderr.contains("error[ledger-too-many-active]: 3.12.6 build 1 is Activo"), "{}", before.stderr);
+
+    let pruned = run(ctx.specgate().args(["ledger", "prune", "--keep", "3"]));
+    assert_eq!(pruned.code, 0, "{}", pruned.stderr);
+    assert!(pruned.stderr.contains("3.12.6 build 1 for debian12 is now Deprecado"), "{}", pruned.stderr);
+    assert_eq!(
+        pruned.stdout,
+        "artifacts/cpython-3.12.6-debian12-build1.tgz\nartifacts/cpython-3.12.6-debian12-build1.tgz.sha256\n"
+    );
+    let after = read(&ctx, "artifacts/ARTIFACTS.md");
+    assert_eq!(after.replacen("| Deprecado |", "| Activo |", 1), crlf, "only the status cell changed");
+    assert!(after.ends_with("\r\nAfter the table.\r\n"));
+    assert_eq!(check_ledger(&ctx, &[]).code, 0);
+}
+
+// ---------------------------------------------------------------- remote
+
+/// A tiny HTTP/1.1 server on 127.0.0.1: each path has a queue of (status, body) answers; the
+/// last answer repeats. Counts requests per path.
+struct Server {
+    url: String,
+    hits: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+fn serve(routes: HashMap<String, Vec<(u16, Vec<u8>)>>) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let hits = Arc::new(Mutex::new(HashMap::new()));
+    let counter = Arc::clone(&hits);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+            let count = {
+                let mut hits = counter.lock().unwrap();
+                let entry = hits.entry(path.clone()).or_insert(0);
+                *entry += 1;
+                *entry
+            };
+            let (status, body) = match routes.get(&path) {
+                Some(answers) => answers[(count - 1).min(answers.len() - 1)].clone(),
+                None => (404, b"not found".to_vec()),
+            };
+            let head = format!(
+                "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                if status == 0 { 200 } else { status },
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            // Status 0 is a fault: a 200 whose connection drops halfway through the body.
+            let _ = stream.write_all(if status == 0 { &body[..body.len() / 2] } else { &body });
+        }
+    });
+    Server { url, hits }
+}
+
+#[test]
+fn remote_check_retries_server_errors_and_catches_a_wrong_file() {
+    let ctx = packaged();
+    let artifact = fs::read(ctx.path(&format!("artifacts/{NAME}"))).unwrap();
+    let mut routes = HashMap::new();
+    routes.insert("/flaky.tgz".to_owned(), vec![(500, b"oops".to_vec()), (200, artifact.clone())]);
+    routes.insert("/dropped.tgz".to_owned(), vec![(0, artifact.clone()), (200, artifact.clone())]);
+    routes.insert("/wrong.tgz".to_owned(), vec![(200, b"something else entirely".to_vec())]);
+    let server = serve(routes);
+
+    // Activo rows: one served after a 500, one cut short once, one serving other bytes, one
+    // missing; a Retirado row that is never fetched.
+    let sha = sha_of(&ctx, NAME);
+    let ledger = read(&ctx, "artifacts/ARTIFACTS.md");
+    let ledger = ledger.replace("| - | Activo |", &format!("| {}/flaky.tgz | Activo |", server.url));
+    let extra = format!(
+        "| 3.11.9 | 1 | debian12 | 2025-01-01 | {sha} | {url}/wrong.tgz | Activo |\n| 3.10.14 | 1 | debian12 | 2025-01-01 | {sha} | {url}/missing.tgz | Activo |\n| 3.9.19 | 1 | debian12 | 2025-01-01 | {sha} | {url}/never-fetched.tgz | Retirado |\n| 3.8.20 | 1 | debian12 | 2025-01-01 | {sha} | {url}/dropped.tgz | Activo |\n",
+        url = server.url
+    );
+    ctx.write("artifacts/ARTIFACTS.md", format!("{ledger}{extra}"));
+
+    let local = check_ledger(&ctx, &[]);
+    assert_eq!(local.code, 0, "without --remote nothing is downloaded: {}", local.stderr);
+    assert!(server.hits.lock().unwrap().is_empty());
+
+    let remote = check_ledger(&ctx, &["--remote"]);
+    assert_eq!(remote.code, 1, "{}", remote.stderr);
+    let err = &remote.stderr;
+    assert!(
+        err.contains("artifacts/ARTIFACTS.md:6:")
+            && err.contains("error[ledger-remote-mismatch]: the file at this URL (23 bytes)"),
+        "{err}"
+    );
+    assert!(err.contains("artifacts/ARTIFACTS.md:7:") && err.contains("error[ledger-remote-unreachable]"), "{err}");
+    assert!(err.contains("answered HTTP 404"), "{err}");
+    assert!(!err.contains("flaky.tgz"), "the 500 was retried and then matched: {err}");
+    let hits = server.hits.lock().unwrap();
+    assert_eq!(hits.get("/flaky.tgz"), Some(&2), "one 500, then the 200");
+    assert_eq!(hits.get("/missing.tgz"), Some(&1), "a 404 is not retried");
+    assert_eq!(hits.get("/dropped.tgz"), Some(&2), "a body cut short is downloaded again");
+    assert!(!err.contains("dropped.tgz"), "{err}");
+    assert_eq!(hits.get("/never-fetched.tgz"), None, "only Activo rows are fetched");
+}
