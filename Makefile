@@ -23,9 +23,12 @@ validate_spec: $(SPECGATE)
 setup:
 	bash .ci/setup
 
-# The whole test suite: unit and integration tests.
+# The whole test suite: unit and integration tests first, then the end-to-end tests (real
+# tools that take minutes: the pre-commit framework building specgate), then the shell lints.
 test: setup
 	$(CARGO) test --locked --all-targets
+	$(CARGO) test --locked --test it -- --ignored
+	shellcheck hooks/pre-push hooks/pre-commit .ci/run .ci/setup bench/*.sh
 
 bench-spec:
 	bash bench/spec.sh

@@ -14,7 +14,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 stage=${1:-/var/cache/specgate-bench/stage}
 runs=${RUNS:-1}
-prefix=$(cd "$stage" && ls -d opt/python-* | head -n 1)
+prefix=$(cd "$stage" && find opt -mindepth 1 -maxdepth 1 -name 'python-*' | sort | head -n 1)
 version=${prefix#opt/python-}
 [ -d "$stage/$prefix" ] || { echo "no opt/python-X.Y.Z in $stage" >&2; exit 2; }
 
@@ -56,8 +56,10 @@ tar -c -C "$stage" "$prefix" > /dev/null
 t_shell=$(best pack_shell)
 t_sg=$(best pack_specgate)
 t_zst=$(best pack_specgate_zst)
+# shellcheck disable=SC2016 # expanded later, inside `best`
 before='rm -rf "$work/out-sg"; mkdir -p "$work/out-sg"'
 u_sg=$(best unpack_specgate)
+# shellcheck disable=SC2016 # expanded later, inside `best`
 before='rm -rf "$work/out-shell"; mkdir -p "$work/out-shell"'
 u_shell=$(best unpack_shell)
 before=

@@ -37,13 +37,13 @@ SOURCES
 # The upstream tarball of python3.11, downloaded once into the cache (outside the clone).
 source_tarball() {
     local found
-    found=$(ls "$cache"/python3.11_3.11.2.orig.tar.* "$cache"/src/python3.11_3.11.2.orig.tar.* 2>/dev/null | head -n1 || true)
+    found=$(find "$cache" "$cache/src" -maxdepth 1 -name 'python3.11_3.11.2.orig.tar.*' 2>/dev/null | head -n1 || true)
     if [ -z "$found" ]; then
         ensure_deb_src
         $sudo mkdir -p "$cache/src"
         say "downloading the python3.11 source package into $cache/src"
         (cd "$cache/src" && $sudo apt-get source --download-only -qq python3.11)
-        found=$(ls "$cache"/src/python3.11_3.11.2.orig.tar.* | head -n1)
+        found=$(find "$cache/src" -maxdepth 1 -name 'python3.11_3.11.2.orig.tar.*' | head -n1)
     fi
     printf '%s\n' "$found"
 }
@@ -130,7 +130,7 @@ byte_pattern='(?-u:[\xC2\xE2\xE3\xF0])'
 # (path, line) pairs of specgate's findings outside archive members too.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-(cd "$repo" && "$specgate" --format json check emoji --all >"$work/emoji.json" || true)
+(cd "$repo" && { "$specgate" --format json check emoji --all >"$work/emoji.json" || true; })
 read -r specgate_findings specgate_member_findings specgate_lines < <(awk '
     /"code":/ { code = $0 }
     /"path":/ { path = $0 }

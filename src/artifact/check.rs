@@ -111,8 +111,9 @@ pub fn check(ctx: &CheckContext, options: &CheckOptions, report: &mut Report) {
     let folder = root.join(&config.folder);
     let artifacts = list_folder(&folder, &config.folder, &config.ledger, report);
 
-    let ledger_path = root.join(&config.ledger);
-    let text = match std::fs::read(&ledger_path) {
+    // The ledger is read from the snapshot (the pushed commit, the staged index or the disk);
+    // the artifacts themselves are never committed, so they are read from the folder.
+    let text = match ctx.read(&config.ledger) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => Some(text),
             Err(_) => {

@@ -13,7 +13,7 @@ use crate::hooks::{self, Action, PushUpdate, RefPlan};
 use crate::scan::emoji;
 use crate::scan::fileset::Selection;
 use crate::workspace::Workspace;
-use crate::{critical_tests, spec, ExitStatus, Output};
+use crate::{artifact, critical_tests, spec, ExitStatus, Output};
 
 pub fn install(global: &GlobalArgs, args: &HooksArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
     let (workspace, _) = super::workspace_and_config(global)?;
@@ -161,11 +161,17 @@ fn pre_commit(global: &GlobalArgs, output: &mut Output<'_>) -> anyhow::Result<Ex
     finish(report, global, output, "commit", "git commit --no-verify")
 }
 
-/// The content checks on the files a commit or push changes, read from the snapshot.
+/// The content checks on the files a commit or push changes, read from the snapshot: the
+/// documents and markers touched, and the ledger when it or the artifacts folder changed.
 fn check_content(ctx: &CheckContext, changed: &[String], report: &mut Report) {
     let present: Vec<String> = changed.iter().filter(|p| ctx.files.binary_search(p).is_ok()).cloned().collect();
     if !present.is_empty() {
         spec::check(ctx, Some(&present), report);
+    }
+    let artifacts = &ctx.config.artifacts;
+    let folder = format!("{}/", artifacts.folder.trim_end_matches('/'));
+    if changed.iter().any(|p| *p == artifacts.ledger || p.starts_with(&folder)) {
+        artifact::check(ctx, &artifact::CheckOptions::default(), report);
     }
 }
 

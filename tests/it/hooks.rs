@@ -327,3 +327,20 @@ fn emoji_on_an_added_line_refuses_the_push_and_the_commit() {
     assert!(!output.status.success(), "{stderr}");
     assert!(stderr.contains("emoji-found"), "{stderr}");
 }
+
+#[test]
+fn a_ledger_change_is_checked_at_the_pushed_commit() {
+    let ctx = repo_with_remote();
+    let short_hash = "a".repeat(63);
+    ctx.write(
+        "artifacts/ARTIFACTS.md",
+        format!(
+            "# Artefactos\n\n| Versión | Build | Distro | Fecha | SHA256 | URL Release | Estado |\n|---|---|---|---|---|---|---|\n| 3.11.2 | 1 | debian12 | 2026-11-29 | {short_hash} | - | Activo |\n"
+        ),
+    );
+    ctx.commit("ledger row with a 63-hex digest");
+    let (ok, stderr) = push(&ctx, &["origin", "main"]);
+    assert!(!ok, "{stderr}");
+    assert!(stderr.contains("artifacts/ARTIFACTS.md:5:"), "{stderr}");
+    assert!(stderr.contains("ledger-"), "{stderr}");
+}
