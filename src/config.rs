@@ -51,6 +51,7 @@ struct RawConfig {
     spec: Option<RawSpec>,
     /// Per-code level: `code = "allow" | "warn" | "deny"`.
     severity: Option<BTreeMap<String, String>>,
+    secrets: Option<crate::scan::secrets::RawSecrets>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -126,6 +127,7 @@ pub struct Config {
     pub source: Option<PathBuf>,
     pub spec: SpecConfig,
     pub levels: Levels,
+    pub secrets: crate::scan::secrets::SecretsConfig,
 }
 
 const DEFAULT_REQUIRED: &[&str] = &[
@@ -283,6 +285,8 @@ impl Config {
 
         let any_id = any_id_regex(types.values()).map_err(|error| invalid(format!("id patterns do not combine: {error}")))?;
 
+        let secrets = crate::scan::secrets::SecretsConfig::from_raw(raw.secrets.unwrap_or_default()).map_err(invalid)?;
+
         let mut levels = Levels::default();
         for (code, level) in raw.severity.unwrap_or_default() {
             if diag::lookup(&code).is_none() {
@@ -311,6 +315,7 @@ impl Config {
                 any_id,
             },
             levels,
+            secrets,
         })
     }
 }

@@ -14,6 +14,7 @@ pub mod context;
 pub mod diag;
 pub mod env;
 pub mod registry;
+pub mod scan;
 pub mod spec;
 pub mod workspace;
 
@@ -59,6 +60,9 @@ pub fn hint(error: &anyhow::Error) -> Option<String> {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<workspace::Error>() {
+            return e.hint();
+        }
+        if let Some(e) = cause.downcast_ref::<scan::baseline::Error>() {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<commands::UsageError>() {

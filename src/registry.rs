@@ -2,4 +2,4 @@
 
 use crate::diag::Code;
 
-pub const CODE_TABLES: &[&[Code]] = &[crate::spec::CODES];
+pub const CODE_TABLES: &[&[Code]] = &[crate::spec::CODES, crate::scan::secrets::CODES];
