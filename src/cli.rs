@@ -53,6 +53,8 @@ pub struct CheckArgs {
 pub enum CheckCommand {
     /// Front-matter, ids, links, spec bodies and code markers of the governed documents.
     Spec(SpecArgs),
+    /// Secrets (tokens, keys, passwords) in a file set; findings show a redacted preview.
+    Secrets(SecretsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -63,3 +65,37 @@ pub struct SpecArgs {
 
 #[derive(Debug, Args)]
 pub struct TraceArgs {}
+
+/// Which content a content check (`emoji`, `secrets`) scans; at most one of these.
+/// With none, the whole repository (`--all`).
+#[derive(Debug, Clone, Default, Args)]
+#[group(multiple = false)]
+pub struct FileSetArgs {
+    /// Files or folders to scan (what the pre-commit framework passes).
+    pub paths: Vec<PathBuf>,
+    /// Every tracked file in the git index, and the members of tracked archives.
+    #[arg(long)]
+    pub all: bool,
+    /// The staged content of the files that differ from `HEAD` (not the work-tree copies).
+    #[arg(long)]
+    pub staged: bool,
+    /// Only the lines added by the commits of a range, e.g. `origin/main..HEAD` (pre-push).
+    #[arg(long, value_name = "A..B")]
+    pub range: Option<String>,
+    /// Every member of an archive (.tgz, .tar.gz, .tar.zst, .whl, .zip), read as a stream.
+    #[arg(long, value_name = "FILE")]
+    pub archive: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SecretsArgs {
+    #[command(flatten)]
+    pub files: FileSetArgs,
+    /// Write the findings to a baseline file (default: `secrets.baseline`, i.e.
+    /// `.specgate-secrets-baseline.json`) instead of reporting them.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "")]
+    pub write_baseline: Option<PathBuf>,
+    /// Accept the findings listed in this baseline file (default: `secrets.baseline` if it exists).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+}

@@ -62,7 +62,10 @@ pub fn hint(error: &anyhow::Error) -> Option<String> {
         if let Some(e) = cause.downcast_ref::<workspace::Error>() {
             return e.hint();
         }
-        if let Some(e) = cause.downcast_ref::<scan::baseline::Error>() {
+        if let Some(e) = cause.downcast_ref::<scan::secrets::Error>() {
+            return e.hint();
+        }
+        if let Some(e) = cause.downcast_ref::<scan::Error>() {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<commands::UsageError>() {

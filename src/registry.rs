@@ -2,4 +2,5 @@
 
 use crate::diag::Code;
 
-pub const CODE_TABLES: &[&[Code]] = &[crate::spec::CODES, crate::scan::secrets::CODES];
+pub const CODE_TABLES: &[&[Code]] =
+    &[crate::spec::CODES, crate::scan::CODES, crate::scan::emoji::CODES, crate::scan::secrets::CODES];

@@ -1,4 +1,4 @@
-//! `specgate check [spec]`.
+//! `specgate check [spec|secrets]`.
 
 use crate::cli::{CheckArgs, CheckCommand, GlobalArgs};
 use crate::diag::Report;
@@ -10,6 +10,7 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> an
     match &args.check {
         None => {
             spec::check(&ctx, None, &mut report);
+            secrets(&ctx, global, &crate::scan::Selection::All, None, None, &mut report)?;
         }
         Some(CheckCommand::Spec(spec_args)) => {
             let paths = if spec_args.paths.is_empty() {
@@ -19,6 +20,43 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> an
             };
             spec::check(&ctx, paths.as_deref(), &mut report);
         }
+        Some(CheckCommand::Secrets(args)) => {
+            let selection = super::selection(&ctx, &args.files, global)?;
+            secrets(&ctx, global, &selection, args.baseline.as_deref(), args.write_baseline.as_deref(), &mut report)?;
+        }
     }
     super::finish(&mut report, global, output)
+}
+
+/// Run the secrets check; `write_baseline` of `Some("")` means the configured baseline path.
+fn secrets(
+    ctx: &crate::context::CheckContext,
+    global: &GlobalArgs,
+    selection: &crate::scan::Selection,
+    baseline: Option<&std::path::Path>,
+    write_baseline: Option<&std::path::Path>,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    use crate::scan::secrets;
+    let base = super::start_dir(global)?;
+    let options = secrets::RunOptions {
+        baseline: baseline.map(|p| base.join(p)),
+        write_baseline: write_baseline.map(|p| {
+            if p.as_os_str().is_empty() {
+                ctx.workspace.root.join(&ctx.config.secrets.baseline)
+            } else {
+                base.join(p)
+            }
+        }),
+    };
+    let summary = secrets::check(ctx, selection, &options, report)?;
+    match &summary.written {
+        Some((path, entries)) => report.note(format!(
+            "secrets: wrote {entries} baseline entr{} to `{}`",
+            if *entries == 1 { "y" } else { "ies" },
+            ctx.workspace.relative(path).unwrap_or_else(|| path.display().to_string())
+        )),
+        None => report.note(format!("secrets: {} files scanned ({} bytes)", summary.files, summary.bytes)),
+    }
+    Ok(())
 }

@@ -78,6 +78,28 @@ pub(crate) fn relative_paths(ctx: &CheckContext, paths: &[PathBuf], base: &Path)
     Ok(out)
 }
 
+/// The file set a content check scans, from its command-line flags (default: `--all`).
+#[allow(dead_code, reason = "used by the content checks wired next")]
+pub(crate) fn selection(
+    ctx: &CheckContext,
+    args: &crate::cli::FileSetArgs,
+    global: &GlobalArgs,
+) -> anyhow::Result<crate::scan::Selection> {
+    use crate::scan::Selection;
+    let base = start_dir(global)?;
+    Ok(if let Some(range) = &args.range {
+        Selection::Range(range.clone())
+    } else if args.staged {
+        Selection::Staged
+    } else if let Some(archive) = &args.archive {
+        Selection::Archive(if archive.is_absolute() { archive.clone() } else { base.join(archive) })
+    } else if !args.paths.is_empty() {
+        Selection::Paths(relative_paths(ctx, &args.paths, &base)?)
+    } else {
+        Selection::All
+    })
+}
+
 /// Print a report in the chosen format and pick the exit status.
 pub(crate) fn finish(report: &mut Report, global: &GlobalArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
     report.sort();

@@ -29,15 +29,10 @@ pub const CODES: &[Code] = &[
         default: Level::Warn,
         summary: "a baseline entry matches no secret any more and can be removed",
     },
-    Code {
-        name: "secret-file-too-large",
-        default: Level::Warn,
-        summary: "a file is larger than `secrets.max-file-size` and was not scanned for secrets",
-    },
 ];
 
 /// The default cap on the size of a scanned file.
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// The default baseline file, at the root of the work tree.
 pub const DEFAULT_BASELINE: &str = ".specgate-secrets-baseline.json";
@@ -54,10 +49,10 @@ const NEXT_LINE_PRAGMAS: &[&[u8]] = &[b"specgate: allow-secret-next-line", b"pra
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawSecrets {
     /// Path globs whose files are never reported (fixtures, test corpora).
-    allowlist: Option<Vec<String>>,
+    allow_paths: Option<Vec<String>>,
     /// Rule ids to turn off.
     disable: Option<Vec<String>>,
-    max_file_size: Option<u64>,
+    max_file_bytes: Option<u64>,
     baseline: Option<String>,
     /// Extra rules; one with the id of a built-in rule replaces it.
     rules: Option<Vec<RawRule>>,
@@ -104,7 +99,7 @@ pub struct Rule {
 pub struct SecretsConfig {
     pub rules: Vec<Rule>,
     pub allowlist: globset::GlobSet,
-    pub max_file_size: u64,
+    pub max_file_bytes: u64,
     /// Repository-relative path of the baseline file.
     pub baseline: String,
 }
@@ -202,11 +197,11 @@ impl SecretsConfig {
                 return Err(format!("`secrets.disable` names unknown rule `{id}`; docs/secrets.md lists the rules"));
             }
         }
-        let allowlist = build_globs(&raw.allowlist.unwrap_or_default(), "`secrets.allowlist`")?;
+        let allowlist = build_globs(&raw.allow_paths.unwrap_or_default(), "`secrets.allow-paths`")?;
         Ok(SecretsConfig {
             rules,
             allowlist,
-            max_file_size: raw.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
+            max_file_bytes: raw.max_file_bytes.unwrap_or(DEFAULT_MAX_FILE_BYTES),
             baseline: raw.baseline.unwrap_or_else(|| DEFAULT_BASELINE.to_owned()),
         })
     }
@@ -1145,7 +1140,7 @@ impl Finding {
         )
         .help(
             "remove the secret and rotate it (it is in the history once committed); if it is a test fixture, add \
-             `specgate: allow-secret` on the line, a `[secrets] allowlist` glob, or accept it with \
+             `specgate: allow-secret` on the line, a `[secrets] allow-paths` glob, or accept it with \
              `specgate check secrets --write-baseline`",
         );
         diagnostic.source_line = Some(self.redacted_line.clone());
@@ -1224,6 +1219,109 @@ pub fn summary(findings: &[Finding]) -> String {
         *per_rule.entry(finding.rule.as_str()).or_default() += 1;
     }
     per_rule.iter().map(|(rule, count)| format!("{rule}: {count}")).collect::<Vec<_>>().join(", ")
+}
+
+// ---------------------------------------------------------------- the check
+
+/// Why `check secrets` could not run. Problems with single files are findings, not errors.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    FileSet(#[from] super::fileset::Error),
+    #[error(transparent)]
+    Baseline(#[from] super::baseline::Error),
+}
+
+impl Error {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::FileSet(error) => error.hint(),
+            Error::Baseline(error) => error.hint(),
+        }
+    }
+}
+
+/// How one `check secrets` run treats the baseline.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// The baseline to read; `None`: `secrets.baseline` at the root, if it exists.
+    pub baseline: Option<std::path::PathBuf>,
+    /// Write the findings of this run to this baseline instead of reporting them.
+    pub write_baseline: Option<std::path::PathBuf>,
+}
+
+/// What a run did, for the caller's status line.
+#[derive(Debug, Clone, Default)]
+pub struct RunSummary {
+    pub files: usize,
+    pub bytes: u64,
+    pub findings: usize,
+    /// Set when a baseline was written: its path and entry count.
+    pub written: Option<(std::path::PathBuf, usize)>,
+}
+
+/// `specgate check secrets`: scan a file set, drop what pragmas, path globs and the baseline
+/// accept, and push the rest into the report (or write them to a new baseline).
+pub fn check(
+    ctx: &crate::context::CheckContext,
+    selection: &super::Selection,
+    options: &RunOptions,
+    report: &mut Report,
+) -> Result<RunSummary, Error> {
+    let config = &ctx.config.secrets;
+    let scanner = Scanner::new(config);
+    let scan_options =
+        super::Options { max_file_bytes: config.max_file_bytes, allow_paths: config.allowlist.clone(), archives: true };
+    let default_baseline = ctx.workspace.root.join(&config.baseline);
+    let (baseline_path, baseline) = match &options.baseline {
+        Some(path) => match Baseline::load(path)? {
+            Some(baseline) => (path.clone(), Some(baseline)),
+            None => {
+                return Err(super::baseline::Error::Read {
+                    path: path.display().to_string(),
+                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+                }
+                .into())
+            }
+        },
+        None => (default_baseline.clone(), Baseline::load(&default_baseline)?),
+    };
+    let found = std::sync::Mutex::new(Vec::<Finding>::new());
+    let covered = std::sync::Mutex::new(BTreeSet::<String>::new());
+    let summary = super::scan(&ctx.workspace, selection, &scan_options, report, |item| {
+        let added: Option<Vec<usize>> =
+            item.added_lines.as_ref().map(|lines| lines.iter().map(|&l| l as usize).collect());
+        let mut findings = scan_file(&scanner, &item.path, &item.content, added.as_deref());
+        if let Some(commit) = &item.commit {
+            for finding in &mut findings {
+                finding.description.push_str(&format!(", added in commit {commit}"));
+            }
+        }
+        if item.added_lines.is_none() {
+            covered.lock().unwrap_or_else(|p| p.into_inner()).insert(item.path.clone());
+        }
+        if !findings.is_empty() {
+            found.lock().unwrap_or_else(|p| p.into_inner()).extend(findings);
+        }
+        Vec::new()
+    })?;
+    let mut findings = found.into_inner().unwrap_or_else(|p| p.into_inner());
+    findings.sort_by(|a, b| (&a.path, a.line, a.column, &a.rule).cmp(&(&b.path, b.line, b.column, &b.rule)));
+    let coverage = Coverage {
+        complete: *selection == super::Selection::All,
+        paths: covered.into_inner().unwrap_or_else(|p| p.into_inner()),
+    };
+    let mut result = RunSummary { files: summary.items, bytes: summary.bytes, findings: findings.len(), written: None };
+    if let Some(target) = &options.write_baseline {
+        let old = if *target == baseline_path { baseline.as_ref() } else { None };
+        let entries = baseline_entries(&findings, old, &coverage);
+        super::baseline::write(target, &entries)?;
+        result.written = Some((target.clone(), entries.len()));
+        return Ok(result);
+    }
+    let shown = ctx.workspace.relative(&baseline_path).unwrap_or_else(|| baseline_path.display().to_string());
+    report_findings(&findings, baseline.as_ref().map(|b| (b, shown.as_str())), &coverage, report);
+    Ok(result)
 }
 
 #[cfg(test)]

@@ -249,7 +249,7 @@ fn added_lines_limit_findings() {
 #[test]
 fn config_adds_overrides_and_disables_rules() {
     let raw: RawSecrets = toml::from_str(
-        "disable = [\"jwt\"]\nallowlist = [\"tests/corpus/**\"]\n[[rules]]\nid = \"acme-token\"\nregex = 'acme_([a-z0-9]{16})'\nkeywords = [\"acme_\"]\nentropy = 3.0\n",
+        "disable = [\"jwt\"]\nallow-paths = [\"tests/corpus/**\"]\n[[rules]]\nid = \"acme-token\"\nregex = 'acme_([a-z0-9]{16})'\nkeywords = [\"acme_\"]\nentropy = 3.0\n",
     )
     .unwrap();
     let config = SecretsConfig::from_raw(raw).unwrap();
@@ -268,7 +268,7 @@ fn config_adds_overrides_and_disables_rules() {
         ("[[rules]]\nid = \"x\"\nregex = '('\nkeywords = [\"x\"]", "not a valid"),
         ("[[rules]]\nid = \"x\"\nregex = 'x'", "give `keywords`"),
         ("[[rules]]\nid = \"Bad Id\"\nregex = 'x'\nkeywords = [\"x\"]", "kebab-case"),
-        ("allowlist = [\"a/[\"]", "not a valid glob"),
+        ("allow-paths = [\"a/[\"]", "not a valid glob"),
     ] {
         let raw: RawSecrets = toml::from_str(text).unwrap();
         let error = SecretsConfig::from_raw(raw).unwrap_err();
