@@ -93,8 +93,8 @@ pub struct SecretsArgs {
     pub files: FileSetArgs,
     /// Write the findings to a baseline file (default: `secrets.baseline`, i.e.
     /// `.specgate-secrets-baseline.json`) instead of reporting them.
-    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "")]
-    pub write_baseline: Option<PathBuf>,
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    pub write_baseline: Option<Option<PathBuf>>,
     /// Accept the findings listed in this baseline file (default: `secrets.baseline` if it exists).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,

@@ -22,31 +22,28 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> an
         }
         Some(CheckCommand::Secrets(args)) => {
             let selection = super::selection(&ctx, &args.files, global)?;
-            secrets(&ctx, global, &selection, args.baseline.as_deref(), args.write_baseline.as_deref(), &mut report)?;
+            secrets(&ctx, global, &selection, args.baseline.as_deref(), args.write_baseline.as_ref().map(Option::as_deref), &mut report)?;
         }
     }
     super::finish(&mut report, global, output)
 }
 
-/// Run the secrets check; `write_baseline` of `Some("")` means the configured baseline path.
+/// Run the secrets check; `write_baseline` of `Some(None)` means the configured baseline path.
 fn secrets(
     ctx: &crate::context::CheckContext,
     global: &GlobalArgs,
     selection: &crate::scan::Selection,
     baseline: Option<&std::path::Path>,
-    write_baseline: Option<&std::path::Path>,
+    write_baseline: Option<Option<&std::path::Path>>,
     report: &mut Report,
 ) -> anyhow::Result<()> {
     use crate::scan::secrets;
     let base = super::start_dir(global)?;
     let options = secrets::RunOptions {
         baseline: baseline.map(|p| base.join(p)),
-        write_baseline: write_baseline.map(|p| {
-            if p.as_os_str().is_empty() {
-                ctx.workspace.root.join(&ctx.config.secrets.baseline)
-            } else {
-                base.join(p)
-            }
+        write_baseline: write_baseline.map(|p| match p {
+            Some(p) => base.join(p),
+            None => ctx.workspace.root.join(&ctx.config.secrets.baseline),
         }),
     };
     let summary = secrets::check(ctx, selection, &options, report)?;

@@ -115,7 +115,7 @@ impl SecretsConfig {
     pub fn from_raw(raw: RawSecrets) -> Result<SecretsConfig, String> {
         let mut rules: Vec<Rule> = Vec::new();
         for builtin in BUILTIN_RULES {
-            let source = if builtin.validation == Validation::Assignment {
+            let source = if builtin.validation == Validation::Assignment && builtin.regex.is_empty() {
                 secrets_rules::generic_regex()
             } else {
                 builtin.regex.to_owned()
@@ -369,8 +369,14 @@ impl<'c> Scanner<'c> {
                     let bare = captures.get(captures.len() - 1).is_some_and(|m| m.start() == value.start());
                     let accepted = if rule.validation == Validation::DotEnv {
                         dotenv_value_ok(key, value.as_bytes())
+                    } else if bare && file.code {
+                        false
+                    } else if bare && file.prose {
+                        // Prose says `password: see the vault`; only a clearly random bare
+                        // value counts there.
+                        assignment_value_ok(key, value.as_bytes(), false) && strongly_random(value.as_bytes())
                     } else {
-                        assignment_value_ok(key, value.as_bytes(), bare && !file.config_like)
+                        assignment_value_ok(key, value.as_bytes(), false)
                     };
                     accepted.then(|| (value.start(), value.end(), value.start()))
                 }
@@ -415,8 +421,10 @@ struct FileKind {
     dotenv: bool,
     /// A checksum list or lock file: digests, never secret assignments.
     digests: bool,
-    /// A config or data file where bare `key: value` values are literal (not code).
-    config_like: bool,
+    /// Source code: a bare `name = value` value is an expression, not a literal.
+    code: bool,
+    /// Documentation and markup: bare values are usually words.
+    prose: bool,
 }
 
 impl FileKind {
@@ -443,10 +451,15 @@ impl FileKind {
         const CODE_EXTENSIONS: &[&str] = &[
             "py", "pyi", "pyx", "js", "jsx", "mjs", "cjs", "ts", "tsx", "rs", "go", "java", "kt", "kts", "scala", "c",
             "h", "cc", "cpp", "cxx", "hpp", "hh", "cs", "rb", "php", "swift", "m", "mm", "lua", "pl", "pm", "r",
-            "dart", "groovy", "vue", "svelte", "ex", "exs", "erl", "hs", "ml", "fs", "clj", "el", "vim", "sql", "md",
-            "rst", "txt", "html", "htm", "xml", "tex", "adoc",
+            "dart", "groovy", "vue", "svelte", "ex", "exs", "erl", "hs", "ml", "fs", "clj", "el", "vim", "sql",
         ];
-        FileKind { dotenv, digests, config_like: dotenv || !CODE_EXTENSIONS.contains(&extension.as_str()) }
+        const PROSE_EXTENSIONS: &[&str] = &["md", "markdown", "rst", "txt", "html", "htm", "xml", "tex", "adoc", "org"];
+        FileKind {
+            dotenv,
+            digests,
+            code: !dotenv && CODE_EXTENSIONS.contains(&extension.as_str()),
+            prose: !dotenv && PROSE_EXTENSIONS.contains(&extension.as_str()),
+        }
     }
 }
 
@@ -470,6 +483,11 @@ pub fn entropy(bytes: &[u8]) -> f64 {
             -p * p.log2()
         })
         .sum()
+}
+
+/// A machine-made value: long, mixed and high in entropy.
+fn strongly_random(value: &[u8]) -> bool {
+    value.len() >= 12 && character_classes(value) >= 3 && entropy(value) >= 3.3
 }
 
 /// How many of lowercase, uppercase, digit and other character classes occur.
@@ -890,6 +908,7 @@ fn classify_key(key: &[u8]) -> Option<KeyKind> {
 /// Does the value of a `name = value` assignment whose name says secret look like a secret?
 /// `bare_in_code`: an unquoted value in a source file is an expression, not a literal.
 fn assignment_value_ok(key: &[u8], value: &[u8], bare_in_code: bool) -> bool {
+    // `bare_in_code` is decided by the caller from the file kind; kept for the unit tests.
     if bare_in_code {
         return false;
     }
@@ -904,6 +923,12 @@ fn secret_value_ok(kind: KeyKind, value: &[u8]) -> bool {
         return false;
     }
     if is_placeholder(value) || is_reference_or_digest(value) {
+        return false;
+    }
+    // Formats with a checksum are decided by their own rule: a look-alike that fails the
+    // checksum must not come back through the generic one.
+    const CHECKSUMMED: &[&str] = &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "npm_"];
+    if CHECKSUMMED.iter().any(|p| value.starts_with(p.as_bytes())) {
         return false;
     }
     let classes = character_classes(value);

@@ -243,6 +243,14 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
         multiline: false,
     },
     rule(
+        "config-key-value",
+        "secret in a `key=\"...\" value=\"...\"` pair (.NET config, XML settings)",
+        r#"(?i-u)(?:^|[^A-Za-z0-9_])key\s*=\s*"([A-Za-z0-9_.:-]{1,80})"\s+value\s*=\s*"([^"\r\n\\]{1,256})""#,
+        &["key"],
+        None,
+        Validation::Assignment,
+    ),
+    rule(
         "generic-secret",
         "secret assigned to a variable, key or option named like one (password, secret, token, api key, client secret)",
         // The key (group `key`), an operator, then a quoted or bare value; the secret is

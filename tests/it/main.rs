@@ -1,0 +1,4 @@
+//! The single integration-test binary: one module per capability.
+
+mod common;
+mod secrets;
