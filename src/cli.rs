@@ -98,4 +98,7 @@ pub struct SecretsArgs {
     /// Accept the findings listed in this baseline file (default: `secrets.baseline` if it exists).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Print the active rules (id, keywords, regex; built-in and from specgate.toml) and exit.
+    #[arg(long)]
+    pub list_rules: bool,
 }

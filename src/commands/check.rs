@@ -20,6 +20,11 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> an
             };
             spec::check(&ctx, paths.as_deref(), &mut report);
         }
+        Some(CheckCommand::Secrets(args)) if args.list_rules => {
+            let text = crate::scan::secrets::list_rules(&ctx.config.secrets);
+            output.stdout.write_all(text.as_bytes())?;
+            return Ok(ExitStatus::Success);
+        }
         Some(CheckCommand::Secrets(args)) => {
             let selection = super::selection(&ctx, &args.files, global)?;
             secrets(&ctx, global, &selection, args.baseline.as_deref(), args.write_baseline.as_ref().map(Option::as_deref), &mut report)?;

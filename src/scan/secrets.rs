@@ -1237,6 +1237,15 @@ pub fn baseline_entries(findings: &[Finding], old: Option<&Baseline>, coverage: 
     entries.into_iter().collect()
 }
 
+/// The active rules, one per line: `id<TAB>keywords (comma-separated)<TAB>regex`.
+pub fn list_rules(config: &SecretsConfig) -> String {
+    let mut text = String::new();
+    for rule in &config.rules {
+        let _ = writeln!(text, "{}\t{}\t{}", rule.id, rule.keywords.join(","), rule.regex.as_str());
+    }
+    text
+}
+
 /// Counts per rule, for the summary note.
 pub fn summary(findings: &[Finding]) -> String {
     let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
