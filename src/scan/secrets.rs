@@ -306,9 +306,15 @@ impl<'c> Scanner<'c> {
         }
         if let Some(prefilter) = &self.prefilter {
             let mut last_line = vec![usize::MAX; self.config.rules.len()];
+            // The line of the previous hit: many hits on one long (minified) line must not
+            // each search back and forth for its ends.
+            let (mut line_start, mut line_end) = (0, 0);
             for hit in prefilter.find_iter(content) {
-                let line_start = memchr::memrchr(b'\n', &content[..hit.start()]).map_or(0, |i| i + 1);
-                let line_end = memchr::memchr(b'\n', &content[hit.end()..]).map_or(content.len(), |i| hit.end() + i);
+                if hit.start() >= line_end || line_end == 0 {
+                    line_start = memchr::memrchr(b'\n', &content[..hit.start()]).map_or(0, |i| i + 1);
+                    line_end =
+                        memchr::memchr(b'\n', &content[hit.start()..]).map_or(content.len(), |i| hit.start() + i);
+                }
                 for &index in &self.triggers[hit.pattern().as_usize()] {
                     if last_line[index] == line_start {
                         continue;
@@ -366,7 +372,8 @@ impl<'c> Scanner<'c> {
                     let Some(value) = (2..captures.len()).find_map(|g| captures.get(g)) else {
                         continue;
                     };
-                    let bare = captures.get(captures.len() - 1).is_some_and(|m| m.start() == value.start());
+                    let bare = captures.name("key").is_some()
+                        && captures.get(captures.len() - 1).is_some_and(|m| m.start() == value.start());
                     let accepted = if rule.validation == Validation::DotEnv {
                         dotenv_value_ok(key, value.as_bytes())
                     } else if bare && file.code {
@@ -590,16 +597,11 @@ pub fn is_placeholder(value: &[u8]) -> bool {
         "guest",
         "user",
         "username",
-        "letmein",
-        "s3cr3t",
-        "p@ssw0rd",
-        "passw0rd",
         "mysecret",
         "mypassword",
         "secret123",
         "password123",
         "password1",
-        "hunter2",
     ];
     let trimmed = value;
     if trimmed.is_empty() {
@@ -883,11 +885,15 @@ fn classify_key(key: &[u8]) -> Option<KeyKind> {
             || w.ends_with("password")
             || w.ends_with("passwd")
             || w.ends_with("passphrase")
+            || w == "contrase"
+            || w == "contrasena"
         {
             kind = Some(kind.unwrap_or(KeyKind::Password));
         } else if w.ends_with("secret")
             || w.ends_with("secrets")
             || w.ends_with("token")
+            || w == "secreto"
+            || w == "clave"
             || w.ends_with("apikey")
             || w.ends_with("secretkey")
             || w.ends_with("privatekey")
@@ -897,6 +903,8 @@ fn classify_key(key: &[u8]) -> Option<KeyKind> {
             || w == "credentials"
             || w == "creds"
             || w == "auth"
+            || w == "secreto"
+            || w == "clave"
             || (w == "key" && i > 0 && KEY_QUALIFIERS.contains(&words[i - 1].as_str()))
         {
             kind = Some(KeyKind::Secret);

@@ -66,7 +66,9 @@ const fn rule(
 
 /// The key names that make an assignment a secret assignment. Shared by the generic rule and
 /// its tests.
-pub const SECRET_KEY_NAME: &str = r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_.-]?key|apikey|(?:access|secret|private|auth|encryption|signing|master|app|client|license|session|account|webhook)[_.-]?key|credentials?|auth)";
+/// Spanish names count too (`contrasena`/`contraseña`, `clave`, `secreto`): the team's own
+/// configuration is often written in Spanish.
+pub const SECRET_KEY_NAME: &str = r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_.-]?key|apikey|(?:access|secret|private|auth|encryption|signing|master|app|client|license|session|account|webhook)[_.-]?key|credentials?|auth|contrase(?:n|\xC3\xB1)a|clave|secreto)";
 
 /// The built-in rules, most specific first: when two rules match the same bytes, the first wins.
 pub const BUILTIN_RULES: &[BuiltinRule] = &[
@@ -198,6 +200,38 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
         Some(3.0),
         Validation::Token,
     ),
+    rule(
+        "shopify-token",
+        "Shopify access token or shared secret",
+        r"(?-u)(?:^|[^A-Za-z0-9_])(shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})(?:[^A-Za-z0-9_]|$)",
+        &["shpat_", "shpca_", "shppa_", "shpss_"],
+        Some(3.0),
+        Validation::Token,
+    ),
+    rule(
+        "huggingface-token",
+        "Hugging Face access token",
+        r"(?-u)(?:^|[^A-Za-z0-9_])(hf_[A-Za-z]{34})(?:[^A-Za-z0-9_]|$)",
+        &["hf_"],
+        Some(3.5),
+        Validation::Token,
+    ),
+    rule(
+        "telegram-bot-token",
+        "Telegram bot token",
+        r"(?-u)(?:^|[^A-Za-z0-9_:])([0-9]{8,10}:AA[A-Za-z0-9_-]{33})(?:[^A-Za-z0-9_-]|$)",
+        &[":aa"],
+        Some(3.5),
+        Validation::Token,
+    ),
+    rule(
+        "discord-webhook",
+        "Discord webhook URL",
+        r"(?-u)discord(?:app)?\.com/api/webhooks/[0-9]{17,20}/([A-Za-z0-9_-]{60,68})",
+        &["discord"],
+        Some(3.5),
+        Validation::Token,
+    ),
     BuiltinRule {
         id: "private-key",
         description: "private key block (RSA, EC, DSA, OpenSSH, PKCS#8, encrypted or PGP)",
@@ -256,7 +290,25 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
         // The key (group `key`), an operator, then a quoted or bare value; the secret is
         // whichever value group matched. Built at compile time by `generic_regex()`.
         "",
-        &["pass", "pwd", "secret", "token", "key", "auth", "credential"],
+        &["pass", "pwd", "secret", "token", "key", "auth", "credential", "contrase", "clave"],
+        None,
+        Validation::Assignment,
+    ),
+    rule(
+        "xml-secret-element",
+        "secret in an XML element named like one (`<password>...</password>`)",
+        r#"(?i-u)<([A-Za-z0-9_.:-]*(?:password|passwd|secret|token|apikey|api_key|api-key|credential)[A-Za-z0-9_.:-]*)>([^<>\s]{1,256})</"#,
+        &[
+            "password>",
+            "passwd>",
+            "secret>",
+            "token>",
+            "apikey>",
+            "api_key>",
+            "api-key>",
+            "credential>",
+            "credentials>",
+        ],
         None,
         Validation::Assignment,
     ),
@@ -267,7 +319,7 @@ pub fn generic_regex() -> String {
     format!(
         concat!(
             r#"(?i-u)(?:^|[^A-Za-z0-9_])(?P<key>[A-Za-z0-9_.-]*{name}[A-Za-z0-9_.-]*)["'\]]?[ \t]*"#,
-            r#"(?::=|=>|\?=|\|\|=|=|:)[ \t]*(?:[rbuf]{{0,2}}"([^"\r\n\\]{{1,256}})"|[rbuf]{{0,2}}'([^'\r\n\\]{{1,256}})'|`([^`\r\n\\]{{1,256}})`|([^\s"'`,;<>(){{}}\[\]=][^\s"'`,;<>(){{}}\[\]]{{0,255}}))"#,
+            r#"(?::=|=>|\?=|\|\|=|=|:)[ \t]*(?:[rbuf]{{0,2}}"([^"\r\n\\]{{1,256}})"|[rbuf]{{0,2}}'([^'\r\n\\]{{1,256}})'|`([^`\r\n\\]{{1,256}})`|([^\s"'`,;&<>(){{}}\[\]=][^\s"'`,;&<>(){{}}\[\]]{{0,255}}))"#,
         ),
         name = SECRET_KEY_NAME
     )

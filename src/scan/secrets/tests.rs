@@ -66,6 +66,10 @@ fn provider_tokens_and_near_misses() {
         ("a.json", "{\"key\": \"AIzaSyC8Rk2Vx9Lp4Tn7Wz3YbCd5Fg6Hj1Km0Q\"}", None),
         ("a.json", "\"client_secret\": \"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\"", Some("google-oauth-client-secret")),
         ("a.txt", "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", Some("sendgrid-api-key")),
+        ("a.rb", "token = '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'", Some("shopify-token")),
+        ("a.py", "HF = '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'", Some("huggingface-token")),
+        ("a.py", "BOT = '7429183650:AAQm8Rk2Vx9Lp4Tn7Wz3YbCd5Fg6Hj1Km0Q'", Some("telegram-bot-token")),
+        ("a.py", "at 12:30:AAA the build started", None),
     ]);
 }
 
@@ -188,6 +192,19 @@ fn generic_assignments() {
         ("Cargo.lock", "checksum = \"a3f1b2c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80\"", None),
         ("package-lock.json", "\"integrity\": \"sha512-Qm8Rk2Vx9Lp4Tn7Wz3YbCd5Fg6Hj1Km0QsAbCd==\"", None),
         ("a.py", "auth_token = 'sha256:a3f1b2c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6'", None),
+        ("app.config", "Server=db;User Id=sa;Password=Xk9#mP2vL7;Encrypt=true", Some("generic-secret")),
+        ("a.properties", "jdbc:postgresql://db/app?user=svc&password=Xk9mP2vL7q&ssl=true", Some("generic-secret")),
+        ("conf.xml", "<connection><password>Xk9#mP2vL7</password></connection>", Some("xml-secret-element")),
+        ("conf.xml", "<password>${DB_PASSWORD}</password>", None),
+        (
+            "web.config",
+            "<add key=\"ClientSecret\" value=\"Qm8~Rk2Vx9.Lp4Tn7Wz3-YbCd5Fg6\" />",
+            Some("config-key-value"),
+        ),
+        ("web.config", "<add key=\"ClientId\" value=\"Qm8Rk2Vx9Lp4Tn7Wz3YbCd5Fg6\" />", None),
+        ("config.yml", "contrase\u{f1}a: \"Xk9#mP2vL7\"", Some("generic-secret")),
+        ("config.py", "clave_api = 'k9Xm2Qv7Lp4Rt8Wz3Yb6'", Some("generic-secret")),
+        ("a.md", "La contrase\u{f1}a: se guarda en el gestor, nunca en el repositorio.", None),
     ]);
 }
 
