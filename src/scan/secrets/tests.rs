@@ -307,3 +307,11 @@ fn entropy_and_redaction_basics() {
     assert_eq!(classify_key(b"bypass"), None);
     assert_eq!(classify_key(b"key"), None);
 }
+
+#[test]
+fn many_keyword_hits_on_one_long_line_still_find_the_secret() {
+    let mut line = "var a={key:1,".repeat(2000);
+    line.push_str("apiKey:\"k9Xm2Qv7Lp4Rt8Wz3Yb6\"};\nnext line\n");
+    let found = rules_found("bundle.min.js", &line);
+    assert_eq!(found, vec!["generic-secret"]);
+}
