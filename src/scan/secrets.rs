@@ -927,6 +927,11 @@ fn assignment_value_ok(key: &[u8], value: &[u8], bare_in_code: bool) -> bool {
 }
 
 fn secret_value_ok(kind: KeyKind, value: &[u8]) -> bool {
+    // The regexes leave lengths open (bounded repetitions blow up the automata); a value this
+    // long is data, not a credential.
+    if value.len() > 256 {
+        return false;
+    }
     if value.iter().any(|b| b.is_ascii_whitespace() || *b < 0x20 || *b >= 0x7f) {
         return false;
     }
@@ -966,7 +971,7 @@ fn dotenv_value_ok(key: &[u8], value: &[u8]) -> bool {
 
 /// The password part of `scheme://user:password@host`.
 fn url_password_ok(user: &[u8], password: &[u8]) -> bool {
-    if password.len() < 3 || password == user {
+    if password.len() < 3 || password.len() > 256 || user.len() > 128 || password == user {
         return false;
     }
     if is_placeholder(password) || password.iter().all(|b| *b == b'*') {

@@ -115,7 +115,7 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
     rule(
         "gitlab-token",
         "GitLab token (personal, deploy, runner, pipeline trigger, feed, OAuth, CI job)",
-        r"(?-u)(?:^|[^A-Za-z0-9_-])((?:glpat|gldt|glrt|glptt|glft|glsoat|glcbt|gloas)-[A-Za-z0-9_.-]{20,80})",
+        r"(?-u)(?:^|[^A-Za-z0-9_-])((?:glpat|gldt|glrt|glptt|glft|glsoat|glcbt|gloas)-[A-Za-z0-9_.-]{20,})",
         &["glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glsoat-", "glcbt-", "gloas-"],
         Some(3.0),
         Validation::Token,
@@ -123,7 +123,7 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
     rule(
         "slack-token",
         "Slack token",
-        r"(?-u)(?:^|[^A-Za-z0-9_-])(xox[abposer]-[0-9A-Za-z-]{10,250}|xapp-[0-9]-[A-Z0-9]{6,}-[0-9]{6,}-[A-Za-z0-9]{20,})",
+        r"(?-u)(?:^|[^A-Za-z0-9_-])(xox[abposer]-[0-9A-Za-z-]{10,}|xapp-[0-9]-[A-Z0-9]{6,}-[0-9]{6,}-[A-Za-z0-9]{20,})",
         &["xox", "xapp-"],
         Some(3.0),
         Validation::Token,
@@ -139,7 +139,7 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
     rule(
         "stripe-secret-key",
         "Stripe secret or restricted key",
-        r"(?-u)(?:^|[^A-Za-z0-9_])((?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,247})",
+        r"(?-u)(?:^|[^A-Za-z0-9_])((?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,})",
         &["sk_live_", "sk_test_", "rk_live_", "rk_test_"],
         Some(3.0),
         Validation::Token,
@@ -253,7 +253,7 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
     rule(
         "url-password",
         "password in a URL (`scheme://user:password@host`)",
-        r#"(?i-u)(?:^|[^A-Za-z0-9+.-])[a-z][a-z0-9+.-]{1,30}://([^\s:/?#@'"<>\[\]{}\\]{0,128}):([^\s/?@'"<>\[\]{}\\]{1,256})@[A-Za-z0-9\[]"#,
+        r#"(?i-u)(?:^|[^A-Za-z0-9+.-])[a-z][a-z0-9+.-]{1,30}://([^\s:/?#@'"<>\[\]{}\\]*):([^\s/?@'"<>\[\]{}\\]+)@[A-Za-z0-9\[]"#,
         &["://"],
         None,
         Validation::UrlPassword,
@@ -279,7 +279,7 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
     rule(
         "config-key-value",
         "secret in a `key=\"...\" value=\"...\"` pair (.NET config, XML settings)",
-        r#"(?i-u)(?:^|[^A-Za-z0-9_])key\s*=\s*"([A-Za-z0-9_.:-]{1,80})"\s+value\s*=\s*"([^"\r\n\\]{1,256})""#,
+        r#"(?i-u)(?:^|[^A-Za-z0-9_])key\s*=\s*"([A-Za-z0-9_.:-]+)"\s+value\s*=\s*"([^"\r\n\\]+)""#,
         &["key"],
         None,
         Validation::Assignment,
@@ -297,7 +297,7 @@ pub const BUILTIN_RULES: &[BuiltinRule] = &[
     rule(
         "xml-secret-element",
         "secret in an XML element named like one (`<password>...</password>`)",
-        r#"(?i-u)<([A-Za-z0-9_.:-]*(?:password|passwd|secret|token|apikey|api_key|api-key|credential)[A-Za-z0-9_.:-]*)>([^<>\s]{1,256})</"#,
+        r#"(?i-u)<([A-Za-z0-9_.:-]*(?:password|passwd|secret|token|apikey|api_key|api-key|credential)[A-Za-z0-9_.:-]*)>([^<>\s]+)</"#,
         &[
             "password>",
             "passwd>",
@@ -319,7 +319,7 @@ pub fn generic_regex() -> String {
     format!(
         concat!(
             r#"(?i-u)(?:^|[^A-Za-z0-9_])(?P<key>[A-Za-z0-9_.-]*{name}[A-Za-z0-9_.-]*)["'\]]?[ \t]*"#,
-            r#"(?::=|=>|\?=|\|\|=|=|:)[ \t]*(?:[rbuf]{{0,2}}"([^"\r\n\\]{{1,256}})"|[rbuf]{{0,2}}'([^'\r\n\\]{{1,256}})'|`([^`\r\n\\]{{1,256}})`|([^\s"'`,;&<>(){{}}\[\]=][^\s"'`,;&<>(){{}}\[\]]{{0,255}}))"#,
+            r#"(?::=|=>|\?=|\|\|=|=|:)[ \t]*(?:[rbuf]{{0,2}}"([^"\r\n\\]+)"|[rbuf]{{0,2}}'([^'\r\n\\]+)'|`([^`\r\n\\]+)`|([^\s"'`,;&<>(){{}}\[\]=][^\s"'`,;&<>(){{}}\[\]]*))"#,
         ),
         name = SECRET_KEY_NAME
     )
