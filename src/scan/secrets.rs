@@ -616,6 +616,13 @@ pub fn is_placeholder(value: &[u8]) -> bool {
     if trimmed[0] == b'$' && trimmed[1..].iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_') {
         return true;
     }
+    // `$py_cv_x$as_nl`, `${X}`: a shell expansion; `{keyword}`: a format field.
+    if trimmed[0] == b'$' && trimmed.get(1).is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_' || *b == b'{') {
+        return true;
+    }
+    if trimmed.len() > 2 && trimmed[0] == b'{' && trimmed[trimmed.len() - 1] == b'}' {
+        return true;
+    }
     if trimmed.len() > 2 && trimmed[0] == b'%' && trimmed[trimmed.len() - 1] == b'%' {
         return true;
     }
@@ -847,6 +854,8 @@ fn classify_key(key: &[u8]) -> Option<KeyKind> {
         "cache",
         "count",
         "secretary",
+        "state",
+        "status",
     ];
     let words = key_words(key);
     if words.is_empty() || words.iter().any(|w| BLOCKED.contains(&w.as_str())) {
@@ -942,6 +951,16 @@ fn secret_value_ok(kind: KeyKind, value: &[u8]) -> bool {
     // checksum must not come back through the generic one.
     const CHECKSUMMED: &[&str] = &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "npm_"];
     if CHECKSUMMED.iter().any(|p| value.starts_with(p.as_bytes())) {
+        return false;
+    }
+    // `key:value:more:` is a record, not an assignment.
+    if value.ends_with(b":") {
+        return false;
+    }
+    // Words and separators only: header names (`Proxy-Authorization`), roles and references
+    // (`~python-grammar:expr`), glob-like text. A password has a digit or a symbol.
+    let wordy = value.iter().all(|b| b.is_ascii_alphabetic() || b"-_.:~/*".contains(b));
+    if wordy && (kind == KeyKind::Password || value.iter().any(|b| !b.is_ascii_alphabetic())) {
         return false;
     }
     let classes = character_classes(value);

@@ -205,6 +205,13 @@ fn generic_assignments() {
         ("config.yml", "contrase\u{f1}a: \"Xk9#mP2vL7\"", Some("generic-secret")),
         ("config.py", "clave_api = 'k9Xm2Qv7Lp4Rt8Wz3Yb6'", Some("generic-secret")),
         ("a.md", "La contrase\u{f1}a: se guarda en el gestor, nunca en el repositorio.", None),
+        ("refcounts.dat", "PyContextToken_CheckExact:PyObject*:o:0:", None),
+        ("request.py", "proxy_auth_hdr = \"Proxy-Authorization\"", None),
+        ("expressions.rst", "   : :token:`~python-grammar:expression`", None),
+        ("gen.py", "comment=f\"token='{keyword}'\",", None),
+        ("configure", "as_fn_append MODULE_BLOCK \"MODULE_PWD_STATE=$py_cv_module_pwd$as_nl\"", None),
+        ("cfgparser.2", ";*passwd:*all*authentication*tokens*updated*successfully*", None),
+        ("a.py", "INCORRECT_PASSWD = \"Incorrect\"", None),
     ]);
 }
 
