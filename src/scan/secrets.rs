@@ -381,9 +381,9 @@ impl<'c> Scanner<'c> {
                     } else if bare && file.prose {
                         // Prose says `password: see the vault`; only a clearly random bare
                         // value counts there.
-                        assignment_value_ok(key, value.as_bytes(), false) && strongly_random(value.as_bytes())
+                        assignment_value_ok(key, value.as_bytes()) && strongly_random(value.as_bytes())
                     } else {
-                        assignment_value_ok(key, value.as_bytes(), false)
+                        assignment_value_ok(key, value.as_bytes())
                     };
                     accepted.then(|| (value.start(), value.end(), value.start()))
                 }
@@ -923,12 +923,7 @@ fn classify_key(key: &[u8]) -> Option<KeyKind> {
 }
 
 /// Does the value of a `name = value` assignment whose name says secret look like a secret?
-/// `bare_in_code`: an unquoted value in a source file is an expression, not a literal.
-fn assignment_value_ok(key: &[u8], value: &[u8], bare_in_code: bool) -> bool {
-    // `bare_in_code` is decided by the caller from the file kind; kept for the unit tests.
-    if bare_in_code {
-        return false;
-    }
+fn assignment_value_ok(key: &[u8], value: &[u8]) -> bool {
     let Some(kind) = classify_key(key) else {
         return false;
     };
@@ -1384,6 +1379,9 @@ pub fn check(
         super::baseline::write(target, &entries)?;
         result.written = Some((target.clone(), entries.len()));
         return Ok(result);
+    }
+    if !findings.is_empty() {
+        report.note(format!("secrets by rule, baseline included: {}", self::summary(&findings)));
     }
     let shown = ctx.workspace.relative(&baseline_path).unwrap_or_else(|| baseline_path.display().to_string());
     report_findings(&findings, baseline.as_ref().map(|b| (b, shown.as_str())), &coverage, report);
