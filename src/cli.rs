@@ -55,12 +55,23 @@ pub enum CheckCommand {
     Spec(SpecArgs),
     /// Secrets (tokens, keys, passwords) in a file set; findings show a redacted preview.
     Secrets(SecretsArgs),
+    /// Emoji in text: one finding per emoji cluster (flags, keycaps, ZWJ sequences included).
+    Emoji(EmojiArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct SpecArgs {
     /// Documents (or other files with markers) to check; default: the whole repository.
     pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct EmojiArgs {
+    #[command(flatten)]
+    pub files: FileSetArgs,
+    /// Also report text-default symbols such as the copyright sign, arrows and check marks.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

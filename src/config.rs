@@ -49,6 +49,7 @@ impl Error {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawConfig {
     spec: Option<RawSpec>,
+    emoji: Option<crate::scan::emoji::RawEmojiConfig>,
     /// Per-code level: `code = "allow" | "warn" | "deny"`.
     severity: Option<BTreeMap<String, String>>,
     secrets: Option<crate::scan::secrets::RawSecrets>,
@@ -126,6 +127,7 @@ pub struct Config {
     /// Where the configuration came from (`None`: defaults only).
     pub source: Option<PathBuf>,
     pub spec: SpecConfig,
+    pub emoji: crate::scan::emoji::EmojiConfig,
     pub levels: Levels,
     pub secrets: crate::scan::secrets::SecretsConfig,
 }
@@ -230,6 +232,7 @@ impl Config {
             message,
         };
         let spec = raw.spec.unwrap_or_default();
+        let emoji = raw.emoji.unwrap_or_default().validate().map_err(invalid)?;
 
         let mut types = BTreeMap::new();
         for (name, pattern, body) in default_types() {
@@ -314,6 +317,7 @@ impl Config {
                 types,
                 any_id,
             },
+            emoji,
             levels,
             secrets,
         })

@@ -1,7 +1,8 @@
-//! `specgate check [spec|secrets]`.
+//! `specgate check [spec|emoji|secrets]`.
 
 use crate::cli::{CheckArgs, CheckCommand, GlobalArgs};
 use crate::diag::Report;
+use crate::scan::{emoji, Selection};
 use crate::{spec, ExitStatus, Output};
 
 pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
@@ -10,7 +11,8 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> an
     match &args.check {
         None => {
             spec::check(&ctx, None, &mut report);
-            secrets(&ctx, global, &crate::scan::Selection::All, None, None, &mut report)?;
+            emoji::check(&ctx, &Selection::All, false, &mut report)?;
+            secrets(&ctx, global, &Selection::All, None, None, &mut report)?;
         }
         Some(CheckCommand::Spec(spec_args)) => {
             let paths = if spec_args.paths.is_empty() {
@@ -19,6 +21,10 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> an
                 Some(super::relative_paths(&ctx, &spec_args.paths, &super::start_dir(global)?)?)
             };
             spec::check(&ctx, paths.as_deref(), &mut report);
+        }
+        Some(CheckCommand::Emoji(emoji_args)) => {
+            let selection = super::selection(&ctx, &emoji_args.files, global)?;
+            emoji::check(&ctx, &selection, emoji_args.strict, &mut report)?;
         }
         Some(CheckCommand::Secrets(args)) if args.list_rules => {
             let text = crate::scan::secrets::list_rules(&ctx.config.secrets);

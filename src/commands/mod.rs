@@ -79,7 +79,6 @@ pub(crate) fn relative_paths(ctx: &CheckContext, paths: &[PathBuf], base: &Path)
 }
 
 /// The file set a content check scans, from its command-line flags (default: `--all`).
-#[allow(dead_code, reason = "used by the content checks wired next")]
 pub(crate) fn selection(
     ctx: &CheckContext,
     args: &crate::cli::FileSetArgs,

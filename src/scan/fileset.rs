@@ -50,6 +50,12 @@ pub enum Error {
         #[source]
         source: git2::Error,
     },
+    #[error("could not list the files of `{root}`")]
+    Listing {
+        root: String,
+        #[source]
+        source: crate::workspace::Error,
+    },
     #[error("could not read the archive `{path}`")]
     Archive {
         path: String,
@@ -71,6 +77,7 @@ impl Error {
                 "pass `--range <base>..<head>` with revisions that exist here (fetch them first)".to_owned()
             }
             Error::Archive { .. } => "check that the file exists and is a complete archive".to_owned(),
+            Error::Listing { source, .. } => return source.hint(),
             Error::ArchiveKind { .. } => {
                 "supported archives end in .tgz, .tar.gz, .tar.zst, .tzst, .tar, .whl or .zip".to_owned()
             }
@@ -160,6 +167,11 @@ pub enum Event {
         path: String,
         size: u64,
     },
+    /// Named like an archive but not readable as one; its bytes are scanned as a plain file.
+    NotAnArchive {
+        path: String,
+        message: String,
+    },
     /// Could not be read (I/O error, corrupt archive member).
     Unreadable {
         path: String,
@@ -177,6 +189,29 @@ pub struct Summary {
 /// Whether content looks binary (a NUL byte near the start, as git decides).
 pub fn is_binary(content: &[u8]) -> bool {
     memchr::memchr(0, &content[..content.len().min(BINARY_PROBE)]).is_some()
+}
+
+/// The UTF-8 form of UTF-16 text that starts with a byte-order mark; `None` for anything else.
+/// Lines and character columns are the same in both forms.
+pub fn utf16_to_utf8(content: &[u8]) -> Option<Vec<u8>> {
+    let (little_endian, body) = match content {
+        [0xFF, 0xFE, rest @ ..] => (true, rest),
+        [0xFE, 0xFF, rest @ ..] => (false, rest),
+        _ => return None,
+    };
+    if body.len() % 2 != 0 {
+        return None;
+    }
+    let units = body.chunks_exact(2).map(|pair| {
+        let pair = [pair[0], pair[1]];
+        if little_endian {
+            u16::from_le_bytes(pair)
+        } else {
+            u16::from_be_bytes(pair)
+        }
+    });
+    let text: String = char::decode_utf16(units).map(|unit| unit.unwrap_or(char::REPLACEMENT_CHARACTER)).collect();
+    Some(text.into_bytes())
 }
 
 /// Archive formats specgate reads.
@@ -333,18 +368,25 @@ fn produce(
 }
 
 /// Route one whole piece of content: archives are opened, everything else becomes an item.
+/// Content named like an archive that does not parse as one (a deliberately broken test
+/// fixture, a truncated download) gets a warning and is scanned as plain bytes instead.
 fn emit_content(item: ScanItem, options: &Options, depth: usize, sink: &mut dyn FnMut(Produced)) {
     if options.archives && depth < MAX_ARCHIVE_DEPTH {
         if let Some(kind) = ArchiveKind::from_path(&item.path) {
-            let path = item.path.clone();
             let mut emit = |event: Event| sink(Produced::Event(event));
-            if let Err(error) = read_archive(kind, Cursor::new(item.content), &path, options, depth + 1, &mut emit) {
-                emit(Event::Unreadable { path, message: format!("not a readable archive: {error}") });
+            let result =
+                read_archive(kind, Cursor::new(item.content.as_slice()), &item.path, options, depth + 1, &mut emit);
+            match result {
+                Ok(()) => return,
+                Err(error) => emit(not_an_archive(&item.path, &error)),
             }
-            return;
         }
     }
     sink(Produced::Pending(Pending::Item(item)));
+}
+
+fn not_an_archive(path: &str, error: &io::Error) -> Event {
+    Event::NotAnArchive { path: path.to_owned(), message: error.to_string() }
 }
 
 /// A work-tree file: archives are streamed from disk now, others are read in the parallel phase.
@@ -364,11 +406,13 @@ fn emit_work_file(
             let full = workspace.root.join(&path);
             let mut emit = |event: Event| sink(Produced::Event(event));
             match File::open(&full) {
-                Ok(file) => {
-                    if let Err(error) = read_archive(kind, BufReader::new(file), &path, options, 1, &mut emit) {
-                        emit(Event::Unreadable { path, message: format!("not a readable archive: {error}") });
+                Ok(file) => match read_archive(kind, BufReader::new(file), &path, options, 1, &mut emit) {
+                    Ok(()) => {}
+                    Err(error) => {
+                        emit(not_an_archive(&path, &error));
+                        sink(Produced::Pending(Pending::File { path, blob }));
                     }
-                }
+                },
                 Err(error) if error.kind() == io::ErrorKind::NotFound && blob.is_some() => {
                     if let Event::Item(item) = read_blob(workspace, &path, blob.expect("checked above"), options) {
                         emit_content(item, options, 0, sink);
@@ -394,13 +438,7 @@ fn produce_paths(
         let full = workspace.root.join(path);
         if full.is_dir() {
             if tracked.is_none() {
-                tracked = Some(workspace.files(&[]).map_err(|error| Error::Index {
-                    root: workspace.root.display().to_string(),
-                    source: match error {
-                        crate::workspace::Error::Index { source, .. } => source,
-                        other => git2::Error::from_str(&other.to_string()),
-                    },
-                })?);
+                tracked = Some(workspace.files(&[]).map_err(listing_error(workspace))?);
             }
             let prefix =
                 if path.is_empty() || path == "." { String::new() } else { format!("{}/", path.trim_end_matches('/')) };
@@ -419,6 +457,10 @@ fn produce_paths(
 const MODE_SYMLINK: u32 = 0o120000;
 const MODE_GITLINK: u32 = 0o160000;
 
+fn listing_error(workspace: &Workspace) -> impl Fn(crate::workspace::Error) -> Error + '_ {
+    move |source| Error::Listing { root: workspace.root.display().to_string(), source }
+}
+
 fn index_error(workspace: &Workspace) -> impl Fn(git2::Error) -> Error + '_ {
     move |source| Error::Index { root: workspace.root.display().to_string(), source }
 }
@@ -427,10 +469,7 @@ fn produce_all(workspace: &Workspace, options: &Options, sink: &mut dyn FnMut(Pr
     let entries: Vec<(String, u32, git2::Oid)> = {
         let Some(repo) = workspace.repository() else {
             // Outside git, the file set is a walk of the folder.
-            let files = workspace.files(&[]).map_err(|error| Error::Archive {
-                path: workspace.root.display().to_string(),
-                source: io::Error::other(error.to_string()),
-            })?;
+            let files = workspace.files(&[]).map_err(listing_error(workspace))?;
             for path in files {
                 emit_work_file(workspace, path, None, options, sink);
             }
@@ -667,10 +706,10 @@ fn read_archive<R: BufRead + Seek>(
 fn emit_member(path: String, content: Vec<u8>, options: &Options, depth: usize, sink: &mut dyn FnMut(Event)) {
     if options.archives && depth < MAX_ARCHIVE_DEPTH {
         if let Some(kind) = ArchiveKind::from_path(&path) {
-            if let Err(error) = read_archive(kind, Cursor::new(content), &path, options, depth + 1, sink) {
-                sink(Event::Unreadable { path, message: format!("not a readable archive: {error}") });
+            match read_archive(kind, Cursor::new(content.as_slice()), &path, options, depth + 1, sink) {
+                Ok(()) => return,
+                Err(error) => sink(not_an_archive(&path, &error)),
             }
-            return;
         }
     }
     sink(Event::Item(ScanItem::new(path, content)));
@@ -872,7 +911,7 @@ fn run_one<F>(root: &Path, pending: Pending, options: &Options, scanner: &F) -> 
 where
     F: Fn(&ScanItem) -> Vec<Diagnostic> + Sync,
 {
-    let item = match pending {
+    let mut item = match pending {
         Pending::Item(item) => item,
         Pending::File { path, blob } => match read_work_file(root, &path, options.max_file_bytes) {
             FileRead::Content(content) => ScanItem::new(path, content),
@@ -882,6 +921,10 @@ where
         },
     };
     let bytes = item.content.len() as u64;
+    // UTF-16 text (Windows tools write it) is full of NUL bytes but is text: scan it as UTF-8.
+    if let Some(utf8) = utf16_to_utf8(&item.content) {
+        item.content = utf8;
+    }
     if is_binary(&item.content) {
         return (item.path, Outcome::Binary, bytes);
     }
@@ -927,12 +970,19 @@ fn record_event(report: &mut Report, event: Event, options: &Options) {
                     Position::new(1, 1),
                     format!("{size} bytes is over the scan limit of {} bytes; not scanned", options.max_file_bytes),
                 )
-                .help(
-                    "raise `max-file-bytes` in the check's section of specgate.toml, or list the path in `allow-paths`",
-                ),
+                .help("raise `max-file-bytes` in the check's section of specgate.toml, or list the path in `allow-paths`"),
             );
             report.skip(path, "too large");
         }
+        Event::NotAnArchive { path, message } => report.push(
+            Diagnostic::new(
+                "scan-archive-unreadable",
+                path,
+                Position::new(1, 1),
+                format!("named like an archive but not readable as one ({message}); scanned as a plain file"),
+            )
+            .help("if it is a real archive, it is truncated or corrupt: rebuild it; members read before the error were scanned"),
+        ),
         Event::Unreadable { path, message } => report.push(
             Diagnostic::new(
                 "scan-unreadable",
@@ -976,6 +1026,17 @@ mod tests {
         let mut late = vec![b'a'; BINARY_PROBE + 10];
         late.push(0);
         assert!(!is_binary(&late));
+    }
+
+    #[test]
+    fn utf16_with_a_bom_becomes_utf8() {
+        let text = "a\u{1F600}\nb";
+        let little: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        let big: Vec<u8> = [0xFE, 0xFF].into_iter().chain(text.encode_utf16().flat_map(u16::to_be_bytes)).collect();
+        assert_eq!(utf16_to_utf8(&little).as_deref(), Some(text.as_bytes()));
+        assert_eq!(utf16_to_utf8(&big).as_deref(), Some(text.as_bytes()));
+        assert_eq!(utf16_to_utf8(b"plain"), None);
+        assert_eq!(utf16_to_utf8(&[0xFF, 0xFE, 0x41]), None);
     }
 
     #[test]

@@ -21,6 +21,11 @@ pub const CODES: &[Code] = &[
         summary: "a file or archive member is larger than the scan size cap and was not scanned",
     },
     Code {
+        name: "scan-archive-unreadable",
+        default: Level::Warn,
+        summary: "a file named like an archive could not be read as one; its bytes were scanned as a plain file",
+    },
+    Code {
         name: "scan-unreadable",
         default: Level::Deny,
         summary: "a file, blob or archive member could not be read, so its content was not checked",

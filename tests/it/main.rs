@@ -1,4 +1,5 @@
-//! The single integration-test binary: one module per capability.
+//! The integration test binary: one module per capability, sharing `common::TestContext`.
 
 mod common;
+mod emoji;
 mod secrets;

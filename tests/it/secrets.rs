@@ -10,7 +10,13 @@ use std::path::Path;
 use specgate::scan::secrets::{scan_file, Finding, Scanner, SecretsConfig};
 use specgate::scan::secrets_rules::{base62_checksum, crc32};
 
-use crate::common::{run, TestContext};
+use crate::common::TestContext;
+
+/// Exit code, stdout and stderr of a finished command.
+fn run(command: &mut std::process::Command) -> (i32, String, String) {
+    let finished = crate::common::run(command);
+    (finished.code, finished.stdout, finished.stderr)
+}
 
 /// A GitHub-format token with a valid checksum, computed here so no real token is pasted.
 fn github_token(prefix: &str, seed: u32, length: usize) -> String {
