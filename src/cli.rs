@@ -100,6 +100,8 @@ pub enum CheckCommand {
     Spec(SpecArgs),
     /// Run the critical tests configured in `[tests] critical`.
     Tests,
+    /// Secrets (tokens, keys, passwords) in a file set; findings show a redacted preview.
+    Secrets(SecretsArgs),
     /// Emoji in text: one finding per emoji cluster (flags, keycaps, ZWJ sequences included).
     Emoji(EmojiArgs),
     /// The ARTIFACTS.md ledger against the artifacts, their sidecars and (with --remote) the releases.
@@ -220,4 +222,20 @@ pub struct FileSetArgs {
     /// Every member of an archive (.tgz, .tar.gz, .tar.zst, .whl, .zip), read as a stream.
     #[arg(long, value_name = "FILE")]
     pub archive: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SecretsArgs {
+    #[command(flatten)]
+    pub files: FileSetArgs,
+    /// Write the findings to a baseline file (default: `secrets.baseline`, i.e.
+    /// `.specgate-secrets-baseline.json`) instead of reporting them.
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    pub write_baseline: Option<Option<PathBuf>>,
+    /// Accept the findings listed in this baseline file (default: `secrets.baseline` if it exists).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Print the active rules (id, keywords, regex; built-in and from specgate.toml) and exit.
+    #[arg(long)]
+    pub list_rules: bool,
 }

@@ -50,6 +50,7 @@ struct RawConfig {
     artifacts: Option<crate::artifact::RawArtifacts>,
     tests: Option<crate::critical_tests::RawTestsConfig>,
     hooks: Option<crate::hooks::RawHooksConfig>,
+    secrets: Option<crate::scan::secrets::RawSecrets>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -129,6 +130,7 @@ pub struct Config {
     pub artifacts: crate::artifact::ArtifactsConfig,
     pub tests: crate::critical_tests::TestsConfig,
     pub hooks: crate::hooks::HooksConfig,
+    pub secrets: crate::scan::secrets::SecretsConfig,
 }
 
 const DEFAULT_REQUIRED: &[&str] =
@@ -273,6 +275,9 @@ impl Config {
         let any_id =
             any_id_regex(types.values()).map_err(|error| invalid(format!("id patterns do not combine: {error}")))?;
 
+        let secrets =
+            crate::scan::secrets::SecretsConfig::from_raw(raw.secrets.unwrap_or_default()).map_err(invalid)?;
+
         let mut levels = Levels::default();
         for (code, level) in raw.severity.unwrap_or_default() {
             if diag::lookup(&code).is_none() {
@@ -308,6 +313,7 @@ impl Config {
             emoji,
             levels,
             artifacts,
+            secrets,
         })
     }
 }

@@ -79,6 +79,9 @@ pub fn hint(error: &anyhow::Error) -> Option<String> {
         if let Some(e) = cause.downcast_ref::<critical_tests::Error>() {
             return e.hint();
         }
+        if let Some(e) = cause.downcast_ref::<scan::secrets::Error>() {
+            return e.hint();
+        }
         if let Some(e) = cause.downcast_ref::<scan::Error>() {
             return e.hint();
         }

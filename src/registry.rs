@@ -8,5 +8,6 @@ pub const CODE_TABLES: &[&[Code]] = &[
     crate::hooks::CODES,
     crate::scan::CODES,
     crate::scan::emoji::CODES,
+    crate::scan::secrets::CODES,
     crate::artifact::CODES,
 ];

@@ -1,4 +1,4 @@
-//! `specgate check [spec|emoji]`.
+//! `specgate check [spec|emoji|secrets]`.
 
 use crate::cli::{CheckArgs, CheckCommand, GlobalArgs};
 use crate::diag::Report;
@@ -12,6 +12,7 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> an
         None => {
             spec::check(&ctx, None, &mut report);
             emoji::check(&ctx, &Selection::All, false, &mut report)?;
+            secrets(&ctx, global, &Selection::All, None, None, &mut report)?;
             artifact::check(&ctx, &artifact::CheckOptions::default(), &mut report);
         }
         Some(CheckCommand::Ledger(ledger_args)) => {
@@ -33,6 +34,52 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> an
             let selection = super::selection(&ctx, &emoji_args.files, global)?;
             emoji::check(&ctx, &selection, emoji_args.strict, &mut report)?;
         }
+        Some(CheckCommand::Secrets(args)) if args.list_rules => {
+            let text = crate::scan::secrets::list_rules(&ctx.config.secrets);
+            output.stdout.write_all(text.as_bytes())?;
+            return Ok(ExitStatus::Success);
+        }
+        Some(CheckCommand::Secrets(args)) => {
+            let selection = super::selection(&ctx, &args.files, global)?;
+            secrets(
+                &ctx,
+                global,
+                &selection,
+                args.baseline.as_deref(),
+                args.write_baseline.as_ref().map(Option::as_deref),
+                &mut report,
+            )?;
+        }
     }
     super::finish(&mut report, global, output)
+}
+
+/// Run the secrets check; `write_baseline` of `Some(None)` means the configured baseline path.
+fn secrets(
+    ctx: &crate::context::CheckContext,
+    global: &GlobalArgs,
+    selection: &crate::scan::Selection,
+    baseline: Option<&std::path::Path>,
+    write_baseline: Option<Option<&std::path::Path>>,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    use crate::scan::secrets;
+    let base = super::start_dir(global)?;
+    let options = secrets::RunOptions {
+        baseline: baseline.map(|p| base.join(p)),
+        write_baseline: write_baseline.map(|p| match p {
+            Some(p) => base.join(p),
+            None => ctx.workspace.root.join(&ctx.config.secrets.baseline),
+        }),
+    };
+    let summary = secrets::check(ctx, selection, &options, report)?;
+    match &summary.written {
+        Some((path, entries)) => report.note(format!(
+            "secrets: wrote {entries} baseline entr{} to `{}`",
+            if *entries == 1 { "y" } else { "ies" },
+            ctx.workspace.relative(path).unwrap_or_else(|| path.display().to_string())
+        )),
+        None => report.note(format!("secrets: {} files scanned ({} bytes)", summary.files, summary.bytes)),
+    }
+    Ok(())
 }

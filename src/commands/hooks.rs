@@ -10,8 +10,8 @@ use crate::config::Config;
 use crate::context::{CheckContext, Snapshot};
 use crate::diag::{Diagnostic, Position, Report};
 use crate::hooks::{self, Action, PushUpdate, RefPlan};
-use crate::scan::emoji;
 use crate::scan::fileset::Selection;
+use crate::scan::{emoji, secrets};
 use crate::workspace::Workspace;
 use crate::{artifact, critical_tests, spec, ExitStatus, Output};
 
@@ -175,8 +175,9 @@ fn check_content(ctx: &CheckContext, changed: &[String], report: &mut Report) {
     }
 }
 
-/// Emoji (and secrets) on exactly the content being committed or pushed.
+/// Secrets and emoji on exactly the content being committed or pushed (added lines only).
 fn scan_added_lines(ctx: &CheckContext, selection: &Selection, report: &mut Report) -> anyhow::Result<()> {
+    secrets::check(ctx, selection, &secrets::RunOptions::default(), report)?;
     emoji::check(ctx, selection, false, report)?;
     Ok(())
 }

@@ -3,8 +3,11 @@
 //! commits, members of archives) and the driver that runs a scanner over them in parallel.
 //! The rules themselves live in the submodules (`emoji`, and `secrets` beside it).
 
+pub mod baseline;
 pub mod emoji;
 pub mod fileset;
+pub mod secrets;
+pub mod secrets_rules;
 
 pub use fileset::{scan, Error, Event, Options, ScanItem, Selection, Summary};
 

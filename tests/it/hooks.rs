@@ -344,3 +344,19 @@ fn a_ledger_change_is_checked_at_the_pushed_commit() {
     assert!(stderr.contains("artifacts/ARTIFACTS.md:5:"), "{stderr}");
     assert!(stderr.contains("ledger-"), "{stderr}");
 }
+
+#[test]
+fn a_secret_in_the_pushed_commits_refuses_the_push_without_showing_it() {
+    let ctx = repo_with_remote();
+    // Built at run time so this file carries no key of its own.
+    let key = format!("AKIA{}", "Q3ZJ7XK2LMNP4RSW");
+    ctx.write("config/deploy.env", format!("AWS_ACCESS_KEY_ID={key}\n"));
+    ctx.commit("deploy settings");
+    ctx.write("config/deploy.env", "AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID}\n");
+    ctx.commit("read the key from the environment instead");
+    let (ok, stderr) = push(&ctx, &["origin", "main"]);
+    assert!(!ok, "{stderr}");
+    assert!(stderr.contains("secret-detected"), "{stderr}");
+    assert!(stderr.contains("config/deploy.env:1:"), "{stderr}");
+    assert!(!stderr.contains(&key), "the secret leaked into the output:\n{stderr}");
+}

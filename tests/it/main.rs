@@ -6,4 +6,5 @@ mod emoji;
 mod hooks;
 mod ledger;
 mod precommit;
+mod secrets;
 mod spec;

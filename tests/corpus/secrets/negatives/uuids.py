@@ -1,0 +1,5 @@
+REQUEST_ID_0 = 'de3988ac-7dc8-40a1-8262-51cc8f7f93a6'
+REQUEST_ID_1 = '0b4132d7-dfd6-4ddc-bae1-b28d0e10327e'
+REQUEST_ID_2 = '61c9e911-f880-45f9-aedc-ece6a06a50cb'
+REQUEST_ID_3 = 'a8f2bc91-170f-4b1c-b4bd-95c0a1109d2e'
+session_id = '43b40f9d-d6c8-4388-82d4-104e8f4467c5'

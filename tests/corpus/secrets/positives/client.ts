@@ -1,0 +1,1 @@
+export const apiToken = "OEBiUyaWGz8jMwBjOe64yewuMzQH4xG4vEs6rCcx";

@@ -1,0 +1,3 @@
+#!/bin/sh
+export DEPLOY_TOKEN="gsjkkmgfA1y2NdAMSqKF8ClqZ5zkxYPn"
+./deploy --target prod

@@ -1,0 +1,1 @@
+client = OpenAI(api_key="sk-proj-kgLDCJQHLodNDaZsLEhpgFtQJlrrRjy2_L6yrwNMnE_GSNxtT3BlbkFJY08Zpt1hKSUU2pFokiqjumyKsdIVrW5NtqVPozMOfPImr7s4")

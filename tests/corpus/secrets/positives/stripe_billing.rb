@@ -1,0 +1,1 @@
+Stripe.api_key = 'sk_live_YWxaH6kNcLkcmlrY6vy1PnOG'
