@@ -28,7 +28,7 @@ setup:
 test: setup
 	$(CARGO) test --locked --all-targets
 	$(CARGO) test --locked --test it -- --ignored
-	shellcheck hooks/pre-push hooks/pre-commit .ci/run .ci/setup bench/*.sh
+	shellcheck -x hooks/pre-push hooks/pre-commit .ci/run .ci/setup bench/*.sh
 
 bench-spec:
 	bash bench/spec.sh

@@ -21,62 +21,14 @@ run_detect_secrets=${SPECGATE_BENCH_DETECT_SECRETS:-1}
 detect_timeout=${SPECGATE_BENCH_DETECT_SECRETS_TIMEOUT:-900}
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
+# shellcheck source=bench/lib.sh
+source "$here/bench/lib.sh"
 
-say() { printf '%s\n' "$*" >&2; }
 
 # --- inputs --------------------------------------------------------------------------------
 
-ensure_deb_src() {
-    if grep -rqsE '^(Types:.*deb-src|deb-src .*bookworm)' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-        return
-    fi
-    say "adding a bookworm deb-src entry to apt's sources"
-    $sudo tee /etc/apt/sources.list.d/specgate-bench-src.sources >/dev/null <<'SOURCES'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SOURCES
-    $sudo apt-get update -qq
-}
 
-# The upstream tarball of python3.11, downloaded once into the cache.
-source_tarball() {
-    local found
-    found=$(ls "$cache"/python3.11_3.11.2.orig.tar.* "$cache"/src/python3.11_3.11.2.orig.tar.* 2>/dev/null | head -n1 || true)
-    if [ -z "$found" ]; then
-        ensure_deb_src
-        $sudo mkdir -p "$cache/src"
-        say "downloading the python3.11 source package into $cache/src"
-        (cd "$cache/src" && $sudo apt-get source --download-only -qq python3.11)
-        found=$(ls "$cache"/src/python3.11_3.11.2.orig.tar.* | head -n1)
-    fi
-    printf '%s\n' "$found"
-}
 
-# A git repository holding the tree as one commit; this script adds and drops commits on top,
-# so it has its own copy.
-prepare_repository() {
-    local tarball=$1 repo="$cache/secrets-cpython-3.11.2"
-    if [ ! -d "$repo/.git" ] || ! git -C "$repo" rev-parse -q --verify HEAD >/dev/null; then
-        say "committing the CPython tree into $repo"
-        $sudo rm -rf "$repo"
-        $sudo mkdir -p "$repo"
-        $sudo chown "$(id -u):$(id -g)" "$repo"
-        tar -xf "$tarball" -C "$repo" --strip-components=1
-        (
-            cd "$repo"
-            git init -q -b main
-            git -c user.name=bench -c user.email=bench@example.invalid add -A
-            git -c user.name=bench -c user.email=bench@example.invalid commit -q -m "CPython 3.11.2 source"
-        )
-    fi
-    # Back to the pristine tree if an earlier run was interrupted.
-    git -C "$repo" reset -q --hard "$(git -C "$repo" rev-list --max-parents=0 HEAD)"
-    git -C "$repo" clean -qfd
-    printf '%s\n' "$repo"
-}
 
 # kingfisher and detect-secrets in a virtualenv inside the cache; empty when they do not install.
 python_tools() {
@@ -91,7 +43,6 @@ python_tools() {
 
 # --- timing --------------------------------------------------------------------------------
 
-now() { date +%s.%N; }
 
 # best_of N CMD...: run the command N times (after one warm-up), print the best wall time.
 # Exit codes 0..1 and 200 (kingfisher: findings) are fine; others stop the benchmark.
@@ -119,14 +70,13 @@ best_of() {
     printf '%s\n' "$best"
 }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a + 0 == a) printf "%.2f", a / b; else print "n/a" }'; }
 
 # --- run -----------------------------------------------------------------------------------
 
 command -v rg >/dev/null || { say "installing ripgrep"; $sudo apt-get install -y -qq ripgrep >/dev/null; }
 
 tarball=$(source_tarball)
-repo=$(prepare_repository "$tarball")
+repo=$(prepare_repository "$tarball" secrets-cpython-3.11.2)
 tools=$(python_tools)
 say "building specgate (release)"
 (cd "$here" && cargo build --release --quiet)
@@ -153,7 +103,7 @@ rg_floor=(rg --no-messages -uu --glob '!.git' -c "${patterns[@]}")
 # Below any regex: the keywords alone, as case-insensitive literals (what specgate's prefilter does).
 rg_keywords=(rg --no-messages -uu --glob '!.git' -c -i -F "${literals[@]}")
 
-specgate_findings=$(cd "$repo" && "$specgate" --format json check secrets --all 2>/dev/null | grep -c '"code": "secret-detected"' || true)
+specgate_findings=$(cd "$repo" && { "$specgate" --format json check secrets --all 2>/dev/null | grep -c '"code": "secret-detected"' || true; })
 rg_lines=$(cd "$repo" && "${rg_floor[@]}" | awk -F: '{ n += $NF } END { print n + 0 }')
 
 t_all=$(cd "$repo" && best_of "$runs" "$specgate" check secrets --all)
@@ -177,7 +127,7 @@ fi
     printf 'bench line\n' >>README.rst
     git -c user.name=bench -c user.email=bench@example.invalid commit -qam "bench: one commit"
 )
-range_found=$(cd "$repo" && "$specgate" --format json check secrets --range HEAD~1..HEAD 2>/dev/null | grep -c '"code": "secret-detected"' || true)
+range_found=$(cd "$repo" && { "$specgate" --format json check secrets --range HEAD~1..HEAD 2>/dev/null | grep -c '"code": "secret-detected"' || true; })
 t_range=$(cd "$repo" && best_of "$runs" "$specgate" check secrets --range HEAD~1..HEAD)
 git -C "$repo" reset -q --hard HEAD~1
 

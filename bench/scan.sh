@@ -4,7 +4,8 @@
 # temporary git repository, side by side with ripgrep as a floor. A benchmark, not a test:
 # it prints seconds and ratios and asserts nothing about time.
 #
-# Usage: bash bench/scan.sh            (needs root or sudo for apt-get the first time)
+# Usage: bash bench/scan.sh            (needs root or sudo for apt-get the first time; it also
+#        runs bench/scan-secrets.sh unless SPECGATE_BENCH_SECRETS=0)
 # Env:   SPECGATE_BENCH_CACHE  downloads and the prepared repository (default /var/cache/specgate-bench)
 #        SPECGATE_BENCH_RUNS   timed runs per tool, the best is kept (default 3)
 set -euo pipefail
@@ -14,62 +15,17 @@ cache=${SPECGATE_BENCH_CACHE:-/var/cache/specgate-bench}
 runs=${SPECGATE_BENCH_RUNS:-3}
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
+# shellcheck source=bench/lib.sh
+source "$here/bench/lib.sh"
 
-say() { printf '%s\n' "$*" >&2; }
 
 # --- inputs --------------------------------------------------------------------------------
 
-ensure_deb_src() {
-    if grep -rqsE '^(Types:.*deb-src|deb-src .*bookworm)' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-        return
-    fi
-    say "adding a bookworm deb-src entry to apt's sources"
-    $sudo tee /etc/apt/sources.list.d/specgate-bench-src.sources >/dev/null <<'SOURCES'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SOURCES
-    $sudo apt-get update -qq
-}
 
-# The upstream tarball of python3.11, downloaded once into the cache (outside the clone).
-source_tarball() {
-    local found
-    found=$(find "$cache" "$cache/src" -maxdepth 1 -name 'python3.11_3.11.2.orig.tar.*' 2>/dev/null | head -n1 || true)
-    if [ -z "$found" ]; then
-        ensure_deb_src
-        $sudo mkdir -p "$cache/src"
-        say "downloading the python3.11 source package into $cache/src"
-        (cd "$cache/src" && $sudo apt-get source --download-only -qq python3.11)
-        found=$(find "$cache/src" -maxdepth 1 -name 'python3.11_3.11.2.orig.tar.*' | head -n1)
-    fi
-    printf '%s\n' "$found"
-}
 
-# A git repository holding the tree as one commit, kept in the cache between runs.
-prepare_repository() {
-    local tarball=$1 repo="$cache/scan-cpython-3.11.2"
-    if [ ! -d "$repo/.git" ] || ! git -C "$repo" rev-parse -q --verify HEAD >/dev/null; then
-        say "committing the CPython tree into $repo"
-        $sudo rm -rf "$repo"
-        $sudo mkdir -p "$repo"
-        $sudo chown "$(id -u):$(id -g)" "$repo"
-        tar -xf "$tarball" -C "$repo" --strip-components=1
-        (
-            cd "$repo"
-            git init -q -b main
-            git -c user.name=bench -c user.email=bench@example.invalid add -A
-            git -c user.name=bench -c user.email=bench@example.invalid commit -q -m "CPython 3.11.2 source"
-        )
-    fi
-    printf '%s\n' "$repo"
-}
 
 # --- timing --------------------------------------------------------------------------------
 
-now() { date +%s.%N; }
 
 # best_of CMD...: run the command $runs times (after one warm-up), print the best wall time in
 # seconds. Exit codes 0 and 1 (findings) are fine; anything else stops the benchmark.
@@ -104,14 +60,13 @@ cpu_of() {
     awk 'END { printf "%.2f\n", $1 + $2 }' "$work/cpu"   # the last line: time may print an exit status first
 }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 # --- run -----------------------------------------------------------------------------------
 
 command -v rg >/dev/null || { say "installing ripgrep"; $sudo apt-get install -y -qq ripgrep >/dev/null; }
 
 tarball=$(source_tarball)
-repo=$(prepare_repository "$tarball")
+repo=$(prepare_repository "$tarball" scan-cpython-3.11.2)
 say "building specgate (release)"
 (cd "$here" && cargo build --release --quiet)
 specgate="$here/target/release/specgate"
@@ -177,3 +132,10 @@ printf '%-44s %9s %10s %9s\n' "specgate check emoji --range (1 commit)" "$t_rang
 printf '%-44s %9s %10s %9s\n' "specgate check emoji --staged (2 files)" "$t_staged" "(<0.05 s)" "$c_staged"
 printf '\nspecgate: %s emoji clusters (%s inside archive members, which rg does not open);\n' "$specgate_findings" "$specgate_member_findings"
 printf 'lines with an emoji outside archives: specgate %s, rg %s\n' "$specgate_lines" "$rg_lines"
+
+# The secrets half (specgate, ripgrep with the same rules, kingfisher, detect-secrets) on the
+# same tree, so `bash bench/scan.sh` measures the whole content gate in one run.
+if [ "${SPECGATE_BENCH_SECRETS:-1}" = 1 ]; then
+    printf '\n'
+    bash "$here/bench/scan-secrets.sh"
+fi

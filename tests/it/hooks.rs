@@ -360,3 +360,110 @@ fn a_secret_in_the_pushed_commits_refuses_the_push_without_showing_it() {
     assert!(stderr.contains("config/deploy.env:1:"), "{stderr}");
     assert!(!stderr.contains(&key), "the secret leaked into the output:\n{stderr}");
 }
+
+/// Append `count` commits to `main` with `git fast-import` (each rewrites one small file).
+fn fast_import_commits(ctx: &TestContext, count: usize) {
+    let mut stream = String::new();
+    for i in 1..=count {
+        let message = format!("commit {i}");
+        let content = format!("linea {i}\n");
+        let from = if i == 1 { "from refs/heads/main^0\n" } else { "" };
+        stream.push_str(&format!(
+            "commit refs/heads/main\ncommitter Test <test@example.com> {} +0000\ndata {}\n{message}\n{from}M 100644 inline docs/historial.md\ndata {}\n{content}\n",
+            1_700_000_000 + i,
+            message.len(),
+            content.len()
+        ));
+    }
+    let mut child = std::process::Command::new("git")
+        .args(["fast-import", "--quiet", "--force"])
+        .current_dir(&ctx.root)
+        .env("HOME", ctx.home())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child.stdin.take().unwrap().write_all(stream.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+    ctx.git(&["reset", "-q", "--hard", "main"]);
+}
+
+#[test]
+fn a_push_of_ten_thousand_commits_is_checked_and_accepted() {
+    let ctx = repo_with_remote();
+    fast_import_commits(&ctx, 10_000);
+    let (ok, stderr) = push(&ctx, &["origin", "main"]);
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("refs/heads/main: 10000 new commits, 1 files changed"), "{stderr}");
+}
+
+#[test]
+fn detached_head_shallow_clones_and_unusual_ref_names_are_checked() {
+    let ctx = repo_with_remote();
+    // A detached HEAD pushed to a new branch with an unusual name.
+    ctx.git(&["checkout", "-q", "--detach"]);
+    ctx.write("docs/adr/ADR_005.md", "---\nid: ADR_005\n---\n");
+    ctx.commit("bad adr on a detached head");
+    let (ok, stderr) = push(&ctx, &["origin", "HEAD:refs/heads/fix/ñandú#1@x"]);
+    assert!(!ok, "{stderr}");
+    assert!(stderr.contains("refs/heads/fix/ñandú#1@x: 1 new commits"), "{stderr}");
+    assert!(stderr.contains("spec-missing-field"), "{stderr}");
+
+    // A shallow clone (history cut at depth 1) pushes a new commit: checked, then accepted.
+    let remote = ctx.dir.path().join("remote.git");
+    let shallow = ctx.dir.path().join("shallow");
+    let status = std::process::Command::new("git")
+        .args(["clone", "-q", "--depth", "1"])
+        .arg(format!("file://{}", remote.display()))
+        .arg(&shallow)
+        .env("HOME", ctx.home())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_specgate"))
+        .args(["hooks", "install"])
+        .current_dir(&shallow)
+        .env("HOME", ctx.home())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    std::fs::write(shallow.join("docs-nota.md"), "nota\n").unwrap();
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(&shallow)
+            .env("HOME", ctx.home())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .unwrap()
+    };
+    assert!(git(&["add", "-A"]).status.success());
+    assert!(git(&["commit", "-q", "--no-verify", "-m", "nota"]).status.success());
+    let output = git(&["push", "origin", "main"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("refs/heads/main: 1 new commits"), "{stderr}");
+}
+
+#[test]
+fn a_push_with_a_submodule_and_a_binary_file_is_accepted() {
+    let ctx = repo_with_remote();
+    let library = TestContext::new();
+    library.write("lib.txt", "biblioteca\n");
+    library.commit("library");
+    ctx.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        library.root.to_str().unwrap(),
+        "vendor/lib",
+    ]);
+    ctx.write("assets/logo.bin", [0u8, 159, 146, 150, 0, 1, 2, 3]);
+    ctx.commit("submodule and a binary file");
+    let (ok, stderr) = push(&ctx, &["origin", "main"]);
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("refs/heads/main: 1 new commits"), "{stderr}");
+}

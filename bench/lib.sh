@@ -1,0 +1,62 @@
+# Shared by the bench scripts (sourced, not run): the CPython 3.11.2 source from Debian's
+# python3.11 source package, cached outside the clone, and a git repository holding it.
+# The caller sets `cache` (the cache folder) and `sudo` ("" as root, else "sudo").
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # cache and sudo are set by the sourcing script
+
+say() { printf '%s\n' "$*" >&2; }
+
+now() { date +%s.%N; }
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a + 0 == a) printf "%.2f", a / b; else print "n/a" }'; }
+
+ensure_deb_src() {
+    if grep -rqsE '^(Types:.*deb-src|deb-src .*bookworm)' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+        return
+    fi
+    say "adding a bookworm deb-src entry to apt's sources"
+    $sudo tee /etc/apt/sources.list.d/specgate-bench-src.sources >/dev/null <<'SOURCES'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+    $sudo apt-get update -qq
+}
+
+# The upstream tarball of python3.11, downloaded once into the cache.
+source_tarball() {
+    local found
+    found=$(find "$cache" "$cache/src" -maxdepth 1 -name 'python3.11_3.11.2.orig.tar.*' 2>/dev/null | head -n1 || true)
+    if [ -z "$found" ]; then
+        ensure_deb_src
+        $sudo mkdir -p "$cache/src"
+        say "downloading the python3.11 source package into $cache/src"
+        (cd "$cache/src" && $sudo apt-get source --download-only -qq python3.11)
+        found=$(find "$cache/src" -maxdepth 1 -name 'python3.11_3.11.2.orig.tar.*' | head -n1)
+    fi
+    printf '%s\n' "$found"
+}
+
+# prepare_repository TARBALL NAME: a git repository "$cache/NAME" holding the tree as one
+# commit, kept between runs and reset to that commit (a run may add commits on top).
+prepare_repository() {
+    local tarball=$1 repo="$cache/$2"
+    if [ ! -d "$repo/.git" ] || ! git -C "$repo" rev-parse -q --verify HEAD >/dev/null; then
+        say "committing the CPython tree into $repo"
+        $sudo rm -rf "$repo"
+        $sudo mkdir -p "$repo"
+        $sudo chown "$(id -u):$(id -g)" "$repo"
+        tar -xf "$tarball" -C "$repo" --strip-components=1
+        (
+            cd "$repo" || exit 1
+            git init -q -b main
+            git -c user.name=bench -c user.email=bench@example.invalid add -A
+            git -c user.name=bench -c user.email=bench@example.invalid commit -q -m "CPython 3.11.2 source"
+        )
+    fi
+    git -C "$repo" reset -q --hard "$(git -C "$repo" rev-list --max-parents=0 HEAD)"
+    git -C "$repo" clean -qfd
+    printf '%s\n' "$repo"
+}
