@@ -87,7 +87,6 @@ fn package(ctx: &TestContext, stage: &Path, out: &Path, extra: &[&str]) -> Run {
         .args(extra))
 }
 
-// spec[verify SPEC_INFRA_001#CA-001]
 #[test]
 fn package_is_byte_for_byte_reproducible() {
     let ctx = TestContext::new();
@@ -356,7 +355,6 @@ fn assert_refused(members: &[Member<'_>], limits: Limits, expected: &str) {
     assert_eq!(files_under(&base), vec![base.join("a"), base.join("a/b")], "nothing is left behind: {text}");
 }
 
-// spec[verify SPEC_INFRA_001#CA-003]
 #[test]
 fn malicious_archives_are_refused_and_nothing_is_written() {
     let limits = Limits::default();
