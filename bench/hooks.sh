@@ -13,6 +13,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${SPECGATE_BENCH_CACHE:-/var/cache/specgate-bench}
 runs=${SPECGATE_BENCH_RUNS:-5}
 source_repo="$cache/scan-cpython-3.11.2"
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+# shellcheck source=bench/lib.sh
+source "$here/bench/lib.sh"
 
 if [ ! -d "$source_repo/.git" ]; then
     echo "preparing the CPython repository with bench/scan.sh first" >&2
@@ -44,30 +48,6 @@ local_sha=$(git rev-parse HEAD)
 remote_sha=$(git rev-parse origin/main)
 push_line="refs/heads/main $local_sha refs/heads/main $remote_sha"
 
-now() { date +%s.%N; }
-# best CMD...: the best wall time of $runs runs after one warm-up; exit codes 0 and 1 are fine.
-best() {
-    local best_time="" start end elapsed status
-    "$@" >/dev/null 2>&1 || true
-    for _ in $(seq 1 "$runs"); do
-        start=$(now)
-        set +e
-        "$@" >/dev/null 2>&1
-        status=$?
-        set -e
-        end=$(now)
-        if [ "$status" -gt 1 ]; then
-            echo "error: \`$*\` exited with $status" >&2
-            exit 2
-        fi
-        elapsed=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", b - a }')
-        if [ -z "$best_time" ] || awk -v a="$elapsed" -v b="$best_time" 'BEGIN { exit !(a < b) }'; then
-            best_time=$elapsed
-        fi
-    done
-    printf '%s\n' "$best_time"
-}
-
 pre_push() { printf '%s\n' "$push_line" | "$specgate" hook pre-push origin "$work/remote.git"; }
 full_scan() {
     "$specgate" check emoji --all
@@ -93,14 +73,14 @@ framework() {
 
 files=$(git ls-files | wc -l)
 commits=$(git rev-list --count HEAD)
-t_push=$(best pre_push)
-t_full=$(best full_scan)
+t_push=$(best_of pre_push)
+t_full=$(best_of full_scan)
 printf 'CPython 3.11.2 tree: %s files, %s commits of history\n\n' "$files" "$commits"
 printf '%-58s %10s\n' "run" "seconds"
 printf '%-58s %10s\n' "specgate hook pre-push (1 new commit)" "$t_push"
 printf '%-58s %10s\n' "specgate full scan of the tree (--all)" "$t_full"
 if command -v pre-commit >/dev/null; then
-    t_framework=$(best framework)
+    t_framework=$(best_of framework)
     printf '%-58s %10s\n' "pre-commit run --hook-stage pre-push (same hook)" "$t_framework"
     awk -v a="$t_framework" -v b="$t_push" 'BEGIN { printf "framework / specgate pre-push: %.1fx\n", a / b }'
 else

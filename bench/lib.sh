@@ -60,3 +60,28 @@ prepare_repository() {
     git -C "$repo" clean -qfd
     printf '%s\n' "$repo"
 }
+
+# best_of CMD...: run the command $runs times (after one warm-up), print the best wall time in
+# seconds. Exit codes 0 and 1 (findings) are fine; anything else stops the benchmark.
+best_of() {
+    local best="" start end status elapsed i
+    for i in $(seq 0 "$runs"); do
+        start=$(now)
+        set +e
+        "$@" >/dev/null 2>&1
+        status=$?
+        set -e
+        end=$(now)
+        if [ "$status" -gt 1 ]; then
+            say "error: \`$*\` exited with $status"
+            "$@" >&2 || true
+            exit 2
+        fi
+        [ "$i" = 0 ] && continue   # warm-up: page cache, first-run costs
+        elapsed=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.4f", e - s }')
+        if [ -z "$best" ] || awk -v a="$elapsed" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+            best=$elapsed
+        fi
+    done
+    printf '%s\n' "$best"
+}

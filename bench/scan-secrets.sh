@@ -44,9 +44,9 @@ python_tools() {
 # --- timing --------------------------------------------------------------------------------
 
 
-# best_of N CMD...: run the command N times (after one warm-up), print the best wall time.
+# best_of_counted N CMD...: run the command N times (after one warm-up), print the best wall time.
 # Exit codes 0..1 and 200 (kingfisher: findings) are fine; others stop the benchmark.
-best_of() {
+best_of_counted() {
     local count=$1 best="" start end status elapsed i
     shift
     for i in $(seq 0 "$count"); do
@@ -106,18 +106,18 @@ rg_keywords=(rg --no-messages -uu --glob '!.git' -c -i -F "${literals[@]}")
 specgate_findings=$(cd "$repo" && { "$specgate" --format json check secrets --all 2>/dev/null | grep -c '"code": "secret-detected"' || true; })
 rg_lines=$(cd "$repo" && "${rg_floor[@]}" | awk -F: '{ n += $NF } END { print n + 0 }')
 
-t_all=$(cd "$repo" && best_of "$runs" "$specgate" check secrets --all)
-t_rg=$(cd "$repo" && best_of "$runs" "${rg_floor[@]}")
-t_keywords=$(cd "$repo" && best_of "$runs" "${rg_keywords[@]}")
+t_all=$(cd "$repo" && best_of_counted "$runs" "$specgate" check secrets --all)
+t_rg=$(cd "$repo" && best_of_counted "$runs" "${rg_floor[@]}")
+t_keywords=$(cd "$repo" && best_of_counted "$runs" "${rg_keywords[@]}")
 
 t_kingfisher=n/a
 if [ -x "$tools/kingfisher" ]; then
-    t_kingfisher=$(cd "$repo" && best_of "$runs" "$tools/kingfisher" --no-update-check scan . --no-validate --git-history none)
+    t_kingfisher=$(cd "$repo" && best_of_counted "$runs" "$tools/kingfisher" --no-update-check scan . --no-validate --git-history none)
 fi
 t_detect=n/a
 if [ "$run_detect_secrets" != 0 ] && [ -x "$tools/detect-secrets" ]; then
     say "running detect-secrets once (slow: minutes of CPU)"
-    t_detect=$(cd "$repo" && best_of 1 timeout "$detect_timeout" "$tools/detect-secrets" scan)
+    t_detect=$(cd "$repo" && best_of_counted 1 timeout "$detect_timeout" "$tools/detect-secrets" scan)
 fi
 
 # Pre-push: one new commit on top of the history, scanned as a range.
@@ -128,7 +128,7 @@ fi
     git -c user.name=bench -c user.email=bench@example.invalid commit -qam "bench: one commit"
 )
 range_found=$(cd "$repo" && { "$specgate" --format json check secrets --range HEAD~1..HEAD 2>/dev/null | grep -c '"code": "secret-detected"' || true; })
-t_range=$(cd "$repo" && best_of "$runs" "$specgate" check secrets --range HEAD~1..HEAD)
+t_range=$(cd "$repo" && best_of_counted "$runs" "$specgate" check secrets --range HEAD~1..HEAD)
 git -C "$repo" reset -q --hard HEAD~1
 
 # Pre-commit: two staged files.
@@ -138,7 +138,7 @@ git -C "$repo" reset -q --hard HEAD~1
     printf '\nbench = 2\n' >>Lib/http/client.py
     git add Lib/json/__init__.py Lib/http/client.py
 )
-t_staged=$(cd "$repo" && best_of "$runs" "$specgate" check secrets --staged)
+t_staged=$(cd "$repo" && best_of_counted "$runs" "$specgate" check secrets --staged)
 git -C "$repo" reset -q --hard
 
 printf '\nCPython 3.11.2 source: %s tracked files, %s bytes (%s)\n' "$files" "$bytes" "$repo"
