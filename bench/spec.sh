@@ -67,7 +67,8 @@ for n in "${sizes[@]}"; do
   fi
   # One warm-up run so the page cache holds the files, then the measured run.
   "$bin" -C "$dir" check spec --quiet >/dev/null 2>&1 || true
-  out=$( { /usr/bin/time -v "$bin" -C "$dir" check spec --quiet >/dev/null 2>/dev/null; } 2>&1 ) || true
+  /usr/bin/time -v -o "$work/time.txt" "$bin" -C "$dir" check spec --quiet >/dev/null 2>&1 || true
+  out=$(cat "$work/time.txt")
   secs=$(printf '%s\n' "$out" | awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
   peak=$(printf '%s\n' "$out" | awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2/1024}')
   per=$(awk -v s="$secs" -v n="$n" 'BEGIN { printf "%.1f", s * 1e6 / n }')
