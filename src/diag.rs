@@ -233,6 +233,9 @@ impl Report {
         self.diagnostics
             .sort_by(|a, b| (&a.path, a.position, a.code, &a.message).cmp(&(&b.path, b.position, b.code, &b.message)));
         self.diagnostics.dedup();
+        // Several checks over one file set skip the same binary or oversized file.
+        self.skipped.sort_by(|a, b| (&a.path, &a.reason).cmp(&(&b.path, &b.reason)));
+        self.skipped.dedup();
     }
 }
 
@@ -468,6 +471,17 @@ mod tests {
         assert_eq!(file.line_text(2), Some("ñx"));
         assert_eq!(file.line_text(3), Some("last"));
         assert_eq!(file.line_text(4), None);
+    }
+
+    #[test]
+    fn sort_lists_a_file_skipped_by_two_checks_once() {
+        let mut report = Report::default();
+        report.skip("b.bin", "binary");
+        report.skip("a.bin", "binary");
+        report.skip("b.bin", "binary");
+        report.sort();
+        let paths: Vec<&str> = report.skipped.iter().map(|s| s.path.as_str()).collect();
+        assert_eq!(paths, ["a.bin", "b.bin"]);
     }
 
     #[test]
