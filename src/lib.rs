@@ -19,6 +19,7 @@ pub mod env;
 pub mod formats;
 pub mod hooks;
 pub mod http;
+pub mod install;
 pub mod registry;
 pub mod scan;
 pub mod spec;
@@ -69,6 +70,9 @@ pub fn hint(error: &anyhow::Error) -> Option<String> {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<artifact::Error>() {
+            return e.hint();
+        }
+        if let Some(e) = cause.downcast_ref::<install::Error>() {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<http::Error>() {

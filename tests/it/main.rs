@@ -4,6 +4,8 @@ mod artifact;
 mod common;
 mod emoji;
 mod hooks;
+mod httpserver;
+mod install;
 mod ledger;
 mod precommit;
 mod secrets;
