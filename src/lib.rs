@@ -19,6 +19,7 @@ pub mod env;
 pub mod formats;
 pub mod hooks;
 pub mod http;
+pub mod publish;
 pub mod registry;
 pub mod scan;
 pub mod spec;
@@ -84,6 +85,9 @@ pub fn hint(error: &anyhow::Error) -> Option<String> {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<scan::Error>() {
+            return e.hint();
+        }
+        if let Some(e) = cause.downcast_ref::<publish::Error>() {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<commands::UsageError>() {

@@ -5,6 +5,7 @@ mod check;
 mod hooks;
 mod ledger;
 mod package;
+mod publish;
 mod trace;
 
 use std::path::{Path, PathBuf};
@@ -34,6 +35,7 @@ pub fn dispatch(cli: Cli, output: &mut Output<'_>) -> anyhow::Result<ExitStatus>
         Command::Package(args) => package::run(&cli.global, args, output),
         Command::Hooks(args) => hooks::install(&cli.global, args, output),
         Command::Hook(args) => hooks::run(&cli.global, args, output),
+        Command::Publish(args) => publish::run(&cli.global, args, output),
     }
 }
 
