@@ -3,8 +3,10 @@
 mod artifact;
 mod common;
 mod emoji;
+mod github_fake;
 mod hooks;
 mod ledger;
 mod precommit;
+mod publish;
 mod secrets;
 mod spec;
