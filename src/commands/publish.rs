@@ -96,12 +96,11 @@ pub fn run(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> 
             writeln!(output.stdout, "# then the `URL Release` cell of the ledger row gets the tarball's download URL")?;
         }
         if let Some(dir) = &args.to {
-            let folder = publish::mirror::release_dir(dir, &tag);
             for asset in &assets {
                 writeln!(
                     output.stdout,
                     "copy {} ({} bytes, sha256 {})",
-                    folder.join(&asset.name).display(),
+                    publish::mirror::path_of(dir, &tag, &asset.name).display(),
                     asset.size,
                     asset.sha256
                 )?;
@@ -114,7 +113,7 @@ pub fn run(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> 
     if let Some(dir) = &args.to {
         let dir = if dir.is_absolute() { dir.clone() } else { super::start_dir(global)?.join(dir) };
         let outcomes = publish::publish_mirror(&dir, &tag, &assets, args.replace)?;
-        let shown = publish::mirror::release_dir(&dir, &tag).display().to_string();
+        let shown = format!("mirror `{}`", dir.display());
         describe(&outcomes, &shown, "copied", &mut report, output.stderr)?;
     }
 
@@ -277,16 +276,16 @@ fn prune(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> an
         let dir: PathBuf = if dir.is_absolute() { dir.clone() } else { super::start_dir(global)?.join(dir) };
         for (tag, names) in &retired {
             if args.dry_run {
-                writeln!(
-                    output.stdout,
-                    "would delete from `{}`: {}",
-                    show(&publish::mirror::release_dir(&dir, tag)),
-                    names.join(", ")
-                )?;
+                for name in names {
+                    let path = publish::mirror::path_of(&dir, tag, name);
+                    if path.is_file() {
+                        writeln!(output.stdout, "would delete `{}`", show(&path))?;
+                    }
+                }
                 continue;
             }
-            for name in publish::delete_mirror(&dir, tag, names)? {
-                writeln!(output.stderr, "deleted `{}`", show(&publish::mirror::release_dir(&dir, tag).join(name)))?;
+            for path in publish::delete_mirror(&dir, tag, names)? {
+                writeln!(output.stderr, "deleted `{}`", show(&path))?;
             }
         }
     }

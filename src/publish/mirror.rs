@@ -1,12 +1,12 @@
-//! The mirror target: the same files as the release, in a folder any static HTTP server can
-//! serve, laid out like GitHub's download URLs so a mirror base URL can replace
-//! `https://github.com/OWNER/NAME`:
+//! The mirror target: the same files as the release, in one flat folder any static HTTP server
+//! can serve, so `<tarball URL>.sha256` sits next to the tarball and `specgate install
+//! --mirror URL` (which appends the artifact's file name) finds both:
 //!
 //! ```text
-//! DIR/releases/download/<tag>/<artifact>          the tarball
-//! DIR/releases/download/<tag>/<artifact>.sha256   its sidecar (sha256sum format)
-//! DIR/releases/download/<tag>/LICENSE             the PSF LICENSE from the tarball
-//! DIR/releases/download/<tag>/<artifact>.asc      the detached signature, when signing
+//! DIR/<artifact>                 the tarball, cpython-3.12.6-debian12-build1.tgz
+//! DIR/<artifact>.sha256          its sidecar (sha256sum format)
+//! DIR/<artifact>.asc             the detached signature, when signing
+//! DIR/LICENSE-<tag>              the PSF LICENSE of the release, LICENSE-cpython-3.12.6-build1
 //! ```
 //!
 //! Files are copied through a temp file and renamed into place, so a server never serves half a
@@ -20,9 +20,14 @@ use std::path::{Path, PathBuf};
 use super::{Error, LocalAsset, Source};
 use crate::artifact::sidecar;
 
-/// The folder of one release inside the mirror.
-pub fn release_dir(root: &Path, tag: &str) -> PathBuf {
-    root.join("releases").join("download").join(tag)
+/// Where an asset of the release `tag` lives in the mirror: its own name, except the
+/// release's LICENSE, which is `LICENSE-<tag>` (one per release, as on GitHub).
+pub fn path_of(root: &Path, tag: &str, asset: &str) -> PathBuf {
+    if asset == super::LICENSE_ASSET {
+        root.join(format!("{}-{tag}", super::LICENSE_ASSET))
+    } else {
+        root.join(asset)
+    }
 }
 
 /// What is at a mirror path compared with a local asset.

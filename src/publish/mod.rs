@@ -462,10 +462,9 @@ pub fn publish_mirror(
     assets: &[LocalAsset],
     replace: bool,
 ) -> Result<Vec<(String, Outcome)>, Error> {
-    let folder = mirror::release_dir(root, tag);
     let mut states = Vec::new();
     for asset in assets {
-        states.push(mirror::state(&folder.join(&asset.name), asset)?);
+        states.push(mirror::state(&mirror::path_of(root, tag, &asset.name), asset)?);
     }
     let conflicts: Vec<(String, Outcome)> = assets
         .iter()
@@ -486,7 +485,7 @@ pub fn publish_mirror(
             mirror::State::Same => Outcome::Skipped,
             _ => {
                 let started = Instant::now();
-                mirror::place(&folder.join(&asset.name), asset)?;
+                mirror::place(&mirror::path_of(root, tag, &asset.name), asset)?;
                 Outcome::Sent {
                     bytes: asset.size,
                     seconds: started.elapsed().as_secs_f64(),
@@ -576,19 +575,17 @@ pub fn delete_remote(gh: &GitHub<'_>, tag: &str, names: &[String]) -> Result<Vec
     Ok(deleted)
 }
 
-/// Delete the named files of a release folder in the mirror; returns the names deleted.
-pub fn delete_mirror(root: &Path, tag: &str, names: &[String]) -> Result<Vec<String>, Error> {
-    let folder = mirror::release_dir(root, tag);
+/// Delete the named files of a release from the mirror; returns the paths deleted.
+pub fn delete_mirror(root: &Path, tag: &str, names: &[String]) -> Result<Vec<PathBuf>, Error> {
     let mut deleted = Vec::new();
     for name in names {
-        let path = folder.join(name);
+        let path = mirror::path_of(root, tag, name);
         match std::fs::remove_file(&path) {
-            Ok(()) => deleted.push(name.clone()),
+            Ok(()) => deleted.push(path),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
             Err(source) => return Err(Error::io("remove", &path, source)),
         }
     }
-    let _ = std::fs::remove_dir(&folder);
     Ok(deleted)
 }
 

@@ -284,7 +284,8 @@ fn dry_run_prints_every_request_and_sends_nothing() {
         format!("POST {{upload_url}}?name={NAME}  (Content-Type: application/gzip, Content-Length: {size}"),
         "?name=LICENSE".to_owned(),
         "Authorization: Bearer [token from the environment]".to_owned(),
-        format!("copy {}", mirror.join("releases/download").join(TAG).join(NAME).display()),
+        format!("copy {}", mirror.join(NAME).display()),
+        format!("copy {}", mirror.join(format!("LICENSE-{TAG}")).display()),
     ] {
         assert!(result.stdout.contains(&expected), "missing `{expected}`:\n{result}");
     }
@@ -342,12 +343,12 @@ fn a_mirror_folder_served_by_a_static_server_has_the_release_files() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert!(ready, "the static server did not start");
-    let base = format!("http://127.0.0.1:{port}/releases/download/{TAG}");
+    let base = format!("http://127.0.0.1:{port}");
     let tarball = curl(&format!("{base}/{NAME}"));
     let sidecar = String::from_utf8(curl(&format!("{base}/{NAME}.sha256"))).unwrap();
     assert_eq!(tarball, fs::read(&artifact).unwrap());
     assert_eq!(sidecar, format!("{}  {NAME}\n", hex(&tarball)));
-    let license = String::from_utf8(curl(&format!("{base}/LICENSE"))).unwrap();
+    let license = String::from_utf8(curl(&format!("{base}/LICENSE-{TAG}"))).unwrap();
     assert!(license.contains("PYTHON SOFTWARE FOUNDATION LICENSE"));
 
     let again = publish_with(&ctx, None, &[NAME_PATH, "--to", &mirror_text]);
@@ -355,7 +356,7 @@ fn a_mirror_folder_served_by_a_static_server_has_the_release_files() {
     assert!(again.stderr.contains("nothing was copied"), "{again}");
 
     // A different file under the same name is refused.
-    fs::write(mirror.join("releases/download").join(TAG).join("LICENSE"), "changed").unwrap();
+    fs::write(mirror.join(format!("LICENSE-{TAG}")), "changed").unwrap();
     let conflict = publish_with(&ctx, None, &[NAME_PATH, "--to", &mirror_text]);
     assert_eq!(conflict.code, 1, "{conflict}");
     assert!(conflict.stderr.contains("publish-asset-conflict"), "{conflict}");
@@ -442,7 +443,7 @@ fn signing_publishes_a_detached_signature_that_verifies() {
     command.arg(&key_file).env("GNUPGHOME", &empty.0);
     let result = run(&mut command);
     assert_eq!(result.code, 0, "{result}");
-    let mirrored = mirror.join("releases/download").join(TAG).join(format!("{NAME}.asc"));
+    let mirrored = mirror.join(format!("{NAME}.asc"));
     let verified = keys.gpg(&["--verify", &mirrored.display().to_string(), &artifact.display().to_string()]);
     assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stderr));
 
@@ -497,11 +498,11 @@ fn prune_deprecates_old_builds_and_deletes_only_their_assets_when_asked() {
     );
     assert_eq!(deleted.code, 0, "{deleted}");
     assert_eq!((1..=4).map(|b| count(&format!("cpython-3.12.6-build{b}"))).collect::<Vec<_>>(), [0, 3, 3, 3]);
-    assert!(!mirror.join("releases/download/cpython-3.12.6-build1").exists());
-    assert!(mirror
-        .join("releases/download/cpython-3.12.6-build2")
-        .join("cpython-3.12.6-debian12-build2.tgz")
-        .is_file());
+    assert!(!mirror.join("cpython-3.12.6-debian12-build1.tgz").exists());
+    assert!(!mirror.join("cpython-3.12.6-debian12-build1.tgz.sha256").exists());
+    assert!(!mirror.join("LICENSE-cpython-3.12.6-build1").exists());
+    assert!(mirror.join("cpython-3.12.6-debian12-build2.tgz").is_file());
+    assert!(mirror.join("LICENSE-cpython-3.12.6-build2").is_file());
     let activo = ledger(&ctx).lines().filter(|l| l.ends_with("| Activo |")).count();
     assert_eq!(activo, 3);
 }
