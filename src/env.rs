@@ -10,3 +10,7 @@ pub const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
 pub const GH_TOKEN: &str = "GH_TOKEN";
 /// The GitHub token of `specgate publish` when `GH_TOKEN` is unset (GitHub Actions provides it).
 pub const GITHUB_TOKEN: &str = "GITHUB_TOKEN";
+/// Folder of the content-addressed artifact cache of `specgate install`.
+pub const CACHE_DIR: &str = "SPECGATE_CACHE_DIR";
+/// A mirror folder (URL or path) that replaces where `specgate install` downloads from.
+pub const MIRROR: &str = "SPECGATE_MIRROR";

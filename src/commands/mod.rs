@@ -3,6 +3,7 @@
 
 mod check;
 mod hooks;
+mod install;
 mod ledger;
 mod package;
 mod publish;
@@ -36,6 +37,10 @@ pub fn dispatch(cli: Cli, output: &mut Output<'_>) -> anyhow::Result<ExitStatus>
         Command::Hooks(args) => hooks::install(&cli.global, args, output),
         Command::Hook(args) => hooks::run(&cli.global, args, output),
         Command::Publish(args) => publish::run(&cli.global, args, output),
+        Command::Install(args) => install::install(&cli.global, args, output),
+        Command::List(args) => install::list(args, output),
+        Command::Use(args) => install::use_version(args, output),
+        Command::Uninstall(args) => install::uninstall(args, output),
     }
 }
 

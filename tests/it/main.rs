@@ -5,6 +5,8 @@ mod common;
 mod emoji;
 mod github_fake;
 mod hooks;
+mod httpserver;
+mod install;
 mod ledger;
 mod precommit;
 mod publish;
