@@ -325,24 +325,7 @@ fn a_mirror_folder_served_by_a_static_server_has_the_release_files() {
     assert_eq!(result.code, 0, "{result}");
     assert!(result.stderr.contains(&format!("copied `{NAME}`")), "{result}");
 
-    let port = free_port();
-    let _server = Child(
-        Command::new("python3")
-            .args(["-m", "http.server", "--bind", "127.0.0.1", &port.to_string(), "--directory", &mirror_text])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("python3 -m http.server starts"),
-    );
-    let mut ready = false;
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            ready = true;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    assert!(ready, "the static server did not start");
+    let (_server, port) = serve(&mirror);
     let base = format!("http://127.0.0.1:{port}");
     let tarball = curl(&format!("{base}/{NAME}"));
     let sidecar = String::from_utf8(curl(&format!("{base}/{NAME}.sha256"))).unwrap();
@@ -360,6 +343,97 @@ fn a_mirror_folder_served_by_a_static_server_has_the_release_files() {
     let conflict = publish_with(&ctx, None, &[NAME_PATH, "--to", &mirror_text]);
     assert_eq!(conflict.code, 1, "{conflict}");
     assert!(conflict.stderr.contains("publish-asset-conflict"), "{conflict}");
+}
+
+/// `python3 -m http.server` on a free loopback port, serving `dir`, once it accepts connections.
+fn serve(dir: &Path) -> (Child, u16) {
+    let port = free_port();
+    let server = Child(
+        Command::new("python3")
+            .args(["-m", "http.server", "--bind", "127.0.0.1", &port.to_string(), "--directory"])
+            .arg(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 -m http.server starts"),
+    );
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return (server, port);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("the static server did not start on port {port}");
+}
+
+/// The version of /usr/bin/python3, which the test artifact's interpreter wraps.
+fn system_version() -> String {
+    let out = Command::new("/usr/bin/python3")
+        .args(["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"])
+        .output()
+        .expect("/usr/bin/python3 runs (.ci/setup installs python3)");
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+// spec[verify SPEC_INFRA_001#CA-010]
+#[test]
+fn specgate_install_takes_the_artifact_from_the_served_mirror() {
+    use std::os::unix::fs::PermissionsExt;
+    let ctx = TestContext::new();
+    let version = system_version();
+    let line = version.rsplit_once('.').unwrap().0.to_owned();
+    let stage = scratch(&ctx).join("stage");
+    let prefix = stage.join(format!("opt/python-{version}"));
+    fs::create_dir_all(prefix.join("bin")).unwrap();
+    fs::create_dir_all(prefix.join(format!("lib/python{line}"))).unwrap();
+    for (name, body) in [
+        (format!("python{line}"), "#!/bin/sh\nexec /usr/bin/python3 \"$@\"\n"),
+        (format!("pip{line}"), "#!/bin/sh\necho pip\n"),
+    ] {
+        fs::write(prefix.join("bin").join(&name), body).unwrap();
+        fs::set_permissions(prefix.join("bin").join(&name), fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    fs::write(prefix.join("LICENSE"), "PSF LICENSE AGREEMENT FOR PYTHON\n").unwrap();
+    let made = run(ctx.specgate().arg("package").arg(&stage).args([
+        "--version",
+        &version,
+        "--distro",
+        "debian12",
+        "--build",
+        "1",
+    ]));
+    assert_eq!(made.code, 0, "{made}");
+    let name = format!("cpython-{version}-debian12-build1.tgz");
+    let mirror = scratch(&ctx).join("mirror");
+    let published = publish_with(&ctx, None, &[&format!("artifacts/{name}"), "--to", &mirror.display().to_string()]);
+    assert_eq!(published.code, 0, "{published}");
+    let (_server, port) = serve(&mirror);
+
+    // By URL: install finds `<URL>.sha256` beside the tarball.
+    let root = scratch(&ctx).join("root");
+    let install = |root: &Path, args: &[&str]| {
+        run(ctx
+            .specgate()
+            .args(["install", "--version", &version, "--root"])
+            .arg(root)
+            .arg("--cache")
+            .arg(root.join("cache"))
+            .args(["--progress", "lines"])
+            .args(args))
+    };
+    let by_url = install(&root, &["--url", &format!("http://127.0.0.1:{port}/{name}")]);
+    assert_eq!(by_url.code, 0, "{by_url}");
+    let python3 = root.join("usr/local/bin/python3");
+    let out =
+        Command::new(&python3).args(["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), version);
+
+    // Through `--mirror`, with the release URL the ledger would record (GitHub is unreachable).
+    let other = scratch(&ctx).join("other-root");
+    let github = format!("https://github.com/{REPO}/releases/download/cpython-{version}-build1/{name}");
+    let by_mirror = install(&other, &["--url", &github, "--mirror", &format!("http://127.0.0.1:{port}/")]);
+    assert_eq!(by_mirror.code, 0, "{by_mirror}");
+    assert!(other.join(format!("opt/python-{version}/LICENSE")).is_file());
 }
 
 /// A throw-away GnuPG home with one signing key without a passphrase; stops its agent on drop.
