@@ -427,6 +427,21 @@ mod tests {
     }
 
     #[test]
+    fn server_waits_come_from_retry_after_or_the_rate_limit_reset() {
+        fn from(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<&'static str> {
+            move |name| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+        }
+        assert_eq!(retry_wait(from(&[("retry-after", "7")]), 100), Some(Duration::from_secs(7)));
+        let reset = from(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "160")]);
+        assert_eq!(retry_wait(reset, 100), Some(Duration::from_secs(60)));
+        let past = from(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "90")]);
+        assert_eq!(retry_wait(past, 100), Some(Duration::from_secs(1)));
+        let left = from(&[("x-ratelimit-remaining", "5"), ("x-ratelimit-reset", "160")]);
+        assert_eq!(retry_wait(left, 100), None);
+        assert_eq!(retry_wait(from(&[]), 100), None);
+    }
+
+    #[test]
     fn transient_statuses() {
         let status = |status| Error::Status { url: String::new(), status, attempts: 1 };
         assert!(is_transient(&status(500)));
