@@ -153,6 +153,7 @@ fn server_errors_rate_limits_and_a_dropped_upload_are_survived() {
 
     let result = publish(&ctx, &fake, &[]);
     assert_eq!(result.code, 0, "{result}");
+    assert!(fake.with(|s| s.faults.is_empty()), "every injected fault was hit");
     assert!(result.stderr.contains("answered HTTP 500"), "{result}");
     assert!(result.stderr.contains("secondary rate limit"), "{result}");
     assert!(result.stderr.contains("waiting 1 s as GitHub asks"), "{result}");
@@ -579,4 +580,45 @@ fn prune_deprecates_old_builds_and_deletes_only_their_assets_when_asked() {
     assert!(mirror.join("LICENSE-cpython-3.12.6-build2").is_file());
     let activo = ledger(&ctx).lines().filter(|l| l.ends_with("| Activo |")).count();
     assert_eq!(activo, 3);
+}
+
+/// `curl` with the given arguments; returns the HTTP status.
+fn status_of(args: &[&str]) -> String {
+    let output =
+        Command::new("curl").args(["-sS", "-o", "/dev/null", "-w", "%{http_code}"]).args(args).output().unwrap();
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn the_fake_github_refuses_what_github_would() {
+    let fake = FakeGitHub::start(REPO, TOKEN);
+    fake.seed_release(TAG, &[]);
+    let auth = format!("Authorization: Bearer {TOKEN}");
+    let tag_url = format!("{}/repos/{REPO}/releases/tags/{TAG}", fake.api);
+    let accept = "Accept: application/vnd.github+json";
+    let version = "X-GitHub-Api-Version: 2022-11-28";
+    assert_eq!(status_of(&["-H", &auth, "-H", accept, "-H", version, &tag_url]), "200");
+    assert_eq!(status_of(&["-H", accept, "-H", version, &tag_url]), "401");
+    assert_eq!(status_of(&["-H", "Authorization: Bearer nope", "-H", accept, "-H", version, &tag_url]), "401");
+    assert_eq!(status_of(&["-H", &auth, "-H", "Accept: */*", "-H", version, &tag_url]), "415");
+    assert_eq!(status_of(&["-H", &auth, "-H", accept, &tag_url]), "400");
+    assert_eq!(
+        status_of(&["-H", &auth, "-H", accept, "-H", version, &format!("{}/repos/{REPO}/issues", fake.api)]),
+        "404"
+    );
+    let id = fake.release(TAG).unwrap().id;
+    let body = ["--data-binary", "abc", "-H", "Content-Type: text/plain"];
+    // Uploads go to the upload host only, with Content-Length.
+    let on_api = format!("{}/repos/{REPO}/releases/{id}/assets?name=a.txt", fake.api);
+    assert_eq!(status_of(&[&["-H", &auth, "-H", accept, "-H", version][..], &body, &[&on_api]].concat()), "404");
+    let upload = format!("{}/repos/{REPO}/releases/{id}/assets?name=a.txt", fake.uploads);
+    let chunked = ["-H", "Transfer-Encoding: chunked"];
+    assert_eq!(
+        status_of(&[&["-H", &auth, "-H", accept, "-H", version][..], &body, &chunked, &[&upload]].concat()),
+        "411"
+    );
+    assert_eq!(status_of(&[&["-H", &auth, "-H", accept, "-H", version][..], &body, &[&upload]].concat()), "201");
+    assert_eq!(status_of(&[&["-H", &auth, "-H", accept, "-H", version][..], &body, &[&upload]].concat()), "422");
+    let asset = &fake.release(TAG).unwrap().assets[0];
+    assert_eq!((asset.size, asset.sha256.as_str()), (3, hex(b"abc").as_str()));
 }
