@@ -220,6 +220,17 @@ impl<'n> GitHub<'n> {
             attempt += 1;
             match self.attempt("POST", &url, &payload) {
                 Attempt::Done(reply) => return parse_json(&url, reply),
+                // 422 `already_exists`: another run uploaded it meanwhile; equal is done.
+                Attempt::Fail(error @ Error::Api { status: 422, .. }) => {
+                    return match self.assets(release.id)?.into_iter().find(|a| a.name == name) {
+                        Some(existing)
+                            if existing.size == asset.size && existing.sha256_hex() == Some(asset.sha256.as_str()) =>
+                        {
+                            Ok(existing)
+                        }
+                        _ => Err(error),
+                    }
+                }
                 Attempt::Fail(error) => return Err(error),
                 Attempt::Retry { wait, why, rate_limit } => {
                     self.before_retry(&url, &mut attempt, &mut rate_waits, wait, &why, rate_limit)?;
