@@ -74,8 +74,17 @@ struct ErrorBody {
 enum Payload<'p> {
     None,
     Json(&'p [u8]),
-    File { path: &'p Path, length: u64, content_type: &'p str },
-    Raw { bytes: &'p [u8], content_type: &'p str },
+    File {
+        path: &'p Path,
+        length: u64,
+        content_type: &'p str,
+    },
+    Raw {
+        bytes: &'p [u8],
+        content_type: &'p str,
+    },
+    /// No body; ask for the asset's bytes (`Accept: application/octet-stream`).
+    Download,
 }
 
 /// One attempt's outcome.
@@ -183,6 +192,18 @@ impl<'n> GitHub<'n> {
             }
         }
         Err(Error::Response { url, reason: "more than 10,000 pages of assets".to_owned() })
+    }
+
+    /// The SHA-256 (hex) and size of an asset's bytes, downloaded through
+    /// `GET /repos/{repo}/releases/assets/{id}` with `Accept: application/octet-stream` (GitHub
+    /// redirects to its storage; the token is not sent along). For assets GitHub reports no
+    /// `digest` for.
+    pub fn asset_sha256(&self, asset_id: u64) -> Result<(String, u64), Error> {
+        let url = self.delete_asset_url(asset_id);
+        let reply = self.call("GET", &url, Payload::Download)?;
+        let (digest, size) = crate::artifact::sidecar::sha256_reader(reply)
+            .map_err(|e| Error::Response { url, reason: format!("the download broke off ({e})") })?;
+        Ok((digest.to_hex(), size))
     }
 
     pub fn delete_asset_url(&self, asset_id: u64) -> String {
@@ -299,10 +320,11 @@ impl<'n> GitHub<'n> {
 
     fn attempt(&self, method: &str, url: &str, payload: &Payload<'_>) -> Attempt {
         let authorization = format!("Bearer {}", self.token);
+        let accept = if matches!(payload, Payload::Download) { "application/octet-stream" } else { ACCEPT };
         let mut headers: Vec<(&str, &str)> =
-            vec![("authorization", &authorization), ("accept", ACCEPT), ("x-github-api-version", API_VERSION)];
+            vec![("authorization", &authorization), ("accept", accept), ("x-github-api-version", API_VERSION)];
         let result = match payload {
-            Payload::None => self.http.send_once(method, url, &headers, http::Body::Empty),
+            Payload::None | Payload::Download => self.http.send_once(method, url, &headers, http::Body::Empty),
             Payload::Json(bytes) => {
                 headers.push(("content-type", "application/json"));
                 self.http.send_once(method, url, &headers, http::Body::Bytes(bytes))

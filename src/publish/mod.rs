@@ -335,8 +335,8 @@ pub enum Action {
 
 /// Compare local assets with a release's assets. An asset with the same size and digest is
 /// skipped; an incomplete upload (`state` other than `uploaded`) is replaced; any other asset
-/// of the same name is a conflict unless `replace`. An asset without a reported digest cannot
-/// be proven equal, so it counts as different.
+/// of the same name is a conflict unless `replace`. An asset without a digest (the caller
+/// fills in digests it could compute) cannot be proven equal, so it counts as different.
 pub fn plan(local: &[LocalAsset], remote: &[Asset], replace: bool) -> Vec<Action> {
     local
         .iter()
@@ -371,7 +371,18 @@ pub fn publish_github(
 ) -> Result<RemoteResult, Error> {
     let (release, remote) = match gh.release_by_tag(tag)? {
         Some(release) => {
-            let remote = gh.assets(release.id)?;
+            let mut remote = gh.assets(release.id)?;
+            // Assets without a reported digest (older assets, some GitHub Enterprise versions)
+            // are downloaded and hashed when their name and size match a local file.
+            for asset in &mut remote {
+                let same_size = assets.iter().any(|l| l.name == asset.name && l.size == asset.size);
+                if asset.digest.is_none() && same_size && asset.state.as_deref().is_none_or(|s| s == "uploaded") {
+                    let (sha256, size) = gh.asset_sha256(asset.id)?;
+                    if size == asset.size {
+                        asset.digest = Some(format!("sha256:{sha256}"));
+                    }
+                }
+            }
             (release, remote)
         }
         None => {

@@ -163,6 +163,16 @@ impl FakeGitHub {
 
     /// Create a release with assets directly (state that exists before a test runs).
     pub fn seed_release(&self, tag: &str, assets: &[(&str, &[u8])]) {
+        self.seed(tag, assets, false);
+    }
+
+    /// Like `seed_release`, with assets that report no `digest` (uploaded before GitHub
+    /// computed them, or on a server that does not).
+    pub fn seed_release_without_digests(&self, tag: &str, assets: &[(&str, &[u8])]) {
+        self.seed(tag, assets, true);
+    }
+
+    fn seed(&self, tag: &str, assets: &[(&str, &[u8])], hide_digest: bool) {
         self.with(|s| {
             let id = s.next_id;
             s.next_id += 1;
@@ -178,7 +188,7 @@ impl FakeGitHub {
                     content_type: "application/octet-stream".to_owned(),
                     content: Some(content.to_vec()),
                     state: "uploaded".to_owned(),
-                    hide_digest: false,
+                    hide_digest,
                 });
             }
             s.releases.push(release);
@@ -201,11 +211,11 @@ struct Request {
 struct Answer {
     status: u16,
     headers: Vec<(String, String)>,
-    body: String,
+    body: Vec<u8>,
 }
 
 fn answer(status: u16, body: serde_json::Value) -> Answer {
-    Answer { status, headers: Vec::new(), body: body.to_string() }
+    Answer { status, headers: Vec::new(), body: body.to_string().into_bytes() }
 }
 
 fn error(status: u16, message: &str) -> Answer {
@@ -337,11 +347,14 @@ fn serve(stream: TcpStream, upload_host: bool, state: &Arc<Mutex<State>>) {
         if answer.status == 204 {
             head.push_str("\r\n");
         } else {
-            head.push_str("Content-Type: application/json; charset=utf-8\r\n");
+            if !answer.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
+                head.push_str("Content-Type: application/json; charset=utf-8\r\n");
+            }
             head.push_str(&format!("Content-Length: {}\r\n\r\n", answer.body.len()));
-            head.push_str(&answer.body);
         }
-        if writer.write_all(head.as_bytes()).and_then(|()| writer.flush()).is_err() {
+        let mut bytes = head.into_bytes();
+        bytes.extend_from_slice(&answer.body);
+        if writer.write_all(&bytes).and_then(|()| writer.flush()).is_err() {
             return;
         }
         if answer.headers.iter().any(|(n, v)| n == "Connection" && v == "close") {
@@ -491,7 +504,10 @@ fn handle(
     if !auth_ok {
         return reject(error(401, "Bad credentials"), reader);
     }
-    if request.headers.get("accept").map(String::as_str) != Some("application/vnd.github+json") {
+    // `application/octet-stream` only where GitHub serves bytes: an asset's download.
+    let downloads = request.method == "GET" && request.path.contains("/releases/assets/");
+    let accept = request.headers.get("accept").map(String::as_str);
+    if accept != Some("application/vnd.github+json") && !(downloads && accept == Some("application/octet-stream")) {
         return reject(error(415, "Unsupported 'Accept' header: use application/vnd.github+json"), reader);
     }
     if request.headers.get("x-github-api-version").map(String::as_str) != Some(API_VERSION) {
@@ -643,12 +659,32 @@ fn handle(
             }
             Some(a)
         }
+        ("GET", ["assets", id]) => {
+            let id: u64 = id.parse().unwrap_or(0);
+            let found = s.releases.iter().find_map(|r| r.assets.iter().find(|a| a.id == id).map(|a| (r, a)));
+            match found {
+                Some((_, asset))
+                    if request.headers.get("accept").map(String::as_str) == Some("application/octet-stream") =>
+                {
+                    match &asset.content {
+                        Some(content) => Some(Answer {
+                            status: 200,
+                            headers: vec![("Content-Type".to_owned(), "application/octet-stream".to_owned())],
+                            body: content.clone(),
+                        }),
+                        None => Some(error(404, "Not Found")),
+                    }
+                }
+                Some((release, asset)) => Some(answer(200, asset_json(&s, release, asset))),
+                None => Some(error(404, "Not Found")),
+            }
+        }
         ("DELETE", ["assets", id]) => {
             let id: u64 = id.parse().unwrap_or(0);
             for release in &mut s.releases {
                 if let Some(index) = release.assets.iter().position(|a| a.id == id) {
                     release.assets.remove(index);
-                    return Some(Answer { status: 204, headers: Vec::new(), body: String::new() });
+                    return Some(Answer { status: 204, headers: Vec::new(), body: Vec::new() });
                 }
             }
             Some(error(404, "Not Found"))

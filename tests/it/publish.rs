@@ -622,3 +622,28 @@ fn the_fake_github_refuses_what_github_would() {
     let asset = &fake.release(TAG).unwrap().assets[0];
     assert_eq!((asset.size, asset.sha256.as_str()), (3, hex(b"abc").as_str()));
 }
+
+#[test]
+fn assets_without_a_digest_are_downloaded_and_hashed() {
+    let ctx = TestContext::new();
+    let artifact = package(&ctx, 1, None);
+    let fake = FakeGitHub::start(REPO, TOKEN);
+    let bytes = fs::read(&artifact).unwrap();
+    let mut other = bytes.clone();
+    other[0] ^= 1;
+    fake.seed_release_without_digests(TAG, &[(NAME, &bytes)]);
+    let result = publish(&ctx, &fake, &[]);
+    assert_eq!(result.code, 0, "{result}");
+    assert!(result.stderr.contains(&format!("skipped `{NAME}`")), "{result}");
+    assert_eq!(fake.upload_count(), 2, "only the sidecar and the LICENSE are uploaded:\n{result}");
+
+    // Same size, other bytes: a conflict, found by hashing the download.
+    let ctx = TestContext::new();
+    package(&ctx, 1, None);
+    let fake = FakeGitHub::start(REPO, TOKEN);
+    fake.seed_release_without_digests(TAG, &[(NAME, &other)]);
+    let result = publish(&ctx, &fake, &[]);
+    assert_eq!(result.code, 1, "{result}");
+    assert!(result.stderr.contains("publish-asset-conflict"), "{result}");
+    assert!(fake.log().iter().any(|l| l.target.contains("/releases/assets/") && l.method == "GET"));
+}
