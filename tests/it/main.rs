@@ -3,10 +3,12 @@
 mod artifact;
 mod common;
 mod emoji;
+mod github_fake;
 mod hooks;
 mod httpserver;
 mod install;
 mod ledger;
 mod precommit;
+mod publish;
 mod secrets;
 mod spec;
