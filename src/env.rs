@@ -6,3 +6,5 @@ pub const CONFIG: &str = "SPECGATE_CONFIG";
 pub const FORMAT: &str = "SPECGATE_FORMAT";
 /// The mtime of every member of a packed artifact (reproducible-builds.org convention).
 pub const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
+/// The build cache folder of `specgate build` (default `$XDG_CACHE_HOME/specgate/build`).
+pub const BUILD_CACHE: &str = "SPECGATE_BUILD_CACHE";

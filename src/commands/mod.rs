@@ -1,6 +1,7 @@
 //! Glue between the command line and the library: build the context, run, print, pick the
 //! exit status. Nothing here decides a rule.
 
+mod build;
 mod check;
 mod hooks;
 mod ledger;
@@ -34,6 +35,7 @@ pub fn dispatch(cli: Cli, output: &mut Output<'_>) -> anyhow::Result<ExitStatus>
         Command::Package(args) => package::run(&cli.global, args, output),
         Command::Hooks(args) => hooks::install(&cli.global, args, output),
         Command::Hook(args) => hooks::run(&cli.global, args, output),
+        Command::Build(args) => build::run(&cli.global, args, output),
     }
 }
 
