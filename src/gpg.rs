@@ -101,7 +101,8 @@ pub fn verify_detached(data: &Path, signature: &Path, public_key: &Path, fingerp
     let import = gpg(&["--import".as_ref(), public_key.as_os_str()])?;
     let import_status = String::from_utf8_lossy(&import.stdout);
     if !import_status.lines().any(|l| l.starts_with("[GNUPG:] IMPORT_OK")) {
-        let detail = String::from_utf8_lossy(&import.stderr).trim().lines().last().unwrap_or("no key imported").to_owned();
+        let detail =
+            String::from_utf8_lossy(&import.stderr).trim().lines().last().unwrap_or("no key imported").to_owned();
         return Err(Error::Key { path: public_key.to_path_buf(), detail });
     }
     let verify = gpg(&["--verify".as_ref(), signature.as_os_str(), data.as_os_str()])?;
@@ -181,7 +182,8 @@ impl TempHome {
         use std::os::unix::fs::DirBuilderExt;
         let base = std::env::temp_dir();
         for attempt in 0..100u32 {
-            let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+            let nanos =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
             let path = base.join(format!("specgate-gnupg-{}-{nanos}-{attempt}", std::process::id()));
             match std::fs::DirBuilder::new().mode(0o700).create(&path) {
                 Ok(()) => return Ok(TempHome(path)),

@@ -90,15 +90,19 @@ impl RawBuild {
                 return Err(format!("`build.allowed-os` entry `{os}` is not `<id><version>` like `ubuntu20.04`"));
             }
         }
-        let configure_flags = self
-            .configure_flags
-            .unwrap_or_else(|| DEFAULT_CONFIGURE_FLAGS.iter().map(|s| (*s).to_owned()).collect());
+        let configure_flags =
+            self.configure_flags.unwrap_or_else(|| DEFAULT_CONFIGURE_FLAGS.iter().map(|s| (*s).to_owned()).collect());
         if !configure_flags.iter().any(|f| f.starts_with("--prefix=")) {
-            return Err("`build.configure-flags` must set `--prefix={prefix}` (artifacts install to /opt/python-X.Y.Z)".to_owned());
+            return Err(
+                "`build.configure-flags` must set `--prefix={prefix}` (artifacts install to /opt/python-X.Y.Z)"
+                    .to_owned(),
+            );
         }
         let modules = self.modules.unwrap_or_else(|| DEFAULT_MODULES.iter().map(|s| (*s).to_owned()).collect());
         for module in &modules {
-            if module.is_empty() || !module.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')) {
+            if module.is_empty()
+                || !module.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            {
                 return Err(format!("`build.modules` entry `{module}` is not a module name"));
             }
         }
@@ -110,7 +114,9 @@ impl RawBuild {
         }
         let container_engine = self.container_engine.unwrap_or_else(|| "podman".to_owned());
         if !matches!(container_engine.as_str(), "podman" | "docker") {
-            return Err(format!("`build.container-engine` must be \"podman\" or \"docker\", not \"{container_engine}\""));
+            return Err(format!(
+                "`build.container-engine` must be \"podman\" or \"docker\", not \"{container_engine}\""
+            ));
         }
         let container_image = self.container_image.unwrap_or_else(|| "localhost/specgate-debian12".to_owned());
         let mut sources = BTreeMap::new();
@@ -123,20 +129,36 @@ impl RawBuild {
                 return Err(format!("`build.sources.\"{version}\".sha256` must be 64 hexadecimal digits"));
             }
             let fingerprint = match raw.fingerprint {
-                Some(f) => Some(crate::gpg::normalize_fingerprint(&f).map_err(|e| format!("`build.sources.\"{version}\".fingerprint`: {e}"))?),
+                Some(f) => Some(
+                    crate::gpg::normalize_fingerprint(&f)
+                        .map_err(|e| format!("`build.sources.\"{version}\".fingerprint`: {e}"))?,
+                ),
                 None => None,
             };
             if fingerprint.is_some() != raw.public_key.is_some() {
-                return Err(format!("`build.sources.\"{version}\"` needs both `fingerprint` and `public-key`, or neither"));
+                return Err(format!(
+                    "`build.sources.\"{version}\"` needs both `fingerprint` and `public-key`, or neither"
+                ));
             }
             let sigstore = match (raw.sigstore_identity, raw.sigstore_issuer) {
                 (Some(identity), Some(issuer)) => Some((identity, issuer)),
                 (None, None) => None,
-                _ => return Err(format!("`build.sources.\"{version}\"` needs both `sigstore-identity` and `sigstore-issuer`")),
+                _ => {
+                    return Err(format!(
+                        "`build.sources.\"{version}\"` needs both `sigstore-identity` and `sigstore-issuer`"
+                    ))
+                }
             };
             sources.insert(
                 version,
-                SourcePin { sha256, url: raw.url, signature_url: raw.signature_url, public_key: raw.public_key, fingerprint, sigstore },
+                SourcePin {
+                    sha256,
+                    url: raw.url,
+                    signature_url: raw.signature_url,
+                    public_key: raw.public_key,
+                    fingerprint,
+                    sigstore,
+                },
             );
         }
         Ok(BuildConfig { allowed_os, configure_flags, modules, packages, container_engine, container_image, sources })

@@ -34,7 +34,9 @@ pub fn run(
     let probe = Command::new(engine).arg("--version").stdin(Stdio::null()).output();
     match probe {
         Ok(o) if o.status.success() => {}
-        Ok(o) => return Err(fail(format!("`{engine} --version` failed: {}", String::from_utf8_lossy(&o.stderr).trim()))),
+        Ok(o) => {
+            return Err(fail(format!("`{engine} --version` failed: {}", String::from_utf8_lossy(&o.stderr).trim())))
+        }
         Err(source) => return Err(Error::Tool { tool: engine.to_owned(), source }),
     }
     if !image_exists(engine, &image)? {
@@ -50,10 +52,13 @@ pub fn run(
     }
 
     let exe = std::env::current_exe().map_err(|e| Error::io("locate", Path::new("specgate"), e))?;
-    let cache = args
-        .cache
-        .as_deref()
-        .map_or_else(super::default_cache_dir, |c| if c.is_absolute() { c.to_path_buf() } else { start.join(c) });
+    let cache = args.cache.as_deref().map_or_else(super::default_cache_dir, |c| {
+        if c.is_absolute() {
+            c.to_path_buf()
+        } else {
+            start.join(c)
+        }
+    });
     for dir in [&cache, &out.to_path_buf()] {
         std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
     }
@@ -63,16 +68,20 @@ pub fn run(
         inner.push(flag.to_owned());
         inner.push(value);
     };
-    let mut mounts: Vec<(PathBuf, bool)> = vec![(root.to_path_buf(), true), (cache.clone(), true), (out.to_path_buf(), true)];
+    let mut mounts: Vec<(PathBuf, bool)> =
+        vec![(root.to_path_buf(), true), (cache.clone(), true), (out.to_path_buf(), true)];
     push("--build", args.build.to_string());
     push("--profile", args.profile.as_str().to_owned());
     push("--on", "host".to_owned());
     push("--out", out.display().to_string());
     push("--cache", cache.display().to_string());
-    push("--compression", match args.compression {
-        PackageFormat::Tgz => "tgz".to_owned(),
-        PackageFormat::Zst => "zst".to_owned(),
-    });
+    push(
+        "--compression",
+        match args.compression {
+            PackageFormat::Tgz => "tgz".to_owned(),
+            PackageFormat::Zst => "zst".to_owned(),
+        },
+    );
     if let Some(source) = &args.source {
         match gates::SourceSpec::parse(source, start) {
             gates::SourceSpec::File(path) => {
@@ -128,10 +137,14 @@ pub fn run(
     }
     cmd.arg(&build_image).arg("/usr/local/bin/specgate").args(&inner);
     writeln!(progress, "==> {engine} run ... {build_image} specgate {}", inner.join(" ")).ok();
-    let stdout = stream(&mut cmd, progress).map_err(|(status, _)| fail(format!("the build inside the container failed ({status})")))?;
-    let path = stdout.lines().rev().find(|l| !l.trim().is_empty()).map(|l| PathBuf::from(l.trim())).ok_or_else(|| {
-        fail("the build inside the container printed no artifact path".to_owned())
-    })?;
+    let stdout = stream(&mut cmd, progress)
+        .map_err(|(status, _)| fail(format!("the build inside the container failed ({status})")))?;
+    let path = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| PathBuf::from(l.trim()))
+        .ok_or_else(|| fail("the build inside the container printed no artifact path".to_owned()))?;
     if !path.is_file() {
         return Err(fail(format!("the container reported `{}`, which is not on the host", path.display())));
     }
@@ -170,7 +183,13 @@ fn image_exists(engine: &str, image: &str) -> Result<bool, Error> {
     Ok(status.success())
 }
 
-fn prepare_image(engine: &str, image: &str, target: &str, packages: &[String], progress: &mut dyn Write) -> Result<(), Error> {
+fn prepare_image(
+    engine: &str,
+    image: &str,
+    target: &str,
+    packages: &[String],
+    progress: &mut dyn Write,
+) -> Result<(), Error> {
     let name = format!("specgate-prep-{}", std::process::id());
     let script = format!(
         "set -e; export DEBIAN_FRONTEND=noninteractive; apt-get update -q; apt-get install -y -q --no-install-recommends {}; apt-get clean",
@@ -194,7 +213,12 @@ fn prepare_image(engine: &str, image: &str, target: &str, packages: &[String], p
             reason: format!("installing the build dependencies into `{image}` failed ({status}); apt inside the container needs the network"),
         }),
     };
-    let _ = Command::new(engine).args(["rm", "-f", &name]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).status();
+    let _ = Command::new(engine)
+        .args(["rm", "-f", &name])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
     outcome
 }
 
@@ -244,7 +268,9 @@ fn minimal_mounts(mounts: Vec<(PathBuf, bool)>) -> Vec<(PathBuf, bool)> {
     merged
         .into_iter()
         .filter(|(path, writable)| {
-            !snapshot.iter().any(|(other, other_writable)| other != path && path.starts_with(other) && (*other_writable || !*writable))
+            !snapshot.iter().any(|(other, other_writable)| {
+                other != path && path.starts_with(other) && (*other_writable || !*writable)
+            })
         })
         .collect()
 }
@@ -272,7 +298,11 @@ mod tests {
         ]);
         assert_eq!(
             mounts,
-            vec![(PathBuf::from("/repo"), true), (PathBuf::from("/var/cache"), false), (PathBuf::from("/var/cache/x"), true)]
+            vec![
+                (PathBuf::from("/repo"), true),
+                (PathBuf::from("/var/cache"), false),
+                (PathBuf::from("/var/cache/x"), true)
+            ]
         );
     }
 }

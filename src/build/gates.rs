@@ -52,7 +52,8 @@ impl OsInfo {
 
 /// Read and parse an os-release file.
 pub fn read_os_release(path: &Path) -> Result<OsInfo, Error> {
-    let text = fs::read_to_string(path).map_err(|e| Error::OsRelease { path: path.to_path_buf(), reason: e.to_string() })?;
+    let text =
+        fs::read_to_string(path).map_err(|e| Error::OsRelease { path: path.to_path_buf(), reason: e.to_string() })?;
     parse_os_release(&text).map_err(|reason| Error::OsRelease { path: path.to_path_buf(), reason })
 }
 
@@ -71,7 +72,8 @@ pub fn parse_os_release(text: &str) -> Result<OsInfo, String> {
         }
     }
     let id = id.filter(|v| !v.is_empty()).ok_or("no ID= line")?;
-    let version_id = version_id.filter(|v| !v.is_empty()).ok_or("no VERSION_ID= line (a rolling release is not a build system)")?;
+    let version_id =
+        version_id.filter(|v| !v.is_empty()).ok_or("no VERSION_ID= line (a rolling release is not a build system)")?;
     Ok(OsInfo { pretty_name: pretty.unwrap_or_else(|| format!("{id} {version_id}")), id, version_id })
 }
 
@@ -249,9 +251,15 @@ fn verify_signature(
 
 /// Download `url` into `dir` (3 retries with backoff, in `http`). A file already there with
 /// the expected digest is reused; a partial download never takes the final name.
-pub fn download(url: &str, dir: &Path, expected_sha256: Option<&str>, progress: &mut dyn std::io::Write) -> Result<PathBuf, Error> {
+pub fn download(
+    url: &str,
+    dir: &Path,
+    expected_sha256: Option<&str>,
+    progress: &mut dyn std::io::Write,
+) -> Result<PathBuf, Error> {
     let name = url.rsplit('/').next().filter(|n| !n.is_empty() && *n != "." && *n != "..").unwrap_or("source");
-    let name: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || "._-+".contains(c) { c } else { '_' }).collect();
+    let name: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || "._-+".contains(c) { c } else { '_' }).collect();
     fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
     let path = dir.join(&name);
     if let Some(expected) = expected_sha256 {
@@ -280,9 +288,12 @@ mod tests {
 
     #[test]
     fn os_release_gives_the_distro_tag() {
-        let ubuntu = parse_os_release("NAME=\"Ubuntu\"\nVERSION_ID=\"20.04\"\nID=ubuntu\nPRETTY_NAME=\"Ubuntu 20.04.6 LTS\"\n").unwrap();
+        let ubuntu =
+            parse_os_release("NAME=\"Ubuntu\"\nVERSION_ID=\"20.04\"\nID=ubuntu\nPRETTY_NAME=\"Ubuntu 20.04.6 LTS\"\n")
+                .unwrap();
         assert_eq!(ubuntu.tag(), "ubuntu20.04");
-        let debian = parse_os_release("PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nVERSION_ID=\"12\"\nID=debian\n").unwrap();
+        let debian =
+            parse_os_release("PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nVERSION_ID=\"12\"\nID=debian\n").unwrap();
         assert_eq!(debian.tag(), "debian12");
         assert!(parse_os_release("ID=arch\n").unwrap_err().contains("VERSION_ID"));
         let config = Config::defaults().build;
@@ -296,10 +307,23 @@ mod tests {
     fn packages_follow_the_modules() {
         let config = Config::defaults().build;
         let packages = required_packages(&config);
-        for p in ["build-essential", "libssl-dev", "libsqlite3-dev", "uuid-dev", "liblzma-dev", "libbz2-dev", "libffi-dev", "zlib1g-dev", "libreadline-dev"] {
+        for p in [
+            "build-essential",
+            "libssl-dev",
+            "libsqlite3-dev",
+            "uuid-dev",
+            "liblzma-dev",
+            "libbz2-dev",
+            "libffi-dev",
+            "zlib1g-dev",
+            "libreadline-dev",
+        ] {
             assert!(packages.contains(&p.to_owned()), "{p}");
         }
         let error = Error::MissingPackages { packages: vec!["uuid-dev".into(), "libbz2-dev".into()], modules: vec![] };
-        assert_eq!(error.hint().unwrap(), "install them, then build again: `sudo apt-get install -y uuid-dev libbz2-dev`");
+        assert_eq!(
+            error.hint().unwrap(),
+            "install them, then build again: `sudo apt-get install -y uuid-dev libbz2-dev`"
+        );
     }
 }

@@ -124,7 +124,9 @@ pub fn configure_args(config: &BuildConfig, version: PythonVersion, profile: Pro
         .filter(|f| profile == Profile::Release || !matches!(f.as_str(), "--enable-optimizations" | "--with-lto"))
         .map(|f| f.replace("{prefix}", &prefix).replace("{version}", &version.to_string()))
         .collect();
-    if version < (PythonVersion { major: 3, minor: 12, patch: 0 }) && !args.iter().any(|a| a.starts_with("--with-system-ffi")) {
+    if version < (PythonVersion { major: 3, minor: 12, patch: 0 })
+        && !args.iter().any(|a| a.starts_with("--with-system-ffi"))
+    {
         args.push("--with-system-ffi".to_owned());
     }
     if !args.iter().any(|a| a.starts_with("LDFLAGS=")) {
@@ -215,7 +217,12 @@ pub fn build(request: &Request, config: &BuildConfig, steps: &mut Steps<'_>) -> 
     fs::create_dir_all(&src).map_err(|e| Error::io("create", &src, e))?;
     fs::create_dir_all(&stage).map_err(|e| Error::io("create", &stage, e))?;
     let mut logfile = LogFile::open(&log)?;
-    let _ = writeln!(logfile.0, "specgate build {version} profile {} key {key}\nconfigure {}", request.profile.as_str(), args.join(" "));
+    let _ = writeln!(
+        logfile.0,
+        "specgate build {version} profile {} key {key}\nconfigure {}",
+        request.profile.as_str(),
+        args.join(" ")
+    );
 
     steps.step("extract", |_| {
         let mut tar = Command::new("tar");
@@ -277,7 +284,12 @@ pub fn build(request: &Request, config: &BuildConfig, steps: &mut Steps<'_>) -> 
         );
         Ok(metadata)
     })?;
-    let metadata = Metadata { profile: request.profile.as_str().to_owned(), source_sha256: source.sha256.clone(), configure: args.clone(), ..metadata };
+    let metadata = Metadata {
+        profile: request.profile.as_str().to_owned(),
+        source_sha256: source.sha256.clone(),
+        configure: args.clone(),
+        ..metadata
+    };
     inspect::write_metadata(&prefix_dir, &metadata)?;
 
     // Keep the validated stage: rename the whole work folder's stage into the cache.
@@ -365,7 +377,11 @@ impl LogFile {
 /// Run a command with stdout and stderr appended to the log; on failure, the last lines.
 pub fn run_logged(step: &str, cmd: &mut Command, log: &Path, logfile: &mut LogFile) -> Result<(), Error> {
     let program = cmd.get_program().to_string_lossy().into_owned();
-    let _ = writeln!(logfile.0, "\n### {step}: {program} {}", cmd.get_args().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" "));
+    let _ = writeln!(
+        logfile.0,
+        "\n### {step}: {program} {}",
+        cmd.get_args().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" ")
+    );
     let out = logfile.0.try_clone().map_err(|e| Error::io("write", log, e))?;
     let err = logfile.0.try_clone().map_err(|e| Error::io("write", log, e))?;
     let status = cmd

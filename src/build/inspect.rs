@@ -267,7 +267,11 @@ pub fn validate(
         )));
     }
     let probe: Probe = serde_json::from_slice(&output.stdout).map_err(|e| {
-        fail(format!("`{}` printed no probe result ({e}): {}", python.display(), String::from_utf8_lossy(&output.stdout).trim()))
+        fail(format!(
+            "`{}` printed no probe result ({e}): {}",
+            python.display(),
+            String::from_utf8_lossy(&output.stdout).trim()
+        ))
     })?;
     if probe.version != version.to_string() {
         return Err(fail(format!("`{}` reports version {}, not {version}", python.display(), probe.version)));
@@ -343,8 +347,7 @@ pub fn elf_facts(prefix: &Path) -> Result<(String, Vec<String>), Error> {
         needed.extend(dynamic_section(path)?.0);
         Ok(())
     })?;
-    let needed: Vec<String> =
-        needed.into_iter().filter(|n| !own.contains(n) && !n.starts_with("libpython")).collect();
+    let needed: Vec<String> = needed.into_iter().filter(|n| !own.contains(n) && !n.starts_with("libpython")).collect();
     let best = best.map_or_else(|| "none".to_owned(), |v| v.iter().map(u32::to_string).collect::<Vec<_>>().join("."));
     Ok((best, needed))
 }
@@ -358,7 +361,9 @@ fn packages_for(sonames: &[String]) -> Vec<String> {
     let cache = String::from_utf8_lossy(&output.stdout);
     let mut paths = Vec::new();
     for soname in sonames {
-        if let Some(line) = cache.lines().find(|l| l.trim_start().starts_with(&format!("{soname} ")) && l.contains("x86-64")) {
+        if let Some(line) =
+            cache.lines().find(|l| l.trim_start().starts_with(&format!("{soname} ")) && l.contains("x86-64"))
+        {
             if let Some((_, path)) = line.rsplit_once("=> ") {
                 // With merged /usr, dpkg knows a library under the path its package ships,
                 // /lib/... or /usr/lib/...: ask for both.

@@ -40,7 +40,12 @@ pub fn inner_args(args: &BuildArgs) -> Vec<String> {
     if let Some(jobs) = args.jobs {
         inner.extend(["--jobs".to_owned(), jobs.to_string()]);
     }
-    for (flag, on) in [("--keep-tests", args.keep_tests), ("--keep-static", args.keep_static), ("--keep-debug", args.keep_debug), ("--no-ledger", args.no_ledger)] {
+    for (flag, on) in [
+        ("--keep-tests", args.keep_tests),
+        ("--keep-static", args.keep_static),
+        ("--keep-debug", args.keep_debug),
+        ("--no-ledger", args.no_ledger),
+    ] {
         if on {
             inner.push(flag.to_owned());
         }
@@ -80,7 +85,8 @@ pub fn run(args: &BuildArgs, root: &Path, out: &Path, progress: &mut dyn Write) 
     }
     if args.source.as_deref().is_some_and(|s| !s.starts_with("http")) {
         return Err(Error::Vagrant {
-            reason: "`--source FILE` is not visible inside the VM; pass a URL or pin one in `[build.sources]`".to_owned(),
+            reason: "`--source FILE` is not visible inside the VM; pass a URL or pin one in `[build.sources]`"
+                .to_owned(),
         });
     }
     let status = vagrant(&dir, &["status", "--machine-readable"], &[], progress)?;

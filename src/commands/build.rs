@@ -19,7 +19,9 @@ pub fn run(global: &GlobalArgs, args: &BuildArgs, output: &mut Output<'_>) -> an
     let version: PythonVersion =
         args.python.parse().map_err(|message: String| usage(message, "pass the CPython version, `--python 3.11.2`"))?;
     if args.build == 0 {
-        return Err(usage("`--build 0`: build numbers start at 1".to_owned(), "pass `--build 1` for the first build").into());
+        return Err(
+            usage("`--build 0`: build numbers start at 1".to_owned(), "pass `--build 1` for the first build").into()
+        );
     }
     if args.jobs == Some(0) {
         return Err(usage("`--jobs 0` runs nothing".to_owned(), "pass `--jobs 2` or leave it out (all cores)").into());
@@ -113,13 +115,12 @@ pub fn run(global: &GlobalArgs, args: &BuildArgs, output: &mut Output<'_>) -> an
         }
     }
     let total = steps.total_seconds();
-    writeln!(
-        steps.out,
-        "built {name} in {total:.1}s{} (max GLIBC_{}, log {})",
-        if built.cached { " from the cache" } else { "" },
-        built.metadata.max_glibc,
-        built.log.display()
-    )?;
+    let from = if built.cached {
+        format!("from the cache entry {}", built.key)
+    } else {
+        format!("log {}", built.log.display())
+    };
+    writeln!(steps.out, "built {name} in {total:.1}s (max GLIBC_{}, {from})", built.metadata.max_glibc)?;
     writeln!(output.stdout, "{}", summary.path.display())?;
     Ok(ExitStatus::Success)
 }
@@ -127,8 +128,10 @@ pub fn run(global: &GlobalArgs, args: &BuildArgs, output: &mut Output<'_>) -> an
 /// The ledger must not already hold this version, build and distro.
 fn refuse_recorded(path: &Path, shown: &str, version: PythonVersion, build: u32, distro: &str) -> anyhow::Result<()> {
     let existing = ledger::read(path)?;
-    if let Some((index, _)) =
-        existing.entries().into_iter().find(|(_, e)| (e.version, e.build, e.distro.as_str()) == (version, build, distro))
+    if let Some((index, _)) = existing
+        .entries()
+        .into_iter()
+        .find(|(_, e)| (e.version, e.build, e.distro.as_str()) == (version, build, distro))
     {
         let line = existing.table.as_ref().map_or(0, |t| t.rows[index].line);
         return Err(super::UsageError {

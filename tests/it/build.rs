@@ -21,7 +21,8 @@ fn fixture_tarball(ctx: &TestContext, name: &str) -> (PathBuf, String) {
     let status = Command::new("cp").arg("-a").arg(format!("{FIXTURES}/{name}/.")).arg(&top).status().unwrap();
     assert!(status.success());
     let tarball = ctx.dir.path().join(format!("{name}.tar.gz"));
-    let status = Command::new("tar").arg("-czf").arg(&tarball).arg("-C").arg(&staging).arg("Python-3.11.2").status().unwrap();
+    let status =
+        Command::new("tar").arg("-czf").arg(&tarball).arg("-C").arg(&staging).arg("Python-3.11.2").status().unwrap();
     assert!(status.success());
     (tarball.clone(), sha256(&tarball))
 }
@@ -47,10 +48,7 @@ fn repo_with_pin(sha: &str, extra: &str) -> TestContext {
     let ctx = TestContext::new();
     ctx.write(
         "specgate.toml",
-        format!(
-            "[build]\nallowed-os = [\"{}\"]\n{extra}\n[build.sources.\"3.11.2\"]\nsha256 = \"{sha}\"\n",
-            os_tag()
-        ),
+        format!("[build]\nallowed-os = [\"{}\"]\n{extra}\n[build.sources.\"3.11.2\"]\nsha256 = \"{sha}\"\n", os_tag()),
     );
     ctx
 }
@@ -81,14 +79,17 @@ fn build(ctx: &TestContext, source: &Path, extra: &[&str]) -> Outcome {
 
 /// No artifact, no sidecar, no ledger, nothing left in the cache's work folder.
 fn assert_nothing_left(ctx: &TestContext, outcome: &Outcome) {
-    let artifacts: Vec<_> = std::fs::read_dir(&outcome.out).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    let artifacts: Vec<_> =
+        std::fs::read_dir(&outcome.out).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
     assert!(artifacts.is_empty(), "left behind: {artifacts:?}\n{}", outcome.stderr);
     assert!(!ctx.path("artifacts/ARTIFACTS.md").exists(), "a ledger row was written");
-    let work: Vec<_> =
-        std::fs::read_dir(outcome.cache.join("work")).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    let work: Vec<_> = std::fs::read_dir(outcome.cache.join("work"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
     assert!(work.is_empty(), "work folders left: {work:?}");
-    let stages: Vec<_> =
-        std::fs::read_dir(outcome.cache.join("stages")).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    let stages: Vec<_> = std::fs::read_dir(outcome.cache.join("stages"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
     assert!(stages.is_empty(), "cache entries left: {stages:?}");
     assert!(outcome.stdout.is_empty(), "printed an artifact path: {}", outcome.stdout);
 }
@@ -100,7 +101,14 @@ fn an_os_outside_allowed_os_stops_before_anything() {
     let (tarball, _) = fixture_tarball(&ctx, "configure-fails");
     let outcome = build(&ctx, &tarball, &[]);
     assert_eq!(outcome.code, 2, "{}", outcome.stderr);
-    assert!(outcome.stderr.contains(&format!("this machine runs `{}`, which is not an allowed build system (allowed: ubuntu20.04)", os_tag())), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains(&format!(
+            "this machine runs `{}`, which is not an allowed build system (allowed: ubuntu20.04)",
+            os_tag()
+        )),
+        "{}",
+        outcome.stderr
+    );
     assert!(outcome.stderr.contains("hint: build on an allowed system"), "{}", outcome.stderr);
     assert!(!outcome.stderr.contains("==> configure"));
     assert_nothing_left(&ctx, &outcome);
@@ -121,9 +129,15 @@ fn missing_dev_packages_are_listed_with_the_apt_command_before_compiling() {
     assert_eq!(sha256(&tarball), sha);
     let outcome = build(&ctx, &tarball, &[]);
     assert_eq!(outcome.code, 2, "{}", outcome.stderr);
-    assert!(outcome.stderr.contains("error: missing build dependencies: specgate-no-such-package-dev"), "{}", outcome.stderr);
     assert!(
-        outcome.stderr.contains("hint: install them, then build again: `sudo apt-get install -y specgate-no-such-package-dev`"),
+        outcome.stderr.contains("error: missing build dependencies: specgate-no-such-package-dev"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome
+            .stderr
+            .contains("hint: install them, then build again: `sudo apt-get install -y specgate-no-such-package-dev`"),
         "{}",
         outcome.stderr
     );
@@ -137,7 +151,11 @@ fn a_source_whose_hash_differs_from_the_pin_is_refused() {
     let (tarball, actual) = fixture_tarball(&ctx, "configure-fails");
     let outcome = build(&ctx, &tarball, &[]);
     assert_eq!(outcome.code, 2, "{}", outcome.stderr);
-    assert!(outcome.stderr.contains(&format!("has SHA-256 {actual}, not the pinned {}", "0".repeat(64))), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains(&format!("has SHA-256 {actual}, not the pinned {}", "0".repeat(64))),
+        "{}",
+        outcome.stderr
+    );
     assert!(!outcome.stderr.contains("==> configure"));
     assert_nothing_left(&ctx, &outcome);
 
@@ -256,7 +274,11 @@ fn a_build_number_the_ledger_records_is_refused_before_compiling() {
 
 /// `.ci/cpython-source [line]`: the path it prints.
 fn cpython_source(line: &str) -> PathBuf {
-    let output = Command::new("bash").arg(format!("{REPO}/.ci/cpython-source")).arg(line).output().expect("run .ci/cpython-source");
+    let output = Command::new("bash")
+        .arg(format!("{REPO}/.ci/cpython-source"))
+        .arg(line)
+        .output()
+        .expect("run .ci/cpython-source");
     assert!(output.status.success(), ".ci/cpython-source {line} failed:\n{}", String::from_utf8_lossy(&output.stderr));
     PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
 }
@@ -273,7 +295,8 @@ fn the_real_313_signature_verifies_with_the_expired_release_manager_key() {
     let verified = specgate::gpg::verify_detached(&tarball, &asc, &key, RM_313).expect("valid signature");
     assert_eq!(verified.primary_fingerprint, RM_313);
     // The key expired on 2026-07-02: gpg says EXPKEYSIG, and the signature still counts.
-    let expired_now = std::time::SystemTime::now() > std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_782_950_400);
+    let expired_now =
+        std::time::SystemTime::now() > std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_782_950_400);
     if expired_now {
         assert!(verified.key_expired);
     }
@@ -303,7 +326,12 @@ fn the_real_313_signature_verifies_with_the_expired_release_manager_key() {
         .output()
         .unwrap();
     assert!(gen.status.success(), "{}", String::from_utf8_lossy(&gen.stderr));
-    let export = Command::new("gpg").args(["--batch", "--homedir"]).arg(dir.path()).args(["--armor", "--export"]).output().unwrap();
+    let export = Command::new("gpg")
+        .args(["--batch", "--homedir"])
+        .arg(dir.path())
+        .args(["--armor", "--export"])
+        .output()
+        .unwrap();
     std::fs::write(&wrong_key, &export.stdout).unwrap();
     let error = specgate::gpg::verify_detached(&tarball, &asc, &wrong_key, RM_313).unwrap_err();
     assert!(matches!(error, specgate::gpg::Error::Unverifiable { .. }), "{error}");
@@ -328,7 +356,13 @@ fn the_build_gate_refuses_a_313_source_signed_by_another_key_than_the_pin() {
     ctx.write("specgate.toml", pin("0123456789ABCDEF0123456789ABCDEF01234567"));
     let out = ctx.dir.path().join("out");
     let mut command = ctx.specgate();
-    command.args(["build", "--python", "3.13.5", "--profile", "fast", "--no-ledger", "--source"]).arg(&tarball).arg("--out").arg(&out).arg("--cache").arg(ctx.dir.path().join("cache"));
+    command
+        .args(["build", "--python", "3.13.5", "--profile", "fast", "--no-ledger", "--source"])
+        .arg(&tarball)
+        .arg("--out")
+        .arg(&out)
+        .arg("--cache")
+        .arg(ctx.dir.path().join("cache"));
     let result = run(&mut command);
     assert_eq!(result.code, 2, "{}", result.stderr);
     assert!(result.stderr.contains("the signature check of the source failed"), "{}", result.stderr);
@@ -344,7 +378,13 @@ fn the_build_gate_refuses_a_313_source_signed_by_another_key_than_the_pin() {
     std::fs::write(copy_dir.join("Python-3.13.5.tar.xz.asc"), "not a signature\n").unwrap();
     ctx.write("specgate.toml", pin(RM_313));
     let mut command = ctx.specgate();
-    command.args(["build", "--python", "3.13.5", "--profile", "fast", "--no-ledger", "--source"]).arg(&copy).arg("--out").arg(&out).arg("--cache").arg(ctx.dir.path().join("cache"));
+    command
+        .args(["build", "--python", "3.13.5", "--profile", "fast", "--no-ledger", "--source"])
+        .arg(&copy)
+        .arg("--out")
+        .arg(&out)
+        .arg("--cache")
+        .arg(ctx.dir.path().join("cache"));
     let result = run(&mut command);
     assert_eq!(result.code, 2, "{}", result.stderr);
     assert!(result.stderr.contains("the signature check of the source failed"), "{}", result.stderr);
@@ -383,7 +423,8 @@ fn check_artifact(path: &Path, build: u32) -> String {
     assert_eq!(metadata["profile"], "fast");
     let glibc = metadata["max-glibc"].as_str().unwrap();
     assert!(glibc.starts_with("2.") && glibc.len() >= 4, "{glibc}");
-    let packages: Vec<&str> = metadata["runtime-packages"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    let packages: Vec<&str> =
+        metadata["runtime-packages"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
     assert!(packages.iter().any(|p| p.starts_with("libssl")), "{packages:?}");
     assert!(packages.iter().any(|p| p.starts_with("libsqlite3")), "{packages:?}");
     // Slim: no test suite, no static libpython; compiled .pyc kept.
@@ -425,7 +466,11 @@ fn real_cpython_build_on_the_host_makes_a_valid_artifact_and_a_cached_rebuild() 
     let out = ctx.dir.path().join("out");
     let cache = "/var/tmp/specgate-e2e/build-cache";
     let mut command = ctx.specgate();
-    command.args(["build", "--python", "3.11.2", "--build", "1", "--profile", "fast", "--cache", cache, "--source"]).arg(&tarball).arg("--out").arg(&out);
+    command
+        .args(["build", "--python", "3.11.2", "--build", "1", "--profile", "fast", "--cache", cache, "--source"])
+        .arg(&tarball)
+        .arg("--out")
+        .arg(&out);
     let first = run(&mut command);
     assert_eq!(first.code, 0, "{}", first.stderr);
     for step in ["==> OS check", "==> dependency check", "==> source", "==> validate", "==> package"] {
@@ -438,7 +483,11 @@ fn real_cpython_build_on_the_host_makes_a_valid_artifact_and_a_cached_rebuild() 
 
     // The second identical build skips compiling and packs the same bytes.
     let mut command = ctx.specgate();
-    command.args(["build", "--python", "3.11.2", "--build", "2", "--profile", "fast", "--cache", cache, "--source"]).arg(&tarball).arg("--out").arg(&out);
+    command
+        .args(["build", "--python", "3.11.2", "--build", "2", "--profile", "fast", "--cache", cache, "--source"])
+        .arg(&tarball)
+        .arg("--out")
+        .arg(&out);
     let second = run(&mut command);
     assert_eq!(second.code, 0, "{}", second.stderr);
     assert!(second.stderr.contains("==> compile: cached"), "{}", second.stderr);
