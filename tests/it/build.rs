@@ -473,9 +473,11 @@ fn real_cpython_build_on_the_host_makes_a_valid_artifact_and_a_cached_rebuild() 
         .arg(&out);
     let first = run(&mut command);
     assert_eq!(first.code, 0, "{}", first.stderr);
-    for step in ["==> OS check", "==> dependency check", "==> source", "==> validate", "==> package"] {
+    for step in ["==> OS check", "==> dependency check", "==> source", "==> package"] {
         assert!(first.stderr.contains(step), "{step}: {}", first.stderr);
     }
+    // The cache outlives the test: the first build compiles and validates only once per input.
+    assert!(first.stderr.contains("==> validate") || first.stderr.contains("==> compile: cached"), "{}", first.stderr);
     let path = PathBuf::from(first.stdout.trim());
     let digest = check_artifact(&path, 1);
     let ledger = std::fs::read_to_string(ctx.path("artifacts/ARTIFACTS.md")).unwrap();
