@@ -146,6 +146,8 @@ pub fn cache_key(source_sha256: &str, args: &[String], os: &OsInfo, profile: Pro
         hasher.update(v.as_bytes());
         hasher.update([0]);
     };
+    // Bump when what a build puts in the stage or in `.specgate-build.json` changes, so entries
+    // made by an older specgate are not reused.
     add("format", "specgate-build-cache-1");
     add("source", source_sha256);
     for arg in args {
