@@ -315,11 +315,14 @@ fn read_cached(entry: &Path, version: PythonVersion) -> Option<Metadata> {
         .then_some(metadata)
 }
 
-/// This machine's (or container's) host name, so builds sharing a cache from several machines
-/// never take each other's process ids for their own.
+/// This machine's host name and process-id namespace, so builds sharing a cache from several
+/// machines or containers (`--network host` keeps the host name) never take each other's
+/// process ids for their own.
 fn host_name() -> String {
     let name = fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-    let name: String = name.trim().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
+    let namespace = fs::read_link("/proc/self/ns/pid").map(|l| l.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = format!("{}.{}", name.trim(), namespace);
+    let name: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
     if name.is_empty() {
         "host".to_owned()
     } else {

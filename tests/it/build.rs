@@ -190,7 +190,9 @@ fn a_failing_configure_shows_the_log_tail_and_leaves_nothing() {
     let ctx = repo_with_pin(&sha, "");
     // An interrupted build of this machine left a work folder and a half-moved cache entry.
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
-    let host: String = host.trim().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
+    let namespace = std::fs::read_link("/proc/self/ns/pid").unwrap();
+    let host = format!("{}.{}", host.trim(), namespace.display());
+    let host: String = host.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
     let cache = ctx.dir.path().join("cache");
     let stale_work = cache.join(format!("work/abc-{host}-4194399"));
     let stale_entry = cache.join(format!("stages/.abc.tmp-{host}-4194399"));
