@@ -4,7 +4,7 @@
 CARGO ?= cargo
 SPECGATE = target/release/specgate
 
-.PHONY: all gate validate_spec test setup bench-spec lint-workflows bench-publish
+.PHONY: all gate validate_spec test setup bench-spec lint-workflows bench-publish build_cpython bench-build
 
 all: gate
 
@@ -30,6 +30,8 @@ test: setup
 	$(CARGO) test --locked --test it -- --ignored
 	shellcheck -x hooks/pre-push hooks/pre-commit .ci/run .ci/setup bench/*.sh
 	$(MAKE) lint-workflows
+	shellcheck .ci/cpython-source vagrant/provision.sh
+	cd vagrant && vagrant validate --ignore-provider
 
 bench-spec:
 	bash bench/spec.sh
@@ -42,3 +44,16 @@ lint-workflows:
 
 bench-publish:
 	bash bench/publish.sh
+
+# UC-1: compile CPython into an artifact. ON=vagrant (default, the team's VM), host or container.
+# PYTHON, BUILD, PROFILE (release or fast) and SOURCE (file or URL; default: the pinned url).
+ON ?= vagrant
+PYTHON ?= 3.11.2
+BUILD ?= 1
+PROFILE ?= release
+SOURCE ?=
+build_cpython: $(SPECGATE)
+	$(SPECGATE) build --on $(ON) --python $(PYTHON) --build $(BUILD) --profile $(PROFILE) $(if $(SOURCE),--source $(SOURCE))
+
+bench-build: $(SPECGATE)
+	bash bench/build.sh

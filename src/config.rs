@@ -51,6 +51,7 @@ struct RawConfig {
     tests: Option<crate::critical_tests::RawTestsConfig>,
     hooks: Option<crate::hooks::RawHooksConfig>,
     secrets: Option<crate::scan::secrets::RawSecrets>,
+    build: Option<crate::build::RawBuild>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -131,6 +132,7 @@ pub struct Config {
     pub tests: crate::critical_tests::TestsConfig,
     pub hooks: crate::hooks::HooksConfig,
     pub secrets: crate::scan::secrets::SecretsConfig,
+    pub build: crate::build::BuildConfig,
 }
 
 const DEFAULT_REQUIRED: &[&str] =
@@ -293,6 +295,7 @@ impl Config {
 
         let tests = raw.tests.unwrap_or_default().validate().map_err(invalid)?;
         let hooks = raw.hooks.unwrap_or_default().validate().map_err(invalid)?;
+        let build = raw.build.unwrap_or_default().validate().map_err(invalid)?;
 
         Ok(Config {
             source,
@@ -314,6 +317,7 @@ impl Config {
             levels,
             artifacts,
             secrets,
+            build,
         })
     }
 }

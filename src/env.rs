@@ -14,3 +14,5 @@ pub const GITHUB_TOKEN: &str = "GITHUB_TOKEN";
 pub const CACHE_DIR: &str = "SPECGATE_CACHE_DIR";
 /// A mirror folder (URL or path) that replaces where `specgate install` downloads from.
 pub const MIRROR: &str = "SPECGATE_MIRROR";
+/// The build cache folder of `specgate build` (default `$XDG_CACHE_HOME/specgate/build`).
+pub const BUILD_CACHE: &str = "SPECGATE_BUILD_CACHE";

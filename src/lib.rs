@@ -9,6 +9,7 @@
 
 pub mod artifact;
 pub mod atomic;
+pub mod build;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -17,6 +18,7 @@ pub mod critical_tests;
 pub mod diag;
 pub mod env;
 pub mod formats;
+pub mod gpg;
 pub mod hooks;
 pub mod http;
 pub mod install;
@@ -92,6 +94,12 @@ pub fn hint(error: &anyhow::Error) -> Option<String> {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<publish::Error>() {
+            return e.hint();
+        }
+        if let Some(e) = cause.downcast_ref::<build::Error>() {
+            return e.hint();
+        }
+        if let Some(e) = cause.downcast_ref::<gpg::Error>() {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<commands::UsageError>() {

@@ -1,6 +1,7 @@
 //! Glue between the command line and the library: build the context, run, print, pick the
 //! exit status. Nothing here decides a rule.
 
+mod build;
 mod check;
 mod hooks;
 mod install;
@@ -41,6 +42,7 @@ pub fn dispatch(cli: Cli, output: &mut Output<'_>) -> anyhow::Result<ExitStatus>
         Command::List(args) => install::list(args, output),
         Command::Use(args) => install::use_version(args, output),
         Command::Uninstall(args) => install::uninstall(args, output),
+        Command::Build(args) => build::run(&cli.global, args, output),
     }
 }
 

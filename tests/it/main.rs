@@ -1,6 +1,7 @@
 //! The integration test binary: one module per capability, sharing `common::TestContext`.
 
 mod artifact;
+mod build;
 mod common;
 mod emoji;
 mod github_fake;

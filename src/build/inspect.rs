@@ -1,0 +1,444 @@
+//! What is checked and recorded about a built prefix: slimming, the `$ORIGIN` rpath, the
+//! interpreter run in a clean environment (version, its own libpython, required modules,
+//! venv with ensurepip), the highest GLIBC_ symbol version across the ELF files, the shared
+//! libraries they need and the packages that provide them. The result is written to
+//! `opt/python-X.Y.Z/.specgate-build.json` for install (docs/building.md lists the fields).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::{Deserialize, Serialize};
+
+use super::gates::OsInfo;
+use super::host::Keep;
+use super::Error;
+use crate::artifact::PythonVersion;
+
+/// The metadata file inside the prefix.
+pub const METADATA_FILE: &str = ".specgate-build.json";
+
+/// `.specgate-build.json`. Deterministic: no times, sorted lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Metadata {
+    /// Format of this file.
+    pub schema: u32,
+    /// `X.Y.Z`.
+    pub python: String,
+    /// `/opt/python-X.Y.Z`.
+    pub prefix: String,
+    /// `<ID><VERSION_ID>` of the build system, as in the artifact name.
+    pub build_os: String,
+    pub build_os_id: String,
+    pub build_os_version: String,
+    /// The highest `GLIBC_x.y` symbol version any ELF file needs, e.g. `2.34`; install refuses a
+    /// system whose glibc is older.
+    pub max_glibc: String,
+    /// Sonames the ELF files need outside the prefix, e.g. `libssl.so.3`.
+    pub needed_libraries: Vec<String>,
+    /// Packages of the build system that provide those libraries (runtime packages to install).
+    pub runtime_packages: Vec<String>,
+    /// `release` or `fast`.
+    pub profile: String,
+    pub source_sha256: String,
+    pub configure: Vec<String>,
+    /// The modules validated to import.
+    pub modules: Vec<String>,
+}
+
+/// Files and bytes the slimming removed.
+#[derive(Debug, Default)]
+pub struct Removed {
+    pub files: u64,
+    pub bytes: u64,
+}
+
+/// Remove the test suite, the static libpython and debug symbols, unless kept.
+pub fn slim(prefix: &Path, version: PythonVersion, keep: Keep) -> Result<Removed, Error> {
+    let mut removed = Removed::default();
+    let lib = prefix.join(format!("lib/python{}", version.line()));
+    if !keep.tests {
+        let mut folders = vec![lib.join("test"), lib.join("idlelib/idle_test")];
+        if let Ok(entries) = fs::read_dir(&lib) {
+            for entry in entries.flatten() {
+                for name in ["test", "tests"] {
+                    let candidate = entry.path().join(name);
+                    if entry.file_name() != "site-packages" && candidate.is_dir() {
+                        folders.push(candidate);
+                    }
+                }
+            }
+        }
+        for folder in folders {
+            if folder.is_dir() {
+                count(&folder, &mut removed);
+                fs::remove_dir_all(&folder).map_err(|e| Error::io("remove", &folder, e))?;
+            }
+        }
+    }
+    let mut elf_files = Vec::new();
+    walk(prefix, &mut |path, meta| {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if !keep.static_lib && name.starts_with("libpython") && name.ends_with(".a") {
+            removed.files += 1;
+            removed.bytes += meta.len();
+            fs::remove_file(path).map_err(|e| Error::io("remove", path, e))?;
+        } else if is_elf(path) {
+            elf_files.push(path.to_path_buf());
+        }
+        Ok(())
+    })?;
+    if !keep.debug && !elf_files.is_empty() {
+        let before: u64 = elf_files.iter().filter_map(|p| fs::metadata(p).ok()).map(|m| m.len()).sum();
+        let output = Command::new("strip")
+            .arg("--strip-debug")
+            .args(&elf_files)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|source| Error::Tool { tool: "strip".to_owned(), source })?;
+        if !output.status.success() {
+            return Err(Error::Validation {
+                reason: format!("`strip --strip-debug` failed: {}", String::from_utf8_lossy(&output.stderr).trim()),
+                log: None,
+            });
+        }
+        let after: u64 = elf_files.iter().filter_map(|p| fs::metadata(p).ok()).map(|m| m.len()).sum();
+        removed.bytes += before.saturating_sub(after);
+    }
+    Ok(removed)
+}
+
+fn count(folder: &Path, removed: &mut Removed) {
+    let _ = walk(folder, &mut |_, meta| {
+        removed.files += 1;
+        removed.bytes += meta.len();
+        Ok(())
+    });
+}
+
+/// Every regular file under `root` (symlinks not followed).
+fn walk(root: &Path, f: &mut dyn FnMut(&Path, &fs::Metadata) -> Result<(), Error>) -> Result<(), Error> {
+    let entries = fs::read_dir(root).map_err(|e| Error::io("read", root, e))?;
+    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
+        let meta = fs::symlink_metadata(&path).map_err(|e| Error::io("read", &path, e))?;
+        if meta.is_dir() {
+            walk(&path, f)?;
+        } else if meta.is_file() {
+            f(&path, &meta)?;
+        }
+    }
+    Ok(())
+}
+
+fn is_elf(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && &magic == b"\x7fELF"
+}
+
+/// The highest `GLIBC_x.y[.z]` version named in an ELF file's bytes (its dynamic string table
+/// holds the versions it needs), ignoring `GLIBC_PRIVATE`.
+pub fn max_glibc_in(bytes: &[u8]) -> Option<Vec<u32>> {
+    let mut best: Option<Vec<u32>> = None;
+    for start in memchr::memmem::find_iter(bytes, b"GLIBC_") {
+        let rest = &bytes[start + 6..];
+        let len = rest.iter().take_while(|b| b.is_ascii_digit() || **b == b'.').count();
+        let text = std::str::from_utf8(&rest[..len]).unwrap_or("");
+        let parts: Option<Vec<u32>> = text.split('.').map(|p| p.parse().ok()).collect();
+        if let Some(parts) = parts.filter(|p| p.len() >= 2) {
+            if best.as_ref().is_none_or(|b| parts > *b) {
+                best = Some(parts);
+            }
+        }
+    }
+    best
+}
+
+/// `readelf -d`: (NEEDED sonames, RUNPATH/RPATH entries).
+fn dynamic_section(path: &Path) -> Result<(Vec<String>, Vec<String>), Error> {
+    let output = Command::new("readelf")
+        .arg("-dW")
+        .arg(path)
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|source| Error::Tool { tool: "readelf".to_owned(), source })?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut needed = Vec::new();
+    let mut runpath = Vec::new();
+    for line in text.lines() {
+        let value = || line.split_once('[').and_then(|(_, r)| r.rsplit_once(']')).map(|(v, _)| v.to_owned());
+        if line.contains("(NEEDED)") {
+            needed.extend(value());
+        } else if line.contains("(RUNPATH)") || line.contains("(RPATH)") {
+            if let Some(v) = value() {
+                runpath.extend(v.split(':').map(str::to_owned));
+            }
+        }
+    }
+    Ok((needed, runpath))
+}
+
+/// Check the interpreter's rpath: exactly `$ORIGIN/../lib`, no absolute entry that could load a
+/// foreign libpython.
+pub fn check_rpath(prefix: &Path, version: PythonVersion) -> Result<(), Error> {
+    let python = prefix.join(format!("bin/python{}", version.line()));
+    let (needed, runpath) = dynamic_section(&python)?;
+    let libpython = format!("libpython{}.so", version.line());
+    if !needed.iter().any(|n| n.starts_with(&libpython)) {
+        return Err(Error::Validation {
+            reason: format!("`{}` does not link `{libpython}`; configure needs `--enable-shared`", python.display()),
+            log: None,
+        });
+    }
+    if runpath != ["$ORIGIN/../lib"] {
+        return Err(Error::Validation {
+            reason: format!(
+                "`{}` has rpath {:?}, not exactly [\"$ORIGIN/../lib\"]: a copy outside /opt would load another libpython",
+                python.display(),
+                runpath
+            ),
+            log: None,
+        });
+    }
+    Ok(())
+}
+
+/// What the probe script prints.
+#[derive(Debug, Deserialize)]
+struct Probe {
+    version: String,
+    libpython: Vec<String>,
+    missing: BTreeMap<String, String>,
+}
+
+const PROBE: &str = r#"
+import importlib, json, sys
+missing = {}
+for name in sys.argv[1].split(","):
+    try:
+        importlib.import_module(name)
+    except Exception as e:
+        missing[name] = "%s: %s" % (type(e).__name__, e)
+libs = set()
+with open("/proc/self/maps") as maps:
+    for line in maps:
+        parts = line.split()
+        if len(parts) >= 6 and "libpython" in parts[-1]:
+            libs.add(parts[-1])
+print(json.dumps({"version": "%d.%d.%d" % sys.version_info[:3], "libpython": sorted(libs), "missing": missing}))
+"#;
+
+/// Run the interpreter in a clean environment and check it; then inspect its ELF files.
+pub fn validate(
+    prefix: &Path,
+    version: PythonVersion,
+    modules: &[String],
+    os: &OsInfo,
+    work: &Path,
+    log: &Path,
+) -> Result<Metadata, Error> {
+    let fail = |reason: String| Error::Validation { reason, log: Some(log.to_path_buf()) };
+    check_rpath(prefix, version)?;
+    let python = prefix.join(format!("bin/python{}", version.line()));
+    let home = work.join("home");
+    fs::create_dir_all(&home).map_err(|e| Error::io("create", &home, e))?;
+    let clean = |cmd: &mut Command| {
+        cmd.env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", &home)
+            .env("LC_ALL", "C.UTF-8")
+            .env("TMPDIR", &home)
+            .stdin(Stdio::null());
+    };
+    let mut probe = Command::new(&python);
+    probe.arg("-I").arg("-c").arg(PROBE).arg(modules.join(","));
+    clean(&mut probe);
+    let output = probe.output().map_err(|e| fail(format!("could not run `{}`: {e}", python.display())))?;
+    if !output.status.success() {
+        return Err(fail(format!(
+            "`{}` failed to start: {}",
+            python.display(),
+            String::from_utf8_lossy(&output.stderr).trim().lines().last().unwrap_or("no message")
+        )));
+    }
+    let probe: Probe = serde_json::from_slice(&output.stdout).map_err(|e| {
+        fail(format!(
+            "`{}` printed no probe result ({e}): {}",
+            python.display(),
+            String::from_utf8_lossy(&output.stdout).trim()
+        ))
+    })?;
+    if probe.version != version.to_string() {
+        return Err(fail(format!("`{}` reports version {}, not {version}", python.display(), probe.version)));
+    }
+    let own = prefix.canonicalize().map_err(|e| Error::io("read", prefix, e))?;
+    if probe.libpython.is_empty() || !probe.libpython.iter().all(|l| Path::new(l).starts_with(&own)) {
+        return Err(fail(format!(
+            "the interpreter loaded {:?}, not its own libpython under `{}`",
+            probe.libpython,
+            own.display()
+        )));
+    }
+    if !probe.missing.is_empty() {
+        return Err(Error::Modules { missing: probe.missing.into_iter().collect() });
+    }
+    let venv = work.join("venv-check");
+    let mut make_venv = Command::new(&python);
+    make_venv.arg("-I").arg("-m").arg("venv").arg(&venv);
+    clean(&mut make_venv);
+    let output = make_venv.output().map_err(|e| fail(format!("could not run venv: {e}")))?;
+    if !output.status.success() {
+        return Err(fail(format!("`python -m venv` (with ensurepip) failed: {}", tail_text(&output.stderr))));
+    }
+    let mut pip = Command::new(venv.join("bin/python"));
+    pip.arg("-I").arg("-m").arg("pip").arg("--version");
+    clean(&mut pip);
+    let output = pip.output().map_err(|e| fail(format!("could not run the venv's python: {e}")))?;
+    if !output.status.success() {
+        return Err(fail(format!("pip does not run in a new venv: {}", tail_text(&output.stderr))));
+    }
+    let _ = fs::remove_dir_all(&venv);
+
+    let (max_glibc, needed) = elf_facts(prefix)?;
+    let runtime_packages = packages_for(&needed);
+    Ok(Metadata {
+        schema: 1,
+        python: version.to_string(),
+        prefix: format!("/opt/python-{version}"),
+        build_os: os.tag(),
+        build_os_id: os.id.clone(),
+        build_os_version: os.version_id.clone(),
+        max_glibc,
+        needed_libraries: needed,
+        runtime_packages,
+        modules: modules.to_vec(),
+        ..Metadata::default()
+    })
+}
+
+fn tail_text(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    text.trim().lines().rev().take(3).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(" / ")
+}
+
+/// The highest GLIBC_ version and the sonames needed from outside the prefix.
+pub fn elf_facts(prefix: &Path) -> Result<(String, Vec<String>), Error> {
+    let mut best: Option<Vec<u32>> = None;
+    let mut needed = BTreeSet::new();
+    let mut own = BTreeSet::new();
+    walk(prefix, &mut |path, _| {
+        if !is_elf(path) {
+            return Ok(());
+        }
+        if let Some(name) = path.file_name() {
+            own.insert(name.to_string_lossy().into_owned());
+        }
+        let bytes = fs::read(path).map_err(|e| Error::io("read", path, e))?;
+        if let Some(v) = max_glibc_in(&bytes) {
+            if best.as_ref().is_none_or(|b| v > *b) {
+                best = Some(v);
+            }
+        }
+        needed.extend(dynamic_section(path)?.0);
+        Ok(())
+    })?;
+    let needed: Vec<String> = needed.into_iter().filter(|n| !own.contains(n) && !n.starts_with("libpython")).collect();
+    let best = best.map_or_else(|| "none".to_owned(), |v| v.iter().map(u32::to_string).collect::<Vec<_>>().join("."));
+    Ok((best, needed))
+}
+
+/// The packages owning the resolved sonames (through `ldconfig -p` and `dpkg-query -S`); a
+/// soname that does not resolve is skipped (the list is informative for install).
+fn packages_for(sonames: &[String]) -> Vec<String> {
+    let Ok(output) = Command::new("ldconfig").arg("-p").env("LC_ALL", "C").stdin(Stdio::null()).output() else {
+        return Vec::new();
+    };
+    let cache = String::from_utf8_lossy(&output.stdout);
+    let mut paths = Vec::new();
+    for soname in sonames {
+        if let Some(line) =
+            cache.lines().find(|l| l.trim_start().starts_with(&format!("{soname} ")) && l.contains("x86-64"))
+        {
+            if let Some((_, path)) = line.rsplit_once("=> ") {
+                // With merged /usr, dpkg knows a library under the path its package ships,
+                // /lib/... or /usr/lib/...: ask for both.
+                let path = path.trim();
+                paths.push(path.to_owned());
+                match path.strip_prefix("/usr") {
+                    Some(short) => paths.push(short.to_owned()),
+                    None => paths.push(format!("/usr{path}")),
+                }
+            }
+        }
+    }
+    if paths.is_empty() {
+        return Vec::new();
+    }
+    let Ok(output) = Command::new("dpkg-query").arg("-S").args(&paths).stdin(Stdio::null()).output() else {
+        return Vec::new();
+    };
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut packages = BTreeSet::new();
+    for line in text.lines() {
+        if let Some((owners, _)) = line.split_once(": ") {
+            for owner in owners.split(", ") {
+                packages.insert(owner.split(':').next().unwrap_or(owner).to_owned());
+            }
+        }
+    }
+    packages.into_iter().collect()
+}
+
+/// Write the metadata into the prefix.
+pub fn write_metadata(prefix: &Path, metadata: &Metadata) -> Result<(), Error> {
+    let path = prefix.join(METADATA_FILE);
+    let mut json = serde_json::to_vec_pretty(metadata).map_err(|e| Error::Config { reason: e.to_string() })?;
+    json.push(b'\n');
+    fs::write(&path, json).map_err(|e| Error::io("write", &path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glibc_versions_compare_numerically() {
+        let bytes = b"\0GLIBC_2.2.5\0GLIBC_2.34\0GLIBC_PRIVATE\0GLIBC_2.4\0GLIBC_2.17\0";
+        assert_eq!(max_glibc_in(bytes), Some(vec![2, 34]));
+        assert_eq!(max_glibc_in(b"no versions"), None);
+        assert_eq!(max_glibc_in(b"GLIBC_2.3.4\0GLIBC_2.3\0"), Some(vec![2, 3, 4]));
+    }
+
+    #[test]
+    fn slim_removes_tests_and_static_lib_only() {
+        let dir = std::env::temp_dir().join(format!("specgate-slim-{}", std::process::id()));
+        let prefix = dir.join("opt/python-3.11.2");
+        let lib = prefix.join("lib/python3.11");
+        for file in [
+            "test/test_os.py",
+            "ctypes/test/test_x.py",
+            "ctypes/__init__.py",
+            "os.py",
+            "config-3.11-x86_64-linux-gnu/libpython3.11.a",
+            "config-3.11-x86_64-linux-gnu/Makefile",
+        ] {
+            let path = lib.join(file);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, b"x").unwrap();
+        }
+        fs::write(prefix.join("lib/libpython3.11.a"), b"archive").unwrap();
+        let version: PythonVersion = "3.11.2".parse().unwrap();
+        let removed = slim(&prefix, version, Keep::default()).unwrap();
+        assert_eq!(removed.files, 4);
+        assert!(!lib.join("test").exists() && !lib.join("ctypes/test").exists());
+        assert!(lib.join("ctypes/__init__.py").exists() && lib.join("os.py").exists());
+        assert!(lib.join("config-3.11-x86_64-linux-gnu/Makefile").exists());
+        assert!(!prefix.join("lib/libpython3.11.a").exists());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

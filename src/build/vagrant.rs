@@ -1,0 +1,132 @@
+//! `specgate build --on vagrant`: the team's VM (vagrant/Vagrantfile, Ubuntu 20.04). specgate
+//! reads `vagrant status --machine-readable`, starts the VM with `vagrant up --no-provision`
+//! when it is not running, runs `vagrant provision` (vagrant/provision.sh installs the build
+//! dependencies and runs `specgate build` inside, with the arguments passed through
+//! SPECGATE_BUILD_ARGS), then copies the artifact and its sidecar out of the synced folder.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use super::Error;
+use crate::cli::BuildArgs;
+
+/// Where provision.sh writes the artifact path, relative to the repository (the synced folder).
+pub const RESULT_FILE: &str = "vagrant/.result/artifact";
+
+/// The `state` of the first machine in `vagrant status --machine-readable` output.
+pub fn parse_status(text: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(',').collect();
+        (fields.len() >= 4 && fields[2] == "state").then(|| fields[3].trim().to_owned())
+    })
+}
+
+/// The arguments provision.sh hands to `specgate build` inside the VM.
+pub fn inner_args(args: &BuildArgs) -> Vec<String> {
+    let mut inner = vec![
+        "--python".to_owned(),
+        args.python.clone(),
+        "--build".to_owned(),
+        args.build.to_string(),
+        "--profile".to_owned(),
+        args.profile.as_str().to_owned(),
+    ];
+    if let Some(source) = &args.source {
+        if source.starts_with("http://") || source.starts_with("https://") {
+            inner.extend(["--source".to_owned(), source.clone()]);
+        }
+    }
+    if let Some(jobs) = args.jobs {
+        inner.extend(["--jobs".to_owned(), jobs.to_string()]);
+    }
+    for (flag, on) in [
+        ("--keep-tests", args.keep_tests),
+        ("--keep-static", args.keep_static),
+        ("--keep-debug", args.keep_debug),
+        ("--no-ledger", args.no_ledger),
+    ] {
+        if on {
+            inner.push(flag.to_owned());
+        }
+    }
+    inner
+}
+
+fn vagrant(dir: &Path, args: &[&str], env: &[(&str, String)], progress: &mut dyn Write) -> Result<String, Error> {
+    writeln!(progress, "==> vagrant {}", args.join(" ")).ok();
+    let mut cmd = Command::new("vagrant");
+    cmd.args(args).current_dir(dir).stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let output = cmd.output().map_err(|source| Error::Tool { tool: "vagrant".to_owned(), source })?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    for line in stdout.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev() {
+        writeln!(progress, "  | {line}").ok();
+    }
+    if !output.status.success() {
+        return Err(Error::Vagrant {
+            reason: format!(
+                "`vagrant {}` failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&output.stderr).trim().lines().last().unwrap_or("no message")
+            ),
+        });
+    }
+    Ok(stdout)
+}
+
+/// Drive the VM and return the artifact copied into `out`.
+pub fn run(args: &BuildArgs, root: &Path, out: &Path, progress: &mut dyn Write) -> Result<PathBuf, Error> {
+    let dir = root.join("vagrant");
+    if !dir.join("Vagrantfile").is_file() {
+        return Err(Error::Vagrant { reason: format!("`{}` has no Vagrantfile", dir.display()) });
+    }
+    if args.source.as_deref().is_some_and(|s| !s.starts_with("http")) {
+        return Err(Error::Vagrant {
+            reason: "`--source FILE` is not visible inside the VM; pass a URL or pin one in `[build.sources]`"
+                .to_owned(),
+        });
+    }
+    let status = vagrant(&dir, &["status", "--machine-readable"], &[], progress)?;
+    let state = parse_status(&status).unwrap_or_else(|| "unknown".to_owned());
+    if state != "running" {
+        vagrant(&dir, &["up", "--no-provision"], &[], progress)?;
+    }
+    let result = root.join(RESULT_FILE);
+    let _ = std::fs::remove_file(&result);
+    vagrant(&dir, &["provision"], &[("SPECGATE_BUILD_ARGS", inner_args(args).join(" "))], progress)?;
+    let reported = std::fs::read_to_string(&result).map_err(|e| Error::Vagrant {
+        reason: format!("provisioning wrote no `{RESULT_FILE}` ({e}); see the provision output above"),
+    })?;
+    let inside = PathBuf::from(reported.trim());
+    let relative = inside.strip_prefix("/vagrant").map_err(|_| Error::Vagrant {
+        reason: format!("the VM built `{}`, outside the synced folder /vagrant", inside.display()),
+    })?;
+    let artifact = root.join(relative);
+    let sidecar = crate::artifact::Sidecar::path_for(&artifact);
+    std::fs::create_dir_all(out).map_err(|e| Error::io("create", out, e))?;
+    let name = artifact.file_name().ok_or_else(|| Error::Vagrant { reason: "empty artifact path".to_owned() })?;
+    let target = out.join(name);
+    if target != artifact {
+        for (from, to) in [(&artifact, target.clone()), (&sidecar, crate::artifact::Sidecar::path_for(&target))] {
+            std::fs::copy(from, &to).map_err(|e| Error::io("copy", from, e))?;
+        }
+    }
+    crate::artifact::sidecar::verify(&target).map_err(|e| Error::Vagrant { reason: e.to_string() })?;
+    Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn machine_readable_status() {
+        let text = "1732870000,default,metadata,provider,libvirt\n1732870000,default,provider-name,libvirt\n1732870000,default,state,not_created\n1732870000,default,state-human-short,not created\n";
+        assert_eq!(parse_status(text).as_deref(), Some("not_created"));
+        assert_eq!(parse_status("1,default,state,running\n").as_deref(), Some("running"));
+        assert_eq!(parse_status("garbage"), None);
+    }
+}
