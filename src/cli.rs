@@ -110,6 +110,12 @@ pub struct InstallArgs {
     /// Seconds to wait for another install holding the lock.
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub lock_timeout: u64,
+    /// Require the detached signature `<URL>.asc` made by this OpenPGP public key (file).
+    #[arg(long, value_name = "FILE", requires = "signing_fingerprint")]
+    pub signing_key: Option<PathBuf>,
+    /// The fingerprint the signing key must have (40 hex digits; spaces allowed).
+    #[arg(long, value_name = "FPR", requires = "signing_key")]
+    pub signing_fingerprint: Option<String>,
     /// Another module the interpreter must import, besides ssl, sqlite3, uuid, lzma, bz2 (repeatable).
     #[arg(long = "module", value_name = "NAME")]
     pub modules: Vec<String>,

@@ -44,6 +44,10 @@ pub fn install(global: &GlobalArgs, args: &InstallArgs, output: &mut Output<'_>)
         },
         lock_timeout: Duration::from_secs(args.lock_timeout),
         modules: args.modules.clone(),
+        signing_key: args
+            .signing_key
+            .as_ref()
+            .map(|key| (start_dir.join(key), args.signing_fingerprint.clone().unwrap_or_default())),
     };
     let bar = match args.progress {
         Progress::Bar => true,

@@ -49,6 +49,14 @@ pub enum Error {
     NotInstalled { version: PythonVersion, root: PathBuf },
     #[error("Python {version} is the active python3; uninstalling it would leave python3 pointing at nothing")]
     Active { version: PythonVersion },
+    #[error("no signature for `{url}`: {reason}")]
+    NoSignature { url: String, reason: String },
+    #[error("the signature of `{url}` does not verify")]
+    Signature {
+        url: String,
+        #[source]
+        source: crate::gpg::Error,
+    },
     #[error(transparent)]
     Artifact(#[from] artifact::Error),
     #[error(transparent)]
@@ -81,6 +89,11 @@ impl Error {
             Error::LockTimeout { .. } => "wait for the other install to finish, or raise --lock-timeout; a killed install releases the lock by itself".to_owned(),
             Error::NotInstalled { .. } => "`specgate list` shows what is installed".to_owned(),
             Error::Active { version } => format!("`specgate use` another version first, or pass --force to remove {version} and its python3/pip3 links"),
+            Error::NoSignature { .. } => "publish `<artifact>.asc` next to the artifact (`specgate publish --sign`), or install without --signing-key only if your team does not sign".to_owned(),
+            Error::Signature { source, .. } => match source.hint() {
+                Some(hint) => format!("{hint}; nothing was installed"),
+                None => "nothing was installed".to_owned(),
+            },
             Error::Artifact(error) => return error.hint(),
             Error::Http(error) => return error.hint(),
         })
@@ -105,6 +118,8 @@ pub struct Request {
     pub lock_timeout: Duration,
     /// Modules to import besides the required ones.
     pub modules: Vec<String>,
+    /// Require `<URL>.asc`, a detached signature by this key (public key file, pinned fingerprint).
+    pub signing_key: Option<(PathBuf, String)>,
 }
 
 /// Progress, for the caller to show.
@@ -241,6 +256,12 @@ pub fn install(request: &Request, events: &mut dyn FnMut(Event<'_>)) -> Result<O
         }
     };
 
+    if let Some((key, fingerprint)) = &request.signing_key {
+        let start = Instant::now();
+        let signer = verify_signature(&location, &archive, expected, key, fingerprint, &client)?;
+        events(Event::Phase("signature", format!("good signature by {signer}"), start.elapsed()));
+    }
+
     // Unpack into staging beside the prefix; the guard removes it on any error.
     let staging = Staging(layout.new_staging()?);
     let tree = staging.0.join("tree");
@@ -326,6 +347,42 @@ fn expected_digest(
         looked.push("no --ledger".to_owned());
     }
     Err(Error::NoDigest { url: location.display(), looked: looked.join(", ") })
+}
+
+/// Fetch `<URL>.asc` beside the cached artifact and verify it with the pinned key; returns the
+/// signing key's fingerprint.
+fn verify_signature(
+    location: &Location,
+    archive: &Path,
+    digest: Digest,
+    key: &Path,
+    fingerprint: &str,
+    client: &http::Client,
+) -> Result<String, Error> {
+    let at = location.with_suffix(".asc");
+    let signature = archive.with_file_name(format!("{}.asc", digest.to_hex()));
+    let missing = |reason: String| Error::NoSignature { url: location.display(), reason };
+    match &at {
+        Location::File(path) => {
+            std::fs::copy(path, &signature).map_err(|e| missing(format!("`{}`: {e}", path.display())))?;
+        }
+        Location::Http(url) => {
+            let bytes = client
+                .fetch(url, |body| {
+                    let mut bytes = Vec::new();
+                    std::io::Read::read_to_end(&mut std::io::Read::take(body, 1 << 20), &mut bytes)?;
+                    Ok(bytes)
+                })
+                .map_err(|e| match e.status() {
+                    Some(404) => missing(format!("`{url}` does not exist")),
+                    _ => Error::Http(e),
+                })?;
+            crate::atomic::write(&signature, &bytes).map_err(|source| Error::fs("write", &signature, source))?;
+        }
+    }
+    let result = crate::gpg::verify_detached(archive, &signature, key, fingerprint);
+    let _ = std::fs::remove_file(&signature);
+    result.map(|v| v.signing_fingerprint).map_err(|source| Error::Signature { url: location.display(), source })
 }
 
 /// `/etc/ld.so.conf.d/specgate-python-X.Y.Z.conf`, then ldconfig when running as root on `/`.

@@ -612,3 +612,46 @@ fn a_recorded_glibc_newer_than_the_system_is_refused_before_running() {
     assert!(!f.prefix().exists());
     f.assert_clean();
 }
+
+#[test]
+fn a_signed_artifact_installs_and_a_bad_signature_is_refused() {
+    use crate::publish::GnuPg;
+    let f = Fixture::new();
+    let artifact = f.good();
+    let keys = GnuPg::new(&f.dir("gnupg"));
+    let made =
+        keys.gpg(&["--passphrase", "", "--quick-gen-key", "Team <team@example.com>", "ed25519", "sign", "never"]);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let listing = String::from_utf8(keys.gpg(&["--with-colons", "--list-keys", "team@example.com"]).stdout).unwrap();
+    let fingerprint = listing.lines().find(|l| l.starts_with("fpr:")).unwrap().split(':').nth(9).unwrap().to_owned();
+    let public = f.dir("keys").join("team.asc");
+    fs::write(&public, keys.gpg(&["--armor", "--export", "team@example.com"]).stdout).unwrap();
+    let signed = keys.gpg(&[
+        "--armor",
+        "--detach-sign",
+        "--output",
+        &format!("{}.asc", artifact.display()),
+        artifact.to_str().unwrap(),
+    ]);
+    assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
+    let (server, url) = served(&f, &artifact);
+    let name = artifact.file_name().unwrap().to_string_lossy().into_owned();
+    let signature = fs::read(format!("{}.asc", artifact.display())).unwrap();
+    let args = ["--signing-key", public.to_str().unwrap(), "--signing-fingerprint", &fingerprint];
+
+    // A signature made over other bytes: refused, nothing installed.
+    let other = f.dir("other").join("x");
+    fs::write(&other, "other bytes").unwrap();
+    let wrong = keys.gpg(&["--armor", "--detach-sign", "--output", "-", other.to_str().unwrap()]);
+    server.put(&format!("/d/{name}.asc"), wrong.stdout);
+    let run = f.install(&url, &args);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("does not verify") && run.stderr.contains("BADSIG"), "{run}");
+    assert!(!f.prefix().exists());
+    f.assert_clean();
+
+    server.put(&format!("/d/{name}.asc"), signature);
+    let run = f.install(&url, &args);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("good signature by"), "{run}");
+}

@@ -10,6 +10,6 @@ mod httpserver;
 mod install;
 mod ledger;
 mod precommit;
-mod publish;
+pub mod publish;
 mod secrets;
 mod spec;

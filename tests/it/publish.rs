@@ -438,10 +438,10 @@ fn specgate_install_takes_the_artifact_from_the_served_mirror() {
 }
 
 /// A throw-away GnuPG home with one signing key without a passphrase; stops its agent on drop.
-struct GnuPg(PathBuf);
+pub struct GnuPg(pub PathBuf);
 
 impl GnuPg {
-    fn new(dir: &Path) -> GnuPg {
+    pub fn new(dir: &Path) -> GnuPg {
         fs::create_dir_all(dir).unwrap();
         #[cfg(unix)]
         {
@@ -451,7 +451,7 @@ impl GnuPg {
         GnuPg(dir.to_path_buf())
     }
 
-    fn gpg(&self, args: &[&str]) -> std::process::Output {
+    pub fn gpg(&self, args: &[&str]) -> std::process::Output {
         let output = Command::new("gpg")
             .env("GNUPGHOME", &self.0)
             .args(["--batch", "--no-tty"])
