@@ -32,3 +32,12 @@ test: setup
 
 bench-spec:
 	bash bench/spec.sh
+
+# The Dev Container Feature carries its own specgate: a static binary (glibc linked in, see
+# feature/cpython-prebuilt/README.md) copied into the Feature folder (gitignored).
+.PHONY: feature
+FEATURE_TARGET = x86_64-unknown-linux-gnu
+FEATURE_BIN = target/$(FEATURE_TARGET)/release/specgate
+feature:
+	RUSTFLAGS='-C target-feature=+crt-static' $(CARGO) build --release --locked --target $(FEATURE_TARGET)
+	install -m 0755 $(FEATURE_BIN) feature/cpython-prebuilt/specgate

@@ -16,6 +16,7 @@ pub mod context;
 pub mod critical_tests;
 pub mod diag;
 pub mod env;
+pub mod feature;
 pub mod formats;
 pub mod hooks;
 pub mod http;

@@ -10,4 +10,5 @@ pub const CODE_TABLES: &[&[Code]] = &[
     crate::scan::emoji::CODES,
     crate::scan::secrets::CODES,
     crate::artifact::CODES,
+    crate::feature::CODES,
 ];

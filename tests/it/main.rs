@@ -3,6 +3,7 @@
 mod artifact;
 mod common;
 mod emoji;
+mod feature;
 mod hooks;
 mod ledger;
 mod precommit;
