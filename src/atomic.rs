@@ -1,8 +1,8 @@
 //! Changing the file system so that a reader never sees half a file: write to a temporary file
 //! in the same folder, fsync it, rename it over the target, fsync the folder.
 //!
-//! Owns the write-then-rename helpers (`write`, `AtomicFile`). Symlink swaps, lock files and
-//! temp-dir guards for install belong here too, next to these.
+//! Owns the write-then-rename helpers (`write`, `AtomicFile`), the symlink swap
+//! (`replace_symlink`) and the directory swap (`replace_dir`, `renameat2` exchange) install uses.
 
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
@@ -96,6 +96,57 @@ impl Drop for AtomicFile {
     }
 }
 
+/// Point the symlink `link` at `target`: a new link beside it, renamed over the old one, so
+/// `link` always resolves to the old or the new target and never to nothing.
+pub fn replace_symlink(target: &Path, link: &Path) -> io::Result<()> {
+    let temp = temp_path(link);
+    std::os::unix::fs::symlink(target, &temp)?;
+    if let Err(error) = fs::rename(&temp, link) {
+        let _ = fs::remove_file(&temp);
+        return Err(error);
+    }
+    sync_dir(parent_of(link))
+}
+
+/// Swap two existing paths in one step (`renameat2` with `RENAME_EXCHANGE`). File systems that
+/// cannot (`EINVAL`, `ENOSYS`) get `Unsupported`, so the caller can fall back to two renames.
+pub fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+        Ok(()) => sync_dir(parent_of(b)),
+        Err(errno) if errno == rustix::io::Errno::INVAL || errno == rustix::io::Errno::NOSYS => {
+            Err(io::Error::new(io::ErrorKind::Unsupported, "the file system cannot exchange two paths atomically"))
+        }
+        Err(errno) => Err(errno.into()),
+    }
+}
+
+/// Put `new` at `target`, which may exist: an existing `target` is swapped out atomically and
+/// returned at `new`'s old path for the caller to delete. Where the file system cannot swap,
+/// the old one is renamed aside first and put back if the second rename fails, so `target` is
+/// never lost. Returns the path now holding the old tree, if there was one.
+pub fn replace_dir(new: &Path, target: &Path) -> io::Result<Option<PathBuf>> {
+    if fs::symlink_metadata(target).is_err() {
+        fs::rename(new, target)?;
+        sync_dir(parent_of(target))?;
+        return Ok(None);
+    }
+    match exchange(new, target) {
+        Ok(()) => Ok(Some(new.to_path_buf())),
+        Err(error) if error.kind() == io::ErrorKind::Unsupported => {
+            let aside = temp_path(target);
+            fs::rename(target, &aside)?;
+            if let Err(error) = fs::rename(new, target) {
+                let _ = fs::rename(&aside, target);
+                return Err(error);
+            }
+            sync_dir(parent_of(target))?;
+            Ok(Some(aside))
+        }
+        Err(error) => Err(error),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,5 +184,29 @@ mod tests {
         fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
         write(&path, b"y").unwrap();
         assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
+    }
+
+    #[test]
+    fn symlink_is_replaced_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("python3");
+        replace_symlink(Path::new("a"), &link).unwrap();
+        replace_symlink(Path::new("b"), &link).unwrap();
+        assert_eq!(fs::read_link(&link).unwrap(), Path::new("b"));
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn replace_dir_swaps_and_hands_back_the_old_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let (new, target) = (dir.path().join("new"), dir.path().join("target"));
+        fs::create_dir(&new).unwrap();
+        fs::write(new.join("v"), "2").unwrap();
+        assert_eq!(replace_dir(&new, &target).unwrap(), None);
+        fs::create_dir(&new).unwrap();
+        fs::write(new.join("v"), "3").unwrap();
+        let old = replace_dir(&new, &target).unwrap().unwrap();
+        assert_eq!(fs::read_to_string(target.join("v")).unwrap(), "3");
+        assert_eq!(fs::read_to_string(old.join("v")).unwrap(), "2");
     }
 }

@@ -49,6 +49,96 @@ pub enum Command {
     Hooks(HooksArgs),
     /// Entry points the installed git hooks call.
     Hook(HookArgs),
+    /// Install a prebuilt CPython artifact into /opt/python-X.Y.Z, verified, atomically.
+    Install(InstallArgs),
+    /// List the CPython versions installed by specgate, and which one python3 runs.
+    List(RootArgs),
+    /// Point python3 and pip3 at an installed version (rollback is `use` of the older one).
+    Use(UseArgs),
+    /// Remove an installed version.
+    Uninstall(UninstallArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RootArgs {
+    /// Install root: prefixes go to ROOT/opt, links to ROOT/usr/local/bin (for chroots and tests).
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub root: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// CPython version `X.Y.Z` the artifact holds.
+    #[arg(long)]
+    pub version: String,
+    /// The artifact: https://, http:// (loopback only unless --allow-http), file:// or a path.
+    #[arg(long)]
+    pub url: String,
+    /// Expected SHA-256 (64 hex); default: `<URL>.sha256`, then the --ledger row.
+    #[arg(long, value_name = "HEX")]
+    pub sha256: Option<String>,
+    /// ARTIFACTS.md to take the expected SHA-256 from when there is no flag and no sidecar.
+    #[arg(long, value_name = "FILE")]
+    pub ledger: Option<PathBuf>,
+    /// Download from this folder (URL, file:// or path) instead, keeping the artifact's file name.
+    #[arg(long, value_name = "URL", env = crate::env::MIRROR)]
+    pub mirror: Option<String>,
+    #[command(flatten)]
+    pub root: RootArgs,
+    /// Cache of verified artifacts (default: $SPECGATE_CACHE_DIR, /var/cache/specgate/artifacts as root, else ~/.cache/specgate/artifacts).
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// Reinstall even if the same artifact is installed.
+    #[arg(long)]
+    pub force: bool,
+    /// Do not point python3 and pip3 at this version (python3.X and pip3.X links are still made).
+    #[arg(long)]
+    pub no_default: bool,
+    /// Allow plain http:// to hosts other than loopback.
+    #[arg(long)]
+    pub allow_http: bool,
+    /// Seconds the download may wait for any single read before the attempt fails.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub read_timeout: u64,
+    /// Attempts after the first on connection errors, timeouts, 5xx and 429.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub retries: u32,
+    /// Seconds to wait for another install holding the lock.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub lock_timeout: u64,
+    /// Another module the interpreter must import, besides ssl, sqlite3, uuid, lzma, bz2 (repeatable).
+    #[arg(long = "module", value_name = "NAME")]
+    pub modules: Vec<String>,
+    /// Progress: a bar on a terminal, one line per phase otherwise.
+    #[arg(long, value_enum, default_value_t)]
+    pub progress: Progress,
+}
+
+#[derive(Debug, Clone, Copy, Default, clap::ValueEnum)]
+pub enum Progress {
+    #[default]
+    Auto,
+    Bar,
+    Lines,
+}
+
+#[derive(Debug, Args)]
+pub struct UseArgs {
+    /// The installed version `X.Y.Z`.
+    pub version: String,
+    #[command(flatten)]
+    pub root: RootArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// The installed version `X.Y.Z`.
+    pub version: String,
+    #[command(flatten)]
+    pub root: RootArgs,
+    /// Also remove the active version (python3 and pip3 links go with it).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,3 +6,7 @@ pub const CONFIG: &str = "SPECGATE_CONFIG";
 pub const FORMAT: &str = "SPECGATE_FORMAT";
 /// The mtime of every member of a packed artifact (reproducible-builds.org convention).
 pub const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
+/// Folder of the content-addressed artifact cache of `specgate install`.
+pub const CACHE_DIR: &str = "SPECGATE_CACHE_DIR";
+/// A mirror folder (URL or path) that replaces where `specgate install` downloads from.
+pub const MIRROR: &str = "SPECGATE_MIRROR";

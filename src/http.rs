@@ -51,6 +51,21 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    #[error("could not store the download of `{url}`")]
+    Sink {
+        url: String,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Where `Client::download` writes: a file that may already hold the first bytes.
+pub trait Sink {
+    /// Bytes already held; a retry asks the server for the rest with `Range`.
+    fn offset(&self) -> u64;
+    /// Drop what is held: the server ignored `Range` and sends the whole body again.
+    fn restart(&mut self) -> io::Result<()>;
+    fn append(&mut self, chunk: &[u8]) -> io::Result<()>;
 }
 
 impl Error {
@@ -64,6 +79,9 @@ impl Error {
                 "the server refused access; check the token or the repository's visibility".to_owned()
             }
             Error::Status { .. } => "the server failed; try again later".to_owned(),
+            Error::Sink { .. } => {
+                "check the free space and the permissions of the download cache (`--cache`)".to_owned()
+            }
             Error::Transport { .. } | Error::Body { .. } => {
                 "check the network, a proxy (`HTTPS_PROXY`), or whether the server is up; then run the command again"
                     .to_owned()
@@ -84,6 +102,8 @@ impl Error {
 pub struct Response {
     pub status: u16,
     pub content_length: Option<u64>,
+    /// The first byte of a 206 answer's `Content-Range: bytes FIRST-LAST/SIZE`.
+    pub range_start: Option<u64>,
     body: ureq::BodyReader<'static>,
 }
 
@@ -153,6 +173,49 @@ impl Client {
         }
     }
 
+    /// GET into `sink`. A body cut short is resumed with `Range: bytes=N-` when the server
+    /// answers 206 from byte N, and restarted from byte 0 when it answers 200; each resume counts
+    /// as a retry. Errors writing the sink (a full disk) are never retried.
+    pub fn download(&self, url: &str, sink: &mut dyn Sink) -> Result<(), Error> {
+        let mut attempt = 0;
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            attempt += 1;
+            let offset = sink.offset();
+            let range = format!("bytes={offset}-");
+            let headers: &[(&str, &str)] = if offset > 0 { &[("Range", &range)] } else { &[] };
+            let outcome = match self.get_once(url, headers, attempt) {
+                Ok(mut response) => {
+                    if offset > 0 && !(response.status == 206 && response.range_start == Some(offset)) {
+                        sink.restart().map_err(|source| Error::Sink { url: url.to_owned(), source })?;
+                    }
+                    loop {
+                        match response.read(&mut buf) {
+                            Ok(0) => break Ok(()),
+                            Ok(n) => {
+                                sink.append(&buf[..n]).map_err(|source| Error::Sink { url: url.to_owned(), source })?
+                            }
+                            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                            Err(source) => {
+                                break Err((Error::Body { url: url.to_owned(), attempts: attempt, source }, None))
+                            }
+                        }
+                    }
+                }
+                Err(failure) => Err(failure),
+            };
+            match outcome {
+                Ok(()) => return Ok(()),
+                Err((error, retry_after)) => {
+                    if attempt > self.options.retries || !is_transient(&error) {
+                        return Err(error);
+                    }
+                    std::thread::sleep(self.delay(attempt, retry_after));
+                }
+            }
+        }
+    }
+
     fn get_once(
         &self,
         url: &str,
@@ -178,8 +241,15 @@ impl Client {
         }
         let content_length =
             response.headers().get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+        let range_start = response
+            .headers()
+            .get("content-range")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("bytes "))
+            .and_then(|v| v.split('-').next())
+            .and_then(|v| v.trim().parse().ok());
         let body = response.into_body().into_with_config().limit(u64::MAX).reader();
-        Ok(Response { status, content_length, body })
+        Ok(Response { status, content_length, range_start, body })
     }
 
     /// Exponential backoff with jitter (50% to 100% of the step), or the server's Retry-After
@@ -216,6 +286,7 @@ fn is_transient(error: &Error) -> bool {
                     | io::ErrorKind::WouldBlock
             ) || source.get_ref().is_some_and(|inner| inner.downcast_ref::<ureq::Error>().is_some())
         }
+        Error::Sink { .. } => false,
     }
 }
 

@@ -20,6 +20,7 @@ pub mod feature;
 pub mod formats;
 pub mod hooks;
 pub mod http;
+pub mod install;
 pub mod registry;
 pub mod scan;
 pub mod spec;
@@ -70,6 +71,9 @@ pub fn hint(error: &anyhow::Error) -> Option<String> {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<artifact::Error>() {
+            return e.hint();
+        }
+        if let Some(e) = cause.downcast_ref::<install::Error>() {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<http::Error>() {

@@ -101,7 +101,7 @@ impl Drop for Cleanup<'_> {
 }
 
 /// Give the owner write access to every folder of a tree, so it can be removed.
-fn make_writable(dir: &Path) {
+pub(crate) fn make_writable(dir: &Path) {
     if let Ok(meta) = fs::symlink_metadata(dir) {
         if meta.is_dir() {
             let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
@@ -186,6 +186,17 @@ fn unpack_into(
     let corrupt = |error: io::Error| -> Error {
         if let Some(guard) = error.get_ref().and_then(|e| e.downcast_ref::<GuardError>()) {
             return Error::Limit { path: archive_path.to_path_buf(), reason: guard.0.clone() };
+        }
+        // Writing the tree failed, not reading the archive: a full or read-only file system.
+        if matches!(
+            error.kind(),
+            io::ErrorKind::StorageFull
+                | io::ErrorKind::QuotaExceeded
+                | io::ErrorKind::ReadOnlyFilesystem
+                | io::ErrorKind::PermissionDenied
+                | io::ErrorKind::FileTooLarge
+        ) {
+            return Error::io("write into", dest, error);
         }
         Error::Archive {
             path: archive_path.to_path_buf(),

@@ -3,6 +3,7 @@
 
 mod check;
 mod hooks;
+mod install;
 mod ledger;
 mod package;
 mod trace;
@@ -34,6 +35,10 @@ pub fn dispatch(cli: Cli, output: &mut Output<'_>) -> anyhow::Result<ExitStatus>
         Command::Package(args) => package::run(&cli.global, args, output),
         Command::Hooks(args) => hooks::install(&cli.global, args, output),
         Command::Hook(args) => hooks::run(&cli.global, args, output),
+        Command::Install(args) => install::install(&cli.global, args, output),
+        Command::List(args) => install::list(args, output),
+        Command::Use(args) => install::use_version(args, output),
+        Command::Uninstall(args) => install::uninstall(args, output),
     }
 }
 

@@ -5,6 +5,8 @@ mod common;
 mod emoji;
 mod feature;
 mod hooks;
+mod httpserver;
+mod install;
 mod ledger;
 mod precommit;
 mod secrets;

@@ -1,0 +1,156 @@
+//! `specgate install`, `list`, `use`, `uninstall`: parse the arguments, show progress, print
+//! the outcome. The work is in `crate::install`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::artifact::{Digest, PythonVersion};
+use crate::cli::{GlobalArgs, InstallArgs, Progress, RootArgs, UninstallArgs, UseArgs};
+use crate::install::{self, Event, Layout, Outcome};
+use crate::{ExitStatus, Output};
+
+fn version(text: &str) -> anyhow::Result<PythonVersion> {
+    text.parse().map_err(|message: String| {
+        super::UsageError { message, hint: Some("pass the CPython version as X.Y.Z, for example 3.11.2".to_owned()) }
+            .into()
+    })
+}
+
+pub fn install(global: &GlobalArgs, args: &InstallArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+    let sha256 = match &args.sha256 {
+        Some(hex) => Some(Digest::from_hex(hex.trim()).ok_or_else(|| super::UsageError {
+            message: format!("--sha256 `{hex}` is not a SHA-256 digest"),
+            hint: Some("pass the 64 hex characters from ARTIFACTS.md or the artifact's .sha256 sidecar".to_owned()),
+        })?),
+        None => None,
+    };
+    let start_dir = super::start_dir(global)?;
+    let request = install::Request {
+        version: version(&args.version)?,
+        url: args.url.clone(),
+        sha256,
+        ledger: args.ledger.as_ref().map(|l| start_dir.join(l)),
+        mirror: args.mirror.clone().filter(|m| !m.is_empty()),
+        root: start_dir.join(&args.root.root),
+        cache: args.cache.as_ref().map_or_else(install::default_cache, |c| start_dir.join(c)),
+        force: args.force,
+        set_default: !args.no_default,
+        allow_http: args.allow_http,
+        http: crate::http::Options {
+            read_timeout: Duration::from_secs(args.read_timeout.max(1)),
+            retries: args.retries,
+            ..Default::default()
+        },
+        lock_timeout: Duration::from_secs(args.lock_timeout),
+        modules: args.modules.clone(),
+    };
+    let bar = match args.progress {
+        Progress::Bar => true,
+        Progress::Lines => false,
+        Progress::Auto => std::io::stderr().is_terminal(),
+    };
+    let quiet = global.quiet;
+    let stderr = &mut *output.stderr;
+    let mut last_draw: Option<Instant> = None;
+    let mut drawn = false;
+    let started = Instant::now();
+    let outcome = install::install(&request, &mut |event| {
+        let line = match event {
+            Event::Bytes(done, total) => {
+                if bar && last_draw.is_none_or(|t| t.elapsed() >= Duration::from_millis(100)) {
+                    last_draw = Some(Instant::now());
+                    drawn = true;
+                    let _ = write!(stderr, "\r{}", bar_line(done, total));
+                    let _ = stderr.flush();
+                }
+                return;
+            }
+            Event::Phase(name, detail, took) => format!("{name}: {detail} ({:.2} s)", took.as_secs_f64()),
+            Event::Waiting(path) => format!("waiting for the lock `{}`: another install is running", path.display()),
+            Event::Note(note) => format!("note: {note}"),
+        };
+        if quiet {
+            return;
+        }
+        if drawn {
+            let _ = write!(stderr, "\r\x1b[2K");
+            drawn = false;
+        }
+        let _ = writeln!(stderr, "{line}");
+    })?;
+    let text = match outcome {
+        Outcome::AlreadyInstalled { prefix } => {
+            format!("Python {} is already installed at `{}`; nothing to do", request.version, prefix.display())
+        }
+        Outcome::LinksRepaired { prefix } => {
+            format!("Python {} was installed at `{}`; its links were repaired", request.version, prefix.display())
+        }
+        Outcome::Installed { prefix, replaced } => format!(
+            "installed Python {} at `{}`{} in {:.2} s",
+            request.version,
+            prefix.display(),
+            if replaced { ", replacing the previous tree" } else { "" },
+            started.elapsed().as_secs_f64()
+        ),
+    };
+    writeln!(output.stderr, "{text}")?;
+    Ok(ExitStatus::Success)
+}
+
+fn bar_line(done: u64, total: Option<u64>) -> String {
+    match total.filter(|t| *t > 0) {
+        Some(total) => {
+            let width = 30;
+            let filled = ((done.min(total) as f64 / total as f64) * width as f64) as usize;
+            format!(
+                "download [{}{}] {} / {}",
+                "#".repeat(filled),
+                "-".repeat(width - filled),
+                install::human_bytes(done),
+                install::human_bytes(total)
+            )
+        }
+        None => format!("download {}", install::human_bytes(done)),
+    }
+}
+
+pub fn list(args: &RootArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+    let layout = Layout::new(&args.root);
+    let active = layout.active();
+    let installed = layout.installed();
+    let mut text = String::new();
+    if installed.is_empty() {
+        text.push_str(&format!("no Python installed by specgate under `{}`\n", layout.opt().display()));
+    }
+    for (version, receipt) in installed {
+        let marker = if Some(version) == active { "*" } else { " " };
+        match receipt {
+            Some(r) => text.push_str(&format!(
+                "{marker} {version}  {}  sha256 {}  installed {}\n",
+                r.artifact,
+                &r.sha256[..12.min(r.sha256.len())],
+                r.installed_at
+            )),
+            None => text.push_str(&format!(
+                "{marker} {version}  stale: no receipt (an interrupted install); `specgate install --force` replaces it\n"
+            )),
+        }
+    }
+    output.stdout.write_all(text.as_bytes())?;
+    Ok(ExitStatus::Success)
+}
+
+pub fn use_version(args: &UseArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+    let version = version(&args.version)?;
+    let prefix: PathBuf = install::use_version(&args.root.root, version)?;
+    writeln!(output.stderr, "python3 and pip3 now run Python {version} from `{}`", prefix.display())?;
+    Ok(ExitStatus::Success)
+}
+
+pub fn uninstall(args: &UninstallArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+    let version = version(&args.version)?;
+    let prefix = install::uninstall(&args.root.root, version, args.force)?;
+    writeln!(output.stderr, "removed Python {version} from `{}`", prefix.display())?;
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,601 @@
+//! `specgate install`, `list`, `use`, `uninstall` against a real HTTP server on 127.0.0.1
+//! with fault injection, with artifacts packed by `specgate package`. The interpreter inside
+//! the test artifacts is a wrapper around the system's /usr/bin/python3, so validation runs a
+//! real CPython that imports ssl, sqlite3, uuid, lzma and bz2; broken builds are emulated by
+//! scripts that answer the way a broken interpreter does. The real CPython artifact and the
+//! Dev Container are exercised by the end-to-end tests in feature.rs.
+//!
+// spec[verify SPEC_INFRA_001#CA-003]
+// spec[verify SPEC_INFRA_001#CA-004]
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::common::{run, Run, TestContext};
+use crate::httpserver::{Fault, Server};
+
+/// The version of the system interpreter the wrapper runs.
+fn system_version() -> String {
+    let out = Command::new("/usr/bin/python3")
+        .args(["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"])
+        .output()
+        .expect("/usr/bin/python3 runs (.ci/setup installs python3)");
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+fn line(version: &str) -> String {
+    version.rsplit_once('.').unwrap().0.to_owned()
+}
+
+/// Incompressible bytes (xorshift), so an artifact is as big as its content.
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+const WRAPPER: &str = "#!/bin/sh\nexec /usr/bin/python3 \"$@\"\n";
+
+struct Fixture {
+    ctx: TestContext,
+    version: String,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        Fixture { ctx: TestContext::without_git(), version: system_version() }
+    }
+
+    fn dir(&self, name: &str) -> PathBuf {
+        let path = self.ctx.dir.path().canonicalize().unwrap().join(name);
+        fs::create_dir_all(&path).unwrap();
+        path
+    }
+
+    fn root(&self) -> PathBuf {
+        self.dir("root")
+    }
+
+    fn cache(&self) -> PathBuf {
+        self.dir("cache")
+    }
+
+    /// Pack an artifact whose interpreter is `python` (a script), with `extra` files.
+    fn artifact(&self, version: &str, build: u32, python: &str, extra: &[(&str, Vec<u8>)]) -> PathBuf {
+        let stage = self.dir(&format!("stage-{version}-{build}"));
+        let prefix = stage.join(format!("opt/python-{version}"));
+        let bin = prefix.join("bin");
+        fs::create_dir_all(&bin).unwrap();
+        let line = line(version);
+        for (name, body) in [(format!("python{line}"), python), (format!("pip{line}"), "#!/bin/sh\necho pip\n")] {
+            fs::write(bin.join(&name), body).unwrap();
+            fs::set_permissions(bin.join(&name), fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        fs::create_dir_all(prefix.join(format!("lib/python{line}"))).unwrap();
+        fs::write(prefix.join("LICENSE"), "PSF LICENSE AGREEMENT FOR PYTHON\n").unwrap();
+        for (path, body) in extra {
+            let path = prefix.join(path);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, body).unwrap();
+        }
+        let out = self.dir("artifacts");
+        let packed = run(self
+            .ctx
+            .specgate()
+            .args(["package"])
+            .arg(&stage)
+            .args(["--version", version, "--distro", "debian12", "--build", &build.to_string(), "--no-ledger", "--out"])
+            .arg(&out));
+        assert_eq!(packed.code, 0, "{packed}");
+        out.join(format!("cpython-{version}-debian12-build{build}.tgz"))
+    }
+
+    fn good(&self) -> PathBuf {
+        self.artifact(&self.version, 1, WRAPPER, &[])
+    }
+
+    fn install(&self, url: &str, extra: &[&str]) -> Run {
+        self.install_command(url, extra).output().map(Run::from).unwrap()
+    }
+
+    fn install_command(&self, url: &str, extra: &[&str]) -> Command {
+        let mut command = self.ctx.specgate();
+        command
+            .args(["install", "--version", &self.version, "--url", url, "--root"])
+            .arg(self.root())
+            .arg("--cache")
+            .arg(self.cache())
+            .args(["--progress", "lines"])
+            .args(extra);
+        command
+    }
+
+    fn prefix(&self) -> PathBuf {
+        self.root().join(format!("opt/python-{}", self.version))
+    }
+
+    /// Run the installed python3 link and return what it prints for `code`.
+    fn python3(&self, code: &str) -> String {
+        let out = Command::new(self.root().join("usr/local/bin/python3")).args(["-c", code]).output().unwrap();
+        assert!(out.status.success(), "python3 link: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
+    fn receipt(&self) -> serde_json::Value {
+        serde_json::from_slice(&fs::read(self.prefix().join(".specgate-receipt.json")).unwrap()).unwrap()
+    }
+
+    /// Nothing half-done under the root: no staging folder, and the prefix only with a receipt.
+    fn assert_clean(&self) {
+        let opt = self.root().join("opt");
+        if let Ok(entries) = fs::read_dir(&opt) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                assert!(!name.starts_with(".specgate-staging-"), "staging left behind: {name}");
+                if name.starts_with("python-") {
+                    assert!(entry.path().join(".specgate-receipt.json").exists(), "{name} has no receipt");
+                }
+            }
+        }
+        if let Ok(entries) = fs::read_dir(self.cache()) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                assert!(!name.ends_with(".partial"), "unverified partial download left in the cache: {name}");
+            }
+        }
+    }
+}
+
+fn served(fixture: &Fixture, artifact: &Path) -> (Server, String) {
+    let server = Server::start();
+    let name = artifact.file_name().unwrap().to_string_lossy().into_owned();
+    server.put(&format!("/d/{name}"), fs::read(artifact).unwrap());
+    let sidecar = fs::read(format!("{}.sha256", artifact.display())).unwrap();
+    server.put(&format!("/d/{name}.sha256"), sidecar);
+    let _ = fixture;
+    let url = format!("{}/d/{name}", server.url);
+    (server, url)
+}
+
+fn sha256_of(artifact: &Path) -> String {
+    let sidecar = fs::read_to_string(format!("{}.sha256", artifact.display())).unwrap();
+    sidecar.split_whitespace().next().unwrap().to_owned()
+}
+
+#[test]
+fn installs_from_loopback_http_then_second_run_is_a_no_op() {
+    let f = Fixture::new();
+    let artifact = f.good();
+    let (server, url) = served(&f, &artifact);
+    let first = f.install(&url, &[]);
+    assert_eq!(first.code, 0, "{first}");
+    for phase in ["download:", "extract:", "validate:", "link:", "installed Python"] {
+        assert!(first.stderr.contains(phase), "no `{phase}` line:\n{first}");
+    }
+    assert_eq!(
+        f.python3("import sys, ssl, sqlite3, uuid, lzma, bz2; print('%d.%d.%d' % sys.version_info[:3])"),
+        f.version
+    );
+    let receipt = f.receipt();
+    assert_eq!(receipt["version"], f.version.as_str());
+    assert_eq!(receipt["sha256"], sha256_of(&artifact).as_str());
+    assert_eq!(receipt["source"], url.as_str());
+    assert_eq!(receipt["build"], 1);
+    let ld = fs::read_to_string(f.root().join(format!("etc/ld.so.conf.d/specgate-python-{}.conf", f.version))).unwrap();
+    assert_eq!(ld, format!("/opt/python-{}/lib\n", f.version));
+    for link in ["python3", "pip3", &format!("python{}", line(&f.version)), &format!("pip{}", line(&f.version))] {
+        let target = fs::read_link(f.root().join("usr/local/bin").join(link)).unwrap();
+        assert!(target.is_relative() && target.starts_with("../../../opt"), "{link} -> {}", target.display());
+    }
+    f.assert_clean();
+
+    let hits = server.log().len();
+    let second = f.install(&url, &[]);
+    assert_eq!(second.code, 0, "{second}");
+    assert!(second.stderr.contains("already installed"), "{second}");
+    assert_eq!(server.log().len(), hits, "the idempotent run must not touch the network");
+    // With the digest given, the same: the receipt answers.
+    let third = f.install(&url, &["--sha256", &sha256_of(&artifact)]);
+    assert!(third.stderr.contains("already installed"), "{third}");
+    assert_eq!(server.log().len(), hits);
+}
+
+#[test]
+fn wrong_sha256_refuses_without_retry_and_leaves_nothing() {
+    let f = Fixture::new();
+    let artifact = f.good();
+    let (server, url) = served(&f, &artifact);
+    let wrong = "0".repeat(64);
+    let run = f.install(&url, &["--sha256", &wrong]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("checksum mismatch"), "{run}");
+    assert!(run.stderr.contains(&wrong) && run.stderr.contains("from --sha256"), "{run}");
+    assert!(run.stderr.contains("hint:") && run.stderr.contains("never retried"), "{run}");
+    let path = url.strip_prefix(&server.url).unwrap();
+    assert_eq!(server.hits(path), 1, "a hash mismatch is never retried");
+    assert!(!f.prefix().exists());
+    assert!(!f.root().join("usr/local/bin/python3").exists());
+    f.assert_clean();
+    assert_eq!(fs::read_dir(f.cache()).unwrap().count(), 0, "nothing unverified is cached");
+}
+
+#[test]
+fn without_any_expected_digest_install_refuses() {
+    let f = Fixture::new();
+    let artifact = f.good();
+    let server = Server::start();
+    let name = artifact.file_name().unwrap().to_string_lossy().into_owned();
+    server.put(&format!("/{name}"), fs::read(&artifact).unwrap());
+    let run = f.install(&format!("{}/{name}", server.url), &[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("no expected SHA-256"), "{run}");
+    assert!(run.stderr.contains("BR-002"), "{run}");
+    assert_eq!(server.hits(&format!("/{name}")), 0, "the artifact is not even downloaded");
+    assert!(!f.prefix().exists());
+}
+
+#[test]
+fn digest_from_a_ledger_row() {
+    let f = Fixture::new();
+    let artifact = f.good();
+    let server = Server::start();
+    let name = artifact.file_name().unwrap().to_string_lossy().into_owned();
+    server.put(&format!("/{name}"), fs::read(&artifact).unwrap());
+    let ledger = f.dir("repo").join("ARTIFACTS.md");
+    fs::write(
+        &ledger,
+        format!(
+            "# Artefactos\n\n| Versión | Build | Distro | Fecha | SHA256 | URL Release | Estado |\n|---|---|---|---|---|---|---|\n| {} | 1 | debian12 | 2026-11-29 | {} | - | Activo |\n",
+            f.version,
+            sha256_of(&artifact)
+        ),
+    )
+    .unwrap();
+    let run = f.install(&format!("{}/{name}", server.url), &["--ledger", ledger.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("the ledger row"), "{run}");
+}
+
+#[test]
+fn server_errors_are_retried_then_succeed() {
+    let f = Fixture::new();
+    let artifact = f.good();
+    let (server, url) = served(&f, &artifact);
+    let path = url.strip_prefix(&server.url).unwrap().to_owned();
+    server.faults(&path, vec![Fault::Status(503), Fault::Status(500)]);
+    let run = f.install(&url, &[]);
+    assert_eq!(run.code, 0, "{run}");
+    assert_eq!(server.hits(&path), 3);
+}
+
+#[test]
+fn a_client_error_is_not_retried() {
+    let f = Fixture::new();
+    let artifact = f.good();
+    let (server, url) = served(&f, &artifact);
+    let path = url.strip_prefix(&server.url).unwrap().to_owned();
+    server.faults(&path, vec![Fault::Status(403), Fault::Status(403)]);
+    let run = f.install(&url, &[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("HTTP 403"), "{run}");
+    assert_eq!(server.hits(&path), 1);
+    f.assert_clean();
+}
+
+#[test]
+fn dropped_connection_resumes_with_a_range_request() {
+    let f = Fixture::new();
+    // Incompressible content so the artifact is big enough to cut in the middle.
+    let artifact = f.artifact(&f.version, 1, WRAPPER, &[("lib/blob.bin", noise(600_000, 1))]);
+    let (server, url) = served(&f, &artifact);
+    let path = url.strip_prefix(&server.url).unwrap().to_owned();
+    server.faults(&path, vec![Fault::DropAfter(200_000)]);
+    let run = f.install(&url, &[]);
+    assert_eq!(run.code, 0, "{run}");
+    let requests: Vec<_> = server.log().into_iter().filter(|l| l.path == path).collect();
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    assert_eq!(requests[0].range, None);
+    assert_eq!(requests[1].range.as_deref(), Some("bytes=200000-"), "the second request resumes");
+    assert_eq!(f.receipt()["sha256"], sha256_of(&artifact).as_str());
+}
+
+#[test]
+fn a_stalled_server_times_out_and_the_retry_succeeds() {
+    let f = Fixture::new();
+    let artifact = f.good();
+    let (server, url) = served(&f, &artifact);
+    let path = url.strip_prefix(&server.url).unwrap().to_owned();
+    server.faults(&path, vec![Fault::Stall(Duration::from_secs(4))]);
+    let run = f.install(&url, &["--read-timeout", "1"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert_eq!(server.hits(&path), 2);
+}
+
+#[test]
+fn truncated_download_is_a_mismatch_and_nothing_is_installed() {
+    let f = Fixture::new();
+    let artifact = f.good();
+    let server = Server::start();
+    let name = artifact.file_name().unwrap().to_string_lossy().into_owned();
+    let bytes = fs::read(&artifact).unwrap();
+    server.put(&format!("/{name}"), bytes[..bytes.len() / 2].to_vec());
+    server.put(&format!("/{name}.sha256"), fs::read(format!("{}.sha256", artifact.display())).unwrap());
+    let run = f.install(&format!("{}/{name}", server.url), &[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("checksum mismatch"), "{run}");
+    assert!(run.stderr.contains(&format!("downloaded {} bytes", bytes.len() / 2)), "{run}");
+    assert!(!f.prefix().exists());
+    f.assert_clean();
+}
+
+#[test]
+fn plain_http_to_other_hosts_is_refused() {
+    let f = Fixture::new();
+    let run = f.install("http://example.com/cpython-3.11.2-debian12-build1.tgz", &["--sha256", &"a".repeat(64)]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("only loopback hosts may use http") && run.stderr.contains("--allow-http"), "{run}");
+}
+
+#[test]
+fn the_url_must_name_the_requested_version() {
+    let f = Fixture::new();
+    let run = f.install("/nowhere/cpython-3.9.1-debian12-build1.tgz", &["--sha256", &"a".repeat(64)]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("is for 3.9.1"), "{run}");
+}
+
+#[test]
+fn a_malicious_archive_is_refused_and_nothing_escapes() {
+    let f = Fixture::new();
+    let name = format!("cpython-{}-debian12-build1.tgz", f.version);
+    let path = f.dir("evil").join(&name);
+    {
+        let file = fs::File::create(&path).unwrap();
+        let gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+        let mut builder = tar::Builder::new(gz);
+        let mut header = tar::Header::new_gnu();
+        let body = b"owned";
+        header.set_size(body.len() as u64);
+        header.set_mode(0o644);
+        header.set_entry_type(tar::EntryType::Regular);
+        let evil = format!("opt/python-{}/../../../../escaped.txt", f.version);
+        header.as_gnu_mut().unwrap().name[..evil.len()].copy_from_slice(evil.as_bytes());
+        header.set_cksum();
+        builder.append(&header, &body[..]).unwrap();
+        builder.into_inner().unwrap().finish().unwrap();
+    }
+    let digest = {
+        use sha2::Digest as _;
+        let bytes = fs::read(&path).unwrap();
+        sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    let run = f.install(path.to_str().unwrap(), &["--sha256", &digest]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("refused to unpack"), "{run}");
+    assert!(!f.ctx.dir.path().join("escaped.txt").exists());
+    assert!(!f.root().parent().unwrap().join("escaped.txt").exists());
+    assert!(!f.prefix().exists());
+    f.assert_clean();
+}
+
+#[test]
+fn failed_validation_keeps_the_previous_installation() {
+    let f = Fixture::new();
+    let good = f.good();
+    assert_eq!(f.install(good.to_str().unwrap(), &[]).code, 0);
+    let before = f.receipt();
+    // Build 2 was compiled without liblzma-dev: the interpreter runs but `lzma` does not import.
+    let broken = format!(
+        "#!/bin/sh\necho 'version {}'\necho \"failed lzma ModuleNotFoundError: No module named '_lzma'\"\n",
+        f.version
+    );
+    let bad = f.artifact(&f.version, 2, &broken, &[]);
+    let run = f.install(bad.to_str().unwrap(), &["--force"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("modules do not import") && run.stderr.contains("_lzma"), "{run}");
+    assert!(run.stderr.contains("-dev packages"), "{run}");
+    assert!(run.stderr.contains("previous installation is untouched"), "{run}");
+    assert_eq!(f.receipt(), before, "the installed tree was not modified");
+    assert!(f.python3("import lzma; print('ok')") == "ok");
+    f.assert_clean();
+}
+
+#[test]
+fn an_interpreter_needing_a_newer_glibc_is_explained() {
+    let f = Fixture::new();
+    let script = "#!/bin/sh\necho \"python: /lib/x86_64-linux-gnu/libc.so.6: version \\`GLIBC_2.99' not found (required by python)\" >&2\nexit 1\n";
+    let bad = f.artifact(&f.version, 1, script, &[]);
+    let run = f.install(bad.to_str().unwrap(), &[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("needs GLIBC_2.99 and this system has glibc 2."), "{run}");
+    assert!(run.stderr.contains("built for this distro"), "{run}");
+    assert!(!f.prefix().exists());
+}
+
+#[test]
+fn force_replaces_the_tree_and_a_stale_prefix_is_not_installed() {
+    let f = Fixture::new();
+    // A prefix left by a failed run of another tool: no receipt, so it is stale, not installed.
+    fs::create_dir_all(f.prefix().join("bin")).unwrap();
+    fs::write(f.prefix().join("bin/leftover"), "x").unwrap();
+    let good = f.good();
+    let run = f.install(good.to_str().unwrap(), &[]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("replacing the previous tree"), "{run}");
+    assert!(!f.prefix().join("bin/leftover").exists());
+
+    // Another build of the same version (another URL and digest) replaces the tree in one step.
+    let build2 = f.artifact(&f.version, 2, WRAPPER, &[("lib/marker", b"2".to_vec())]);
+    let run = f.install(build2.to_str().unwrap(), &[]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("replacing the previous tree"), "{run}");
+    assert_eq!(f.receipt()["build"], 2);
+    assert!(f.prefix().join("lib/marker").exists());
+    // The same artifact again is a no-op unless forced.
+    assert!(f.install(build2.to_str().unwrap(), &[]).stderr.contains("already installed"));
+    let before = f.receipt()["installed_at"].clone();
+    std::thread::sleep(Duration::from_millis(1100));
+    let run = f.install(build2.to_str().unwrap(), &["--force"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert_ne!(f.receipt()["installed_at"], before, "--force reinstalled");
+    f.assert_clean();
+}
+
+#[test]
+fn missing_links_are_repaired_without_reinstalling() {
+    let f = Fixture::new();
+    let good = f.good();
+    let sha = sha256_of(&good);
+    assert_eq!(f.install(good.to_str().unwrap(), &[]).code, 0);
+    fs::remove_file(f.root().join("usr/local/bin/python3")).unwrap();
+    let run = f.install(good.to_str().unwrap(), &["--sha256", &sha]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("links were repaired"), "{run}");
+    assert_eq!(f.python3("print(1)"), "1");
+}
+
+#[test]
+fn a_run_killed_mid_download_is_resumed_by_the_next_run() {
+    let f = Fixture::new();
+    let artifact = f.artifact(&f.version, 1, WRAPPER, &[("lib/blob.bin", noise(800_000, 2))]);
+    let (server, url) = served(&f, &artifact);
+    let path = url.strip_prefix(&server.url).unwrap().to_owned();
+    // The first answer sends 300 kB and then hangs: the run is killed while it waits.
+    server.faults(&path, vec![Fault::HangAfter(300_000, Duration::from_secs(30))]);
+    let mut child = f
+        .install_command(&url, &["--read-timeout", "60", "--retries", "0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let partial = f.cache().join(format!("{}.partial", sha256_of(&artifact)));
+    for _ in 0..200 {
+        if fs::metadata(&partial).is_ok_and(|m| m.len() >= 300_000) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(fs::metadata(&partial).unwrap().len(), 300_000);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!f.prefix().exists());
+    // A staging folder as a kill during extraction leaves it.
+    fs::create_dir_all(f.root().join("opt/.specgate-staging-4242/tree/opt")).unwrap();
+    let run = f.install(&url, &[]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("left by an interrupted install"), "{run}");
+    assert!(!f.root().join("opt/.specgate-staging-4242").exists());
+    let requests: Vec<_> = server.log().into_iter().filter(|l| l.path == path).collect();
+    assert_eq!(requests.last().unwrap().range.as_deref(), Some("bytes=300000-"), "the rerun resumes the download");
+    f.assert_clean();
+}
+
+#[test]
+fn two_concurrent_installs_do_not_interleave() {
+    let f = Fixture::new();
+    let artifact = f.good();
+    let (server, url) = served(&f, &artifact);
+    let path = url.strip_prefix(&server.url).unwrap().to_owned();
+    // The first download is slow, so the second run waits for the lock.
+    server.faults(&path, vec![Fault::Stall(Duration::from_millis(1500))]);
+    let first = f.install_command(&url, &[]).stderr(Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let second = f.install_command(&url, &[]).stderr(Stdio::piped()).spawn().unwrap();
+    let first = Run::from(first.wait_with_output().unwrap());
+    let second = Run::from(second.wait_with_output().unwrap());
+    assert_eq!((first.code, second.code), (0, 0), "{first}\n{second}");
+    let outputs = format!("{}{}", first.stderr, second.stderr);
+    assert_eq!(outputs.matches("installed Python").count(), 1, "exactly one run installs:\n{outputs}");
+    assert!(outputs.contains("already installed"), "{outputs}");
+    assert_eq!(server.hits(&path), 1, "the second run waited and found it done");
+    f.assert_clean();
+}
+
+#[test]
+fn list_use_and_uninstall_versions_side_by_side() {
+    let f = Fixture::new();
+    let good = f.good();
+    assert_eq!(f.install(good.to_str().unwrap(), &[]).code, 0);
+    // A second version beside it, not made the default.
+    let other = "3.99.1";
+    let script = format!("#!/bin/sh\necho 'version {other}'\n");
+    let art = f.artifact(other, 1, &script, &[]);
+    let mut command = f.ctx.specgate();
+    command.args(["install", "--version", other, "--url", art.to_str().unwrap(), "--no-default", "--root"]);
+    command.arg(f.root()).arg("--cache").arg(f.cache());
+    let run = run(&mut command);
+    assert_eq!(run.code, 0, "{run}");
+    assert_eq!(
+        f.python3("import sys; print('%d.%d.%d' % sys.version_info[:3])"),
+        f.version,
+        "--no-default keeps python3"
+    );
+    assert!(f.root().join("usr/local/bin/python3.99").exists());
+
+    let root = f.root();
+    let list = Run::from(f.ctx.specgate().args(["list", "--root"]).arg(&root).output().unwrap());
+    assert_eq!(list.code, 0, "{list}");
+    assert!(list.stdout.contains(&format!("* {}", f.version)) && list.stdout.contains(&format!("  {other}")), "{list}");
+
+    let used = Run::from(f.ctx.specgate().args(["use", other, "--root"]).arg(&root).output().unwrap());
+    assert_eq!(used.code, 0, "{used}");
+    assert!(fs::read_link(root.join("usr/local/bin/python3")).unwrap().to_string_lossy().contains(other));
+
+    let refused = Run::from(f.ctx.specgate().args(["uninstall", other, "--root"]).arg(&root).output().unwrap());
+    assert_eq!(refused.code, 2, "{refused}");
+    assert!(refused.stderr.contains("active python3") && refused.stderr.contains("specgate use"), "{refused}");
+
+    // Roll back, then remove the other version.
+    assert_eq!(Run::from(f.ctx.specgate().args(["use", &f.version, "--root"]).arg(&root).output().unwrap()).code, 0);
+    assert_eq!(f.python3("import sys; print('%d.%d.%d' % sys.version_info[:3])"), f.version);
+    let removed = Run::from(f.ctx.specgate().args(["uninstall", other, "--root"]).arg(&root).output().unwrap());
+    assert_eq!(removed.code, 0, "{removed}");
+    assert!(!root.join(format!("opt/python-{other}")).exists());
+    assert!(!root.join("usr/local/bin/python3.99").exists());
+    f.assert_clean();
+}
+
+/// Mount a small tmpfs at `dir` (root only; CI runs as root). `None` when mounting is not allowed.
+fn tmpfs(dir: &Path, size: &str) -> Option<Mounted> {
+    fs::create_dir_all(dir).unwrap();
+    let ok = Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]).arg(dir).status();
+    ok.ok().filter(|s| s.success()).map(|_| Mounted(dir.to_path_buf()))
+}
+
+struct Mounted(PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_or_a_read_only_root_fails_cleanly() {
+    let f = Fixture::new();
+    let Some(_mount) = tmpfs(&f.root(), "1m") else {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    };
+    let big = f.artifact(&f.version, 1, WRAPPER, &[("lib/blob.bin", noise(3_000_000, 3))]);
+    let run = f.install(big.to_str().unwrap(), &[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("file system is full"), "{run}");
+    assert!(!f.prefix().exists());
+    f.assert_clean();
+
+    let status = Command::new("mount").args(["-o", "remount,ro"]).arg(f.root()).status().unwrap();
+    assert!(status.success());
+    let run = f.install(f.good().to_str().unwrap(), &[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("read-only"), "{run}");
+}
