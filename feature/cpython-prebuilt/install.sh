@@ -4,7 +4,8 @@
 # atomic placement, idempotence) lives in the specgate binary; this script only translates.
 #
 # The devcontainers CLI runs this as root, from this folder, with each option upper-cased in the
-# environment: VERSION, ARTIFACTURL, SHA256, MIRROR, SETDEFAULT, INSTALLRUNTIMELIBRARIES.
+# environment: VERSION, ARTIFACTURL, SHA256, MIRROR, SETDEFAULT, ALLOWHTTP, READTIMEOUT,
+# INSTALLRUNTIMELIBRARIES.
 # The binary `specgate` beside this script is a static build placed here by `make feature`
 # (see README.md), so nothing else is downloaded and no package is added to the image.
 set -eu
@@ -34,7 +35,12 @@ sha256=${SHA256:-}
 mirror=${MIRROR:-}
 set_default=${SETDEFAULT:-true}
 
+allow_http=${ALLOWHTTP:-false}
+read_timeout=${READTIMEOUT:-}
 install_libraries=${INSTALLRUNTIMELIBRARIES:-true}
+# The verified-artifact cache lives outside the image: a copy of the artifact in a layer would
+# only make the image bigger. Offline and air-gapped builds use `mirror` instead.
+cache="${TMPDIR:-/tmp}/specgate-feature-cache"
 
 # The artifact's extension modules link the distro's shared libraries (ssl, sqlite3, ctypes,
 # readline, curses, dbm). A minimal image lacks several; install only the missing ones, so a
@@ -87,6 +93,21 @@ case "$set_default" in
         "write \"setDefault\": false (a JSON boolean) in devcontainer.json" ;;
 esac
 
+case "$allow_http" in
+    false | "") ;;
+    true) set -- "$@" --allow-http ;;
+    *) fail "option \`allowHttp\` is \`$allow_http\`, not true or false" \
+        "write \"allowHttp\": true (a JSON boolean) in devcontainer.json" ;;
+esac
+if [ -n "$read_timeout" ]; then
+    case "$read_timeout" in
+        *[!0-9]*) fail "option \`readTimeout\` is \`$read_timeout\`, not a number of seconds" \
+            "write \"readTimeout\": \"120\" in devcontainer.json" ;;
+    esac
+    set -- "$@" --read-timeout "$read_timeout"
+fi
+set -- "$@" --cache "$cache"
+
 case "$install_libraries" in
     true | "") runtime_libraries ;;
     false) ;;
@@ -94,4 +115,7 @@ case "$install_libraries" in
         "write \"installRuntimeLibraries\": false (a JSON boolean) in devcontainer.json" ;;
 esac
 
-exec "$specgate" "$@"
+status=0
+"$specgate" "$@" || status=$?
+rm -rf "$cache"
+exit "$status"

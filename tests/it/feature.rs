@@ -137,7 +137,12 @@ fn install_sh_is_posix_and_refuses_missing_options() {
     let path = format!("{}:/usr/bin:/bin", bin.display());
     let install = |env: &[(&str, &str)]| {
         let mut command = Command::new("sh");
-        command.arg(copy.join("install.sh")).env_clear().env("PATH", &path).env("INSTALLRUNTIMELIBRARIES", "false");
+        command
+            .arg(copy.join("install.sh"))
+            .env_clear()
+            .env("PATH", &path)
+            .env("TMPDIR", &ctx.root)
+            .env("INSTALLRUNTIMELIBRARIES", "false");
         for (key, value) in env {
             command.env(key, value);
         }
@@ -149,14 +154,26 @@ fn install_sh_is_posix_and_refuses_missing_options() {
         ("SHA256", "ab"),
         ("MIRROR", "file:///mirror"),
         ("SETDEFAULT", "false"),
+        ("ALLOWHTTP", "true"),
+        ("READTIMEOUT", "90"),
     ]);
+    let cache = format!("--cache\n{}/specgate-feature-cache\n", ctx.root.display());
     assert_eq!(mapped.code, 0, "{mapped}");
     assert_eq!(
         mapped.stdout,
-        "install\n--version\n3.11.2\n--url\nhttp://127.0.0.1:1/a.tgz\n--sha256\nab\n--mirror\nfile:///mirror\n--no-default\n"
+        "install\n--version\n3.11.2\n--url\nhttp://127.0.0.1:1/a.tgz\n--sha256\nab\n--mirror\nfile:///mirror\n--no-default\n--allow-http\n--read-timeout\n90\n".to_owned()
+            + &cache
     );
     let defaults = install(&[("VERSION", "3.11.2"), ("ARTIFACTURL", "file:///a.tgz"), ("SHA256", ""), ("MIRROR", "")]);
-    assert_eq!(defaults.stdout, "install\n--version\n3.11.2\n--url\nfile:///a.tgz\n", "{defaults}");
+    assert_eq!(defaults.stdout, "install\n--version\n3.11.2\n--url\nfile:///a.tgz\n".to_owned() + &cache, "{defaults}");
+    let bad_timeout = install(&[("VERSION", "3.11.2"), ("ARTIFACTURL", "file:///a"), ("READTIMEOUT", "1m")]);
+    assert_eq!(bad_timeout.code, 1);
+    assert!(bad_timeout.stderr.contains("option `readTimeout` is `1m`, not a number of seconds"), "{bad_timeout}");
+    // The exit status of specgate is the Feature's.
+    fs::write(bin.join("specgate"), "#!/bin/sh\necho 'error: checksum mismatch' >&2\nexit 2\n").unwrap();
+    let failed = install(&[("VERSION", "3.11.2"), ("ARTIFACTURL", "file:///a")]);
+    assert_eq!(failed.code, 2, "{failed}");
+    assert!(failed.stderr.contains("checksum mismatch"), "{failed}");
     let no_url = install(&[("VERSION", "3.11.2")]);
     assert_eq!(no_url.code, 1);
     assert!(no_url.stderr.contains("option `artifactUrl` is empty"), "{no_url}");
