@@ -25,10 +25,11 @@ setup:
 
 # The whole test suite: unit and integration tests first, then the end-to-end tests (real
 # tools that take minutes: the pre-commit framework building specgate), then the shell lints.
-test: setup
+test: setup feature
 	$(CARGO) test --locked --all-targets
 	$(CARGO) test --locked --test it -- --ignored
 	shellcheck -x hooks/pre-push hooks/pre-commit .ci/run .ci/setup bench/*.sh
+	shellcheck -s sh feature/*/install.sh
 
 bench-spec:
 	bash bench/spec.sh
