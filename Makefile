@@ -41,4 +41,4 @@ FEATURE_TARGET = x86_64-unknown-linux-gnu
 FEATURE_BIN = target/$(FEATURE_TARGET)/release/specgate
 feature:
 	RUSTFLAGS='-C target-feature=+crt-static' $(CARGO) build --release --locked --target $(FEATURE_TARGET)
-	install -m 0755 $(FEATURE_BIN) feature/cpython-prebuilt/specgate
+	install -s -m 0755 $(FEATURE_BIN) feature/cpython-prebuilt/specgate
