@@ -628,3 +628,23 @@ impl Dap {
         self.wait(|m| m["type"] == "event" && m["event"] == event)
     }
 }
+
+// spec[verify SPEC_INFRA_001#CA-005]
+#[test]
+#[ignore = "end-to-end: builds a real Dev Container with the devcontainers CLI and podman"]
+fn a_dev_container_without_the_feature_is_unchanged() {
+    let work = tempfile::Builder::new().prefix("specgate-e2e-plain").tempdir().expect("temp dir");
+    let devcontainer = work.path().join(".devcontainer");
+    fs::create_dir_all(&devcontainer).unwrap();
+    fs::write(devcontainer.join("Dockerfile"), format!("FROM {BASE_IMAGE}\n")).unwrap();
+    fs::write(devcontainer.join("devcontainer.json"), r#"{ "build": { "dockerfile": "Dockerfile" } }"#).unwrap();
+    let image = format!("localhost/specgate-e2e-plain:{}", std::process::id());
+    let _cleanup = Images(vec![image.clone()]);
+    let built = devcontainer_build(work.path(), &image);
+    assert_eq!(built.code, 0, "{built}");
+    // Same file system layers as the base image: the build added metadata only.
+    let layers = |name: &str| podman(&["image", "inspect", "--format", "{{.RootFS.Layers}}", name]).stdout;
+    assert_eq!(layers(&image), layers(BASE_IMAGE));
+    let probe = podman(&["run", "--rm", &image, "sh", "-c", "ls -d /opt/python-* /usr/local/bin/python3 2>&1; true"]);
+    assert!(probe.stdout.contains("No such file"), "{probe}");
+}
