@@ -34,8 +34,54 @@ pub struct Failure {
     pub hint: String,
 }
 
+/// What the build recorded in `.specgate-build.json` (written by `specgate build`), as far as
+/// install needs it; artifacts packed otherwise have no such file.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct BuildFacts {
+    pub build_os: Option<String>,
+    pub max_glibc: Option<String>,
+    pub runtime_packages: Vec<String>,
+}
+
+pub fn build_facts(prefix: &Path) -> BuildFacts {
+    let Ok(bytes) = std::fs::read(prefix.join(".specgate-build.json")) else { return BuildFacts::default() };
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) else { return BuildFacts::default() };
+    let text = |key: &str| value.get(key).and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map(str::to_owned);
+    BuildFacts {
+        build_os: text("build-os"),
+        max_glibc: text("max-glibc"),
+        runtime_packages: value
+            .get("runtime-packages")
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(|p| p.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default(),
+    }
+}
+
+/// `2.35` as `(2, 35)`; missing parts are 0.
+fn version_key(text: &str) -> Vec<u32> {
+    text.split('.').map(|n| n.parse().unwrap_or(0)).collect()
+}
+
+/// Refuse before running anything when the build recorded a newer glibc than this system's.
+pub fn check_glibc(facts: &BuildFacts, system: Option<&str>) -> Result<(), Failure> {
+    let (Some(needed), Some(system)) = (facts.max_glibc.as_deref(), system) else { return Ok(()) };
+    if version_key(needed) > version_key(system) {
+        let built_for = facts.build_os.as_deref().unwrap_or("another distro");
+        return Err(Failure {
+            reason: format!("the artifact was built on {built_for} and needs GLIBC_{needed}; this system has glibc {system}"),
+            hint: format!(
+                "install the artifact built for this distro (the distro is part of its name), or build one here with `specgate build`; {built_for} artifacts need glibc {needed} or newer"
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Run `prefix/bin/pythonX.Y` in a clean environment and check what it reports.
 pub fn validate(prefix: &Path, version: PythonVersion, modules: &[String]) -> Result<(), Failure> {
+    let facts = build_facts(prefix);
+    check_glibc(&facts, system_glibc().as_deref())?;
     let python = prefix.join(format!("bin/python{}.{}", version.major, version.minor));
     if !python.exists() {
         return Err(Failure {
@@ -220,6 +266,20 @@ mod tests {
         assert_eq!(glibc_needed(stderr).as_deref(), Some("2.35"));
         let failure = explain_start_failure(stderr, Path::new("/opt/python-3.12.6/bin/python3.12"));
         assert!(failure.reason.contains("GLIBC_2.35"), "{failure:?}");
+    }
+
+    #[test]
+    fn recorded_glibc_is_compared_numerically() {
+        let facts = BuildFacts {
+            build_os: Some("ubuntu24.04".to_owned()),
+            max_glibc: Some("2.39".to_owned()),
+            runtime_packages: vec![],
+        };
+        let failure = check_glibc(&facts, Some("2.31")).unwrap_err();
+        assert!(failure.reason.contains("ubuntu24.04") && failure.reason.contains("GLIBC_2.39"), "{failure:?}");
+        assert!(check_glibc(&facts, Some("2.39")).is_ok());
+        assert!(check_glibc(&facts, Some("2.100")).is_ok(), "2.100 is newer than 2.39");
+        assert!(check_glibc(&BuildFacts::default(), Some("2.31")).is_ok());
     }
 
     #[test]

@@ -599,3 +599,16 @@ fn a_full_disk_or_a_read_only_root_fails_cleanly() {
     assert_eq!(run.code, 2, "{run}");
     assert!(run.stderr.contains("read-only"), "{run}");
 }
+
+#[test]
+fn a_recorded_glibc_newer_than_the_system_is_refused_before_running() {
+    let f = Fixture::new();
+    // The wrapper would run fine here: the refusal must come from the build's recorded facts.
+    let facts = br#"{"schema": 1, "build-os": "ubuntu99.04", "max-glibc": "2.99", "runtime-packages": ["libssl3"]}"#;
+    let art = f.artifact(&f.version, 1, WRAPPER, &[(".specgate-build.json", facts.to_vec())]);
+    let run = f.install(art.to_str().unwrap(), &[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("built on ubuntu99.04 and needs GLIBC_2.99; this system has glibc 2."), "{run}");
+    assert!(!f.prefix().exists());
+    f.assert_clean();
+}
