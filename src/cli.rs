@@ -49,6 +49,8 @@ pub enum Command {
     Hooks(HooksArgs),
     /// Entry points the installed git hooks call.
     Hook(HookArgs),
+    /// Publish an artifact to a GitHub release and/or a mirror folder, gated; apply retention.
+    Publish(PublishArgs),
     /// Install a prebuilt CPython artifact into /opt/python-X.Y.Z, verified, atomically.
     Install(InstallArgs),
     /// List the CPython versions installed by specgate, and which one python3 runs.
@@ -330,4 +332,44 @@ pub struct SecretsArgs {
     /// Print the active rules (id, keywords, regex; built-in and from specgate.toml) and exit.
     #[arg(long)]
     pub list_rules: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The artifact (`cpython-X.Y.Z-<distro>-buildN.tgz`), with its sidecar and ledger row.
+    #[arg(required_unless_present = "prune")]
+    pub artifact: Option<PathBuf>,
+    /// The GitHub repository of the releases; the token comes from `GH_TOKEN` or `GITHUB_TOKEN`.
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+    /// The REST API root; `https://HOST/api/v3` for GitHub Enterprise Server.
+    #[arg(long, value_name = "URL", default_value = "https://api.github.com")]
+    pub api_url: String,
+    /// Also (or only) lay the files out in this folder, for any static HTTP server.
+    #[arg(long, value_name = "DIR")]
+    pub to: Option<PathBuf>,
+    /// Run the gate and print every request (or copy) it would make; send and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Replace an asset of the same name that differs (default: refuse).
+    #[arg(long)]
+    pub replace: bool,
+    /// Make a detached OpenPGP signature with gpg and publish it as `<artifact>.asc`.
+    #[arg(long)]
+    pub sign: bool,
+    /// The gpg key to sign with (`--local-user`); default: gpg's default key.
+    #[arg(long, value_name = "KEYID", requires = "sign", conflicts_with = "sign_key")]
+    pub sign_as: Option<String>,
+    /// Sign with the secret key in this file instead of the keyring.
+    #[arg(long, value_name = "FILE", requires = "sign")]
+    pub sign_key: Option<PathBuf>,
+    /// Retention (BR-005): mark Activo builds beyond the newest N per version line Deprecado.
+    #[arg(long, conflicts_with_all = ["artifact", "sign", "replace"])]
+    pub prune: bool,
+    /// With `--prune`: how many Activo builds to keep (default: `[artifacts] max-active`).
+    #[arg(long, requires = "prune")]
+    pub keep: Option<u32>,
+    /// With `--prune`: delete the release assets (and mirror files) of builds no longer Activo.
+    #[arg(long, requires = "prune")]
+    pub delete_assets: bool,
 }

@@ -6,6 +6,10 @@ pub const CONFIG: &str = "SPECGATE_CONFIG";
 pub const FORMAT: &str = "SPECGATE_FORMAT";
 /// The mtime of every member of a packed artifact (reproducible-builds.org convention).
 pub const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
+/// The GitHub token of `specgate publish` (first choice; the `gh` CLI's variable).
+pub const GH_TOKEN: &str = "GH_TOKEN";
+/// The GitHub token of `specgate publish` when `GH_TOKEN` is unset (GitHub Actions provides it).
+pub const GITHUB_TOKEN: &str = "GITHUB_TOKEN";
 /// Folder of the content-addressed artifact cache of `specgate install`.
 pub const CACHE_DIR: &str = "SPECGATE_CACHE_DIR";
 /// A mirror folder (URL or path) that replaces where `specgate install` downloads from.

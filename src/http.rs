@@ -262,6 +262,124 @@ impl Client {
     }
 }
 
+/// The body of a `Client::send_once` request.
+pub enum Body<'a> {
+    Empty,
+    Bytes(&'a [u8]),
+    /// A stream of exactly `length` bytes, sent with `Content-Length: length` (not chunked).
+    Reader {
+        reader: &'a mut dyn Read,
+        length: u64,
+    },
+}
+
+/// Any answer of the server (2xx or not) to `Client::send_once`, with its headers; the body
+/// streams from it.
+pub struct Reply {
+    pub status: u16,
+    /// Header names lowercased, in the order received.
+    pub headers: Vec<(String, String)>,
+    body: ureq::BodyReader<'static>,
+}
+
+impl Reply {
+    /// The first value of a header (name in any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// Read the body as text, at most `limit` bytes (a larger body is cut).
+    pub fn text(mut self, limit: u64) -> io::Result<String> {
+        let mut bytes = Vec::new();
+        (&mut self.body).take(limit).read_to_end(&mut bytes)?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// How long the server asks us to wait before the next attempt: `Retry-After` in seconds,
+    /// or, when `x-ratelimit-remaining` is 0, until `x-ratelimit-reset` (Unix seconds).
+    pub fn retry_wait(&self, now_unix: u64) -> Option<Duration> {
+        retry_wait(|name| self.header(name), now_unix)
+    }
+}
+
+impl Read for Reply {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.body.read(buf)
+    }
+}
+
+/// `Retry-After` (seconds), else the time until `x-ratelimit-reset` when `x-ratelimit-remaining`
+/// is `0` (GitHub's primary rate limit).
+pub fn retry_wait<'h>(header: impl Fn(&str) -> Option<&'h str>, now_unix: u64) -> Option<Duration> {
+    if let Some(seconds) = header("retry-after").and_then(|v| v.trim().parse::<u64>().ok()) {
+        return Some(Duration::from_secs(seconds));
+    }
+    let remaining = header("x-ratelimit-remaining").and_then(|v| v.trim().parse::<u64>().ok());
+    let reset = header("x-ratelimit-reset").and_then(|v| v.trim().parse::<u64>().ok());
+    match (remaining, reset) {
+        (Some(0), Some(reset)) => Some(Duration::from_secs(reset.saturating_sub(now_unix).max(1))),
+        _ => None,
+    }
+}
+
+/// Whether an error is worth another attempt (connection errors, timeouts, 5xx, 429, bodies
+/// cut short), for callers that run their own retry loop around `Client::send_once`.
+pub fn is_retryable(error: &Error) -> bool {
+    is_transient(error)
+}
+
+impl Client {
+    /// The timeouts and retry policy of this client.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The wait before retry number `attempt` (from 1): exponential backoff with jitter, or the
+    /// server's wait when longer, capped by `max_backoff`.
+    pub fn backoff(&self, attempt: u32, server_wait: Option<Duration>) -> Duration {
+        self.delay(attempt.max(1), server_wait)
+    }
+
+    /// Send one request of any method, once: no retries, and every status is an answer (the
+    /// caller reads 4xx/5xx bodies and decides). Only a transport failure is an `Err`.
+    pub fn send_once(&self, method: &str, url: &str, headers: &[(&str, &str)], body: Body<'_>) -> Result<Reply, Error> {
+        let transport = |source| Error::Transport { url: url.to_owned(), attempts: 1, source };
+        let mut builder = ureq::http::Request::builder().method(method).uri(url);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let result = match body {
+            Body::Empty => {
+                let request = builder.body(()).map_err(|e| transport(ureq::Error::Http(e)))?;
+                self.agent.run(request)
+            }
+            Body::Bytes(bytes) => {
+                let request = builder
+                    .header("content-length", bytes.len().to_string())
+                    .body(bytes)
+                    .map_err(|e| transport(ureq::Error::Http(e)))?;
+                self.agent.run(request)
+            }
+            Body::Reader { reader, length } => {
+                let request = builder
+                    .header("content-length", length.to_string())
+                    .body(ureq::SendBody::from_reader(reader))
+                    .map_err(|e| transport(ureq::Error::Http(e)))?;
+                self.agent.run(request)
+            }
+        };
+        let response = result.map_err(transport)?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .filter_map(|(n, v)| Some((n.as_str().to_ascii_lowercase(), v.to_str().ok()?.to_owned())))
+            .collect();
+        let body = response.into_body().into_with_config().limit(u64::MAX).reader();
+        Ok(Reply { status, headers, body })
+    }
+}
+
 /// Connection errors, timeouts, 5xx, 429 and bodies cut short are worth another attempt;
 /// 4xx answers, bad URLs and TLS failures are not.
 fn is_transient(error: &Error) -> bool {
@@ -306,6 +424,21 @@ mod tests {
         let third = client.delay(3, None);
         assert!(third >= Duration::from_millis(200) && third <= Duration::from_millis(350), "{third:?}");
         assert_eq!(client.delay(1, Some(Duration::from_secs(10))), Duration::from_millis(350));
+    }
+
+    #[test]
+    fn server_waits_come_from_retry_after_or_the_rate_limit_reset() {
+        fn from(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<&'static str> {
+            move |name| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+        }
+        assert_eq!(retry_wait(from(&[("retry-after", "7")]), 100), Some(Duration::from_secs(7)));
+        let reset = from(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "160")]);
+        assert_eq!(retry_wait(reset, 100), Some(Duration::from_secs(60)));
+        let past = from(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "90")]);
+        assert_eq!(retry_wait(past, 100), Some(Duration::from_secs(1)));
+        let left = from(&[("x-ratelimit-remaining", "5"), ("x-ratelimit-reset", "160")]);
+        assert_eq!(retry_wait(left, 100), None);
+        assert_eq!(retry_wait(from(&[]), 100), None);
     }
 
     #[test]

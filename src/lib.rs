@@ -21,6 +21,7 @@ pub mod formats;
 pub mod hooks;
 pub mod http;
 pub mod install;
+pub mod publish;
 pub mod registry;
 pub mod scan;
 pub mod spec;
@@ -89,6 +90,9 @@ pub fn hint(error: &anyhow::Error) -> Option<String> {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<scan::Error>() {
+            return e.hint();
+        }
+        if let Some(e) = cause.downcast_ref::<publish::Error>() {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<commands::UsageError>() {

@@ -11,4 +11,5 @@ pub const CODE_TABLES: &[&[Code]] = &[
     crate::scan::secrets::CODES,
     crate::artifact::CODES,
     crate::feature::CODES,
+    crate::publish::CODES,
 ];

@@ -6,6 +6,7 @@ mod hooks;
 mod install;
 mod ledger;
 mod package;
+mod publish;
 mod trace;
 
 use std::path::{Path, PathBuf};
@@ -35,6 +36,7 @@ pub fn dispatch(cli: Cli, output: &mut Output<'_>) -> anyhow::Result<ExitStatus>
         Command::Package(args) => package::run(&cli.global, args, output),
         Command::Hooks(args) => hooks::install(&cli.global, args, output),
         Command::Hook(args) => hooks::run(&cli.global, args, output),
+        Command::Publish(args) => publish::run(&cli.global, args, output),
         Command::Install(args) => install::install(&cli.global, args, output),
         Command::List(args) => install::list(args, output),
         Command::Use(args) => install::use_version(args, output),

@@ -1,0 +1,297 @@
+//! `specgate publish`: the gate, then the release on GitHub and/or the mirror folder, then the
+//! ledger's URL; `--prune` applies retention. Status lines go to stderr as they happen;
+//! `--dry-run` prints the requests on stdout.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::cli::{GlobalArgs, PublishArgs};
+use crate::diag::{Diagnostic, Position, Report};
+use crate::publish::{self, sign, GitHub, Outcome};
+use crate::{http, ExitStatus, Output};
+
+pub fn run(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+    if let Some(repo) = &args.repo {
+        publish::github::check_repo(repo)?;
+    }
+    if args.prune {
+        return prune(global, args, output);
+    }
+    if args.repo.is_none() && args.to.is_none() {
+        return Err(super::UsageError {
+            message: "`specgate publish` needs a target".to_owned(),
+            hint: Some("pass `--repo OWNER/NAME` (GitHub Releases), `--to DIR` (a mirror folder), or both".to_owned()),
+        }
+        .into());
+    }
+    let artifact = args.artifact.as_ref().expect("clap requires ARTIFACT without --prune");
+    let artifact = if artifact.is_absolute() { artifact.clone() } else { super::start_dir(global)?.join(artifact) };
+    if !artifact.is_file() {
+        return Err(super::UsageError {
+            message: format!("the artifact `{}` does not exist", artifact.display()),
+            hint: Some("pass the path of a `.tgz` made by `specgate package`".to_owned()),
+        }
+        .into());
+    }
+    // The token is read before any work, so a missing one fails fast (not needed for dry runs).
+    let token = match (&args.repo, args.dry_run) {
+        (Some(_), false) => Some(publish::token_from_env()?),
+        _ => publish::token_from_env().ok(),
+    };
+
+    let ctx = super::context(global)?;
+    let mut report = crate::diag::Report::new(ctx.config.levels.clone());
+    let gated = publish::gate(&ctx, &artifact, &mut report)?;
+    if report.has_errors() {
+        writeln!(output.stderr, "the gate refused `{}`; nothing was published", gated.name)?;
+        return super::finish(&mut report, global, output);
+    }
+    let tag = publish::tag_for(&gated.name);
+
+    let signature = if args.sign {
+        let signer = match &args.sign_key {
+            Some(key) => {
+                sign::Signer::KeyFile(if key.is_absolute() { key.clone() } else { super::start_dir(global)?.join(key) })
+            }
+            None => sign::Signer::Keyring { key: args.sign_as.clone() },
+        };
+        if args.dry_run && !sign::signature_path(&artifact).is_file() {
+            writeln!(output.stdout, "gpg --detach-sign --armor {}", artifact.display())?;
+            None
+        } else {
+            let (path, made) = sign::sign(&artifact, &signer)?;
+            writeln!(
+                output.stderr,
+                "{} `{}`",
+                if made { "signed: wrote" } else { "signed: reusing the valid signature" },
+                path.display()
+            )?;
+            Some(path)
+        }
+    } else {
+        None
+    };
+    let assets = publish::local_assets(&gated, signature.as_deref())?;
+
+    if args.dry_run {
+        if let Some(repo) = &args.repo {
+            let notify = |_: &str| {};
+            let gh =
+                GitHub::new(http::Client::new(publish::http_options()), &args.api_url, repo, String::new(), &notify)?;
+            let auth = if token.is_some() {
+                "Bearer [token from the environment]"
+            } else {
+                "none: set GH_TOKEN or GITHUB_TOKEN"
+            };
+            writeln!(
+                output.stdout,
+                "# every request carries Authorization: {auth}, Accept: {}, X-GitHub-Api-Version: {}",
+                publish::github::ACCEPT,
+                publish::github::API_VERSION
+            )?;
+            for line in publish::dry_run_requests(&gh, &tag, &assets) {
+                writeln!(output.stdout, "{line}")?;
+            }
+            writeln!(output.stdout, "# then the `URL Release` cell of the ledger row gets the tarball's download URL")?;
+        }
+        if let Some(dir) = &args.to {
+            for asset in &assets {
+                writeln!(
+                    output.stdout,
+                    "copy {} ({} bytes, sha256 {})",
+                    publish::mirror::path_of(dir, &tag, &asset.name).display(),
+                    asset.size,
+                    asset.sha256
+                )?;
+            }
+        }
+        writeln!(output.stderr, "dry run: the gate passed; nothing was sent or written")?;
+        return super::finish(&mut report, global, output);
+    }
+
+    if let Some(dir) = &args.to {
+        let dir = if dir.is_absolute() { dir.clone() } else { super::start_dir(global)?.join(dir) };
+        let outcomes = publish::publish_mirror(&dir, &tag, &assets, args.replace)?;
+        let shown = format!("mirror `{}`", dir.display());
+        describe(&outcomes, &shown, "copied", &mut report, output.stderr)?;
+    }
+
+    if let (Some(repo), Some(token)) = (&args.repo, token) {
+        let stderr = RefCell::new(&mut *output.stderr);
+        let notify = |message: &str| {
+            let _ = writeln!(stderr.borrow_mut(), "{message}");
+        };
+        let gh = GitHub::new(http::Client::new(publish::http_options()), &args.api_url, repo, token, &notify)?;
+        let title = format!("CPython {} build {}", gated.name.version, gated.name.build);
+        let result = publish::publish_github(&gh, &tag, &title, &assets, args.replace)?;
+        drop(gh);
+        let stderr = stderr.into_inner();
+        let shown = format!("release `{tag}` of `{repo}`");
+        describe(&result.outcomes, &shown, "uploaded", &mut report, stderr)?;
+        if let Some(url) = &result.tarball_url {
+            let ledger_path = ctx.workspace.root.join(&ctx.config.artifacts.ledger);
+            match publish::fill_url(&ledger_path, &gated.name, url)? {
+                publish::UrlChange::Unchanged => {}
+                publish::UrlChange::Set { line, .. } => {
+                    writeln!(stderr, "`{}:{line}`: URL Release set to {url}", ctx.config.artifacts.ledger)?
+                }
+            }
+        }
+        if !result.release_url.is_empty() {
+            writeln!(stderr, "release: {}", result.release_url)?;
+        }
+    }
+    super::finish(&mut report, global, output)
+}
+
+/// Print what happened to each asset; conflicts and mismatches become findings.
+fn describe(
+    outcomes: &[(String, Outcome)],
+    target: &str,
+    verb: &str,
+    report: &mut Report,
+    stderr: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let mut sent = 0;
+    for (name, outcome) in outcomes {
+        match outcome {
+            Outcome::Sent { bytes, seconds, replaced } => {
+                sent += 1;
+                let rate = if *seconds > 0.0 { *bytes as f64 / seconds / (1024.0 * 1024.0) } else { 0.0 };
+                writeln!(
+                    stderr,
+                    "{verb}{} `{name}` to {target} ({}, {seconds:.2} s, {rate:.0} MiB/s)",
+                    if *replaced { " (replacing)" } else { "" },
+                    publish::human_bytes(*bytes)
+                )?;
+            }
+            Outcome::Skipped => {
+                writeln!(stderr, "skipped `{name}`: {target} already has it with the same size and SHA-256")?;
+            }
+            Outcome::Conflict { size, sha256 } => report.push(
+                Diagnostic::new(
+                    "publish-asset-conflict",
+                    name.clone(),
+                    Position::new(1, 1),
+                    format!(
+                        "{target} already has a different `{name}` ({size} bytes, SHA-256 {}); nothing was uploaded",
+                        sha256.as_deref().unwrap_or("not reported")
+                    ),
+                )
+                .help("a published artifact must not change; publish a new build number, or pass `--replace` if the old file is known to be wrong"),
+            ),
+            Outcome::Mismatch { size, sha256 } => report.push(
+                Diagnostic::new(
+                    "publish-digest-mismatch",
+                    name.clone(),
+                    Position::new(1, 1),
+                    format!(
+                        "after the upload {target} reports {size} bytes and SHA-256 {} for `{name}`; the asset was deleted",
+                        sha256.as_deref().unwrap_or("not reported")
+                    ),
+                )
+                .help("the upload was damaged on the way; run the command again"),
+            ),
+        }
+    }
+    if sent == 0 && outcomes.iter().all(|(_, o)| *o == Outcome::Skipped) {
+        writeln!(stderr, "{target} is up to date; nothing was {verb}")?;
+    }
+    Ok(())
+}
+
+/// `--prune`: retention in the ledger, then (when asked) the files of builds no longer Activo.
+fn prune(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+    use crate::artifact::ledger;
+    let (root, config) = super::ledger::root_and_config(global)?;
+    let keep = args.keep.unwrap_or(config.artifacts.max_active);
+    if keep == 0 {
+        return Err(super::UsageError {
+            message: "`--keep 0` would deprecate every build".to_owned(),
+            hint: Some("keep at least 1".to_owned()),
+        }
+        .into());
+    }
+    let token = match (&args.repo, args.delete_assets && !args.dry_run) {
+        (Some(_), true) => Some(publish::token_from_env()?),
+        _ => None,
+    };
+    let shown = &config.artifacts.ledger;
+    let ledger_path = root.join(shown);
+    let mut entries = ledger::read(&ledger_path)?.entries();
+    if args.dry_run {
+        let ledger = ledger::read(&ledger_path)?;
+        for index in ledger::rows_to_deprecate(&entries, keep as usize) {
+            let line = ledger.table.as_ref().map_or(0, |t| t.rows[index].line);
+            writeln!(output.stdout, "would mark `{shown}:{line}` Deprecado")?;
+            if let Some(item) = entries.iter_mut().find(|(i, _)| *i == index) {
+                item.1.status = ledger::Status::Deprecated;
+            }
+        }
+    } else {
+        for (line, entry) in ledger::prune(&ledger_path, keep as usize)? {
+            writeln!(
+                output.stderr,
+                "`{shown}:{line}`: {} build {} for {} is now Deprecado",
+                entry.version, entry.build, entry.distro
+            )?;
+        }
+        entries = ledger::read(&ledger_path)?.entries();
+    }
+    let retired = publish::retired_assets(&entries);
+    if !args.delete_assets {
+        if !retired.is_empty() {
+            writeln!(
+                output.stderr,
+                "the release assets of builds no longer Activo are kept; pass `--delete-assets` to delete them"
+            )?;
+        }
+        return Ok(ExitStatus::Success);
+    }
+    if let Some(repo) = &args.repo {
+        let stderr = RefCell::new(&mut *output.stderr);
+        let notify = |message: &str| {
+            let _ = writeln!(stderr.borrow_mut(), "{message}");
+        };
+        let gh = GitHub::new(
+            http::Client::new(publish::http_options()),
+            &args.api_url,
+            repo,
+            token.clone().unwrap_or_default(),
+            &notify,
+        )?;
+        for (tag, names) in &retired {
+            if args.dry_run {
+                writeln!(output.stdout, "would delete from release `{tag}` of `{repo}`: {}", names.join(", "))?;
+                continue;
+            }
+            let deleted = publish::delete_remote(&gh, tag, names)?;
+            for name in deleted {
+                writeln!(stderr.borrow_mut(), "deleted `{name}` from release `{tag}` of `{repo}`")?;
+            }
+        }
+    }
+    if let Some(dir) = &args.to {
+        let dir: PathBuf = if dir.is_absolute() { dir.clone() } else { super::start_dir(global)?.join(dir) };
+        for (tag, names) in &retired {
+            if args.dry_run {
+                for name in names {
+                    let path = publish::mirror::path_of(&dir, tag, name);
+                    if path.is_file() {
+                        writeln!(output.stdout, "would delete `{}`", show(&path))?;
+                    }
+                }
+                continue;
+            }
+            for path in publish::delete_mirror(&dir, tag, names)? {
+                writeln!(output.stderr, "deleted `{}`", show(&path))?;
+            }
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn show(path: &Path) -> String {
+    path.display().to_string()
+}
