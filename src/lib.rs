@@ -17,6 +17,7 @@ pub mod context;
 pub mod critical_tests;
 pub mod diag;
 pub mod env;
+pub mod feature;
 pub mod formats;
 pub mod gpg;
 pub mod hooks;

@@ -10,5 +10,6 @@ pub const CODE_TABLES: &[&[Code]] = &[
     crate::scan::emoji::CODES,
     crate::scan::secrets::CODES,
     crate::artifact::CODES,
+    crate::feature::CODES,
     crate::publish::CODES,
 ];

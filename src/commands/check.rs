@@ -14,7 +14,9 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> an
             emoji::check(&ctx, &Selection::All, false, &mut report)?;
             secrets(&ctx, global, &Selection::All, None, None, &mut report)?;
             artifact::check(&ctx, &artifact::CheckOptions::default(), &mut report);
+            crate::feature::check(&ctx, &mut report);
         }
+        Some(CheckCommand::Feature) => crate::feature::check(&ctx, &mut report),
         Some(CheckCommand::Ledger(ledger_args)) => {
             let options = artifact::CheckOptions { remote: ledger_args.remote, ..artifact::CheckOptions::default() };
             artifact::check(&ctx, &options, &mut report);

@@ -4,6 +4,7 @@ mod artifact;
 mod build;
 mod common;
 mod emoji;
+mod feature;
 mod github_fake;
 mod hooks;
 mod httpserver;

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Time of a whole Dev Container build (`devcontainer build --docker-path podman --no-cache`) that
+# gets CPython 3.11.2 from the cpython-prebuilt Feature, against the team's current practice: a
+# Dev Container Dockerfile that installs the -dev packages and compiles CPython 3.11.2 from
+# source (./configure && make -j2 && make install), on the same base image. Prints both times
+# and the ratio. Goal (issue 4): the Feature at least 10x faster and under 30 s.
+#
+# Usage: bench/feature.sh
+#   SPECGATE_E2E_ARTIFACT  the artifact .tgz (default: the CPython tree staged by bench/ in
+#                          /var/cache/specgate-bench/stage, packed once with `specgate package`
+#                          into /var/tmp/specgate-e2e/feature-artifact)
+#   SPECGATE_BASE_IMAGE    base image (default localhost/specgate-debian12, from .ci/containers)
+#   SKIP_SOURCE=1          time only the Feature build
+# Needs: podman, the devcontainers CLI, python3 (the loopback HTTP server); `make setup` installs them.
+# SPEC_INFRA_001 4.1 (performance goals).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$here/bench/lib.sh"
+cache=${SPECGATE_BENCH_CACHE:-/var/cache/specgate-bench}
+sudo=""
+[ "$(id -u)" = 0 ] || sudo=sudo
+image=${SPECGATE_BASE_IMAGE:-localhost/specgate-debian12}
+version=3.11.2
+
+for tool in podman devcontainer python3; do
+    command -v "$tool" >/dev/null || { say "error: \`$tool\` is not installed; run \`make setup\`"; exit 2; }
+done
+podman image exists "$image" || { say "error: base image $image is missing; run \`bash .ci/containers\`"; exit 2; }
+
+say "building the Feature's static specgate (make feature)..."
+make -C "$here" --no-print-directory feature >/dev/null
+
+artifact=${SPECGATE_E2E_ARTIFACT:-}
+if [ -z "$artifact" ]; then
+    out=/var/tmp/specgate-e2e/feature-artifact
+    artifact="$out/cpython-$version-debian12-build1.tgz"
+    if [ ! -s "$artifact" ]; then
+        stage=${SPECGATE_E2E_STAGE:-$cache/stage}
+        [ -x "$stage/opt/python-$version/bin/python3" ] || { say "error: no artifact and no stage at $stage; set SPECGATE_E2E_ARTIFACT"; exit 2; }
+        mkdir -p "$out"
+        scratch=$(mktemp -d)
+        license=()
+        [ -f "$cache/Python-$version/LICENSE" ] && license=(--license "$cache/Python-$version/LICENSE")
+        "$here/target/x86_64-unknown-linux-gnu/release/specgate" -C "$scratch" package "$stage" --version "$version" \
+            --distro debian12 --build 1 --no-ledger --out "$out" "${license[@]}" >&2
+        rm -rf "$scratch"
+    fi
+fi
+sha=$(sha256sum "$artifact" | cut -c1-64)
+name=$(basename "$artifact")
+
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+    podman rmi --force localhost/specgate-bench-feature localhost/specgate-bench-source >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -m http.server --bind 127.0.0.1 --directory "$(dirname "$artifact")" "$port" >/dev/null 2>&1 &
+server_pid=$!
+for _ in $(seq 50); do
+    python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/')" 2>/dev/null && break
+    sleep 0.1
+done
+
+# The project with the Feature.
+feature_project="$work/with-feature"
+mkdir -p "$feature_project/.devcontainer/cpython-prebuilt"
+cp "$here"/feature/cpython-prebuilt/{devcontainer-feature.json,install.sh,specgate} "$feature_project/.devcontainer/cpython-prebuilt/"
+printf 'FROM %s\n' "$image" > "$feature_project/.devcontainer/Dockerfile"
+cat > "$feature_project/.devcontainer/devcontainer.json" <<JSON
+{
+    "build": { "dockerfile": "Dockerfile" },
+    "features": {
+        "./cpython-prebuilt": { "version": "$version", "artifactUrl": "http://127.0.0.1:$port/$name", "sha256": "$sha" }
+    }
+}
+JSON
+
+# The project compiling CPython from source, as the team does today.
+source_project="$work/from-source"
+mkdir -p "$source_project/.devcontainer"
+tarball=$(source_tarball)
+cp "$tarball" "$source_project/.devcontainer/python.tar.gz"
+cat > "$source_project/.devcontainer/Dockerfile" <<DOCKERFILE
+FROM $image
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \\
+      build-essential pkg-config libssl-dev libsqlite3-dev libffi-dev libbz2-dev liblzma-dev uuid-dev \\
+      zlib1g-dev libreadline-dev libncursesw5-dev libgdbm-dev libnsl-dev libtirpc-dev >/dev/null \\
+    && rm -rf /var/lib/apt/lists/*
+COPY python.tar.gz /tmp/python.tar.gz
+RUN mkdir /tmp/python && tar -xzf /tmp/python.tar.gz -C /tmp/python --strip-components=1 \\
+    && cd /tmp/python && ./configure --prefix=/opt/python-$version >/dev/null \\
+    && make -j2 >/dev/null && make install >/dev/null \\
+    && ln -sf /opt/python-$version/bin/python3 /usr/local/bin/python3 && rm -rf /tmp/python /tmp/python.tar.gz
+DOCKERFILE
+printf '{ "build": { "dockerfile": "Dockerfile" } }\n' > "$source_project/.devcontainer/devcontainer.json"
+
+# timed_build PROJECT IMAGE: wall seconds of a devcontainer build without the layer cache.
+timed_build() {
+    local start end log
+    log="$work/$(basename "$1").log"
+    start=$(now)
+    if ! devcontainer build --docker-path podman --no-cache --workspace-folder "$1" --image-name "$2" >"$log" 2>&1; then
+        say "error: devcontainer build of $1 failed; the last lines of its log:"
+        tail -n 30 "$log" >&2
+        exit 2
+    fi
+    end=$(now)
+    podman run --rm "$2" python3 --version | grep -qx "Python $version" || { say "error: $2 has no Python $version"; exit 2; }
+    awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }'
+}
+
+say "devcontainer build with the Feature..."
+t_feature=$(timed_build "$feature_project" localhost/specgate-bench-feature)
+printf 'devcontainer build, cpython-prebuilt Feature:    %8s s\n' "$t_feature"
+if [ "${SKIP_SOURCE:-0}" = 1 ]; then
+    exit 0
+fi
+say "devcontainer build compiling CPython from source (minutes)..."
+t_source=$(timed_build "$source_project" localhost/specgate-bench-source)
+printf 'devcontainer build, CPython compiled in Docker: %8s s\n' "$t_source"
+printf 'speed-up (source / Feature):                    %8sx  (goal: at least 10x, Feature under 30 s)\n' "$(ratio "$t_source" "$t_feature")"

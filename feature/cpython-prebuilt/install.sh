@@ -1,0 +1,121 @@
+#!/bin/sh
+# The cpython-prebuilt Dev Container Feature (SPEC_INFRA_001, UC-2): a thin shim that maps the
+# Feature's options to `specgate install`. Every rule (verify before extract, validation, the
+# atomic placement, idempotence) lives in the specgate binary; this script only translates.
+#
+# The devcontainers CLI runs this as root, from this folder, with each option upper-cased in the
+# environment: VERSION, ARTIFACTURL, SHA256, MIRROR, SETDEFAULT, ALLOWHTTP, READTIMEOUT,
+# INSTALLRUNTIMELIBRARIES.
+# The binary `specgate` beside this script is a static build placed here by `make feature`
+# (see README.md), so nothing else is downloaded and no package is added to the image.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+
+fail() {
+    printf 'cpython-prebuilt: error: %s\n' "$1" >&2
+    if [ -n "${2:-}" ]; then
+        printf 'cpython-prebuilt: hint: %s\n' "$2" >&2
+    fi
+    exit 1
+}
+
+if [ -x "$here/specgate" ]; then
+    specgate="$here/specgate"
+elif command -v specgate >/dev/null 2>&1; then
+    specgate=$(command -v specgate)
+else
+    fail "the specgate binary is not in the Feature folder ($here/specgate)" \
+        "run \`make feature\` in the specgate repository before copying or publishing the Feature"
+fi
+
+version=${VERSION:-}
+url=${ARTIFACTURL:-}
+sha256=${SHA256:-}
+mirror=${MIRROR:-}
+set_default=${SETDEFAULT:-true}
+
+allow_http=${ALLOWHTTP:-false}
+read_timeout=${READTIMEOUT:-}
+install_libraries=${INSTALLRUNTIMELIBRARIES:-true}
+# The verified-artifact cache lives outside the image: a copy of the artifact in a layer would
+# only make the image bigger. Offline and air-gapped builds use `mirror` instead.
+cache="${TMPDIR:-/tmp}/specgate-feature-cache"
+
+# The artifact's extension modules link the distro's shared libraries (ssl, sqlite3, ctypes,
+# readline, curses, dbm). A minimal image lacks several; install only the missing ones, so a
+# second run (and an image that has them) touches nothing and needs no network.
+runtime_libraries() {
+    [ -r /etc/os-release ] || return 0
+    command -v dpkg-query >/dev/null 2>&1 || return 0
+    # shellcheck disable=SC1091
+    . /etc/os-release
+    case "${ID:-}:${VERSION_ID:-}" in
+        debian:12 | ubuntu:22.04)
+            packages="libssl3 libsqlite3-0 libffi8 libbz2-1.0 liblzma5 libuuid1 zlib1g libreadline8 libncursesw6 libtinfo6 libgdbm6 libnsl2 libtirpc3 libcrypt1" ;;
+        *)
+            printf 'cpython-prebuilt: note: no runtime library list for %s %s; relying on the image\n' "${ID:-unknown}" "${VERSION_ID:-}" >&2
+            return 0 ;;
+    esac
+    missing=
+    for package in $packages; do
+        if ! dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q 'ok installed'; then
+            missing="$missing $package"
+        fi
+    done
+    [ -n "$missing" ] || return 0
+    printf 'cpython-prebuilt: installing runtime libraries:%s\n' "$missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    # shellcheck disable=SC2086
+    if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null; }; then
+        fail "could not install the runtime libraries:$missing" \
+            "the image needs network access to its apt mirror (or these packages preinstalled); or set \"installRuntimeLibraries\": false and install them in the Dockerfile"
+    fi
+    rm -rf /var/lib/apt/lists/*
+}
+
+[ -n "$version" ] || fail "option \`version\` is empty" \
+    "set \"version\": \"X.Y.Z\" under the Feature in devcontainer.json"
+[ -n "$url" ] || fail "option \`artifactUrl\` is empty" \
+    "set \"artifactUrl\" to the artifact's URL (the URL column of ARTIFACTS.md)"
+
+set -- install --version "$version" --url "$url"
+if [ -n "$sha256" ]; then
+    set -- "$@" --sha256 "$sha256"
+fi
+if [ -n "$mirror" ]; then
+    set -- "$@" --mirror "$mirror"
+fi
+case "$set_default" in
+    true | "") ;;
+    false) set -- "$@" --no-default ;;
+    *) fail "option \`setDefault\` is \`$set_default\`, not true or false" \
+        "write \"setDefault\": false (a JSON boolean) in devcontainer.json" ;;
+esac
+
+case "$allow_http" in
+    false | "") ;;
+    true) set -- "$@" --allow-http ;;
+    *) fail "option \`allowHttp\` is \`$allow_http\`, not true or false" \
+        "write \"allowHttp\": true (a JSON boolean) in devcontainer.json" ;;
+esac
+if [ -n "$read_timeout" ]; then
+    case "$read_timeout" in
+        *[!0-9]*) fail "option \`readTimeout\` is \`$read_timeout\`, not a number of seconds" \
+            "write \"readTimeout\": \"120\" in devcontainer.json" ;;
+    esac
+    set -- "$@" --read-timeout "$read_timeout"
+fi
+set -- "$@" --cache "$cache"
+
+case "$install_libraries" in
+    true | "") runtime_libraries ;;
+    false) ;;
+    *) fail "option \`installRuntimeLibraries\` is \`$install_libraries\`, not true or false" \
+        "write \"installRuntimeLibraries\": false (a JSON boolean) in devcontainer.json" ;;
+esac
+
+status=0
+"$specgate" "$@" || status=$?
+rm -rf "$cache"
+exit "$status"
