@@ -141,10 +141,10 @@ impl Client {
             match self.get_once(url, headers, attempt) {
                 Ok(response) => return Ok(response),
                 Err((error, retry_after)) => {
-                    if attempt > self.options.retries || !is_transient(&error) {
+                    if attempt > self.options.retries || !is_retryable(&error) {
                         return Err(error);
                     }
-                    std::thread::sleep(self.delay(attempt, retry_after));
+                    std::thread::sleep(self.backoff(attempt, retry_after));
                 }
             }
         }
@@ -164,10 +164,10 @@ impl Client {
             match outcome {
                 Ok(value) => return Ok(value),
                 Err((error, retry_after)) => {
-                    if attempt > self.options.retries || !is_transient(&error) {
+                    if attempt > self.options.retries || !is_retryable(&error) {
                         return Err(error);
                     }
-                    std::thread::sleep(self.delay(attempt, retry_after));
+                    std::thread::sleep(self.backoff(attempt, retry_after));
                 }
             }
         }
@@ -207,10 +207,10 @@ impl Client {
             match outcome {
                 Ok(()) => return Ok(()),
                 Err((error, retry_after)) => {
-                    if attempt > self.options.retries || !is_transient(&error) {
+                    if attempt > self.options.retries || !is_retryable(&error) {
                         return Err(error);
                     }
-                    std::thread::sleep(self.delay(attempt, retry_after));
+                    std::thread::sleep(self.backoff(attempt, retry_after));
                 }
             }
         }
@@ -252,10 +252,10 @@ impl Client {
         Ok(Response { status, content_length, range_start, body })
     }
 
-    /// Exponential backoff with jitter (50% to 100% of the step), or the server's Retry-After
-    /// when it asks for longer, capped by `max_backoff`.
-    fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
-        let step = self.options.backoff.saturating_mul(1u32 << (attempt - 1).min(16));
+    /// The wait before retry number `attempt` (from 1): exponential backoff with jitter (50% to
+    /// 100% of the step), or the server's wait when it asks for longer, capped by `max_backoff`.
+    pub fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        let step = self.options.backoff.saturating_mul(1u32 << (attempt.max(1) - 1).min(16));
         let jitter = std::collections::hash_map::RandomState::new().build_hasher().finish() % 1000;
         let jittered = step / 2 + step.mul_f64(jitter as f64 / 2000.0);
         jittered.max(retry_after.unwrap_or_default()).min(self.options.max_backoff)
@@ -322,22 +322,10 @@ pub fn retry_wait<'h>(header: impl Fn(&str) -> Option<&'h str>, now_unix: u64) -
     }
 }
 
-/// Whether an error is worth another attempt (connection errors, timeouts, 5xx, 429, bodies
-/// cut short), for callers that run their own retry loop around `Client::send_once`.
-pub fn is_retryable(error: &Error) -> bool {
-    is_transient(error)
-}
-
 impl Client {
     /// The timeouts and retry policy of this client.
     pub fn options(&self) -> &Options {
         &self.options
-    }
-
-    /// The wait before retry number `attempt` (from 1): exponential backoff with jitter, or the
-    /// server's wait when longer, capped by `max_backoff`.
-    pub fn backoff(&self, attempt: u32, server_wait: Option<Duration>) -> Duration {
-        self.delay(attempt.max(1), server_wait)
     }
 
     /// Send one request of any method, once: no retries, and every status is an answer (the
@@ -382,7 +370,7 @@ impl Client {
 
 /// Connection errors, timeouts, 5xx, 429 and bodies cut short are worth another attempt;
 /// 4xx answers, bad URLs and TLS failures are not.
-fn is_transient(error: &Error) -> bool {
+pub fn is_retryable(error: &Error) -> bool {
     match error {
         Error::Status { status, .. } => *status == 429 || *status >= 500,
         Error::Transport { source, .. } => matches!(
@@ -419,11 +407,11 @@ mod tests {
             max_backoff: Duration::from_millis(350),
             ..Options::default()
         });
-        let first = client.delay(1, None);
+        let first = client.backoff(1, None);
         assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100), "{first:?}");
-        let third = client.delay(3, None);
+        let third = client.backoff(3, None);
         assert!(third >= Duration::from_millis(200) && third <= Duration::from_millis(350), "{third:?}");
-        assert_eq!(client.delay(1, Some(Duration::from_secs(10))), Duration::from_millis(350));
+        assert_eq!(client.backoff(1, Some(Duration::from_secs(10))), Duration::from_millis(350));
     }
 
     #[test]
@@ -444,10 +432,10 @@ mod tests {
     #[test]
     fn transient_statuses() {
         let status = |status| Error::Status { url: String::new(), status, attempts: 1 };
-        assert!(is_transient(&status(500)));
-        assert!(is_transient(&status(503)));
-        assert!(is_transient(&status(429)));
-        assert!(!is_transient(&status(404)));
-        assert!(!is_transient(&status(403)));
+        assert!(is_retryable(&status(500)));
+        assert!(is_retryable(&status(503)));
+        assert!(is_retryable(&status(429)));
+        assert!(!is_retryable(&status(404)));
+        assert!(!is_retryable(&status(403)));
     }
 }
