@@ -478,15 +478,41 @@ impl<W: Write> Write for ParallelGzip<W> {
     }
 }
 
+/// The gzip FEXTRA subfield (RFC 1952 2.3.1.1) in which every member written here records its
+/// own total size, 4 bytes little-endian, so that a reader can find the members without
+/// inflating them and inflate several at once (`unpack`). gzip and tar skip the field.
+pub(crate) const MEMBER_SIZE_FIELD: [u8; 2] = *b"SG";
+
+/// Bytes of a member's header: the fixed 10, XLEN, and the one subfield (id, length, size).
+pub(crate) const MEMBER_HEADER_LEN: usize = 10 + 2 + 4 + 4;
+
 /// One complete gzip member: no file name, mtime 0, OS "unknown", so nothing of the machine
-/// or the moment leaks into the bytes.
+/// or the moment leaks into the bytes; its size in the `MEMBER_SIZE_FIELD` subfield.
 fn gzip_member(data: &[u8], level: u32) -> io::Result<Vec<u8>> {
-    let mut encoder = flate2::GzBuilder::new()
-        .operating_system(255)
-        .mtime(0)
-        .write(Vec::with_capacity(data.len() / 3 + 64), flate2::Compression::new(level));
-    encoder.write_all(data)?;
-    encoder.finish()
+    let mut deflate =
+        flate2::write::DeflateEncoder::new(Vec::with_capacity(data.len() / 3 + 64), flate2::Compression::new(level));
+    deflate.write_all(data)?;
+    let body = deflate.finish()?;
+    let total = MEMBER_HEADER_LEN + body.len() + 8;
+    let size = u32::try_from(total).map_err(|_| io::Error::other("a gzip member would exceed 4 GiB"))?;
+    let mut crc = flate2::Crc::new();
+    crc.update(data);
+    // XFL as gzip sets it: 2 for the slowest level, 4 for the fastest.
+    let xfl = match level {
+        9 => 2,
+        1 => 4,
+        _ => 0,
+    };
+    let mut member = Vec::with_capacity(total);
+    member.extend_from_slice(&[0x1f, 0x8b, 8, 0x04, 0, 0, 0, 0, xfl, 255]);
+    member.extend_from_slice(&8u16.to_le_bytes());
+    member.extend_from_slice(&MEMBER_SIZE_FIELD);
+    member.extend_from_slice(&4u16.to_le_bytes());
+    member.extend_from_slice(&size.to_le_bytes());
+    member.extend_from_slice(&body);
+    member.extend_from_slice(&crc.sum().to_le_bytes());
+    member.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    Ok(member)
 }
 
 #[cfg(test)]
@@ -509,8 +535,25 @@ mod tests {
         let mut decoded = Vec::new();
         flate2::read::MultiGzDecoder::new(&outputs[0][..]).read_to_end(&mut decoded).unwrap();
         assert_eq!(decoded, data);
-        // gzip header: magic, deflate, no flags (no name), mtime 0.
-        assert_eq!(&outputs[0][..8], &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0]);
+        // gzip header: magic, deflate, only FEXTRA (no name), mtime 0; the subfield holds each
+        // member's size, so the sizes walk the file member by member to its exact end.
+        assert_eq!(&outputs[0][..8], &[0x1f, 0x8b, 8, 4, 0, 0, 0, 0]);
+        let mut at = 0;
+        let mut members = 0;
+        while at < outputs[0].len() {
+            let member = &outputs[0][at..];
+            assert_eq!(&member[10..16], &[8, 0, b'S', b'G', 4, 0]);
+            at += u32::from_le_bytes(member[16..20].try_into().unwrap()) as usize;
+            members += 1;
+        }
+        assert_eq!((at, members), (outputs[0].len(), 4));
+        // The system's gzip reads it too (the field is skipped, every member's CRC checked).
+        let path = std::env::temp_dir().join(format!("specgate-pack-test-{}.gz", std::process::id()));
+        std::fs::write(&path, &outputs[0]).unwrap();
+        let gunzip = std::process::Command::new("gzip").arg("-dc").arg(&path).output().unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert!(gunzip.status.success(), "{}", String::from_utf8_lossy(&gunzip.stderr));
+        assert!(gunzip.stdout == data, "gzip -dc gave other bytes");
     }
 
     #[test]

@@ -12,12 +12,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use super::name::Compression;
+use super::pack::{MEMBER_HEADER_LEN, MEMBER_SIZE_FIELD};
 use super::sidecar::{self, Digest};
 use super::Error;
 
@@ -55,62 +56,170 @@ impl Summary {
     }
 }
 
-/// Open the decompressed stream of an archive. Decompression runs on its own thread, a few
-/// MiB ahead of the reader, so inflating and writing files use two cores the way
-/// `tar xzf` (tar plus a gzip process) does.
+/// Open the decompressed stream of an archive. Decompression runs on other threads, a few
+/// MiB ahead of the reader, so inflating and writing files overlap the way `tar xzf` (tar plus
+/// a gzip process) does. A gzip file written by `pack` (members that carry their size) is
+/// inflated several members at a time; any other gzip or zstd stream on one thread.
 pub fn decoder(file: File, compression: Compression) -> io::Result<Box<dyn Read>> {
-    let file = BufReader::with_capacity(256 * 1024, file);
-    let inner: Box<dyn Read + Send> = match compression {
-        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(file)),
-        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(file)?),
-    };
-    Ok(Box::new(ReadAhead::spawn(inner)))
+    let mut file = BufReader::with_capacity(256 * 1024, file);
+    let (sender, chunks) = std::sync::mpsc::sync_channel(8);
+    match compression {
+        Compression::Gzip => {
+            let mut header = [0u8; MEMBER_HEADER_LEN];
+            let got = read_full(&mut file, &mut header)?;
+            let head = io::Cursor::new(header[..got].to_vec()).chain(file);
+            if member_size(&header[..got]).is_some() {
+                std::thread::spawn(move || inflate_members(head, &sender));
+            } else {
+                std::thread::spawn(move || pump(flate2::bufread::MultiGzDecoder::new(BufReader::new(head)), &sender));
+            }
+        }
+        Compression::Zstd => {
+            let inner = zstd::stream::read::Decoder::with_buffer(file)?;
+            std::thread::spawn(move || pump(inner, &sender));
+        }
+    }
+    Ok(Box::new(ReadAhead { chunks, current: Vec::new(), at: 0, done: false }))
 }
 
-/// A reader fed by a thread that reads `inner` in 1 MiB chunks into a bounded queue. The
-/// thread ends at the end of `inner`, at its first error (handed to the reader), or when the
-/// reader is dropped.
+/// A piece of the decompressed stream, in order: ready, or still being inflated by a worker.
+enum Chunk {
+    Ready(io::Result<Vec<u8>>),
+    Pending(std::sync::mpsc::Receiver<io::Result<Vec<u8>>>),
+}
+
+/// Read until `buf` is full or the input ends; the count read.
+fn read_full(input: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match input.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// Send `inner` in 1 MiB chunks until its end, its first error, or the reader's drop.
+fn pump(mut inner: impl Read, sender: &std::sync::mpsc::SyncSender<Chunk>) {
+    loop {
+        let mut chunk = vec![0u8; 1 << 20];
+        let result = read_full(&mut inner, &mut chunk);
+        let (filled, failed) = match result {
+            Ok(n) => (n, None),
+            Err(error) => (0, Some(error)),
+        };
+        chunk.truncate(filled);
+        if filled > 0 && sender.send(Chunk::Ready(Ok(chunk))).is_err() {
+            return;
+        }
+        if let Some(error) = failed {
+            let _ = sender.send(Chunk::Ready(Err(error)));
+            return;
+        }
+        if filled < 1 << 20 {
+            return;
+        }
+    }
+}
+
+/// The total size a member header written by `pack` declares, if it is one.
+fn member_size(header: &[u8]) -> Option<usize> {
+    let fixed = header.get(..MEMBER_HEADER_LEN)?;
+    let ours = fixed[..4] == [0x1f, 0x8b, 8, 0x04]
+        && fixed[10..16] == [8, 0, MEMBER_SIZE_FIELD[0], MEMBER_SIZE_FIELD[1], 4, 0];
+    let size = u32::from_le_bytes(fixed[16..20].try_into().ok()?) as usize;
+    // `pack` compresses `GZIP_CHUNK` bytes at a time; deflate never grows them by half. A
+    // larger claim is not from `pack`: the whole stream is then inflated on one thread.
+    (ours && (MEMBER_HEADER_LEN + 8..=super::pack::GZIP_CHUNK * 3 / 2).contains(&size)).then_some(size)
+}
+
+/// Read members that carry their size, hand each to a worker thread to inflate, and queue
+/// the workers' results in file order. A member without a size (a file that was rewritten
+/// or concatenated by another tool) and everything after it is inflated here, in order.
+fn inflate_members(mut input: impl BufRead + Send + 'static, sender: &std::sync::mpsc::SyncSender<Chunk>) {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8);
+    let (jobs, job_queue) = std::sync::mpsc::sync_channel::<(Vec<u8>, std::sync::mpsc::SyncSender<_>)>(threads);
+    let job_queue = std::sync::Arc::new(std::sync::Mutex::new(job_queue));
+    for _ in 0..threads {
+        let job_queue = std::sync::Arc::clone(&job_queue);
+        std::thread::spawn(move || loop {
+            let Ok(Ok((member, done))) = job_queue.lock().map(|q| q.recv()) else { return };
+            let _ = done.send(inflate_member(&member));
+        });
+    }
+    loop {
+        let mut header = [0u8; MEMBER_HEADER_LEN];
+        let got = match read_full(&mut input, &mut header) {
+            Ok(0) => return,
+            Ok(n) => n,
+            Err(error) => {
+                let _ = sender.send(Chunk::Ready(Err(error)));
+                return;
+            }
+        };
+        let Some(size) = member_size(&header[..got]) else {
+            let rest = io::Cursor::new(header[..got].to_vec()).chain(input);
+            return pump(flate2::bufread::MultiGzDecoder::new(BufReader::new(rest)), sender);
+        };
+        let mut member = vec![0u8; size];
+        member[..MEMBER_HEADER_LEN].copy_from_slice(&header);
+        match read_full(&mut input, &mut member[MEMBER_HEADER_LEN..]) {
+            Ok(n) if n == size - MEMBER_HEADER_LEN => {}
+            Ok(_) => {
+                let _ = sender.send(Chunk::Ready(Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the gzip stream ends inside a member",
+                ))));
+                return;
+            }
+            Err(error) => {
+                let _ = sender.send(Chunk::Ready(Err(error)));
+                return;
+            }
+        }
+        let (done, result) = std::sync::mpsc::sync_channel(1);
+        if sender.send(Chunk::Pending(result)).is_err() || jobs.send((member, done)).is_err() {
+            return;
+        }
+    }
+}
+
+/// Inflate one complete member written by `pack`, checking its CRC-32 and length.
+fn inflate_member(member: &[u8]) -> io::Result<Vec<u8>> {
+    let corrupt = |what: &str| io::Error::new(io::ErrorKind::InvalidData, format!("a gzip member {what}"));
+    let (body, trailer) = member[MEMBER_HEADER_LEN..].split_at(member.len() - MEMBER_HEADER_LEN - 8);
+    let crc = u32::from_le_bytes(trailer[..4].try_into().expect("4 bytes"));
+    let length = u32::from_le_bytes(trailer[4..].try_into().expect("4 bytes")) as usize;
+    // A member holds at most `pack::GZIP_CHUNK` bytes; a larger claim is not from `pack`.
+    if length > super::pack::GZIP_CHUNK * 4 {
+        return Err(corrupt("claims an implausible length"));
+    }
+    let mut out = Vec::with_capacity(length);
+    let mut inflate = flate2::Decompress::new(false);
+    let status = inflate
+        .decompress_vec(body, &mut out, flate2::FlushDecompress::Finish)
+        .map_err(|e| corrupt(&format!("is corrupt ({e})")))?;
+    if status != flate2::Status::StreamEnd || inflate.total_in() as usize != body.len() || out.len() != length {
+        return Err(corrupt("is truncated or its length does not match"));
+    }
+    let mut check = flate2::Crc::new();
+    check.update(&out);
+    if check.sum() != crc {
+        return Err(corrupt("fails its CRC-32 check"));
+    }
+    Ok(out)
+}
+
+/// The decompressed stream, read from the queue the decompressing threads fill. Dropping it
+/// stops them.
 struct ReadAhead {
-    chunks: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    chunks: std::sync::mpsc::Receiver<Chunk>,
     current: Vec<u8>,
     at: usize,
     done: bool,
-}
-
-impl ReadAhead {
-    fn spawn(mut inner: Box<dyn Read + Send>) -> ReadAhead {
-        let (sender, chunks) = std::sync::mpsc::sync_channel(4);
-        std::thread::spawn(move || loop {
-            let mut chunk = vec![0u8; 1 << 20];
-            let mut filled = 0;
-            let result = loop {
-                match inner.read(&mut chunk[filled..]) {
-                    Ok(0) => break Ok(()),
-                    Ok(n) => {
-                        filled += n;
-                        if filled == chunk.len() {
-                            break Ok(());
-                        }
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => break Err(e),
-                }
-            };
-            let end = filled < chunk.len();
-            chunk.truncate(filled);
-            if filled > 0 && sender.send(Ok(chunk)).is_err() {
-                return;
-            }
-            if let Err(error) = result {
-                let _ = sender.send(Err(error));
-                return;
-            }
-            if end {
-                return;
-            }
-        });
-        ReadAhead { chunks, current: Vec::new(), at: 0, done: false }
-    }
 }
 
 impl Read for ReadAhead {
@@ -119,18 +228,24 @@ impl Read for ReadAhead {
             if self.done {
                 return Ok(0);
             }
-            match self.chunks.recv() {
-                Ok(Ok(chunk)) => {
-                    self.current = chunk;
-                    self.at = 0;
-                }
-                Ok(Err(error)) => {
-                    self.done = true;
-                    return Err(error);
+            let next = match self.chunks.recv() {
+                Ok(Chunk::Ready(result)) => result,
+                Ok(Chunk::Pending(result)) => {
+                    result.recv().unwrap_or_else(|_| Err(io::Error::other("an inflating thread stopped")))
                 }
                 Err(_) => {
                     self.done = true;
                     return Ok(0);
+                }
+            };
+            match next {
+                Ok(chunk) => {
+                    self.current = chunk;
+                    self.at = 0;
+                }
+                Err(error) => {
+                    self.done = true;
+                    return Err(error);
                 }
             }
         }
@@ -809,6 +924,68 @@ mod tests {
         })
         .unwrap();
         assert_eq!(seen, vec!["opt/a.txt=one", "opt/b.txt=two"]);
+    }
+
+    /// `data` as `pack` writes it: members of `GZIP_CHUNK` bytes that carry their size.
+    fn packed(data: &[u8]) -> Vec<u8> {
+        let mut encoder = super::super::pack::ParallelGzip::new(Vec::new(), 1, 2);
+        io::Write::write_all(&mut encoder, data).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    fn decode(gz: &[u8]) -> io::Result<Vec<u8>> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.gz");
+        fs::write(&path, gz).unwrap();
+        let mut out = Vec::new();
+        decoder(File::open(&path).unwrap(), Compression::Gzip)?.read_to_end(&mut out)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn sized_members_inflate_in_parallel_and_in_order() {
+        let chunk = super::super::pack::GZIP_CHUNK;
+        let data: Vec<u8> = (0..chunk * 9 + 777).map(|i| ((i * 7) % 253) as u8 ^ (i / 5000) as u8).collect();
+        let gz = packed(&data);
+        assert!(member_size(&gz).is_some());
+        assert!(decode(&gz).unwrap() == data);
+
+        // A member of another tool after ours (a concatenation) is inflated too, in order.
+        let mut foreign = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        io::Write::write_all(&mut foreign, b"tail from gzip").unwrap();
+        let mut both = gz.clone();
+        both.extend(foreign.finish().unwrap());
+        let out = decode(&both).unwrap();
+        assert!(out.len() == data.len() + 14 && out.ends_with(b"tail from gzip") && out[..data.len()] == data[..]);
+
+        // A gzip file without sizes takes the one-thread path and gives the same bytes.
+        let mut plain = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        io::Write::write_all(&mut plain, &data).unwrap();
+        let plain = plain.finish().unwrap();
+        assert!(member_size(&plain).is_none());
+        assert!(decode(&plain).unwrap() == data);
+    }
+
+    #[test]
+    fn damaged_sized_members_are_errors() {
+        let chunk = super::super::pack::GZIP_CHUNK;
+        let data: Vec<u8> = (0..chunk * 3).map(|i| (i % 241) as u8).collect();
+        let gz = packed(&data);
+        let second = u32::from_le_bytes(gz[16..20].try_into().unwrap()) as usize;
+
+        let truncated = decode(&gz[..gz.len() - 100]).unwrap_err();
+        assert_eq!(truncated.kind(), io::ErrorKind::UnexpectedEof, "{truncated}");
+        let mut crc = gz.clone();
+        crc[second - 8] ^= 1;
+        assert!(decode(&crc).unwrap_err().to_string().contains("CRC-32"));
+        let mut body = gz.clone();
+        body[second + MEMBER_HEADER_LEN + 40] ^= 0x55;
+        let error = decode(&body).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::InvalidData, "{error}");
+        // A size that points into the middle of the next member.
+        let mut size = gz.clone();
+        size[16..20].copy_from_slice(&((second - 5) as u32).to_le_bytes());
+        assert!(decode(&size).is_err());
     }
 
     #[test]
