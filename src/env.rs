@@ -16,3 +16,6 @@ pub const CACHE_DIR: &str = "SPECGATE_CACHE_DIR";
 pub const MIRROR: &str = "SPECGATE_MIRROR";
 /// The build cache folder of `specgate build` (default `$XDG_CACHE_HOME/specgate/build`).
 pub const BUILD_CACHE: &str = "SPECGATE_BUILD_CACHE";
+/// A PEM bundle of CA certificates that replaces the web PKI roots built into specgate for
+/// HTTPS (the OpenSSL convention; for a proxy that inspects TLS with a private CA).
+pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";

@@ -51,6 +51,8 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    #[error("`{}` (from {}) cannot serve as the HTTPS root certificates: {reason}", path.display(), crate::env::SSL_CERT_FILE)]
+    Certificates { path: std::path::PathBuf, reason: String },
     #[error("could not store the download of `{url}`")]
     Sink {
         url: String,
@@ -82,6 +84,14 @@ impl Error {
             Error::Sink { .. } => {
                 "check the free space and the permissions of the download cache (`--cache`)".to_owned()
             }
+            Error::Certificates { .. } => format!(
+                "point {} at a PEM file of CA certificates (for example /etc/ssl/certs/ca-certificates.crt), or unset it to use the built-in web PKI roots",
+                crate::env::SSL_CERT_FILE
+            ),
+            Error::Transport { source, .. } if is_tls_failure(source) => format!(
+                "the server's TLS certificate is not trusted; if a proxy inspects TLS with a private CA, set {} to a PEM bundle that includes that CA",
+                crate::env::SSL_CERT_FILE
+            ),
             Error::Transport { .. } | Error::Body { .. } => {
                 "check the network, a proxy (`HTTPS_PROXY`), or whether the server is up; then run the command again"
                     .to_owned()
@@ -118,11 +128,21 @@ impl Read for Response {
 pub struct Client {
     agent: ureq::Agent,
     options: Options,
+    /// Why `SSL_CERT_FILE` could not be used; every request then fails with it.
+    certificates: Option<(std::path::PathBuf, String)>,
 }
 
 impl Client {
     pub fn new(options: Options) -> Client {
+        let (roots, certificates) = match std::env::var_os(crate::env::SSL_CERT_FILE).filter(|v| !v.is_empty()) {
+            None => (ureq::tls::RootCerts::WebPki, None),
+            Some(path) => match load_roots(std::path::Path::new(&path)) {
+                Ok(roots) => (roots, None),
+                Err(reason) => (ureq::tls::RootCerts::WebPki, Some((path.into(), reason))),
+            },
+        };
         let config = ureq::Agent::config_builder()
+            .tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build())
             .http_status_as_error(false)
             .user_agent(concat!("specgate/", env!("CARGO_PKG_VERSION")))
             .timeout_connect(Some(options.connect_timeout))
@@ -130,7 +150,14 @@ impl Client {
             .timeout_recv_response(Some(options.read_timeout))
             .max_redirects(10)
             .build();
-        Client { agent: config.into(), options }
+        Client { agent: config.into(), options, certificates }
+    }
+
+    fn check_certificates(&self) -> Result<(), Error> {
+        match &self.certificates {
+            Some((path, reason)) => Err(Error::Certificates { path: path.clone(), reason: reason.clone() }),
+            None => Ok(()),
+        }
     }
 
     /// GET with retries until the server answers 2xx; the body streams from the result.
@@ -222,6 +249,7 @@ impl Client {
         headers: &[(&str, &str)],
         attempt: u32,
     ) -> Result<Response, (Error, Option<Duration>)> {
+        self.check_certificates().map_err(|e| (e, None))?;
         let mut request = self.agent.get(url);
         for (name, value) in headers {
             request = request.header(*name, *value);
@@ -331,6 +359,7 @@ impl Client {
     /// Send one request of any method, once: no retries, and every status is an answer (the
     /// caller reads 4xx/5xx bodies and decides). Only a transport failure is an `Err`.
     pub fn send_once(&self, method: &str, url: &str, headers: &[(&str, &str)], body: Body<'_>) -> Result<Reply, Error> {
+        self.check_certificates()?;
         let transport = |source| Error::Transport { url: url.to_owned(), attempts: 1, source };
         let mut builder = ureq::http::Request::builder().method(method).uri(url);
         for (name, value) in headers {
@@ -368,11 +397,40 @@ impl Client {
     }
 }
 
+/// The CA certificates of a PEM file, as the only TLS roots.
+fn load_roots(path: &std::path::Path) -> Result<ureq::tls::RootCerts, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("it cannot be read ({e})"))?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(cert)) => certs.push(cert),
+            Ok(_) => {}
+            Err(e) => return Err(format!("it is not valid PEM ({e})")),
+        }
+    }
+    if certs.is_empty() {
+        return Err("it holds no `BEGIN CERTIFICATE` block".to_owned());
+    }
+    Ok(ureq::tls::RootCerts::new_with_certs(&certs))
+}
+
+/// A TLS handshake failure (an untrusted or invalid certificate): rustls reports it as
+/// invalid data on the connection.
+fn is_tls_failure(error: &ureq::Error) -> bool {
+    match error {
+        ureq::Error::Rustls(_) => true,
+        ureq::Error::Io(io) => io.kind() == io::ErrorKind::InvalidData,
+        _ => false,
+    }
+}
+
 /// Connection errors, timeouts, 5xx, 429 and bodies cut short are worth another attempt;
 /// 4xx answers, bad URLs and TLS failures are not.
 pub fn is_retryable(error: &Error) -> bool {
     match error {
         Error::Status { status, .. } => *status == 429 || *status >= 500,
+        Error::Certificates { .. } => false,
+        Error::Transport { source, .. } if is_tls_failure(source) => false,
         Error::Transport { source, .. } => matches!(
             source,
             ureq::Error::Io(_)

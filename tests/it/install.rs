@@ -655,3 +655,115 @@ fn a_signed_artifact_installs_and_a_bad_signature_is_refused() {
     assert_eq!(run.code, 0, "{run}");
     assert!(run.stderr.contains("good signature by"), "{run}");
 }
+
+/// An HTTPS file server on 127.0.0.1 (python3's http.server wrapped in its ssl module) whose
+/// certificate is issued by a CA made here with the openssl CLI: the web PKI does not know
+/// it, as with a proxy that inspects TLS with a private CA.
+struct Https {
+    server: std::process::Child,
+    url: String,
+    ca: PathBuf,
+}
+
+impl Drop for Https {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+fn https_server(pki: &Path, serve: &Path) -> Https {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl").args(args).current_dir(pki).output().expect("run openssl");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    openssl(
+        &[
+            &["req", "-x509"],
+            &ec[..],
+            &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=specgate test CA"],
+        ]
+        .concat(),
+    );
+    openssl(&[&["req"], &ec[..], &["-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=127.0.0.1"]].concat());
+    fs::write(pki.join("ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+        .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "leaf.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext",
+    ]);
+    let script = "import http.server, ssl, sys\n\
+        server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), http.server.SimpleHTTPRequestHandler)\n\
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n\
+        context.load_cert_chain(sys.argv[1], sys.argv[2])\n\
+        server.socket = context.wrap_socket(server.socket, server_side=True)\n\
+        print(server.server_address[1], flush=True)\n\
+        server.serve_forever()\n";
+    let mut server = Command::new("python3")
+        .args(["-c", script])
+        .arg(pki.join("leaf.pem"))
+        .arg(pki.join("leaf.key"))
+        .current_dir(serve)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start python3");
+    let mut port = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(server.stdout.take().unwrap()), &mut port).unwrap();
+    Https { server, url: format!("https://127.0.0.1:{}", port.trim()), ca: pki.join("ca.pem") }
+}
+
+#[test]
+fn ssl_cert_file_replaces_the_built_in_roots_for_https() {
+    let f = Fixture::new();
+    let artifact = f.good();
+    let https = https_server(&f.dir("pki"), artifact.parent().unwrap());
+    let url = format!("{}/{}", https.url, artifact.file_name().unwrap().to_string_lossy());
+    let sha = sha256_of(&artifact);
+    let install = |cert_file: Option<&Path>| {
+        let mut command = f.install_command(&url, &["--sha256", &sha]);
+        command.env_remove("SSL_CERT_FILE");
+        if let Some(path) = cert_file {
+            command.env("SSL_CERT_FILE", path);
+        }
+        Run::from(command.output().unwrap())
+    };
+
+    // The built-in web PKI roots do not trust the private CA: refused, with the way out named.
+    let refused = install(None);
+    assert_eq!(refused.code, 2, "{refused}");
+    assert!(refused.stderr.contains("could not reach"), "{refused}");
+    assert!(refused.stderr.contains("(1 attempts)"), "a certificate failure is not retried: {refused}");
+    assert!(refused.stderr.contains("SSL_CERT_FILE"), "{refused}");
+    f.assert_clean();
+    assert!(!f.prefix().exists());
+
+    // A file that is not a CA bundle is named, before any connection.
+    let not_pem = f.dir("pki").join("ext");
+    let bad = install(Some(&not_pem));
+    assert_eq!(bad.code, 2, "{bad}");
+    assert!(bad.stderr.contains("cannot serve as the HTTPS root certificates"), "{bad}");
+    assert!(bad.stderr.contains("BEGIN CERTIFICATE"), "{bad}");
+    let missing = install(Some(&f.dir("pki").join("nothing.pem")));
+    assert!(missing.stderr.contains("cannot be read"), "{missing}");
+
+    // With the CA in SSL_CERT_FILE the download is trusted and the install completes.
+    let ok = install(Some(&https.ca));
+    assert_eq!(ok.code, 0, "{ok}");
+    assert!(f.prefix().join(".specgate-receipt.json").is_file());
+    assert_eq!(f.receipt()["source"], serde_json::json!(url));
+}
