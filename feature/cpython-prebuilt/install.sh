@@ -5,6 +5,7 @@
 #
 # The devcontainers CLI runs this as root, from this folder, with each option upper-cased in the
 # environment: VERSION, ARTIFACTURL, SHA256, MIRROR, SETDEFAULT, ALLOWHTTP, READTIMEOUT,
+# RETRIES, LOCKTIMEOUT, MODULES, CACERTIFICATES, SIGNINGKEY, SIGNINGFINGERPRINT,
 # INSTALLRUNTIMELIBRARIES.
 # The binary `specgate` beside this script is a static build placed here by `make feature`
 # (see README.md), so nothing else is downloaded and no package is added to the image.
@@ -37,6 +38,12 @@ set_default=${SETDEFAULT:-true}
 
 allow_http=${ALLOWHTTP:-false}
 read_timeout=${READTIMEOUT:-}
+retries=${RETRIES:-}
+lock_timeout=${LOCKTIMEOUT:-}
+modules=${MODULES:-}
+ca_certificates=${CACERTIFICATES:-}
+signing_key=${SIGNINGKEY:-}
+signing_fingerprint=${SIGNINGFINGERPRINT:-}
 install_libraries=${INSTALLRUNTIMELIBRARIES:-true}
 # The verified-artifact cache lives outside the image: a copy of the artifact in a layer would
 # only make the image bigger. Offline and air-gapped builds use `mirror` instead.
@@ -99,12 +106,48 @@ case "$allow_http" in
     *) fail "option \`allowHttp\` is \`$allow_http\`, not true or false" \
         "write \"allowHttp\": true (a JSON boolean) in devcontainer.json" ;;
 esac
-if [ -n "$read_timeout" ]; then
-    case "$read_timeout" in
-        *[!0-9]*) fail "option \`readTimeout\` is \`$read_timeout\`, not a number of seconds" \
-            "write \"readTimeout\": \"120\" in devcontainer.json" ;;
+# number OPTION NAME VALUE: append `OPTION VALUE` when VALUE is set; it must be digits.
+number() {
+    [ -n "$3" ] || return 0
+    case "$3" in
+        *[!0-9]*) fail "option \`$2\` is \`$3\`, not a whole number" \
+            "write \"$2\": \"120\" (digits only) in devcontainer.json" ;;
     esac
-    set -- "$@" --read-timeout "$read_timeout"
+    extra="$extra $1 $3"
+}
+extra=
+number --read-timeout readTimeout "$read_timeout"
+number --retries retries "$retries"
+number --lock-timeout lockTimeout "$lock_timeout"
+# shellcheck disable=SC2086 # the options and numbers above hold no spaces
+set -- "$@" $extra
+
+# modules: names separated by commas or spaces, each a dotted Python module name.
+for module in $(printf '%s' "$modules" | tr ',' ' '); do
+    case "$module" in
+        *[!A-Za-z0-9_.]* | .* | *. | [0-9]*) fail "option \`modules\` names \`$module\`, which is not a Python module name" \
+            "write \"modules\": \"ctypes, readline\" in devcontainer.json" ;;
+    esac
+    set -- "$@" --module "$module"
+done
+
+if [ -n "$ca_certificates" ]; then
+    [ -r "$ca_certificates" ] || fail "option \`caCertificates\` names \`$ca_certificates\`, which is not a readable file in the image" \
+        "copy the CA bundle into the image first (Dockerfile COPY), or name the image's own /etc/ssl/certs/ca-certificates.crt"
+    SSL_CERT_FILE=$ca_certificates
+    export SSL_CERT_FILE
+fi
+
+if [ -n "$signing_key" ] || [ -n "$signing_fingerprint" ]; then
+    if [ -z "$signing_key" ] || [ -z "$signing_fingerprint" ]; then
+        fail "options \`signingKey\` and \`signingFingerprint\` go together" \
+            "set both: the public key file and the fingerprint it must have"
+    fi
+    case "$signing_key" in
+        /*) ;;
+        *) signing_key="$here/$signing_key" ;;
+    esac
+    set -- "$@" --signing-key "$signing_key" --signing-fingerprint "$signing_fingerprint"
 fi
 set -- "$@" --cache "$cache"
 

@@ -132,7 +132,11 @@ fn install_sh_is_posix_and_refuses_missing_options() {
     fs::copy(feature.join("install.sh"), copy.join("install.sh")).unwrap();
     let bin = ctx.root.join("bin");
     fs::create_dir_all(&bin).unwrap();
-    fs::write(bin.join("specgate"), "#!/bin/sh\nprintf '%s\\n' \"$@\"\n").unwrap();
+    fs::write(
+        bin.join("specgate"),
+        "#!/bin/sh\nprintf '%s\\n' \"$@\"\n[ -z \"${SSL_CERT_FILE:-}\" ] || echo \"SSL_CERT_FILE=$SSL_CERT_FILE\"\n",
+    )
+    .unwrap();
     Command::new("chmod").arg("+x").arg(bin.join("specgate")).status().unwrap();
     let path = format!("{}:/usr/bin:/bin", bin.display());
     let install = |env: &[(&str, &str)]| {
@@ -156,19 +160,37 @@ fn install_sh_is_posix_and_refuses_missing_options() {
         ("SETDEFAULT", "false"),
         ("ALLOWHTTP", "true"),
         ("READTIMEOUT", "90"),
+        ("RETRIES", "5"),
+        ("LOCKTIMEOUT", "60"),
+        ("MODULES", "ctypes, readline,xml.etree"),
+        ("CACERTIFICATES", "/etc/hostname"),
+        ("SIGNINGKEY", "keys/release.asc"),
+        ("SIGNINGFINGERPRINT", "7169 605F"),
     ]);
     let cache = format!("--cache\n{}/specgate-feature-cache\n", ctx.root.display());
     assert_eq!(mapped.code, 0, "{mapped}");
     assert_eq!(
         mapped.stdout,
-        "install\n--version\n3.11.2\n--url\nhttp://127.0.0.1:1/a.tgz\n--sha256\nab\n--mirror\nfile:///mirror\n--no-default\n--allow-http\n--read-timeout\n90\n".to_owned()
+        "install\n--version\n3.11.2\n--url\nhttp://127.0.0.1:1/a.tgz\n--sha256\nab\n--mirror\nfile:///mirror\n--no-default\n--allow-http\n--read-timeout\n90\n--retries\n5\n--lock-timeout\n60\n--module\nctypes\n--module\nreadline\n--module\nxml.etree\n".to_owned()
+            + &format!("--signing-key\n{}/keys/release.asc\n--signing-fingerprint\n7169 605F\n", copy.display())
             + &cache
+            + "SSL_CERT_FILE=/etc/hostname\n"
     );
+    for (env, message) in [
+        (("MODULES", "ssl;rm"), "option `modules` names `ssl;rm`, which is not a Python module name"),
+        (("RETRIES", "-1"), "option `retries` is `-1`, not a whole number"),
+        (("CACERTIFICATES", "/nonexistent/ca.pem"), "`/nonexistent/ca.pem`, which is not a readable file in the image"),
+        (("SIGNINGKEY", "/k.asc"), "options `signingKey` and `signingFingerprint` go together"),
+    ] {
+        let refused = install(&[("VERSION", "3.11.2"), ("ARTIFACTURL", "file:///a"), env]);
+        assert_eq!(refused.code, 1, "{refused}");
+        assert!(refused.stderr.contains(message), "{refused}");
+    }
     let defaults = install(&[("VERSION", "3.11.2"), ("ARTIFACTURL", "file:///a.tgz"), ("SHA256", ""), ("MIRROR", "")]);
     assert_eq!(defaults.stdout, "install\n--version\n3.11.2\n--url\nfile:///a.tgz\n".to_owned() + &cache, "{defaults}");
     let bad_timeout = install(&[("VERSION", "3.11.2"), ("ARTIFACTURL", "file:///a"), ("READTIMEOUT", "1m")]);
     assert_eq!(bad_timeout.code, 1);
-    assert!(bad_timeout.stderr.contains("option `readTimeout` is `1m`, not a number of seconds"), "{bad_timeout}");
+    assert!(bad_timeout.stderr.contains("option `readTimeout` is `1m`, not a whole number"), "{bad_timeout}");
     // The exit status of specgate is the Feature's.
     fs::write(bin.join("specgate"), "#!/bin/sh\necho 'error: checksum mismatch' >&2\nexit 2\n").unwrap();
     let failed = install(&[("VERSION", "3.11.2"), ("ARTIFACTURL", "file:///a")]);
