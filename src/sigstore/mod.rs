@@ -16,7 +16,8 @@
 //!   to a checkpoint signed by the log (`rekor`); whatever is present must verify.
 //!
 //! Known gaps: the SCT (certificate transparency) embedded in the leaf is not checked, nor are
-//! RFC 3161 timestamps; DSSE envelopes (attestations) and Rekor v2 entries (hashedrekord
+//! RFC 3161 timestamps; with an inclusion proof and no SET, `integratedTime` is not signed by
+//! the log (the checkpoint proves inclusion, not the time); DSSE envelopes (attestations) and Rekor v2 entries (hashedrekord
 //! 0.0.2, Ed25519 checkpoints only) are refused with a clear error. The signature check reads
 //! the artifact into memory, because ring verifies over the message and has no prehashed
 //! ECDSA; the digest is computed streaming first, so a wrong file is refused before that.
