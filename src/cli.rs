@@ -402,7 +402,8 @@ pub struct BuildArgs {
     /// The source tarball: a file, or an http(s) URL (default: `[build.sources."X.Y.Z"] url`).
     #[arg(long, value_name = "FILE|URL")]
     pub source: Option<String>,
-    /// The detached OpenPGP signature of the source (default: `<source>.asc`).
+    /// The signature of the source: the OpenPGP `.asc` (default: `<source>.asc`), or for
+    /// 3.14 and later the Sigstore bundle (default: `<source>.sigstore`).
     #[arg(long, value_name = "FILE")]
     pub signature: Option<PathBuf>,
     /// Build number, from 1.

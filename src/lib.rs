@@ -26,6 +26,7 @@ pub mod install;
 pub mod publish;
 pub mod registry;
 pub mod scan;
+pub mod sigstore;
 pub mod spec;
 pub mod workspace;
 
@@ -101,6 +102,9 @@ pub fn hint(error: &anyhow::Error) -> Option<String> {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<gpg::Error>() {
+            return e.hint();
+        }
+        if let Some(e) = cause.downcast_ref::<sigstore::Error>() {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<commands::UsageError>() {

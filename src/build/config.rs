@@ -17,6 +17,7 @@ pub struct RawBuild {
     packages: Option<Vec<String>>,
     container_engine: Option<String>,
     container_image: Option<String>,
+    sigstore_trusted_root: Option<String>,
     sources: Option<BTreeMap<String, RawSource>>,
 }
 
@@ -45,7 +46,8 @@ pub struct SourcePin {
     pub public_key: Option<String>,
     /// The release manager's fingerprint (uppercase hex); set means the signature is required.
     pub fingerprint: Option<String>,
-    /// Sigstore identity and issuer (3.14 and later).
+    /// Sigstore identity and issuer: required for 3.14 and later, used for older versions
+    /// when no OpenPGP key is pinned.
     pub sigstore: Option<(String, String)>,
 }
 
@@ -63,6 +65,9 @@ pub struct BuildConfig {
     pub packages: Vec<String>,
     pub container_engine: String,
     pub container_image: String,
+    /// A Sigstore trusted_root.json to use instead of the embedded production root, relative
+    /// to the repository root.
+    pub sigstore_trusted_root: Option<String>,
     pub sources: BTreeMap<String, SourcePin>,
 }
 
@@ -161,7 +166,19 @@ impl RawBuild {
                 },
             );
         }
-        Ok(BuildConfig { allowed_os, configure_flags, modules, packages, container_engine, container_image, sources })
+        if self.sigstore_trusted_root.as_deref().is_some_and(|p| p.trim().is_empty()) {
+            return Err("`build.sigstore-trusted-root` must be a path to a trusted_root.json".to_owned());
+        }
+        Ok(BuildConfig {
+            allowed_os,
+            configure_flags,
+            modules,
+            packages,
+            container_engine,
+            container_image,
+            sigstore_trusted_root: self.sigstore_trusted_root,
+            sources,
+        })
     }
 }
 
@@ -191,6 +208,7 @@ mod tests {
             ("[build]\nconfigure-flags = [\"--enable-shared\"]\n", "--prefix"),
             ("[build]\ncontainer-engine = \"lxc\"\n", "container-engine"),
             ("[build]\nmodules = [\"ssl; rm\"]\n", "not a module"),
+            ("[build]\nsigstore-trusted-root = \" \"\n", "sigstore-trusted-root"),
         ] {
             let error = Config::parse(text, Path::new("specgate.toml")).unwrap_err().to_string();
             assert!(error.contains(needle), "{text}: {error}");

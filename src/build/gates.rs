@@ -1,5 +1,5 @@
 //! The gates before any compiling: the OS (BR-001), the -dev packages each module needs, and the
-//! source (download with retries, pinned SHA-256, OpenPGP signature).
+//! source (download with retries, pinned SHA-256, OpenPGP signature or Sigstore bundle).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -203,45 +203,83 @@ pub fn verify_source(
     if actual != pin.sha256 {
         return Err(Error::HashMismatch { path, expected: pin.sha256.clone(), actual });
     }
-    let how = verify_signature(version, pin, &path, url.as_deref(), signature, root, downloads, progress)?;
+    let search = SignatureSearch { source: &path, url: url.as_deref(), given: signature, downloads };
+    let how = verify_signature(version, pin, config, root, &search, progress)?;
     Ok(VerifiedSource { path, sha256: actual, how })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The first CPython release signed only with Sigstore.
+const SIGSTORE_ONLY: PythonVersion = PythonVersion { major: 3, minor: 14, patch: 0 };
+
+/// Where the signature of a source may be: `--signature`, beside the source, or beside its URL.
+struct SignatureSearch<'a> {
+    source: &'a Path,
+    url: Option<&'a str>,
+    given: Option<&'a Path>,
+    downloads: &'a Path,
+}
+
+impl SignatureSearch<'_> {
+    /// `--signature`, else `<source>.<extension>` beside the file, else `signature_url` or
+    /// `<url>.<extension>` downloaded.
+    fn find(
+        &self,
+        extension: &str,
+        signature_url: Option<&str>,
+        progress: &mut dyn std::io::Write,
+    ) -> Result<PathBuf, Error> {
+        let found = match self.given {
+            Some(path) => path.to_path_buf(),
+            None => {
+                let beside = PathBuf::from(format!("{}.{extension}", self.source.display()));
+                let url = signature_url.map(str::to_owned).or_else(|| self.url.map(|u| format!("{u}.{extension}")));
+                if beside.is_file() {
+                    beside
+                } else if let Some(url) = url {
+                    download(&url, self.downloads, None, progress)?
+                } else {
+                    return Err(Error::SignatureMissing { source_path: self.source.to_path_buf(), signature: beside });
+                }
+            }
+        };
+        if found.is_file() {
+            Ok(found)
+        } else {
+            Err(Error::SignatureMissing { source_path: self.source.to_path_buf(), signature: found })
+        }
+    }
+}
+
+/// Check the pinned signature: the Sigstore bundle for 3.14 and later (and for older versions
+/// pinned with Sigstore only), else the OpenPGP `.asc` when a key is pinned.
 fn verify_signature(
     version: PythonVersion,
     pin: &SourcePin,
-    source: &Path,
-    url: Option<&str>,
-    signature: Option<&Path>,
+    config: &BuildConfig,
     root: &Path,
-    downloads: &Path,
+    search: &SignatureSearch<'_>,
     progress: &mut dyn std::io::Write,
 ) -> Result<String, Error> {
-    if version >= (PythonVersion { major: 3, minor: 14, patch: 0 }) && pin.sigstore.is_some() {
-        return Err(Error::Sigstore { version: version.to_string() });
+    let resolve = |path: &str| if Path::new(path).is_absolute() { PathBuf::from(path) } else { root.join(path) };
+    if let Some((identity, issuer)) =
+        pin.sigstore.as_ref().filter(|_| version >= SIGSTORE_ONLY || pin.fingerprint.is_none())
+    {
+        let bundle = search.find("sigstore", None, progress)?;
+        let trusted = match &config.sigstore_trusted_root {
+            Some(path) => crate::sigstore::TrustedRoot::from_file(&resolve(path))?,
+            None => crate::sigstore::TrustedRoot::production()?,
+        };
+        let verified = crate::sigstore::verify_bundle(search.source, &bundle, identity, issuer, &trusted)?;
+        return Ok(format!(
+            "sha256 + Sigstore bundle by {identity} ({issuer}), Rekor entry {}",
+            verified.log.log_index
+        ));
     }
     let (Some(fingerprint), Some(key)) = (&pin.fingerprint, &pin.public_key) else {
         return Ok("sha256 (no signature pinned)".to_owned());
     };
-    let signature = match signature {
-        Some(path) => path.to_path_buf(),
-        None => {
-            let beside = PathBuf::from(format!("{}.asc", source.display()));
-            if beside.is_file() {
-                beside
-            } else if let Some(url) = pin.signature_url.clone().or_else(|| url.map(|u| format!("{u}.asc"))) {
-                download(&url, downloads, None, progress)?
-            } else {
-                return Err(Error::SignatureMissing { source_path: source.to_path_buf(), signature: beside });
-            }
-        }
-    };
-    if !signature.is_file() {
-        return Err(Error::SignatureMissing { source_path: source.to_path_buf(), signature });
-    }
-    let key = if Path::new(key).is_absolute() { PathBuf::from(key) } else { root.join(key) };
-    let verified = crate::gpg::verify_detached(source, &signature, &key, fingerprint)?;
+    let signature = search.find("asc", pin.signature_url.as_deref(), progress)?;
+    let verified = crate::gpg::verify_detached(search.source, &signature, &resolve(key), fingerprint)?;
     Ok(format!(
         "sha256 + OpenPGP signature by {}{}",
         verified.primary_fingerprint,
@@ -325,5 +363,68 @@ mod tests {
             error.hint().unwrap(),
             "install them, then build again: `sudo apt-get install -y uuid-dev libbz2-dev`"
         );
+    }
+
+    /// A 3.14.0 "source" with a bundle from the test Fulcio and Rekor, and a config pinning
+    /// `identity` with the test trusted root (or the embedded production one).
+    fn sigstore_case(identity: &str, test_root: bool) -> (crate::sigstore::testing::Fixture, PathBuf, BuildConfig) {
+        use crate::sigstore::testing::{Fixture, ISSUER};
+        let fixture = Fixture::new();
+        let source = fixture.dir.path().join("Python-3.14.0.tgz");
+        let bytes = b"a tiny stand-in for the CPython 3.14.0 source".to_vec();
+        std::fs::write(&source, &bytes).unwrap();
+        let bundle = fixture.bundle(&bytes, &fixture.options());
+        std::fs::write(fixture.dir.path().join("Python-3.14.0.tgz.sigstore"), bundle.to_string()).unwrap();
+        let sha = sidecar::sha256_file(&source).unwrap().to_hex();
+        let root_line = if test_root {
+            format!("sigstore-trusted-root = \"{}\"\n", fixture.trusted_root_file().display())
+        } else {
+            String::new()
+        };
+        let text = format!(
+            "[build]\n{root_line}[build.sources.\"3.14.0\"]\nsha256 = \"{sha}\"\nsigstore-identity = \"{identity}\"\nsigstore-issuer = \"{ISSUER}\"\n"
+        );
+        let config = Config::parse(&text, Path::new("specgate.toml")).unwrap().build;
+        (fixture, source, config)
+    }
+
+    fn verify_314(source: &Path, signature: Option<&Path>, config: &BuildConfig) -> Result<VerifiedSource, Error> {
+        let version = PythonVersion::parse("3.14.0").unwrap();
+        let dir = source.parent().unwrap();
+        let spec = SourceSpec::File(source.to_path_buf());
+        verify_source(version, Some(&spec), signature, config, dir, &dir.join("downloads"), &mut Vec::new())
+    }
+
+    #[test]
+    fn a_314_source_is_verified_with_the_sigstore_bundle_beside_it() {
+        let (fixture, source, config) = sigstore_case("hugo@python.org", true);
+        let verified = verify_314(&source, None, &config).unwrap();
+        assert_eq!(
+            verified.how,
+            "sha256 + Sigstore bundle by hugo@python.org (https://github.com/login/oauth), Rekor entry 1000004"
+        );
+        // `--signature` names the bundle explicitly; a missing one is refused with where it looked.
+        let moved = fixture.dir.path().join("elsewhere.sigstore");
+        std::fs::rename(fixture.dir.path().join("Python-3.14.0.tgz.sigstore"), &moved).unwrap();
+        assert!(verify_314(&source, Some(&moved), &config).is_ok());
+        let error = verify_314(&source, None, &config).unwrap_err();
+        assert!(matches!(error, Error::SignatureMissing { .. }), "{error}");
+        assert!(error.to_string().contains("Python-3.14.0.tgz.sigstore"), "{error}");
+        assert!(error.hint().unwrap().contains("`.sigstore` bundle"));
+    }
+
+    #[test]
+    fn a_314_bundle_by_another_identity_or_outside_the_trusted_root_is_refused() {
+        let (_fixture, source, config) = sigstore_case("thomas@python.org", true);
+        let error = verify_314(&source, None, &config).unwrap_err();
+        assert_eq!(error.to_string(), "the Sigstore check of the source failed");
+        let Error::Sigstore(cause) = &error else { panic!("{error:?}") };
+        assert!(cause.to_string().contains("not by the pinned `thomas@python.org`"), "{cause}");
+        assert!(error.hint().unwrap().contains("sigstore-identity"));
+        // The embedded production root does not know the test Rekor log.
+        let (_fixture, source, config) = sigstore_case("hugo@python.org", false);
+        let error = verify_314(&source, None, &config).unwrap_err();
+        let Error::Sigstore(cause) = &error else { panic!("{error:?}") };
+        assert!(matches!(cause, crate::sigstore::Error::UnknownLog { .. }), "{cause}");
     }
 }

@@ -55,8 +55,8 @@ pub enum Error {
     SignatureMissing { source_path: PathBuf, signature: PathBuf },
     #[error("the signature check of the source failed")]
     Signature(#[from] crate::gpg::Error),
-    #[error("CPython {version} is signed with Sigstore (3.14 and later), which specgate does not verify yet")]
-    Sigstore { version: String },
+    #[error("the Sigstore check of the source failed")]
+    Sigstore(#[from] crate::sigstore::Error),
     #[error("step `{step}` failed ({status}); last lines of `{}`:\n{tail}", log.display())]
     Step { step: String, status: String, log: PathBuf, tail: String },
     #[error("the source archive `{}` holds no `configure` script at its top", path.display())]
@@ -98,9 +98,9 @@ impl Error {
             Error::SourceMissing { .. } => "pass the CPython source tarball with `--source FILE` or `--source URL`".to_owned(),
             Error::Download(e) => e.hint().unwrap_or_default(),
             Error::HashMismatch { .. } => "do not build from this file: it is corrupt or not the pinned release; download it again from the official source".to_owned(),
-            Error::SignatureMissing { .. } => "put the release's `.asc` beside the tarball, or pass `--signature FILE`".to_owned(),
+            Error::SignatureMissing { .. } => "put the release's `.asc` (3.13 and earlier) or `.sigstore` bundle (3.14 and later) beside the tarball, or pass `--signature FILE`".to_owned(),
             Error::Signature(e) => e.hint().unwrap_or_default(),
-            Error::Sigstore { .. } => "build a version up to 3.13, or verify the Sigstore bundle with `python -m sigstore verify identity` and remove the sigstore pin knowingly (docs/updating-python.md)".to_owned(),
+            Error::Sigstore(e) => e.hint().unwrap_or_default(),
             Error::Step { tail, .. } if tail.contains("No space left on device") => {
                 "the disk is full: free space where the build cache lives (`--cache`, SPECGATE_BUILD_CACHE) and run the build again".to_owned()
             }

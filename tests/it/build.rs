@@ -1,5 +1,6 @@
 //! `specgate build`: the gates and the step orchestration on tiny source trees whose configure
-//! and make are scripts (tests/fixtures/build), the OpenPGP check on the real CPython 3.13.5
+//! and make are scripts (tests/fixtures/build), the Sigstore gate of 3.14 with a generated test
+//! PKI and log, the OpenPGP check on the real CPython 3.13.5
 //! signature from Debian's source package, and the real end-to-end builds of CPython 3.11.2
 //! from Debian's source on the host and in a podman container.
 //!
@@ -270,6 +271,68 @@ fn a_build_number_the_ledger_records_is_refused_before_compiling() {
     assert!(outcome.stderr.contains(&format!("already records 3.11.2 build 1 for {tag}")), "{}", outcome.stderr);
     assert!(outcome.stderr.contains("`--build 2`"), "{}", outcome.stderr);
     assert!(!outcome.stderr.contains("==> OS check"));
+}
+
+/// Build `3.14.0` from `tarball`, whose Sigstore bundle lies beside it, with the pin naming
+/// `identity` and the test trusted root.
+fn build_314(tarball: &Path, identity: &str) -> (TestContext, Outcome) {
+    use crate::sigstore_fixture::{Fixture, ISSUER};
+    let fixture = Fixture::new();
+    let bytes = std::fs::read(tarball).unwrap();
+    let bundle = fixture.bundle(&bytes, &fixture.options());
+    std::fs::write(format!("{}.sigstore", tarball.display()), bundle.to_string()).unwrap();
+    let ctx = TestContext::new();
+    ctx.write("keys/test-trusted-root.json", fixture.trusted_root());
+    ctx.write(
+        "specgate.toml",
+        format!(
+            "[build]\nallowed-os = [\"{}\"]\nsigstore-trusted-root = \"keys/test-trusted-root.json\"\n\
+             [build.sources.\"3.14.0\"]\nsha256 = \"{}\"\nsigstore-identity = \"{identity}\"\nsigstore-issuer = \"{ISSUER}\"\n",
+            os_tag(),
+            sha256(tarball)
+        ),
+    );
+    let (out, cache) = (ctx.dir.path().join("out"), ctx.dir.path().join("cache"));
+    let mut command = ctx.specgate();
+    command
+        .args(["build", "--python", "3.14.0", "--profile", "fast", "--jobs", "1", "--no-ledger", "--source"])
+        .arg(tarball)
+        .arg("--out")
+        .arg(&out)
+        .arg("--cache")
+        .arg(&cache);
+    let result = run(&mut command);
+    let outcome = Outcome { code: result.code, stdout: result.stdout, stderr: result.stderr, out, cache };
+    (ctx, outcome)
+}
+
+#[test]
+fn a_314_source_passes_the_gate_with_its_sigstore_bundle_and_is_refused_for_another_signer() {
+    let probe = TestContext::new();
+    let (tarball, _) = fixture_tarball(&probe, "configure-fails");
+    let (_ctx, outcome) = build_314(&tarball, "hugo@python.org");
+    assert_eq!(outcome.code, 2, "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains(
+            "sha256 + Sigstore bundle by hugo@python.org (https://github.com/login/oauth), Rekor entry 1000004"
+        ),
+        "{}",
+        outcome.stderr
+    );
+    // Past the gate: the fixture's configure is what fails.
+    assert!(outcome.stderr.contains("step `configure` failed"), "{}", outcome.stderr);
+
+    let (ctx, outcome) = build_314(&tarball, "thomas@python.org");
+    assert_eq!(outcome.code, 2, "{}", outcome.stderr);
+    assert!(outcome.stderr.contains("the Sigstore check of the source failed"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("the bundle was signed by `hugo@python.org`, not by the pinned `thomas@python.org`"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(outcome.stderr.contains("hint: the source was signed by someone else"), "{}", outcome.stderr);
+    assert!(!outcome.stderr.contains("==> extract"), "{}", outcome.stderr);
+    assert_nothing_left(&ctx, &outcome);
 }
 
 // ---------------------------------------------------------------- real sources

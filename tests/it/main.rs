@@ -13,4 +13,7 @@ mod ledger;
 mod precommit;
 pub mod publish;
 mod secrets;
+/// The Sigstore test PKI and log of the library's unit tests, shared as one source file.
+#[path = "../../src/sigstore/testing.rs"]
+mod sigstore_fixture;
 mod spec;

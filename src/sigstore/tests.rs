@@ -1,0 +1,346 @@
+//! Bundles made with a test Fulcio and a test Rekor (`testing`): the valid one passes, and
+//! every way one can be wrong is refused with the error that names it.
+
+use std::path::PathBuf;
+
+use super::testing::{b64, Cert, Fixture, Key, LeafSpec, Options, IDENTITY, ISSUER, MEDIA_TYPE_V01};
+use super::*;
+
+const ARTIFACT: &[u8] = b"Python-3.14.0.tgz stand-in: any bytes will do\n";
+
+struct Case {
+    fixture: Fixture,
+    artifact: PathBuf,
+    bundle: PathBuf,
+    root: TrustedRoot,
+}
+
+impl Case {
+    fn new() -> Case {
+        let fixture = Fixture::new();
+        let artifact = fixture.dir.path().join("Python-3.14.0.tgz");
+        std::fs::write(&artifact, ARTIFACT).unwrap();
+        let bundle = fixture.dir.path().join("Python-3.14.0.tgz.sigstore");
+        let root = TrustedRoot::parse(&fixture.trusted_root(), "test-root.json").unwrap();
+        Case { fixture, artifact, bundle, root }
+    }
+
+    fn write(&self, bundle: &serde_json::Value) {
+        std::fs::write(&self.bundle, serde_json::to_string_pretty(bundle).unwrap()).unwrap();
+    }
+
+    fn verify_with(&self, options: &Options<'_>) -> Result<Verified, Error> {
+        self.write(&self.fixture.bundle(ARTIFACT, options));
+        self.verify()
+    }
+
+    fn verify(&self) -> Result<Verified, Error> {
+        verify_bundle(&self.artifact, &self.bundle, IDENTITY, ISSUER, &self.root)
+    }
+}
+
+#[test]
+fn a_valid_bundle_verifies_with_its_set_and_its_inclusion_proof() {
+    let case = Case::new();
+    let before = testing::now();
+    let verified = case.verify_with(&case.fixture.options()).unwrap();
+    assert_eq!(verified.identity, IDENTITY);
+    assert_eq!(verified.issuer, ISSUER);
+    assert_eq!(verified.certificate_authority, "https://fulcio.test");
+    assert_eq!(verified.log.log_index, 1_000_004);
+    assert_eq!(verified.log.log_url, "https://rekor.test");
+    assert!(verified.log.promise && verified.log.proof);
+    assert!(verified.log.integrated_time >= before as i64 - 5);
+    use sha2::Digest as _;
+    assert_eq!(verified.sha256, testing::hex(&sha2::Sha256::digest(ARTIFACT)));
+}
+
+#[test]
+fn either_the_set_or_the_inclusion_proof_is_enough_but_one_is_required() {
+    let case = Case::new();
+    let only_set = Options { proof: false, ..case.fixture.options() };
+    let verified = case.verify_with(&only_set).unwrap();
+    assert!(verified.log.promise && !verified.log.proof);
+    let only_proof = Options { promise: false, ..case.fixture.options() };
+    let verified = case.verify_with(&only_proof).unwrap();
+    assert!(!verified.log.promise && verified.log.proof);
+    let neither = Options { promise: false, proof: false, ..case.fixture.options() };
+    let error = case.verify_with(&neither).unwrap_err();
+    assert!(matches!(error, Error::Unlogged { log_index: 1_000_004 }), "{error}");
+}
+
+#[test]
+fn the_older_media_type_with_a_certificate_chain_verifies() {
+    let case = Case::new();
+    let options = Options { media_type: MEDIA_TYPE_V01, ..case.fixture.options() };
+    case.verify_with(&options).unwrap();
+}
+
+#[test]
+fn the_legacy_issuer_extension_and_a_uri_identity_are_read() {
+    let case = Case::new();
+    let spec = LeafSpec {
+        san: &["URI:https://github.com/python/release-tools/.github/workflows/release.yml@refs/heads/main"],
+        issuer_v1: Some("https://token.actions.githubusercontent.com"),
+        issuer_v2: None,
+        ..LeafSpec::default()
+    };
+    let leaf = case.fixture.intermediate.leaf("legacy-leaf", &spec);
+    case.write(&case.fixture.bundle(ARTIFACT, &Options { leaf: &leaf, ..case.fixture.options() }));
+    verify_bundle(
+        &case.artifact,
+        &case.bundle,
+        "https://github.com/python/release-tools/.github/workflows/release.yml@refs/heads/main",
+        "https://token.actions.githubusercontent.com",
+        &case.root,
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_p384_leaf_signing_with_sha384_verifies() {
+    let case = Case::new();
+    let leaf = case.fixture.intermediate.leaf("p384-leaf", &LeafSpec { p384: true, ..LeafSpec::default() });
+    case.verify_with(&Options { leaf: &leaf, ..case.fixture.options() }).unwrap();
+}
+
+#[test]
+fn a_tampered_artifact_is_refused() {
+    let case = Case::new();
+    case.write(&case.fixture.bundle(ARTIFACT, &case.fixture.options()));
+    std::fs::write(&case.artifact, b"Python-3.14.0.tgz stand-in: any bytes will do!\n").unwrap();
+    let error = case.verify().unwrap_err();
+    assert!(matches!(error, Error::Digest { .. }), "{error}");
+    assert!(error.to_string().contains("but the bundle signs"), "{error}");
+    // Without messageDigest the signature itself catches it.
+    let mut bundle = case.fixture.bundle(ARTIFACT, &case.fixture.options());
+    bundle["messageSignature"].as_object_mut().unwrap().remove("messageDigest");
+    case.write(&bundle);
+    assert!(matches!(case.verify().unwrap_err(), Error::Signature { .. }));
+}
+
+#[test]
+fn another_identity_or_issuer_is_refused_naming_both() {
+    let case = Case::new();
+    case.write(&case.fixture.bundle(ARTIFACT, &case.fixture.options()));
+    let error = verify_bundle(&case.artifact, &case.bundle, "thomas@python.org", ISSUER, &case.root).unwrap_err();
+    assert_eq!(error.to_string(), "the bundle was signed by `hugo@python.org`, not by the pinned `thomas@python.org`");
+    assert!(error.hint().unwrap().contains("sigstore-identity"));
+    let error =
+        verify_bundle(&case.artifact, &case.bundle, IDENTITY, "https://accounts.google.com", &case.root).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the signer's identity was issued by `https://github.com/login/oauth`, not by the pinned `https://accounts.google.com`"
+    );
+    // A leaf without an issuer extension has no issuer to match.
+    let leaf = case.fixture.intermediate.leaf("no-issuer", &LeafSpec { issuer_v2: None, ..LeafSpec::default() });
+    let error = case.verify_with(&Options { leaf: &leaf, ..case.fixture.options() }).unwrap_err();
+    assert!(error.to_string().contains("an unnamed OIDC issuer"), "{error}");
+    // The identity is compared exactly, not as a substring or case-insensitively.
+    let leaf =
+        case.fixture.intermediate.leaf("upper", &LeafSpec { san: &["email:Hugo@python.org"], ..LeafSpec::default() });
+    let error = case.verify_with(&Options { leaf: &leaf, ..case.fixture.options() }).unwrap_err();
+    assert!(matches!(error, Error::Identity { .. }), "{error}");
+}
+
+#[test]
+fn a_leaf_from_another_ca_is_refused() {
+    let case = Case::new();
+    let foreign_root = Cert::root(case.fixture.dir.path(), "foreign-root");
+    let foreign = foreign_root.intermediate("foreign-intermediate").leaf("foreign-leaf", &LeafSpec::default());
+    let error = case.verify_with(&Options { leaf: &foreign, ..case.fixture.options() }).unwrap_err();
+    assert!(matches!(error, Error::Chain { .. }), "{error}");
+    assert!(error.to_string().contains("was issued by"), "{error}");
+    // Same names, other key: an impostor intermediate with the real intermediate's subject.
+    let impostor_root = Cert::root(case.fixture.dir.path(), "fulcio-root-impostor");
+    let impostor = impostor_root.intermediate("fulcio-intermediate-impostor");
+    let leaf = impostor.leaf("impostor-leaf", &LeafSpec::default());
+    let error = case.verify_with(&Options { leaf: &leaf, ..case.fixture.options() }).unwrap_err();
+    assert!(matches!(error, Error::Chain { .. }), "{error}");
+}
+
+#[test]
+fn a_leaf_without_code_signing_is_refused() {
+    let case = Case::new();
+    let leaf = case.fixture.intermediate.leaf("mail-leaf", &LeafSpec { code_signing: false, ..LeafSpec::default() });
+    let error = case.verify_with(&Options { leaf: &leaf, ..case.fixture.options() }).unwrap_err();
+    assert!(matches!(error, Error::CodeSigning), "{error}");
+}
+
+#[test]
+fn a_signing_time_outside_the_leaf_validity_is_refused() {
+    let case = Case::new();
+    // The leaf is valid for one day from now; the log says it took the entry two days later.
+    let options = Options { integrated_time: testing::now() + 2 * 86_400, ..case.fixture.options() };
+    let error = case.verify_with(&options).unwrap_err();
+    assert!(matches!(error, Error::Expired { .. }), "{error}");
+    assert!(error.to_string().contains("was not valid at the signing time"), "{error}");
+    // Before the log key's validFor window (2021-01-12): the log is not trusted for that time.
+    let options = Options { integrated_time: 1_600_000_000, ..case.fixture.options() };
+    let error = case.verify_with(&options).unwrap_err();
+    assert!(matches!(error, Error::LogWindow { .. }), "{error}");
+    // A CA whose validFor window ended before the signing time is not used.
+    let mut root: serde_json::Value = serde_json::from_str(&case.fixture.trusted_root()).unwrap();
+    root["certificateAuthorities"][0]["validFor"]["end"] = serde_json::json!("2023-01-01T00:00:00Z");
+    let root = TrustedRoot::parse(&root.to_string(), "ended.json").unwrap();
+    case.write(&case.fixture.bundle(ARTIFACT, &case.fixture.options()));
+    let error = verify_bundle(&case.artifact, &case.bundle, IDENTITY, ISSUER, &root).unwrap_err();
+    assert!(error.to_string().contains("the CA `https://fulcio.test` was not valid then"), "{error}");
+}
+
+#[test]
+fn a_tampered_set_is_refused_even_with_a_valid_proof() {
+    let case = Case::new();
+    let mut bundle = case.fixture.bundle(ARTIFACT, &case.fixture.options());
+    let entry = &mut bundle["verificationMaterial"]["tlogEntries"][0];
+    // Another integratedTime than the one the log signed.
+    let time: u64 = entry["integratedTime"].as_str().unwrap().parse().unwrap();
+    entry["integratedTime"] = serde_json::json!((time - 1).to_string());
+    case.write(&bundle);
+    let error = case.verify().unwrap_err();
+    assert!(matches!(error, Error::Promise { .. }), "{error}");
+    // A SET by another key.
+    let other = Key::new(case.fixture.dir.path(), "other-rekor", false);
+    let mut bundle = case.fixture.bundle(ARTIFACT, &case.fixture.options());
+    bundle["verificationMaterial"]["tlogEntries"][0]["inclusionPromise"]["signedEntryTimestamp"] =
+        serde_json::json!(b64(&other.sign(b"anything")));
+    case.write(&bundle);
+    assert!(matches!(case.verify().unwrap_err(), Error::Promise { .. }));
+}
+
+#[test]
+fn a_wrong_inclusion_proof_is_refused() {
+    let case = Case::new();
+    let options = Options { promise: false, ..case.fixture.options() };
+    let good = case.fixture.bundle(ARTIFACT, &options);
+    let proof = "/verificationMaterial/tlogEntries/0/inclusionProof";
+    let changes: [(&str, serde_json::Value); 3] = [
+        ("logIndex", serde_json::json!("3")),
+        ("hashes", serde_json::json!(good.pointer(&format!("{proof}/hashes")).unwrap().as_array().unwrap()[1..])),
+        ("hashes", {
+            let mut hashes = good.pointer(&format!("{proof}/hashes")).unwrap().clone();
+            hashes[0] = serde_json::json!(b64(&[7u8; 32]));
+            hashes
+        }),
+    ];
+    for (field, value) in changes {
+        let mut bundle = good.clone();
+        bundle.pointer_mut(proof).unwrap()[field] = value;
+        case.write(&bundle);
+        let error = case.verify().unwrap_err();
+        assert!(matches!(error, Error::Proof { .. }), "{field}: {error}");
+    }
+    // A proof of another root, with a checkpoint that matches neither.
+    let mut bundle = good.clone();
+    bundle.pointer_mut(proof).unwrap()["rootHash"] = serde_json::json!(b64(&[9u8; 32]));
+    case.write(&bundle);
+    assert!(matches!(case.verify().unwrap_err(), Error::Proof { .. }));
+}
+
+#[test]
+fn a_checkpoint_signed_by_another_key_or_for_another_tree_is_refused() {
+    let case = Case::new();
+    let other = Key::new(case.fixture.dir.path(), "other-rekor", false);
+    let options = Options { checkpoint_signer: &other, ..case.fixture.options() };
+    let error = case.verify_with(&options).unwrap_err();
+    assert!(matches!(error, Error::Checkpoint { .. }), "{error}");
+    assert!(error.to_string().contains("not signed by the key of `https://rekor.test`"), "{error}");
+
+    // The log's key hint but another signature: the note was changed after signing.
+    let mut bundle = case.fixture.bundle(ARTIFACT, &case.fixture.options());
+    let envelope = "/verificationMaterial/tlogEntries/0/inclusionProof/checkpoint/envelope";
+    let text = bundle.pointer(envelope).unwrap().as_str().unwrap().replacen("rekor.test - 42", "rekor.test - 43", 1);
+    *bundle.pointer_mut(envelope).unwrap() = serde_json::json!(text);
+    case.write(&bundle);
+    let error = case.verify().unwrap_err();
+    assert!(error.to_string().contains("does not verify"), "{error}");
+
+    // A checkpoint without its signatures.
+    let mut bundle = case.fixture.bundle(ARTIFACT, &case.fixture.options());
+    let text = bundle.pointer(envelope).unwrap().as_str().unwrap();
+    let unsigned = text[..text.find("\n\n").unwrap() + 1].to_owned();
+    *bundle.pointer_mut(envelope).unwrap() = serde_json::json!(unsigned);
+    case.write(&bundle);
+    assert!(matches!(case.verify().unwrap_err(), Error::Checkpoint { .. }));
+}
+
+#[test]
+fn an_entry_of_an_unknown_log_is_refused() {
+    let case = Case::new();
+    let other = Key::new(case.fixture.dir.path(), "other-rekor", false);
+    let options = Options { log: &other, checkpoint_signer: &other, ..case.fixture.options() };
+    let error = case.verify_with(&options).unwrap_err();
+    assert!(matches!(error, Error::UnknownLog { .. }), "{error}");
+    assert!(error.to_string().contains(&testing::hex(&other.key_id())), "{error}");
+    assert!(error.hint().unwrap().contains("keys/README.md"));
+    // No entry at all.
+    let mut bundle = case.fixture.bundle(ARTIFACT, &case.fixture.options());
+    bundle["verificationMaterial"]["tlogEntries"] = serde_json::json!([]);
+    case.write(&bundle);
+    assert!(matches!(case.verify().unwrap_err(), Error::NoLogEntry));
+}
+
+type BodyEdit = dyn Fn(&mut serde_json::Value);
+
+#[test]
+fn a_log_body_that_does_not_match_the_bundle_is_refused() {
+    let case = Case::new();
+    let other_leaf = case.fixture.intermediate.leaf("other-leaf", &LeafSpec::default());
+    let other_pem = b64(other_leaf.pem.as_bytes());
+    let other_signature = b64(&other_leaf.key.sign(ARTIFACT));
+    let set = |pointer: &'static str, value: String| {
+        move |body: &mut serde_json::Value| *body.pointer_mut(pointer).unwrap() = serde_json::json!(value)
+    };
+    let edits: Vec<(&str, Box<BodyEdit>, &str)> = vec![
+        ("other digest", Box::new(set("/spec/data/hash/value", "0".repeat(64))), "the logged digest is sha256:000"),
+        ("other certificate", Box::new(set("/spec/signature/publicKey/content", other_pem)), "logged certificate"),
+        ("other signature", Box::new(set("/spec/signature/content", other_signature)), "logged signature"),
+        ("Rekor v2", Box::new(set("/apiVersion", "0.0.2".into())), "0.0.1 entries (Rekor v1) only"),
+        ("another kind", Box::new(set("/kind", "rekord".into())), "`rekord`"),
+    ];
+    for (name, edit, needle) in &edits {
+        let options = Options { edit_body: Some(edit.as_ref()), ..case.fixture.options() };
+        let error = case.verify_with(&options).unwrap_err();
+        assert!(matches!(error, Error::Body { .. }), "{name}: {error}");
+        assert!(error.to_string().contains(needle), "{name}: {error}");
+    }
+}
+
+#[test]
+fn unknown_media_types_malformed_json_and_dsse_are_clear_errors() {
+    let case = Case::new();
+    let mut bundle = case.fixture.bundle(ARTIFACT, &case.fixture.options());
+    bundle["mediaType"] = serde_json::json!("application/vnd.dev.sigstore.bundle.v0.9+json");
+    case.write(&bundle);
+    let error = case.verify().unwrap_err();
+    assert!(matches!(error, Error::MediaType { .. }), "{error}");
+    assert!(error.to_string().contains("`application/vnd.dev.sigstore.bundle.v0.9+json`"), "{error}");
+
+    std::fs::write(&case.bundle, "{\"mediaType\": ").unwrap();
+    let error = case.verify().unwrap_err();
+    assert!(matches!(error, Error::Bundle { .. }) && error.to_string().contains("not valid JSON"), "{error}");
+
+    let mut bundle = case.fixture.bundle(ARTIFACT, &case.fixture.options());
+    let object = bundle.as_object_mut().unwrap();
+    object.remove("messageSignature");
+    object.insert("dsseEnvelope".into(), serde_json::json!({"payload": "", "payloadType": "x", "signatures": []}));
+    case.write(&bundle);
+    assert!(matches!(case.verify().unwrap_err(), Error::Dsse { .. }));
+
+    let mut bundle = case.fixture.bundle(ARTIFACT, &case.fixture.options());
+    bundle["verificationMaterial"]["certificate"]["rawBytes"] = serde_json::json!(b64(b"not a certificate"));
+    case.write(&bundle);
+    assert!(matches!(case.verify().unwrap_err(), Error::Certificate { .. }));
+
+    let error =
+        verify_bundle(&case.artifact, &case.fixture.dir.path().join("none"), IDENTITY, ISSUER, &case.root).unwrap_err();
+    assert!(matches!(error, Error::Read { .. }), "{error}");
+}
+
+#[test]
+fn every_error_has_a_hint() {
+    let error = Error::Unlogged { log_index: 1 };
+    assert!(error.hint().unwrap().contains("download it again"));
+    let error = Error::TrustedRoot { origin: "x".into(), reason: "y".into() };
+    assert!(error.hint().unwrap().contains("sigstore-trusted-root"));
+}
