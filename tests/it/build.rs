@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::{run, TestContext};
+use crate::common::{run, tmpfs, TestContext};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/build");
 const REPO: &str = env!("CARGO_MANIFEST_DIR");
@@ -250,6 +250,24 @@ fn validation_refuses_an_interpreter_that_is_not_a_shared_python() {
     assert!(outcome.stderr.contains("==> slim"), "{}", outcome.stderr);
     assert!(outcome.stderr.contains("does not link `libpython3.11.so`"), "{}", outcome.stderr);
     assert!(outcome.stderr.contains("validate: FAILED"), "{}", outcome.stderr);
+    assert_nothing_left(&ctx, &outcome);
+}
+
+#[test]
+fn a_full_disk_in_the_staging_folder_stops_the_build_and_leaves_nothing() {
+    let probe = TestContext::new();
+    let (tarball, sha) = fixture_tarball(&probe, "fills-disk");
+    let ctx = repo_with_pin(&sha, "");
+    let Some(_mount) = tmpfs(&ctx.dir.path().join("cache"), "4m") else {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    };
+    let log = ctx.dir.path().join("build.log");
+    let outcome = build(&ctx, &tarball, &["--log", log.to_str().unwrap()]);
+    assert_eq!(outcome.code, 2, "{}", outcome.stderr);
+    assert!(outcome.stderr.contains("step `make install` failed"), "{}", outcome.stderr);
+    assert!(outcome.stderr.contains("No space left on device"), "{}", outcome.stderr);
+    assert!(outcome.stderr.contains("the disk is full: free space where the build cache lives"), "{}", outcome.stderr);
     assert_nothing_left(&ctx, &outcome);
 }
 

@@ -164,3 +164,19 @@ pub fn findings(report: &serde_json::Value) -> Vec<(String, String, u64)> {
 pub fn exists(path: &Path) -> bool {
     path.exists()
 }
+
+/// Mount a small tmpfs at `dir` (root only; CI runs as root). `None` when mounting is not allowed.
+pub fn tmpfs(dir: &Path, size: &str) -> Option<Mounted> {
+    std::fs::create_dir_all(dir).unwrap();
+    let ok = Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]).arg(dir).status();
+    ok.ok().filter(|s| s.success()).map(|_| Mounted(dir.to_path_buf()))
+}
+
+/// A mount, unmounted on drop.
+pub struct Mounted(PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::common::{run, Run, TestContext};
+use crate::common::{run, tmpfs, Run, TestContext};
 use crate::httpserver::{Fault, Server};
 
 /// The version of the system interpreter the wrapper runs.
@@ -562,21 +562,6 @@ fn list_use_and_uninstall_versions_side_by_side() {
     assert!(!root.join(format!("opt/python-{other}")).exists());
     assert!(!root.join("usr/local/bin/python3.99").exists());
     f.assert_clean();
-}
-
-/// Mount a small tmpfs at `dir` (root only; CI runs as root). `None` when mounting is not allowed.
-fn tmpfs(dir: &Path, size: &str) -> Option<Mounted> {
-    fs::create_dir_all(dir).unwrap();
-    let ok = Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]).arg(dir).status();
-    ok.ok().filter(|s| s.success()).map(|_| Mounted(dir.to_path_buf()))
-}
-
-struct Mounted(PathBuf);
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
-    }
 }
 
 #[test]
