@@ -12,7 +12,11 @@
 #
 # Usage: bench/install.sh [ARTIFACT.tgz]
 #   Without an argument the artifact is packed by `specgate package` from
-#   /var/cache/specgate-bench/stage (see bench/package.sh). RUNS=N keeps the best of N runs.
+#   /var/cache/specgate-bench/stage (see bench/package.sh). RUNS=N keeps the best of N rounds;
+#   each round runs every tool once, in turn, after `sync`, so no tool inherits another's
+#   writeback or a colder file system. BENCH_DIR=DIR works in DIR (default /var/tmp): a tmpfs
+#   there measures CPU cost alone; on a disk, creating ~9,000 files can dominate every tool
+#   (ext4 on a virtual disk here: 0.2 ms to 1.2 ms per file, depending on what is cached).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,7 +29,7 @@ echo "building specgate (cargo build --release)..." >&2
 (cd "$here" && cargo build --release --quiet --bin specgate)
 specgate="$here/target/release/specgate"
 
-work=$(mktemp -d /var/tmp/specgate-bench-install.XXXXXX)
+work=$(mktemp -d "${BENCH_DIR:-/var/tmp}/specgate-bench-install.XXXXXX")
 server_pid=""
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
@@ -72,20 +76,16 @@ server_pid=$!
 for _ in $(seq 50); do curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && break; sleep 0.1; done
 url="http://127.0.0.1:$port/$name"
 
-# best SETUP CMD...: the best wall time of $runs runs of CMD, the function SETUP run (untimed) before each.
-best() {
-    local setup=$1 best_time="" start end elapsed
-    shift
-    for _ in $(seq "$runs"); do
-        "$setup"
-        start=$(date +%s.%N)
-        "$@" >/dev/null 2>&1 || { echo "error: \`$*\` failed:" >&2; "$@" >&2 || true; exit 2; }
-        end=$(date +%s.%N)
-        elapsed=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", e - s }')
-        if [ -z "$best_time" ] || awk -v a="$elapsed" -v b="$best_time" 'BEGIN { exit !(a < b) }'; then best_time=$elapsed; fi
-    done
-    printf '%s' "$best_time"
+# timed CMD...: the wall time of one run of CMD, in seconds.
+timed() {
+    local start end
+    start=$(date +%s.%N)
+    "$@" >/dev/null 2>&1 || { echo "error: \`$*\` failed:" >&2; "$@" >&2 || true; exit 2; }
+    end=$(date +%s.%N)
+    awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", e - s }'
 }
+# min A B: the smaller time (A may be empty).
+min() { if [ -z "$1" ] || awk -v a="$2" -v b="$1" 'BEGIN { exit !(a < b) }'; then printf '%s' "$2"; else printf '%s' "$1"; fi; }
 
 sg_install() { "$specgate" install --version "$version" --url "$url" --root "$work/sg" --cache "$work/sg-cache" --progress lines; }
 shell_install() {
@@ -99,16 +99,21 @@ uv_install() {
 }
 floor() { gzip -dc "$artifact" > /dev/null; }
 
-echo "artifact: $name, $(($(stat -c %s "$artifact") / 1000000)) MB, $(tar -tzf "$artifact" | wc -l) members; cores: $(nproc); runs: $runs" >&2
-fresh_sg() { rm -rf "$work/sg" "$work/sg-cache"; }
-fresh_sh() { rm -rf "$work/sh"; mkdir -p "$work/sh/root"; }
-fresh_uv() { rm -rf "$work/uv" "$work/uv-cache" "$work/uv-bin"; }
-t_sg=$(best fresh_sg sg_install)
-t_sh=$(best fresh_sh shell_install)
-t_uv=$(best fresh_uv uv_install)
-t_floor=$(best true floor)
+echo "artifact: $name, $(($(stat -c %s "$artifact") / 1000000)) MB, $(tar -tzf "$artifact" | wc -l) members; cores: $(nproc); rounds: $runs; file system of $work: $(stat -f -c %T "$work")" >&2
+fresh_sg() { rm -rf "$work/sg" "$work/sg-cache"; sync; }
+fresh_sh() { rm -rf "$work/sh"; mkdir -p "$work/sh/root"; sync; }
+fresh_uv() { rm -rf "$work/uv" "$work/uv-cache" "$work/uv-bin"; sync; }
+t_sg="" t_sh="" t_uv="" t_floor="" t_rerun=""
+for round in $(seq "$runs"); do
+    fresh_sg; t=$(timed sg_install); t_sg=$(min "$t_sg" "$t")
+    fresh_sh; t=$(timed shell_install); t_sh=$(min "$t_sh" "$t")
+    fresh_uv; t=$(timed uv_install); t_uv=$(min "$t_uv" "$t")
+    t=$(timed floor); t_floor=$(min "$t_floor" "$t")
+    echo "round $round: specgate $t_sg, shell $t_sh, uv $t_uv (best so far)" >&2
+done
+fresh_sg
 sg_install >/dev/null 2>&1
-t_rerun=$(best true sg_install)
+for _ in $(seq "$runs"); do t=$(timed sg_install); t_rerun=$(min "$t_rerun" "$t"); done
 "$specgate" install --version "$version" --url "$url" --root "$work/sg" --cache "$work/sg-cache" 2>&1 | grep -q "already installed"
 
 printf '%-44s %8s s\n' "specgate install (cold)" "$t_sg"
