@@ -61,18 +61,11 @@ impl Summary {
 /// a gzip process) does. A gzip file written by `pack` (members that carry their size) is
 /// inflated several members at a time; any other gzip or zstd stream on one thread.
 pub fn decoder(file: File, compression: Compression) -> io::Result<Box<dyn Read>> {
-    let mut file = BufReader::with_capacity(256 * 1024, file);
+    let file = BufReader::with_capacity(256 * 1024, file);
     let (sender, chunks) = std::sync::mpsc::sync_channel(8);
     match compression {
         Compression::Gzip => {
-            let mut header = [0u8; MEMBER_HEADER_LEN];
-            let got = read_full(&mut file, &mut header)?;
-            let head = io::Cursor::new(header[..got].to_vec()).chain(file);
-            if member_size(&header[..got]).is_some() {
-                std::thread::spawn(move || inflate_members(head, &sender));
-            } else {
-                std::thread::spawn(move || pump(flate2::bufread::MultiGzDecoder::new(BufReader::new(head)), &sender));
-            }
+            std::thread::spawn(move || inflate_members(file, &sender));
         }
         Compression::Zstd => {
             let inner = zstd::stream::read::Decoder::with_buffer(file)?;
@@ -150,10 +143,12 @@ fn inflate_members(mut input: impl BufRead + Send + 'static, sender: &std::sync:
             let _ = done.send(inflate_member(&member));
         });
     }
+    // An empty file is not a gzip file: the one-thread decoder below reports it.
+    let mut first = true;
     loop {
         let mut header = [0u8; MEMBER_HEADER_LEN];
         let got = match read_full(&mut input, &mut header) {
-            Ok(0) => return,
+            Ok(0) if !first => return,
             Ok(n) => n,
             Err(error) => {
                 let _ = sender.send(Chunk::Ready(Err(error)));
@@ -164,6 +159,7 @@ fn inflate_members(mut input: impl BufRead + Send + 'static, sender: &std::sync:
             let rest = io::Cursor::new(header[..got].to_vec()).chain(input);
             return pump(flate2::bufread::MultiGzDecoder::new(BufReader::new(rest)), sender);
         };
+        first = false;
         let mut member = vec![0u8; size];
         member[..MEMBER_HEADER_LEN].copy_from_slice(&header);
         match read_full(&mut input, &mut member[MEMBER_HEADER_LEN..]) {

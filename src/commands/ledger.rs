@@ -108,13 +108,9 @@ pub(crate) fn add_row(
     Ok(text)
 }
 
-fn run_prune(
-    root: &std::path::Path,
-    config: &Config,
-    args: &LedgerPruneArgs,
-    output: &mut Output<'_>,
-) -> anyhow::Result<ExitStatus> {
-    let keep = args.keep.unwrap_or(config.artifacts.max_active);
+/// `--keep`, else `[artifacts] max-active`: how many Activo builds a prune keeps; never 0.
+pub(super) fn keep_active(keep: Option<u32>, config: &Config) -> anyhow::Result<u32> {
+    let keep = keep.unwrap_or(config.artifacts.max_active);
     if keep == 0 {
         return Err(super::UsageError {
             message: "`--keep 0` would deprecate every build".to_owned(),
@@ -122,6 +118,16 @@ fn run_prune(
         }
         .into());
     }
+    Ok(keep)
+}
+
+fn run_prune(
+    root: &std::path::Path,
+    config: &Config,
+    args: &LedgerPruneArgs,
+    output: &mut Output<'_>,
+) -> anyhow::Result<ExitStatus> {
+    let keep = keep_active(args.keep, config)?;
     let shown = &config.artifacts.ledger;
     let ledger_path = root.join(shown);
     let changed = ledger::prune(&ledger_path, keep as usize)?;

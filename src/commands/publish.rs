@@ -205,14 +205,7 @@ fn describe(
 fn prune(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
     use crate::artifact::ledger;
     let (root, config) = super::ledger::root_and_config(global)?;
-    let keep = args.keep.unwrap_or(config.artifacts.max_active);
-    if keep == 0 {
-        return Err(super::UsageError {
-            message: "`--keep 0` would deprecate every build".to_owned(),
-            hint: Some("keep at least 1".to_owned()),
-        }
-        .into());
-    }
+    let keep = super::ledger::keep_active(args.keep, &config)?;
     let token = match (&args.repo, args.delete_assets && !args.dry_run) {
         (Some(_), true) => Some(publish::token_from_env()?),
         _ => None,
