@@ -6,14 +6,18 @@
 #     of that is counted as overhead;
 #   - a cached rebuild (target: under 5 seconds);
 #   - the artifact size (target for the stripped release profile: under 80 MB).
-# The plain build uses the same configure flags (fast profile, same rpath) and -j2.
+# The plain build uses the same configure flags (fast profile, same rpath) and -j2. With
+# ROUNDS=N (default 1) the two builds run N times each, alternating which goes first (a
+# compile's speed drifts with the page cache and the host), and the best of each is compared.
+# Both print the time of each step, so a gap can be traced to the step it comes from.
 #
-# Usage: bench/build.sh            (about 2 x the compile time; run it on an idle machine)
-# Caches in /var/cache/specgate-bench (the source) and a fresh build cache per run.
+# Usage: [ROUNDS=N] bench/build.sh   (about 2 x N x the compile time; run it on an idle machine)
+# Caches in /var/cache/specgate-bench (the source) and a fresh build cache per specgate run.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 cache=${BENCH_CACHE:-/var/cache/specgate-bench}
+rounds=${ROUNDS:-1}
 sudo=""
 [ "$(id -u)" = 0 ] || sudo=sudo
 # shellcheck source=bench/lib.sh
@@ -27,29 +31,66 @@ specgate="$here/target/release/specgate"
 work=$(mktemp -d /var/tmp/specgate-bench-build.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# 1. The plain build, from the tarball (unpacking is timed on both sides).
-mkdir -p "$work/plain"
-start=$(now)
-tar -xf "$tarball" -C "$work/plain" --strip-components=1
-(
-    cd "$work/plain"
-    # shellcheck disable=SC2016 # the literal $$ORIGIN is for configure and make, as specgate passes it
-    ./configure --prefix=/opt/python-3.11.2 --enable-shared --with-openssl=/usr --with-system-ffi \
-        'LDFLAGS=-Wl,-rpath,\$$ORIGIN/../lib' >"$work/plain.log" 2>&1
-    make -j2 >>"$work/plain.log" 2>&1
-    make install DESTDIR="$work/plain-stage" >>"$work/plain.log" 2>&1
-) || { say "error: the plain build failed; see $work/plain.log"; tail -n 20 "$work/plain.log" >&2; exit 2; }
-plain=$(awk -v s="$start" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }')
-rm -rf "$work/plain" "$work/plain-stage"
+since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
+min() { awk -v a="$1" -v b="$2" 'BEGIN { print (b == "" || a + 0 < b + 0) ? a : b }'; }
 
-# 2. specgate build, the same source and flags, a fresh cache.
-start=$(now)
-artifact=$("$specgate" -C "$here" build --python 3.11.2 --source "$tarball" --build 1 --profile fast --jobs 2 \
-    --out "$work/out" --cache "$work/cache" --no-ledger 2>"$work/specgate.log") \
-    || { say "error: specgate build failed"; tail -n 30 "$work/specgate.log" >&2; exit 2; }
-specgate_time=$(awk -v s="$start" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }')
+# The plain build, from the tarball (unpacking is timed on both sides); prints its total and
+# appends its steps' times to $work/plain-steps.
+plain_build() {
+    local start step
+    rm -rf "$work/plain" "$work/plain-stage"
+    mkdir -p "$work/plain"
+    start=$(now)
+    step=$start
+    tar -xf "$tarball" -C "$work/plain" --strip-components=1
+    printf 'extract %s\n' "$(since "$step")" >>"$work/plain-steps"
+    (
+        cd "$work/plain"
+        step=$(now)
+        # shellcheck disable=SC2016 # the literal $$ORIGIN is for configure and make, as specgate passes it
+        ./configure --prefix=/opt/python-3.11.2 --enable-shared --with-openssl=/usr --with-system-ffi \
+            'LDFLAGS=-Wl,-rpath,\$$ORIGIN/../lib' >"$work/plain.log" 2>&1
+        printf 'configure %s\n' "$(since "$step")" >>"$work/plain-steps"
+        step=$(now)
+        make -j2 >>"$work/plain.log" 2>&1
+        printf 'make %s\n' "$(since "$step")" >>"$work/plain-steps"
+        step=$(now)
+        make install DESTDIR="$work/plain-stage" >>"$work/plain.log" 2>&1
+        printf 'install %s\n' "$(since "$step")" >>"$work/plain-steps"
+    ) || { say "error: the plain build failed; see $work/plain.log"; tail -n 20 "$work/plain.log" >&2; exit 2; }
+    since "$start"
+    rm -rf "$work/plain" "$work/plain-stage"
+}
 
-# 3. The cached rebuild.
+# specgate build, the same source and flags, a fresh cache; prints its total.
+specgate_build() {
+    local start
+    rm -rf "$work/out" "$work/cache"
+    start=$(now)
+    "$specgate" -C "$here" build --python 3.11.2 --source "$tarball" --build 1 --profile fast --jobs 2 \
+        --out "$work/out" --cache "$work/cache" --no-ledger >"$work/artifact" 2>"$work/specgate.log" \
+        || { say "error: specgate build failed"; tail -n 30 "$work/specgate.log" >&2; exit 2; }
+    since "$start"
+    grep -E '^    [a-z].*: ok in' "$work/specgate.log" >>"$work/specgate-steps"
+}
+
+plain="" specgate_time=""
+for round in $(seq 1 "$rounds"); do
+    if [ $((round % 2)) = 1 ]; then order="plain specgate"; else order="specgate plain"; fi
+    for side in $order; do
+        if [ "$side" = plain ]; then
+            t=$(plain_build)
+            plain=$(min "$t" "$plain")
+        else
+            t=$(specgate_build)
+            specgate_time=$(min "$t" "$specgate_time")
+        fi
+        say "round $round: $side ${t}s"
+    done
+done
+artifact=$(cat "$work/artifact")
+
+# The cached rebuild (the last specgate run's cache).
 start=$(now)
 "$specgate" -C "$here" build --python 3.11.2 --source "$tarball" --build 2 --profile fast --jobs 2 \
     --out "$work/out" --cache "$work/cache" --no-ledger >/dev/null 2>"$work/cached.log"
@@ -57,8 +98,10 @@ cached=$(awk -v s="$start" -v e="$(now)" 'BEGIN { printf "%.2f", e - s }')
 grep -q 'compile: cached' "$work/cached.log" || { say "error: the rebuild did not use the cache"; exit 2; }
 
 size=$(stat -c %s "$artifact")
-printf 'plain tar x, configure+make+install %8ss\n' "$plain"
+printf 'plain tar x, configure+make+install %8ss   (best of %s)\n' "$plain" "$rounds"
 printf 'specgate build --profile fast       %8ss   ratio %s (target <= 1.05)\n' "$specgate_time" "$(ratio "$specgate_time" "$plain")"
 printf 'cached rebuild                      %8ss   (target < 5s)\n' "$cached"
 printf 'artifact (fast profile)             %8s bytes = %s MiB (release target < 80 MB)\n' "$size" "$(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1048576 }')"
-grep -E '^    [a-z].*: ok in' "$work/specgate.log" | sed 's/^    /  step /'
+say "steps, every round, in run order:"
+awk '{ printf "  plain    %-10s %6ss\n", $1, $2 }' "$work/plain-steps"
+sed 's/^    /  specgate /' "$work/specgate-steps"
