@@ -259,12 +259,8 @@ impl Client {
             .map_err(|source| (Error::Transport { url: url.to_owned(), attempts: attempt, source }, None))?;
         let status = response.status().as_u16();
         if !(200..300).contains(&status) {
-            let retry_after = response
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            let retry_after = retry_wait(|name| response.headers().get(name).and_then(|v| v.to_str().ok()), now);
             return Err((Error::Status { url: url.to_owned(), status, attempts: attempt }, retry_after));
         }
         let content_length =

@@ -23,6 +23,7 @@ pub mod gpg;
 pub mod hooks;
 pub mod http;
 pub mod install;
+pub mod probe;
 pub mod publish;
 pub mod registry;
 pub mod scan;

@@ -75,9 +75,6 @@ pub struct BuildConfig {
 pub const DEFAULT_CONFIGURE_FLAGS: &[&str] =
     &["--prefix={prefix}", "--enable-optimizations", "--with-lto", "--enable-shared", "--with-openssl=/usr"];
 
-/// Modules every build must import (BR-007).
-pub const REQUIRED_MODULES: &[&str] = &["ssl", "sqlite3", "uuid", "lzma", "bz2"];
-
 /// Modules required by default beyond BR-007.
 pub const DEFAULT_MODULES: &[&str] = &["ctypes", "zlib", "readline"];
 

@@ -89,7 +89,7 @@ pub fn check_os(os: &OsInfo, config: &BuildConfig) -> Result<(), Error> {
 
 /// The modules a build must import: BR-007's and the configured ones, without duplicates.
 pub fn required_modules(config: &BuildConfig) -> Vec<String> {
-    let mut modules: Vec<String> = super::config::REQUIRED_MODULES.iter().map(|s| (*s).to_owned()).collect();
+    let mut modules: Vec<String> = crate::probe::REQUIRED_MODULES.iter().map(|s| (*s).to_owned()).collect();
     for module in &config.modules {
         if !modules.contains(module) {
             modules.push(module.clone());

@@ -4,7 +4,7 @@
 //! libraries they need and the packages that provide them. The result is written to
 //! `opt/python-X.Y.Z/.specgate-build.json` for install (docs/building.md lists the fields).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -16,6 +16,7 @@ use super::gates::OsInfo;
 use super::host::Keep;
 use super::Error;
 use crate::artifact::PythonVersion;
+use crate::probe;
 
 /// The metadata file inside the prefix.
 pub const METADATA_FILE: &str = ".specgate-build.json";
@@ -208,32 +209,9 @@ pub fn check_rpath(prefix: &Path, version: PythonVersion) -> Result<(), Error> {
     Ok(())
 }
 
-/// What the probe script prints.
-#[derive(Debug, Deserialize)]
-struct Probe {
-    version: String,
-    libpython: Vec<String>,
-    missing: BTreeMap<String, String>,
-}
-
-const PROBE: &str = r#"
-import importlib, json, sys
-missing = {}
-for name in sys.argv[1].split(","):
-    try:
-        importlib.import_module(name)
-    except Exception as e:
-        missing[name] = "%s: %s" % (type(e).__name__, e)
-libs = set()
-with open("/proc/self/maps") as maps:
-    for line in maps:
-        parts = line.split()
-        if len(parts) >= 6 and "libpython" in parts[-1]:
-            libs.add(parts[-1])
-print(json.dumps({"version": "%d.%d.%d" % sys.version_info[:3], "libpython": sorted(libs), "missing": missing}))
-"#;
-
-/// Run the interpreter in a clean environment and check it; then inspect its ELF files.
+/// Run the interpreter in a clean environment and check it: it loads its own libpython (a
+/// build must be shared and must not fall back to the system's), reports `version` and imports
+/// `modules`, and `venv` with ensurepip works; then inspect its ELF files.
 pub fn validate(
     prefix: &Path,
     version: PythonVersion,
@@ -247,60 +225,40 @@ pub fn validate(
     let python = prefix.join(format!("bin/python{}", version.line()));
     let home = work.join("home");
     fs::create_dir_all(&home).map_err(|e| Error::io("create", &home, e))?;
-    let clean = |cmd: &mut Command| {
-        cmd.env_clear()
-            .env("PATH", "/usr/bin:/bin")
-            .env("HOME", &home)
-            .env("LC_ALL", "C.UTF-8")
-            .env("TMPDIR", &home)
-            .stdin(Stdio::null());
-    };
-    let mut probe = Command::new(&python);
-    probe.arg("-I").arg("-c").arg(PROBE).arg(modules.join(","));
-    clean(&mut probe);
-    let output = probe.output().map_err(|e| fail(format!("could not run `{}`: {e}", python.display())))?;
-    if !output.status.success() {
+    let report = probe::probe(&python, modules, Some(&home))
+        .map_err(|failure| fail(format!("{} ({})", failure.reason, failure.hint)))?;
+    if report.version.as_deref() != Some(&version.to_string()) {
         return Err(fail(format!(
-            "`{}` failed to start: {}",
+            "`{}` reports version {}, not {version}",
             python.display(),
-            String::from_utf8_lossy(&output.stderr).trim().lines().last().unwrap_or("no message")
+            report.version.as_deref().unwrap_or("nothing")
         )));
     }
-    let probe: Probe = serde_json::from_slice(&output.stdout).map_err(|e| {
-        fail(format!(
-            "`{}` printed no probe result ({e}): {}",
-            python.display(),
-            String::from_utf8_lossy(&output.stdout).trim()
-        ))
-    })?;
-    if probe.version != version.to_string() {
-        return Err(fail(format!("`{}` reports version {}, not {version}", python.display(), probe.version)));
-    }
     let own = prefix.canonicalize().map_err(|e| Error::io("read", prefix, e))?;
-    if probe.libpython.is_empty() || !probe.libpython.iter().all(|l| Path::new(l).starts_with(&own)) {
+    if report.libpython.is_empty() || !report.libpython.iter().all(|l| Path::new(l).starts_with(&own)) {
         return Err(fail(format!(
             "the interpreter loaded {:?}, not its own libpython under `{}`",
-            probe.libpython,
+            report.libpython,
             own.display()
         )));
     }
-    if !probe.missing.is_empty() {
-        return Err(Error::Modules { missing: probe.missing.into_iter().collect() });
+    if !report.failed.is_empty() {
+        return Err(Error::Modules { missing: report.failed });
     }
     let venv = work.join("venv-check");
-    let mut make_venv = Command::new(&python);
+    let mut make_venv = probe::clean_command(&python, Some(&home));
     make_venv.arg("-I").arg("-m").arg("venv").arg(&venv);
-    clean(&mut make_venv);
-    let output = make_venv.output().map_err(|e| fail(format!("could not run venv: {e}")))?;
-    if !output.status.success() {
-        return Err(fail(format!("`python -m venv` (with ensurepip) failed: {}", tail_text(&output.stderr))));
+    let (status, _, stderr) =
+        probe::output_within(make_venv, probe::LIMIT).map_err(|e| fail(format!("could not run venv: {e}")))?;
+    if !status.success() {
+        return Err(fail(format!("`python -m venv` (with ensurepip) failed: {}", tail_text(&stderr))));
     }
-    let mut pip = Command::new(venv.join("bin/python"));
+    let mut pip = probe::clean_command(&venv.join("bin/python"), Some(&home));
     pip.arg("-I").arg("-m").arg("pip").arg("--version");
-    clean(&mut pip);
-    let output = pip.output().map_err(|e| fail(format!("could not run the venv's python: {e}")))?;
-    if !output.status.success() {
-        return Err(fail(format!("pip does not run in a new venv: {}", tail_text(&output.stderr))));
+    let (status, _, stderr) =
+        probe::output_within(pip, probe::LIMIT).map_err(|e| fail(format!("could not run the venv's python: {e}")))?;
+    if !status.success() {
+        return Err(fail(format!("pip does not run in a new venv: {}", tail_text(&stderr))));
     }
     let _ = fs::remove_dir_all(&venv);
 
@@ -321,8 +279,7 @@ pub fn validate(
     })
 }
 
-fn tail_text(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
+fn tail_text(text: &str) -> String {
     text.trim().lines().rev().take(3).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(" / ")
 }
 

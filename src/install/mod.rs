@@ -286,7 +286,7 @@ pub fn install(request: &Request, events: &mut dyn FnMut(Event<'_>)) -> Result<O
     ));
 
     let start = Instant::now();
-    let mut modules: Vec<String> = validate::REQUIRED_MODULES.iter().map(|m| (*m).to_owned()).collect();
+    let mut modules: Vec<String> = crate::probe::REQUIRED_MODULES.iter().map(|m| (*m).to_owned()).collect();
     modules.extend(request.modules.iter().cloned());
     validate::validate(&staged, request.version, &modules)
         .map_err(|failure| Error::Invalid { reason: failure.reason, hint: failure.hint })?;

@@ -161,6 +161,15 @@ pub fn findings(report: &serde_json::Value) -> Vec<(String, String, u64)> {
         .collect()
 }
 
+/// The version of the system's /usr/bin/python3, which test artifacts wrap as their interpreter.
+pub fn system_version() -> String {
+    let out = Command::new("/usr/bin/python3")
+        .args(["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"])
+        .output()
+        .expect("/usr/bin/python3 runs (.ci/setup installs python3)");
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
 pub fn exists(path: &Path) -> bool {
     path.exists()
 }

@@ -7,10 +7,10 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::common::{findings, run, TestContext};
+use crate::httpserver::Server;
 
 /// The manifest of the repository's Feature, as shipped.
 fn shipped_manifest() -> String {
@@ -272,73 +272,6 @@ fn e2e_artifact() -> Artifact {
     Artifact { path, sha256 }
 }
 
-/// A static-file HTTP/1.1 server on 127.0.0.1 that records every request path.
-struct Server {
-    port: u16,
-    requests: Arc<Mutex<Vec<String>>>,
-}
-
-impl Server {
-    fn start(folder: PathBuf) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        let port = listener.local_addr().expect("local address").port();
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let seen = Arc::clone(&requests);
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let folder = folder.clone();
-                let seen = Arc::clone(&seen);
-                std::thread::spawn(move || serve(stream, &folder, &seen));
-            }
-        });
-        Server { port, requests }
-    }
-
-    fn url(&self, name: &str) -> String {
-        format!("http://127.0.0.1:{}/{name}", self.port)
-    }
-
-    fn requests(&self) -> Vec<String> {
-        self.requests.lock().expect("lock").clone()
-    }
-}
-
-fn serve(stream: TcpStream, folder: &Path, seen: &Mutex<Vec<String>>) {
-    let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).is_err() {
-        return;
-    }
-    loop {
-        let mut line = String::new();
-        match reader.read_line(&mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) if line.trim().is_empty() => break,
-            Ok(_) => {}
-        }
-    }
-    let mut parts = request_line.split_whitespace();
-    let method = parts.next().unwrap_or_default().to_owned();
-    let target = parts.next().unwrap_or_default().trim_start_matches('/').to_owned();
-    seen.lock().expect("lock").push(format!("{method} /{target}"));
-    let mut stream = stream;
-    let file = (!target.contains("..") && !target.contains('/')).then(|| folder.join(&target));
-    match file.and_then(|f| fs::File::open(f).ok()) {
-        Some(mut file) => {
-            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Length: {size}\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n"
-            );
-            if stream.write_all(head.as_bytes()).is_ok() && method != "HEAD" {
-                let _ = std::io::copy(&mut file, &mut stream);
-            }
-        }
-        None => {
-            let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-        }
-    }
-}
-
 /// The Feature folder with its static binary (made by `make feature`).
 fn feature_folder() -> PathBuf {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("feature/cpython-prebuilt");
@@ -401,8 +334,9 @@ impl Drop for Images {
 fn feature_installs_cpython_in_a_real_dev_container() {
     let artifact = e2e_artifact();
     let name = artifact.path.file_name().and_then(|n| n.to_str()).expect("artifact name").to_owned();
-    let server = Server::start(artifact.path.parent().expect("artifact folder").to_path_buf());
-    let url = server.url(&name);
+    let server = Server::start();
+    server.put(&format!("/{name}"), fs::read(&artifact.path).expect("read the artifact"));
+    let url = format!("{}/{name}", server.url);
     let work = tempfile::Builder::new().prefix("specgate-e2e-feature").tempdir().expect("temp dir");
     let tag = format!("{}-{}", std::process::id(), work.path().file_name().and_then(|n| n.to_str()).unwrap_or("x"))
         .to_ascii_lowercase()
@@ -416,7 +350,7 @@ fn feature_installs_cpython_in_a_real_dev_container() {
     project(&good, &serde_json::json!({ "version": VERSION, "artifactUrl": url, "sha256": artifact.sha256 }));
     let built = devcontainer_build(&good, &image);
     assert_eq!(built.code, 0, "devcontainer build failed:\n{built}");
-    assert!(server.requests().contains(&format!("GET /{name}")), "{:?}", server.requests());
+    assert_eq!(server.hits(&format!("/{name}")), 1, "{:?}", server.log());
 
     let version = podman(&["run", "--rm", &image, "python3", "--version"]);
     assert_eq!(version.code, 0, "{version}");
@@ -439,7 +373,7 @@ fn feature_installs_cpython_in_a_real_dev_container() {
     let feature = work.path().join("feature-copy");
     copy_feature(&feature);
     let mount = format!("{}:/feature:ro", feature.display());
-    let before = server.requests().len();
+    let before = server.log().len();
     let again = podman(&[
         "run",
         "--rm",
@@ -459,7 +393,7 @@ fn feature_installs_cpython_in_a_real_dev_container() {
     assert_eq!(again.code, 0, "{again}");
     assert!(again.stdout.contains("already installed") || again.stderr.contains("already installed"), "{again}");
     assert!(again.stdout.contains(&format!("Python {VERSION}")), "{again}");
-    assert_eq!(server.requests().len(), before, "the second run downloaded: {:?}", server.requests());
+    assert_eq!(server.log().len(), before, "the second run downloaded: {:?}", server.log());
 
     // CA-003: a wrong sha256 fails the container build with the reason, and leaves no prefix.
     let wrong = "0".repeat(64);

@@ -14,17 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::common::{run, tmpfs, Run, TestContext};
+use crate::common::{run, system_version, tmpfs, Run, TestContext};
 use crate::httpserver::{Fault, Server};
-
-/// The version of the system interpreter the wrapper runs.
-fn system_version() -> String {
-    let out = Command::new("/usr/bin/python3")
-        .args(["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"])
-        .output()
-        .expect("/usr/bin/python3 runs (.ci/setup installs python3)");
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
 
 fn line(version: &str) -> String {
     version.rsplit_once('.').unwrap().0.to_owned()

@@ -1,14 +1,11 @@
 //! `specgate package`, `ledger add|prune` and `check ledger [--remote]` on a real repository,
 //! with a real HTTP server on 127.0.0.1 for the remote check.
 
-use std::collections::HashMap;
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 
 use crate::artifact::{make_stage, run, scratch};
 use crate::common::{Run, TestContext};
+use crate::httpserver::{Fault, Server};
 
 fn read(ctx: &TestContext, path: &str) -> String {
     fs::read_to_string(ctx.path(path)).expect("file is readable")
@@ -267,65 +264,16 @@ fn prune_deprecates_older_builds_byte_stable_and_lists_removable_files() {
 
 // ---------------------------------------------------------------- remote
 
-/// A tiny HTTP/1.1 server on 127.0.0.1: each path has a queue of (status, body) answers; the
-/// last answer repeats. Counts requests per path.
-struct Server {
-    url: String,
-    hits: Arc<Mutex<HashMap<String, usize>>>,
-}
-
-fn serve(routes: HashMap<String, Vec<(u16, Vec<u8>)>>) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let hits = Arc::new(Mutex::new(HashMap::new()));
-    let counter = Arc::clone(&hits);
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            if reader.read_line(&mut request_line).is_err() {
-                continue;
-            }
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-            }
-            let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
-            let count = {
-                let mut hits = counter.lock().unwrap();
-                let entry = hits.entry(path.clone()).or_insert(0);
-                *entry += 1;
-                *entry
-            };
-            let (status, body) = match routes.get(&path) {
-                Some(answers) => answers[(count - 1).min(answers.len() - 1)].clone(),
-                None => (404, b"not found".to_vec()),
-            };
-            let head = format!(
-                "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                if status == 0 { 200 } else { status },
-                body.len()
-            );
-            let _ = stream.write_all(head.as_bytes());
-            // Status 0 is a fault: a 200 whose connection drops halfway through the body.
-            let _ = stream.write_all(if status == 0 { &body[..body.len() / 2] } else { &body });
-        }
-    });
-    Server { url, hits }
-}
-
 #[test]
 fn remote_check_retries_server_errors_and_catches_a_wrong_file() {
     let ctx = packaged();
     let artifact = fs::read(ctx.path(&format!("artifacts/{NAME}"))).unwrap();
-    let mut routes = HashMap::new();
-    routes.insert("/flaky.tgz".to_owned(), vec![(500, b"oops".to_vec()), (200, artifact.clone())]);
-    routes.insert("/dropped.tgz".to_owned(), vec![(0, artifact.clone()), (200, artifact.clone())]);
-    routes.insert("/wrong.tgz".to_owned(), vec![(200, b"something else entirely".to_vec())]);
-    let server = serve(routes);
+    let server = Server::start();
+    server.put("/flaky.tgz", artifact.clone());
+    server.faults("/flaky.tgz", vec![Fault::Status(500)]);
+    server.put("/dropped.tgz", artifact.clone());
+    server.faults("/dropped.tgz", vec![Fault::DropAfter(artifact.len() / 2)]);
+    server.put("/wrong.tgz", b"something else entirely".to_vec());
 
     // Activo rows: one served after a 500, one cut short once, one serving other bytes, one
     // missing; a Retirado row that is never fetched.
@@ -340,7 +288,7 @@ fn remote_check_retries_server_errors_and_catches_a_wrong_file() {
 
     let local = check_ledger(&ctx, &[]);
     assert_eq!(local.code, 0, "without --remote nothing is downloaded: {}", local.stderr);
-    assert!(server.hits.lock().unwrap().is_empty());
+    assert!(server.log().is_empty());
 
     let remote = check_ledger(&ctx, &["--remote"]);
     assert_eq!(remote.code, 1, "{}", remote.stderr);
@@ -353,10 +301,9 @@ fn remote_check_retries_server_errors_and_catches_a_wrong_file() {
     assert!(err.contains("artifacts/ARTIFACTS.md:7:") && err.contains("error[ledger-remote-unreachable]"), "{err}");
     assert!(err.contains("answered HTTP 404"), "{err}");
     assert!(!err.contains("flaky.tgz"), "the 500 was retried and then matched: {err}");
-    let hits = server.hits.lock().unwrap();
-    assert_eq!(hits.get("/flaky.tgz"), Some(&2), "one 500, then the 200");
-    assert_eq!(hits.get("/missing.tgz"), Some(&1), "a 404 is not retried");
-    assert_eq!(hits.get("/dropped.tgz"), Some(&2), "a body cut short is downloaded again");
+    assert_eq!(server.hits("/flaky.tgz"), 2, "one 500, then the 200");
+    assert_eq!(server.hits("/missing.tgz"), 1, "a 404 is not retried");
+    assert_eq!(server.hits("/dropped.tgz"), 2, "a body cut short is downloaded again");
     assert!(!err.contains("dropped.tgz"), "{err}");
-    assert_eq!(hits.get("/never-fetched.tgz"), None, "only Activo rows are fetched");
+    assert_eq!(server.hits("/never-fetched.tgz"), 0, "only Activo rows are fetched");
 }

@@ -8,7 +8,7 @@ use std::process::Command;
 use sha2::{Digest as _, Sha256};
 
 use crate::artifact::{make_stage, run, scratch};
-use crate::common::{Run, TestContext};
+use crate::common::{system_version, Run, TestContext};
 use crate::github_fake::{FakeGitHub, Fault};
 
 const REPO: &str = "acme/cpython-builds";
@@ -368,14 +368,6 @@ fn serve(dir: &Path) -> (Child, u16) {
 }
 
 /// The version of /usr/bin/python3, which the test artifact's interpreter wraps.
-fn system_version() -> String {
-    let out = Command::new("/usr/bin/python3")
-        .args(["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"])
-        .output()
-        .expect("/usr/bin/python3 runs (.ci/setup installs python3)");
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
 // spec[verify SPEC_INFRA_001#CA-010]
 #[test]
 fn specgate_install_takes_the_artifact_from_the_served_mirror() {

@@ -1,0 +1,232 @@
+//! Run a fresh CPython interpreter in a clean environment and report what it is: the version it
+//! prints, the libpython files it mapped, the modules that do not import. `specgate build`
+//! (build::inspect) and `specgate install` (install::validate) both probe the tree they made,
+//! each with its own policy; a start failure is explained here, once, from the loader's message.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// The modules every interpreter must import (BR-007).
+pub const REQUIRED_MODULES: [&str; 5] = ["ssl", "sqlite3", "uuid", "lzma", "bz2"];
+
+/// How long one run of the interpreter may take before it is killed.
+pub const LIMIT: Duration = Duration::from_secs(300);
+
+const SCRIPT: &str = r#"
+import importlib, sys
+print("version %d.%d.%d" % sys.version_info[:3])
+for line in open("/proc/self/maps"):
+    fields = line.split()
+    if len(fields) >= 6 and "libpython" in fields[-1]:
+        print("libpython " + fields[-1])
+for name in sys.argv[1:]:
+    try:
+        importlib.import_module(name)
+    except BaseException as e:
+        print("failed %s %s: %s" % (name, type(e).__name__, str(e).replace("\n", " ")))
+"#;
+
+/// Why the interpreter is not usable, in words a user can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub reason: String,
+    pub hint: String,
+}
+
+/// What the interpreter reported about itself.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    pub version: Option<String>,
+    /// Every libpython file mapped into the process (several mappings of one file count once).
+    pub libpython: Vec<String>,
+    /// `(module, "ErrorType: message")` for each module that did not import.
+    pub failed: Vec<(String, String)>,
+}
+
+/// `program` with nothing inherited: PATH, a UTF-8 C locale, and HOME and TMPDIR when given
+/// (a venv or pip run needs somewhere to write); stdin closed.
+pub fn clean_command(program: &Path, home: Option<&Path>) -> Command {
+    let mut command = Command::new(program);
+    command
+        .env_clear()
+        .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+        .env("LC_ALL", "C.UTF-8")
+        .stdin(Stdio::null());
+    if let Some(home) = home {
+        command.env("HOME", home).env("TMPDIR", home);
+    }
+    command
+}
+
+/// Run `python -I` with the probe script; `home` as in [`clean_command`].
+pub fn probe(python: &Path, modules: &[String], home: Option<&Path>) -> Result<Report, Failure> {
+    if !python.exists() {
+        return Err(Failure {
+            reason: format!("there is no interpreter at `{}`", python.display()),
+            hint: "the tree is not a CPython install of this version; check the version and where it came from"
+                .to_owned(),
+        });
+    }
+    let mut command = clean_command(python, home);
+    command.arg("-I").arg("-c").arg(SCRIPT).args(modules);
+    let (status, stdout, stderr) = output_within(command, LIMIT).map_err(|reason| Failure {
+        reason: format!("could not run `{}`: {reason}", python.display()),
+        hint: "the file may be for another CPU architecture or the folder may be mounted noexec".to_owned(),
+    })?;
+    if !status.success() {
+        return Err(explain_start_failure(&stderr, python));
+    }
+    let mut report = Report::default();
+    for line in stdout.lines() {
+        if let Some(v) = line.strip_prefix("version ") {
+            report.version = Some(v.to_owned());
+        } else if let Some(path) = line.strip_prefix("libpython ") {
+            if !report.libpython.iter().any(|p| p == path) {
+                report.libpython.push(path.to_owned());
+            }
+        } else if let Some(rest) = line.strip_prefix("failed ") {
+            let (module, error) = rest.split_once(' ').unwrap_or((rest, ""));
+            report.failed.push((module.to_owned(), error.to_owned()));
+        }
+    }
+    Ok(report)
+}
+
+/// Run `command` with stdout and stderr captured, killing it after `limit`.
+pub fn output_within(mut command: Command, limit: Duration) -> Result<(ExitStatus, String, String), String> {
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().map_err(|e| e.to_string())?;
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut stderr = child.stderr.take().expect("piped");
+    let out = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        text
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait().map_err(|e| e.to_string())? {
+            Some(status) => break status,
+            None if start.elapsed() > limit => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("it did not finish within {} s", limit.as_secs()));
+            }
+            None => std::thread::sleep(Duration::from_millis(10)),
+        }
+    };
+    Ok((status, out.join().unwrap_or_default(), err.join().unwrap_or_default()))
+}
+
+/// The interpreter did not start: name the cause the dynamic loader reported.
+pub fn explain_start_failure(stderr: &str, python: &Path) -> Failure {
+    let tail: String =
+        stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(" | ");
+    if let Some(needed) = glibc_needed(stderr) {
+        let system = system_glibc().unwrap_or_else(|| "an older one".to_owned());
+        return Failure {
+            reason: format!("the interpreter needs GLIBC_{needed} and this system has glibc {system}"),
+            hint: "install the artifact built for this distro (the distro is part of its name, for example \
+                   `-ubuntu20.04-`), or build one here with `specgate build`"
+                .to_owned(),
+        };
+    }
+    if stderr.contains("libpython") && stderr.contains("cannot open shared object file") {
+        return Failure {
+            reason: format!("`{}` cannot find its libpython: {tail}", python.display()),
+            hint: "the interpreter was linked without the `$ORIGIN/../lib` rpath; rebuild it with `specgate build`"
+                .to_owned(),
+        };
+    }
+    if let Some(library) = missing_library(stderr) {
+        return Failure {
+            reason: format!("the interpreter needs `{library}`, which this system does not have"),
+            hint: format!(
+                "install the runtime package that provides it (`apt-get install` the package holding {library})"
+            ),
+        };
+    }
+    Failure {
+        reason: format!("`{}` failed to start: {tail}", python.display()),
+        hint: "run it by hand to see the whole error; an artifact may be for another distro".to_owned(),
+    }
+}
+
+/// `2.35` from "version `GLIBC_2.35' not found".
+fn glibc_needed(stderr: &str) -> Option<String> {
+    let mut needed: Option<(u32, u32, String)> = None;
+    for part in stderr.split("`GLIBC_").skip(1) {
+        let v = part.split('\'').next()?;
+        let mut numbers = v.split('.').map(|n| n.parse::<u32>().unwrap_or(0));
+        let key = (numbers.next().unwrap_or(0), numbers.next().unwrap_or(0));
+        if needed.as_ref().is_none_or(|(a, b, _)| key > (*a, *b)) {
+            needed = Some((key.0, key.1, v.to_owned()));
+        }
+    }
+    needed.map(|(_, _, v)| v)
+}
+
+fn missing_library(stderr: &str) -> Option<String> {
+    let index = stderr.find(": cannot open shared object file")?;
+    let before = &stderr[..index];
+    before.rsplit(": ").next().map(|s| s.trim().to_owned())
+}
+
+/// The system's glibc version, `2.36`.
+pub fn system_glibc() -> Option<String> {
+    let output = Command::new("getconf").arg("GNU_LIBC_VERSION").output().ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.split_whitespace().nth(1).map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glibc_requirement_is_read_from_the_loader_message() {
+        let stderr = "python3.12: /lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.34' not found (required by x)\n\
+                      python3.12: /lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.35' not found (required by y)\n";
+        assert_eq!(glibc_needed(stderr).as_deref(), Some("2.35"));
+        let failure = explain_start_failure(stderr, Path::new("/opt/python-3.12.6/bin/python3.12"));
+        assert!(failure.reason.contains("GLIBC_2.35"), "{failure:?}");
+    }
+
+    #[test]
+    fn missing_libraries_are_named() {
+        let stderr = "bin/python3.11: error while loading shared libraries: libssl.so.3: cannot open shared object file: No such file or directory";
+        assert_eq!(missing_library(stderr).as_deref(), Some("libssl.so.3"));
+        let libpython =
+            "python3.11: error while loading shared libraries: libpython3.11.so.1.0: cannot open shared object file";
+        assert!(explain_start_failure(libpython, Path::new("p")).hint.contains("$ORIGIN"));
+    }
+
+    #[test]
+    fn the_probe_reports_version_libpython_and_failed_imports() {
+        // The system's interpreter: its version, no error for json, a named failure otherwise.
+        let python = Path::new("/usr/bin/python3");
+        let report = probe(python, &["json".to_owned(), "no_such_module_sg".to_owned()], None).unwrap();
+        let version = report.version.expect("a version line");
+        assert!(version.starts_with("3."), "{version}");
+        assert_eq!(report.failed.len(), 1, "{:?}", report.failed);
+        assert_eq!(report.failed[0].0, "no_such_module_sg");
+        assert!(report.failed[0].1.starts_with("ModuleNotFoundError"), "{:?}", report.failed);
+        let missing = probe(Path::new("/nonexistent/python3"), &[], None).unwrap_err();
+        assert!(missing.reason.contains("no interpreter"), "{missing:?}");
+    }
+
+    #[test]
+    fn a_hung_command_is_killed_at_the_limit() {
+        let mut sleep = Command::new("sleep");
+        sleep.arg("30");
+        let error = output_within(sleep, Duration::from_millis(200)).unwrap_err();
+        assert!(error.contains("did not finish"), "{error}");
+    }
+}
