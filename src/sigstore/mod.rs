@@ -9,11 +9,13 @@
 //!   the signing time (the log entry's `integratedTime`), and it allows codeSigning (`cert`);
 //! - a SAN (e-mail or URI) equals the pinned identity and the Fulcio issuer extension
 //!   (1.3.6.1.4.1.57264.1.8, else the legacy .1.1) equals the pinned issuer;
-//! - `messageDigest` equals the artifact's SHA-256 and the signature verifies over the artifact
-//!   with the leaf's key (ECDSA P-256/SHA-256 or P-384/SHA-384);
+//! - `messageDigest` equals the artifact's SHA-256 and the signature verifies over that SHA-256
+//!   with the leaf's key (ECDSA P-256 or P-384; the digest is SHA-256 for both, as Rekor's
+//!   hashedrekord records it and as sigstore-python, which signs CPython releases, signs);
 //! - a tlog entry of a Rekor log of the root is a hashedrekord 0.0.1 of exactly this signature,
 //!   certificate and digest, with a valid signed entry timestamp or a valid inclusion proof up
-//!   to a checkpoint signed by the log (`rekor`); whatever is present must verify.
+//!   to a checkpoint signed by the log (`rekor`); whatever is present must verify (a 0.1
+//!   bundle's proof has no checkpoint: its path is checked, the timestamp is the evidence).
 //!
 //! Known gaps: the SCT (certificate transparency) embedded in the leaf is not checked, nor are
 //! RFC 3161 timestamps; with an inclusion proof and no SET, `integratedTime` is not signed by
@@ -153,13 +155,27 @@ pub fn verify_bundle(
             });
         }
     }
+    // The signature is over the SHA-256 the log recorded (hashedrekord), whatever the key's
+    // curve: sigstore-python signs that digest with a P-384 key, cosign with a P-256 one.
     let bytes = std::fs::read(artifact).map_err(read_error)?;
-    if !leaf.key.verify(leaf.key.natural_hash(), &bytes, &bundle.signature) {
+    if !leaf.key.verify(root::Hash::Sha256, &bytes, &bundle.signature) {
         return Err(Error::Signature { path: artifact.to_path_buf() });
     }
     drop(bytes);
+    verify_material(&bundle, &leaf, &digest, identity, issuer, root)
+}
 
-    let log = rekor::verify_entries(&bundle.entries, root, &leaf.der, &bundle.signature, &digest)?;
+/// Everything but the signature over the artifact: the log entry for this signature and
+/// digest, the certificate chain at the logged time, the identity and the issuer.
+fn verify_material(
+    bundle: &bundle::Bundle,
+    leaf: &cert::Leaf,
+    digest: &sidecar::Digest,
+    identity: &str,
+    issuer: &str,
+    root: &TrustedRoot,
+) -> Result<Verified, Error> {
+    let log = rekor::verify_entries(&bundle.entries, root, &leaf.der, &bundle.signature, digest)?;
     let certificate_authority = leaf.check_chain(root, log.integrated_time)?;
 
     let identities = leaf.identities()?;

@@ -77,9 +77,14 @@ impl Key {
         sha256(&self.spki)
     }
 
-    /// An ASN.1 DER ECDSA signature over `data` (SHA-256, or SHA-384 for a P-384 key).
+    /// An ASN.1 DER ECDSA signature over `data` (SHA-256, or SHA-384 for a P-384 key), as a
+    /// log signs its entries and checkpoints.
     pub fn sign(&self, data: &[u8]) -> Vec<u8> {
-        let digest = if self.p384 { "-sha384" } else { "-sha256" };
+        self.sign_with(if self.p384 { "-sha384" } else { "-sha256" }, data)
+    }
+
+    /// An ASN.1 DER ECDSA signature over `digest(data)`, `digest` an openssl option (`-sha256`).
+    pub fn sign_with(&self, digest: &str, data: &[u8]) -> Vec<u8> {
         openssl(&self.dir, &["dgst", digest, "-sign", &self.file], data)
     }
 }
@@ -344,7 +349,8 @@ impl Fixture {
     /// A bundle for `artifact` as a JSON value.
     pub fn bundle(&self, artifact: &[u8], options: &Options<'_>) -> serde_json::Value {
         let digest = sha256(artifact);
-        let signature = options.leaf.key.sign(artifact);
+        // Message signatures are over the SHA-256 whatever the curve, as sigstore-python signs.
+        let signature = options.leaf.key.sign_with("-sha256", artifact);
         let mut body = serde_json::json!({
             "apiVersion": "0.0.1",
             "kind": "hashedrekord",

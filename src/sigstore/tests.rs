@@ -1,7 +1,7 @@
 //! Bundles made with a test Fulcio and a test Rekor (`testing`): the valid one passes, and
 //! every way one can be wrong is refused with the error that names it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::testing::{b64, Cert, Fixture, Key, LeafSpec, Options, IDENTITY, ISSUER, MEDIA_TYPE_V01};
 use super::*;
@@ -98,10 +98,70 @@ fn the_legacy_issuer_extension_and_a_uri_identity_are_read() {
 }
 
 #[test]
-fn a_p384_leaf_signing_with_sha384_verifies() {
+fn a_p384_leaf_signs_the_sha256_as_sigstore_python_does() {
     let case = Case::new();
     let leaf = case.fixture.intermediate.leaf("p384-leaf", &LeafSpec { p384: true, ..LeafSpec::default() });
-    case.verify_with(&Options { leaf: &leaf, ..case.fixture.options() }).unwrap();
+    let good = case.fixture.bundle(ARTIFACT, &Options { leaf: &leaf, ..case.fixture.options() });
+    case.write(&good);
+    case.verify().unwrap();
+    // A signature over the SHA-384 is not what the log's hashedrekord (a SHA-256) vouches for.
+    let mut bundle = good.clone();
+    bundle["messageSignature"]["signature"] = serde_json::json!(b64(&leaf.key.sign_with("-sha384", ARTIFACT)));
+    case.write(&bundle);
+    assert!(matches!(case.verify().unwrap_err(), Error::Signature { .. }));
+}
+
+#[test]
+fn a_proof_without_a_checkpoint_is_checked_but_only_the_set_counts() {
+    // Media type 0.1 bundles (python.org's for 3.12 and 3.13) have no checkpoint.
+    let case = Case::new();
+    let checkpoint = "/verificationMaterial/tlogEntries/0/inclusionProof";
+    let mut bundle = case.fixture.bundle(ARTIFACT, &case.fixture.options());
+    bundle.pointer_mut(checkpoint).unwrap().as_object_mut().unwrap().remove("checkpoint");
+    case.write(&bundle);
+    let verified = case.verify().unwrap();
+    assert!(verified.log.promise && !verified.log.proof, "{:?}", verified.log);
+    // Its audit path must still lead to its root hash.
+    let mut broken = bundle.clone();
+    broken.pointer_mut(checkpoint).unwrap()["rootHash"] = serde_json::json!(b64(&[9u8; 32]));
+    case.write(&broken);
+    assert!(matches!(case.verify().unwrap_err(), Error::Proof { .. }));
+    // Without the SET, an unsigned proof is no evidence.
+    let only_proof = Options { promise: false, ..case.fixture.options() };
+    let mut bundle = case.fixture.bundle(ARTIFACT, &only_proof);
+    bundle.pointer_mut(checkpoint).unwrap().as_object_mut().unwrap().remove("checkpoint");
+    case.write(&bundle);
+    assert!(matches!(case.verify().unwrap_err(), Error::Unlogged { .. }));
+}
+
+/// python.org's bundle for Python-3.12.5.tgz (signed by its release manager on 2024-08-06,
+/// logged in the production Rekor), against the embedded production trusted root. The tarball
+/// itself is not here, so the check starts from the SHA-256 python.org publishes for it; the
+/// signature over that digest was also checked with `openssl pkeyutl -verify`.
+#[test]
+fn the_real_python_3_12_5_bundle_verifies_against_the_production_root() {
+    let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sigstore/Python-3.12.5.tgz.sigstore"));
+    let bundle = bundle::read(path).unwrap();
+    let leaf = cert::Leaf::parse(&bundle.leaf_der).unwrap();
+    let digest = sidecar::Digest::from_hex("38dc4e2c261d49c661196066edbfb70fdb16be4a79cc8220c224dfeb5636d405").unwrap();
+    assert_eq!(bundle.digest.as_deref(), Some(&digest.0[..]));
+    let root = TrustedRoot::production().unwrap();
+    let (identity, issuer) = ("thomas@python.org", "https://accounts.google.com");
+    let verified = verify_material(&bundle, &leaf, &digest, identity, issuer, &root).unwrap();
+    assert_eq!(verified.log.log_index, 118_981_923);
+    assert_eq!(verified.log.integrated_time, 1_722_976_367);
+    assert_eq!(verified.log.log_url, "https://rekor.sigstore.dev");
+    assert!(verified.log.promise && !verified.log.proof, "a 0.1 bundle: SET, proof without checkpoint");
+    assert_eq!(verified.certificate_authority, "https://fulcio.sigstore.dev");
+
+    // The same bundle pinned to another release manager, or another file, is refused.
+    let error = verify_material(&bundle, &leaf, &digest, "hugo@python.org", issuer, &root).unwrap_err();
+    assert!(matches!(error, Error::Identity { .. }), "{error}");
+    let other = sidecar::Digest([7u8; 32]);
+    let error = verify_material(&bundle, &leaf, &other, identity, issuer, &root).unwrap_err();
+    assert!(matches!(error, Error::Body { .. }), "{error}");
+    // The leaf's key signed the SHA-256 (P-384 key, SHA-256 digest).
+    assert!(matches!(leaf.key, root::PublicKey::P384(_)));
 }
 
 #[test]
