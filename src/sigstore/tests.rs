@@ -134,6 +134,34 @@ fn a_proof_without_a_checkpoint_is_checked_but_only_the_set_counts() {
     assert!(matches!(case.verify().unwrap_err(), Error::Unlogged { .. }));
 }
 
+/// A real bundle made by sigstore-python on Sigstore's staging instance (media type 0.3, a
+/// checkpoint signed by rekor.sigstage.dev) for a real file, with staging's trusted root:
+/// the whole check, the ECDSA over the file included (tests/fixtures/sigstore/staging/).
+#[test]
+fn a_real_staging_bundle_verifies_end_to_end() {
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sigstore/staging"));
+    let root = TrustedRoot::from_file(&dir.join("trusted_root.json")).unwrap();
+    let artifact = dir.join("bundle_v3.txt");
+    let bundle = dir.join("bundle_v3.txt.sigstore");
+    let (identity, issuer) = ("william@yossarian.net", "https://github.com/login/oauth");
+    let verified = verify_bundle(&artifact, &bundle, identity, issuer, &root).unwrap();
+    assert_eq!(verified.sha256, "5e6ae9de58c1177bea615b4fcbfb2fd688e8c4b51c2e56b6a38e817833ec24a2");
+    assert_eq!(verified.log.log_index, 25_915_956);
+    assert_eq!(verified.log.log_url, "https://rekor.sigstage.dev");
+    assert!(verified.log.promise && verified.log.proof, "SET and checkpointed proof: {:?}", verified.log);
+    assert_eq!(verified.certificate_authority, "https://fulcio.sigstage.dev");
+
+    // One byte more in the file, or the production root instead of staging's: refused.
+    let case = Case::new();
+    let mut changed = std::fs::read(&artifact).unwrap();
+    changed.push(b'\n');
+    std::fs::write(&case.artifact, changed).unwrap();
+    let error = verify_bundle(&case.artifact, &bundle, identity, issuer, &root).unwrap_err();
+    assert!(matches!(error, Error::Digest { .. }), "{error}");
+    let error = verify_bundle(&artifact, &bundle, identity, issuer, &TrustedRoot::production().unwrap()).unwrap_err();
+    assert!(matches!(error, Error::UnknownLog { .. }), "{error}");
+}
+
 /// python.org's bundle for Python-3.12.5.tgz (signed by its release manager on 2024-08-06,
 /// logged in the production Rekor), against the embedded production trusted root. The tarball
 /// itself is not here, so the check starts from the SHA-256 python.org publishes for it; the
