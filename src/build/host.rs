@@ -358,7 +358,8 @@ fn clean_stale_work(cache: &Path) {
     }
 }
 
-struct RemoveOnDrop(PathBuf);
+/// A folder removed when this goes out of scope, on success and on every error path.
+pub(crate) struct RemoveOnDrop(pub(crate) PathBuf);
 
 impl Drop for RemoveOnDrop {
     fn drop(&mut self) {
