@@ -9,6 +9,8 @@
 # The plain build uses the same configure flags (fast profile, same rpath) and -j2. With
 # ROUNDS=N (default 1) the two builds run N times each, alternating which goes first (a
 # compile's speed drifts with the page cache and the host), and the best of each is compared.
+# Each build starts after the previous trees are deleted and `sync` has run, so neither pays
+# for the other's deletion (on a disk with online discard that costs seconds).
 # Both print the time of each step, so a gap can be traced to the step it comes from.
 #
 # Usage: [ROUNDS=N] bench/build.sh   (about 2 x N x the compile time; run it on an idle machine)
@@ -40,6 +42,7 @@ plain_build() {
     local start step
     rm -rf "$work/plain" "$work/plain-stage"
     mkdir -p "$work/plain"
+    sync
     start=$(now)
     step=$start
     tar -xf "$tarball" -C "$work/plain" --strip-components=1
@@ -66,6 +69,7 @@ plain_build() {
 specgate_build() {
     local start
     rm -rf "$work/out" "$work/cache"
+    sync
     start=$(now)
     "$specgate" -C "$here" build --python 3.11.2 --source "$tarball" --build 1 --profile fast --jobs 2 \
         --out "$work/out" --cache "$work/cache" --no-ledger >"$work/artifact" 2>"$work/specgate.log" \

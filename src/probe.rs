@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 /// The modules every interpreter must import (BR-007).
 pub const REQUIRED_MODULES: [&str; 5] = ["ssl", "sqlite3", "uuid", "lzma", "bz2"];
 
-/// How long one run of the interpreter may take before it is killed.
-pub const LIMIT: Duration = Duration::from_secs(300);
+/// How long the probe may take before it is killed (it needs well under a second).
+pub const LIMIT: Duration = Duration::from_secs(120);
 
 const SCRIPT: &str = r#"
 import importlib, sys

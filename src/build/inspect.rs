@@ -18,6 +18,9 @@ use super::Error;
 use crate::artifact::PythonVersion;
 use crate::probe;
 
+/// How long `venv` with ensurepip, or pip in it, may take (about 6 s here).
+const VENV_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// The metadata file inside the prefix.
 pub const METADATA_FILE: &str = ".specgate-build.json";
 
@@ -252,14 +255,14 @@ pub fn validate(
     let mut make_venv = probe::clean_command(&python, Some(&home));
     make_venv.arg("-I").arg("-m").arg("venv").arg(&venv);
     let (status, _, stderr) =
-        probe::output_within(make_venv, probe::LIMIT).map_err(|e| fail(format!("could not run venv: {e}")))?;
+        probe::output_within(make_venv, VENV_LIMIT).map_err(|e| fail(format!("could not run venv: {e}")))?;
     if !status.success() {
         return Err(fail(format!("`python -m venv` (with ensurepip) failed: {}", tail_text(&stderr))));
     }
     let mut pip = probe::clean_command(&venv.join("bin/python"), Some(&home));
     pip.arg("-I").arg("-m").arg("pip").arg("--version");
     let (status, _, stderr) =
-        probe::output_within(pip, probe::LIMIT).map_err(|e| fail(format!("could not run the venv's python: {e}")))?;
+        probe::output_within(pip, VENV_LIMIT).map_err(|e| fail(format!("could not run the venv's python: {e}")))?;
     if !status.success() {
         return Err(fail(format!("pip does not run in a new venv: {}", tail_text(&stderr))));
     }
