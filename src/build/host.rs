@@ -330,10 +330,15 @@ fn host_name() -> String {
     }
 }
 
+/// No process `pid` runs in this process-id namespace.
+pub(crate) fn process_gone(pid: u32) -> bool {
+    !Path::new(&format!("/proc/{pid}")).exists()
+}
+
 /// Remove work folders of this machine's processes that no longer run (an interrupted build).
 fn clean_stale_work(cache: &Path) {
     let host = host_name();
-    let dead = |pid: Option<u32>| pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists());
+    let dead = |pid: Option<u32>| pid.is_some_and(process_gone);
     if let Ok(entries) = fs::read_dir(cache.join("work")) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();

@@ -226,7 +226,10 @@ pub fn validate(
     let fail = |reason: String| Error::Validation { reason, log: Some(log.to_path_buf()) };
     check_rpath(prefix, version)?;
     let python = prefix.join(format!("bin/python{}", version.line()));
-    let home = work.join("home");
+    // One scratch folder for the probe's and the venv check's HOME and for the venv itself.
+    let scratch = venv_scratch(work);
+    let _cleanup = super::host::RemoveOnDrop(scratch.clone());
+    let (venv, home) = (scratch.join("venv"), scratch.join("home"));
     fs::create_dir_all(&home).map_err(|e| Error::io("create", &home, e))?;
     let report = probe::probe(&python, modules, Some(&home))
         .map_err(|failure| fail(format!("{} ({})", failure.reason, failure.hint)))?;
@@ -248,10 +251,6 @@ pub fn validate(
     if !report.failed.is_empty() {
         return Err(Error::Modules { missing: report.failed });
     }
-    let scratch = venv_scratch(work);
-    let _cleanup = super::host::RemoveOnDrop(scratch.clone());
-    let (venv, home) = (scratch.join("venv"), scratch.join("home"));
-    fs::create_dir_all(&home).map_err(|e| Error::io("create", &home, e))?;
     let mut make_venv = probe::clean_command(&python, Some(&home));
     make_venv.arg("-I").arg("-m").arg("venv").arg(&venv);
     let (status, _, stderr) =
@@ -294,17 +293,21 @@ fn venv_scratch(work: &Path) -> PathBuf {
     for entry in fs::read_dir(shm).into_iter().flatten().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if let Some(pid) = name.strip_prefix(PREFIX).and_then(|p| p.parse::<u32>().ok()) {
-            if !Path::new(&format!("/proc/{pid}")).exists() {
+            if super::host::process_gone(pid) {
                 let _ = fs::remove_dir_all(entry.path());
             }
         }
     }
-    let roomy = rustix::fs::statvfs(shm).is_ok_and(|s| s.f_bavail.saturating_mul(s.f_frsize) >= 256 << 20);
     let dir = shm.join(format!("{PREFIX}{}", std::process::id()));
-    if roomy && fs::create_dir(&dir).is_ok() {
+    if shm_has_room() && fs::create_dir(&dir).is_ok() {
         return dir;
     }
     work.join("venv-check")
+}
+
+/// /dev/shm exists and has 256 MB free.
+fn shm_has_room() -> bool {
+    rustix::fs::statvfs("/dev/shm").is_ok_and(|s| s.f_bavail.saturating_mul(s.f_frsize) >= 256 << 20)
 }
 
 fn tail_text(text: &str) -> String {
@@ -400,7 +403,7 @@ mod tests {
         let made = fs::create_dir_all(stale.join("venv")).is_ok();
         let dir = venv_scratch(work.path());
         let _cleanup = super::super::host::RemoveOnDrop(dir.clone());
-        let roomy = rustix::fs::statvfs("/dev/shm").is_ok_and(|s| s.f_bavail * s.f_frsize >= 256 << 20);
+        let roomy = shm_has_room();
         if made {
             assert!(!stale.exists(), "the stale folder is removed");
         }
