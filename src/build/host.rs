@@ -116,7 +116,7 @@ impl<'a> Steps<'a> {
 /// The configure arguments for a version and profile, with `{prefix}` and `{version}` replaced:
 /// the fast profile drops PGO and LTO; `--with-system-ffi` is added below 3.12 (it was removed
 /// in 3.12); the `$ORIGIN/../lib` rpath goes in LDFLAGS, escaped for make and its shell.
-pub fn configure_args(config: &BuildConfig, version: PythonVersion, profile: Profile) -> Vec<String> {
+pub fn configure_args(config: &BuildConfig, version: PythonVersion, profile: Profile, keep: Keep) -> Vec<String> {
     let prefix = format!("/opt/python-{version}");
     let mut args: Vec<String> = config
         .configure_flags
@@ -128,6 +128,16 @@ pub fn configure_args(config: &BuildConfig, version: PythonVersion, profile: Pro
         && !args.iter().any(|a| a.starts_with("--with-system-ffi"))
     {
         args.push("--with-system-ffi".to_owned());
+    }
+    // The fast profile does not compile, install and byte-compile the test suite that slim would
+    // delete (`--disable-test-modules`, 3.10 and later). The release profile builds it: its PGO
+    // training run (`-m test --pgo`) uses the test extension modules.
+    if profile == Profile::Fast
+        && !keep.tests
+        && version >= (PythonVersion { major: 3, minor: 10, patch: 0 })
+        && !args.iter().any(|a| a.contains("-test-modules"))
+    {
+        args.push("--disable-test-modules".to_owned());
     }
     if !args.iter().any(|a| a.starts_with("LDFLAGS=")) {
         // configure copies LDFLAGS into the Makefile: make turns `$$` into `$`, its shell turns
@@ -189,7 +199,7 @@ pub fn build(request: &Request, config: &BuildConfig, steps: &mut Steps<'_>) -> 
         Ok(source)
     })?;
 
-    let args = configure_args(config, version, request.profile);
+    let args = configure_args(config, version, request.profile, request.keep);
     let key = cache_key(&source.sha256, &args, &os, request.profile, request.keep);
     let entry = request.cache.join("stages").join(&key);
     fs::create_dir_all(request.cache.join("stages")).map_err(|e| Error::io("create", &request.cache, e))?;
@@ -438,7 +448,7 @@ mod tests {
     #[test]
     fn configure_args_per_profile_and_version() {
         let config = Config::defaults().build;
-        let release = configure_args(&config, v("3.11.2"), Profile::Release);
+        let release = configure_args(&config, v("3.11.2"), Profile::Release, Keep::default());
         assert_eq!(
             release,
             [
@@ -451,9 +461,16 @@ mod tests {
                 r"LDFLAGS=-Wl,-rpath,\$$ORIGIN/../lib",
             ]
         );
-        let fast = configure_args(&config, v("3.12.6"), Profile::Fast);
+        let fast = configure_args(&config, v("3.12.6"), Profile::Fast, Keep::default());
         assert!(!fast.iter().any(|a| a == "--with-lto" || a == "--enable-optimizations" || a == "--with-system-ffi"));
         assert!(fast.contains(&"--prefix=/opt/python-3.12.6".to_owned()));
+        assert!(fast.contains(&"--disable-test-modules".to_owned()));
+        // Kept tests are built; before 3.10 configure has no such option.
+        let kept = configure_args(&config, v("3.12.6"), Profile::Fast, Keep { tests: true, ..Keep::default() });
+        assert!(!kept.iter().any(|a| a.contains("test-modules")));
+        assert!(!configure_args(&config, v("3.9.18"), Profile::Fast, Keep::default())
+            .iter()
+            .any(|a| a.contains("test-modules")));
     }
 
     #[test]
