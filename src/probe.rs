@@ -33,6 +33,8 @@ for name in sys.argv[1:]:
 pub struct Failure {
     pub reason: String,
     pub hint: String,
+    /// A shared library the interpreter or a module needs and this system lacks, `libssl.so.3`.
+    pub missing_library: Option<String>,
 }
 
 /// What the interpreter reported about itself.
@@ -67,6 +69,7 @@ pub fn probe(python: &Path, modules: &[String], home: Option<&Path>) -> Result<R
             reason: format!("there is no interpreter at `{}`", python.display()),
             hint: "the tree is not a CPython install of this version; check the version and where it came from"
                 .to_owned(),
+            missing_library: None,
         });
     }
     let mut command = clean_command(python, home);
@@ -74,6 +77,7 @@ pub fn probe(python: &Path, modules: &[String], home: Option<&Path>) -> Result<R
     let (status, stdout, stderr) = output_within(command, LIMIT).map_err(|reason| Failure {
         reason: format!("could not run `{}`: {reason}", python.display()),
         hint: "the file may be for another CPU architecture or the folder may be mounted noexec".to_owned(),
+        missing_library: None,
     })?;
     if !status.success() {
         return Err(explain_start_failure(&stderr, python));
@@ -136,6 +140,7 @@ pub fn explain_start_failure(stderr: &str, python: &Path) -> Failure {
             hint: "install the artifact built for this distro (the distro is part of its name, for example \
                    `-ubuntu20.04-`), or build one here with `specgate build`"
                 .to_owned(),
+            missing_library: None,
         };
     }
     if stderr.contains("libpython") && stderr.contains("cannot open shared object file") {
@@ -143,6 +148,7 @@ pub fn explain_start_failure(stderr: &str, python: &Path) -> Failure {
             reason: format!("`{}` cannot find its libpython: {tail}", python.display()),
             hint: "the interpreter was linked without the `$ORIGIN/../lib` rpath; rebuild it with `specgate build`"
                 .to_owned(),
+            missing_library: None,
         };
     }
     if let Some(library) = missing_library(stderr) {
@@ -151,11 +157,13 @@ pub fn explain_start_failure(stderr: &str, python: &Path) -> Failure {
             hint: format!(
                 "install the runtime package that provides it (`apt-get install` the package holding {library})"
             ),
+            missing_library: Some(library),
         };
     }
     Failure {
         reason: format!("`{}` failed to start: {tail}", python.display()),
         hint: "run it by hand to see the whole error; an artifact may be for another distro".to_owned(),
+        missing_library: None,
     }
 }
 

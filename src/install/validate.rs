@@ -5,32 +5,45 @@
 
 use std::path::Path;
 
+use serde::Deserialize;
+
 use crate::artifact::PythonVersion;
+use crate::build::inspect::METADATA_FILE;
 pub use crate::probe::Failure;
 use crate::probe::{probe, system_glibc};
 
 /// What the build recorded in `.specgate-build.json` (written by `specgate build`), as far as
-/// install needs it; artifacts packed otherwise have no such file.
-#[derive(Debug, Default, PartialEq, Eq)]
+/// install needs it; artifacts packed otherwise have no such file, and an unreadable one counts
+/// as none (these facts only sharpen the checks and the hints).
+#[derive(Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
 pub struct BuildFacts {
     pub build_os: Option<String>,
     pub max_glibc: Option<String>,
+    /// The build machine's packages holding the libraries the binaries need.
     pub runtime_packages: Vec<String>,
 }
 
 pub fn build_facts(prefix: &Path) -> BuildFacts {
-    let Ok(bytes) = std::fs::read(prefix.join(".specgate-build.json")) else { return BuildFacts::default() };
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) else { return BuildFacts::default() };
-    let text = |key: &str| value.get(key).and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map(str::to_owned);
-    BuildFacts {
-        build_os: text("build-os"),
-        max_glibc: text("max-glibc"),
-        runtime_packages: value
-            .get("runtime-packages")
-            .and_then(|v| v.as_array())
-            .map(|a| a.iter().filter_map(|p| p.as_str().map(str::to_owned)).collect())
-            .unwrap_or_default(),
+    let Ok(bytes) = std::fs::read(prefix.join(METADATA_FILE)) else { return BuildFacts::default() };
+    let mut facts: BuildFacts = serde_json::from_slice(&bytes).unwrap_or_default();
+    facts.build_os = facts.build_os.filter(|s| !s.is_empty());
+    facts.max_glibc = facts.max_glibc.filter(|s| !s.is_empty());
+    facts
+}
+
+/// A missing library's hint, with the packages that held the libraries on the build machine
+/// when the build recorded them.
+fn name_runtime_packages(mut failure: Failure, facts: &BuildFacts) -> Failure {
+    if let (Some(library), false) = (&failure.missing_library, facts.runtime_packages.is_empty()) {
+        let packages = facts.runtime_packages.join(" ");
+        failure.hint = format!(
+            "{}; the build machine ({}) had `{library}` from one of these packages: on that distro release, `sudo apt-get install -y {packages}`",
+            failure.hint,
+            facts.build_os.as_deref().unwrap_or("unrecorded distro"),
+        );
     }
+    failure
 }
 
 /// `2.35` as `(2, 35)`; missing parts are 0.
@@ -47,7 +60,7 @@ pub fn check_glibc(facts: &BuildFacts, system: Option<&str>) -> Result<(), Failu
             reason: format!("the artifact was built on {built_for} and needs GLIBC_{needed}; this system has glibc {system}"),
             hint: format!(
                 "install the artifact built for this distro (the distro is part of its name), or build one here with `specgate build`; {built_for} artifacts need glibc {needed} or newer"
-            ),
+            ), missing_library: None,
         });
     }
     Ok(())
@@ -63,9 +76,10 @@ pub fn validate(prefix: &Path, version: PythonVersion, modules: &[String]) -> Re
         return Err(Failure {
             reason: format!("the artifact has no interpreter at `{}`", python.display()),
             hint: "the artifact is not a CPython install tree of this version; check the URL and --version".to_owned(),
+            missing_library: None,
         });
     }
-    let report = probe(&python, modules, None)?;
+    let report = probe(&python, modules, None).map_err(|f| name_runtime_packages(f, &facts))?;
     if report.version.as_deref() != Some(&version.to_string()) {
         return Err(Failure {
             reason: format!(
@@ -74,6 +88,7 @@ pub fn validate(prefix: &Path, version: PythonVersion, modules: &[String]) -> Re
             ),
             hint: "the artifact's file name or --version is wrong; install the artifact built for this version"
                 .to_owned(),
+            missing_library: None,
         });
     }
     let own = prefix.canonicalize().unwrap_or_else(|_| prefix.to_path_buf());
@@ -84,10 +99,11 @@ pub fn validate(prefix: &Path, version: PythonVersion, modules: &[String]) -> Re
             reason: format!("the interpreter loaded a foreign libpython, `{lib}`, instead of its own"),
             hint: "the artifact was linked without the `$ORIGIN/../lib` rpath; rebuild it with `specgate build`"
                 .to_owned(),
+            missing_library: None,
         });
     }
     if !report.failed.is_empty() {
-        return Err(explain_modules(&report.failed));
+        return Err(name_runtime_packages(explain_modules(&report.failed), &facts));
     }
     Ok(())
 }
@@ -98,17 +114,18 @@ fn explain_modules(failed: &[(String, String)]) -> Failure {
     let detail = failed.iter().map(|(module, error)| format!("{module} {error}")).collect::<Vec<_>>().join("; ");
     let runtime = failed
         .iter()
-        .find_map(|(_, error)| error.split_whitespace().find(|w| w.contains(".so")).map(|w| w.trim_end_matches(':')));
+        .find_map(|(_, error)| error.split_whitespace().find(|w| w.contains(".so")).map(|w| w.trim_end_matches(':')))
+        .filter(|lib| !lib.is_empty());
     let hint = match runtime {
-        Some(lib) if !lib.is_empty() => {
+        Some(lib) => {
             format!("install the runtime library `{lib}` (its package), or use an artifact built for this distro")
         }
-        _ => format!(
+        None => format!(
             "the artifact was built without {}; rebuild it with the -dev packages installed (`specgate build` lists them)",
             names.join(", ")
         ),
     };
-    Failure { reason: format!("modules do not import: {detail}"), hint }
+    Failure { reason: format!("modules do not import: {detail}"), hint, missing_library: runtime.map(str::to_owned) }
 }
 
 #[cfg(test)]
@@ -138,5 +155,48 @@ mod tests {
             "ImportError: libssl.so.3: cannot open shared object file".to_owned(),
         )]);
         assert!(runtime.hint.contains("libssl.so.3"), "{runtime:?}");
+        assert_eq!(runtime.missing_library.as_deref(), Some("libssl.so.3"));
+        assert_eq!(failure.missing_library, None);
+    }
+
+    #[test]
+    fn build_facts_come_from_the_metadata_file() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(build_facts(dir.path()), BuildFacts::default(), "no file, no facts");
+        let file = dir.path().join(METADATA_FILE);
+        std::fs::write(
+            &file,
+            br#"{"schema": 1, "build-os": "debian12", "max-glibc": "", "runtime-packages": ["libssl3", "zlib1g"]}"#,
+        )
+        .unwrap();
+        let facts = build_facts(dir.path());
+        assert_eq!(facts.build_os.as_deref(), Some("debian12"));
+        assert_eq!(facts.max_glibc, None, "an empty value is no value");
+        assert_eq!(facts.runtime_packages, ["libssl3", "zlib1g"]);
+        std::fs::write(&file, b"{not json").unwrap();
+        assert_eq!(build_facts(dir.path()), BuildFacts::default());
+    }
+
+    #[test]
+    fn a_missing_library_hint_names_the_recorded_packages() {
+        let facts = BuildFacts {
+            build_os: Some("debian12".to_owned()),
+            runtime_packages: vec!["libssl3".to_owned(), "zlib1g".to_owned()],
+            ..BuildFacts::default()
+        };
+        let missing = explain_modules(&[(
+            "ssl".to_owned(),
+            "ImportError: libssl.so.3: cannot open shared object file".to_owned(),
+        )]);
+        let named = name_runtime_packages(missing.clone(), &facts);
+        assert!(named.hint.starts_with(&missing.hint), "{named:?}");
+        assert!(
+            named.hint.contains("debian12") && named.hint.contains("sudo apt-get install -y libssl3 zlib1g"),
+            "{named:?}"
+        );
+        assert_eq!(name_runtime_packages(missing.clone(), &BuildFacts::default()), missing, "nothing recorded");
+        let not_a_library =
+            explain_modules(&[("_ssl".to_owned(), "ModuleNotFoundError: No module named '_ssl'".to_owned())]);
+        assert_eq!(name_runtime_packages(not_a_library.clone(), &facts), not_a_library);
     }
 }
