@@ -136,13 +136,6 @@ fn inflate_members(mut input: impl BufRead + Send + 'static, sender: &std::sync:
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8);
     let (jobs, job_queue) = std::sync::mpsc::sync_channel::<(Vec<u8>, std::sync::mpsc::SyncSender<_>)>(threads);
     let job_queue = std::sync::Arc::new(std::sync::Mutex::new(job_queue));
-    for _ in 0..threads {
-        let job_queue = std::sync::Arc::clone(&job_queue);
-        std::thread::spawn(move || loop {
-            let Ok(Ok((member, done))) = job_queue.lock().map(|q| q.recv()) else { return };
-            let _ = done.send(inflate_member(&member));
-        });
-    }
     // An empty file is not a gzip file: the one-thread decoder below reports it.
     let mut first = true;
     loop {
@@ -159,7 +152,18 @@ fn inflate_members(mut input: impl BufRead + Send + 'static, sender: &std::sync:
             let rest = io::Cursor::new(header[..got].to_vec()).chain(input);
             return pump(flate2::bufread::MultiGzDecoder::new(BufReader::new(rest)), sender);
         };
-        first = false;
+        if first {
+            // The workers start with the first member `pack` wrote: another tool's gzip file,
+            // decoded on this thread, starts none. They stop when `jobs` is dropped.
+            for _ in 0..threads {
+                let job_queue = std::sync::Arc::clone(&job_queue);
+                std::thread::spawn(move || loop {
+                    let Ok(Ok((member, done))) = job_queue.lock().map(|q| q.recv()) else { return };
+                    let _ = done.send(inflate_member(&member));
+                });
+            }
+            first = false;
+        }
         let mut member = vec![0u8; size];
         member[..MEMBER_HEADER_LEN].copy_from_slice(&header);
         match read_full(&mut input, &mut member[MEMBER_HEADER_LEN..]) {
