@@ -131,8 +131,7 @@ pub fn output_within(mut command: Command, limit: Duration) -> Result<(ExitStatu
 
 /// The interpreter did not start: name the cause the dynamic loader reported.
 pub fn explain_start_failure(stderr: &str, python: &Path) -> Failure {
-    let tail: String =
-        stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(" | ");
+    let tail = last_lines(stderr, 5);
     if let Some(needed) = glibc_needed(stderr) {
         let system = system_glibc().unwrap_or_else(|| "an older one".to_owned());
         return Failure {
@@ -167,6 +166,12 @@ pub fn explain_start_failure(stderr: &str, python: &Path) -> Failure {
     }
 }
 
+/// The last `n` non-blank lines of an interpreter's output, on one line for an error message.
+pub fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(n)..].join(" | ")
+}
+
 /// `2.35` from "version `GLIBC_2.35' not found".
 fn glibc_needed(stderr: &str) -> Option<String> {
     let mut needed: Option<(u32, u32, String)> = None;
@@ -197,6 +202,13 @@ pub fn system_glibc() -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn last_lines_keeps_the_end_without_blank_lines() {
+        assert_eq!(last_lines("a\nb\n\n  \nc\nd\n", 3), "b | c | d");
+        assert_eq!(last_lines("only\n", 5), "only");
+        assert_eq!(last_lines("", 2), "");
+    }
 
     #[test]
     fn glibc_requirement_is_read_from_the_loader_message() {

@@ -256,14 +256,14 @@ pub fn validate(
     let (status, _, stderr) =
         probe::output_within(make_venv, VENV_LIMIT).map_err(|e| fail(format!("could not run venv: {e}")))?;
     if !status.success() {
-        return Err(fail(format!("`python -m venv` (with ensurepip) failed: {}", tail_text(&stderr))));
+        return Err(fail(format!("`python -m venv` (with ensurepip) failed: {}", probe::last_lines(&stderr, 3))));
     }
     let mut pip = probe::clean_command(&venv.join("bin/python"), Some(&home));
     pip.arg("-I").arg("-m").arg("pip").arg("--version");
     let (status, _, stderr) =
         probe::output_within(pip, VENV_LIMIT).map_err(|e| fail(format!("could not run the venv's python: {e}")))?;
     if !status.success() {
-        return Err(fail(format!("pip does not run in a new venv: {}", tail_text(&stderr))));
+        return Err(fail(format!("pip does not run in a new venv: {}", probe::last_lines(&stderr, 3))));
     }
 
     let (max_glibc, needed) = elf_facts(prefix)?;
@@ -308,10 +308,6 @@ fn venv_scratch(work: &Path) -> PathBuf {
 /// /dev/shm exists and has 256 MB free.
 fn shm_has_room() -> bool {
     rustix::fs::statvfs("/dev/shm").is_ok_and(|s| s.f_bavail.saturating_mul(s.f_frsize) >= 256 << 20)
-}
-
-fn tail_text(text: &str) -> String {
-    text.trim().lines().rev().take(3).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(" / ")
 }
 
 /// The highest GLIBC_ version and the sonames needed from outside the prefix.
