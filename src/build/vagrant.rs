@@ -53,8 +53,29 @@ pub fn inner_args(args: &BuildArgs) -> Vec<String> {
     inner
 }
 
+/// The error vagrant reports on stdout under `--machine-readable` (an `error-exit` line), as
+/// `(class, message)`: vagrant's escapes undone, the message cut to its first paragraph.
+pub fn parse_error(text: &str) -> Option<(String, String)> {
+    text.lines().find_map(|line| {
+        let fields: Vec<&str> = line.splitn(5, ',').collect();
+        if fields.len() < 5 || fields[2] != "error-exit" {
+            return None;
+        }
+        let message = fields[4].replace("%!(VAGRANT_COMMA)", ",").replace("\\r", "");
+        let first = message.split("\\n\\n").next().unwrap_or_default().replace("\\n", " ");
+        Some((fields[3].to_owned(), first.trim().trim_end_matches('.').to_owned()))
+    })
+}
+
+/// What to do when vagrant has no provider to run the VM with.
+const PROVIDER_ADVICE: &str =
+    "the VM needs VirtualBox, or libvirt with the vagrant-libvirt plugin (Debian and Ubuntu: \
+     `sudo apt-get install -y vagrant-libvirt libvirt-daemon-system`); without a VM, build with `--on host` or \
+     `--on container`";
+
 fn vagrant(dir: &Path, args: &[&str], env: &[(&str, String)], progress: &mut dyn Write) -> Result<String, Error> {
     writeln!(progress, "==> vagrant {}", args.join(" ")).ok();
+    let machine_readable = args.contains(&"--machine-readable");
     let mut cmd = Command::new("vagrant");
     cmd.args(args).current_dir(dir).stdin(Stdio::null());
     for (k, v) in env {
@@ -62,17 +83,26 @@ fn vagrant(dir: &Path, args: &[&str], env: &[(&str, String)], progress: &mut dyn
     }
     let output = cmd.output().map_err(|source| Error::Tool { tool: "vagrant".to_owned(), source })?;
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    for line in stdout.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev() {
-        writeln!(progress, "  | {line}").ok();
+    if !machine_readable {
+        for line in stdout.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev() {
+            writeln!(progress, "  | {line}").ok();
+        }
     }
     if !output.status.success() {
-        return Err(Error::Vagrant {
-            reason: format!(
-                "`vagrant {}` failed: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&output.stderr).trim().lines().last().unwrap_or("no message")
-            ),
-        });
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let mut reason = match parse_error(&stdout).filter(|_| machine_readable) {
+            Some((class, message)) => format!("`vagrant {}` failed: {message} ({class})", args.join(" ")),
+            None => {
+                format!("`vagrant {}` failed: {}", args.join(" "), stderr.trim().lines().last().unwrap_or("no message"))
+            }
+        };
+        if ["NoDefaultProvider", "ProviderNotFound", "ProviderNotUsable"]
+            .iter()
+            .any(|class| stdout.contains(class) || stderr.contains(class))
+        {
+            reason = format!("{reason}; {PROVIDER_ADVICE}");
+        }
+        return Err(Error::Vagrant { reason });
     }
     Ok(stdout)
 }
@@ -91,6 +121,7 @@ pub fn run(args: &BuildArgs, root: &Path, out: &Path, progress: &mut dyn Write) 
     }
     let status = vagrant(&dir, &["status", "--machine-readable"], &[], progress)?;
     let state = parse_status(&status).unwrap_or_else(|| "unknown".to_owned());
+    writeln!(progress, "  | state: {state}").ok();
     if state != "running" {
         vagrant(&dir, &["up", "--no-provision"], &[], progress)?;
     }
@@ -128,5 +159,20 @@ mod tests {
         assert_eq!(parse_status(text).as_deref(), Some("not_created"));
         assert_eq!(parse_status("1,default,state,running\n").as_deref(), Some("running"));
         assert_eq!(parse_status("garbage"), None);
+    }
+
+    #[test]
+    fn machine_readable_error() {
+        // Vagrant 2.3.4's output on a machine without a provider.
+        let text = "1795996400,,ui,error,No usable default provider could be found for your system.\\n\\nVagrant relies on interactions with 3rd party systems%!(VAGRANT_COMMA) known as\n1795996400,,error-exit,Vagrant::Errors::NoDefaultProvider,No usable default provider could be found for your system.\\n\\nVagrant relies on interactions with 3rd party systems%!(VAGRANT_COMMA) known as\n";
+        let (class, message) = parse_error(text).unwrap();
+        assert_eq!(class, "Vagrant::Errors::NoDefaultProvider");
+        assert_eq!(message, "No usable default provider could be found for your system");
+        let text = "1,,error-exit,Vagrant::Errors::ProviderNotFound,The provider 'x' could not be found%!(VAGRANT_COMMA) but was requested to\\nback the machine 'default'.\\n\\nmore\n";
+        assert_eq!(
+            parse_error(text).unwrap().1,
+            "The provider 'x' could not be found, but was requested to back the machine 'default'"
+        );
+        assert_eq!(parse_error("1,default,state,running\n"), None);
     }
 }

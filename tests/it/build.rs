@@ -293,6 +293,35 @@ fn a_build_number_the_ledger_records_is_refused_before_compiling() {
 
 /// Build `3.14.0` from `tarball`, whose Sigstore bundle lies beside it, with the pin naming
 /// `identity` and the test trusted root.
+/// `--on vagrant` with the real vagrant and the real Vagrantfile, on a machine where vagrant has
+/// no provider for the VM (forced, so the test does not start a VM where one could run): the
+/// machine-readable error comes out in words, with what to install, and nothing is left behind.
+#[test]
+fn a_vagrant_without_a_usable_provider_is_explained_and_leaves_nothing() {
+    let ctx = TestContext::new();
+    ctx.write("vagrant/Vagrantfile", std::fs::read(format!("{REPO}/vagrant/Vagrantfile")).unwrap());
+    let out = ctx.dir.path().join("out");
+    let mut command = ctx.specgate();
+    command
+        .args(["build", "--on", "vagrant", "--python", "3.11.2", "--build", "1", "--out"])
+        .arg(&out)
+        .env("VAGRANT_HOME", ctx.dir.path().join("vagrant-home"))
+        .env("VAGRANT_DEFAULT_PROVIDER", "specgate-no-such-provider");
+    let result = run(&mut command);
+    assert_eq!(result.code, 2, "{}", result.stderr);
+    assert!(
+        result.stderr.contains(
+            "`vagrant status --machine-readable` failed: The provider 'specgate-no-such-provider' could not be found, but was requested to back the machine 'default'"
+        ),
+        "{}",
+        result.stderr
+    );
+    assert!(result.stderr.contains("(Vagrant::Errors::ProviderNotFound)"), "{}", result.stderr);
+    assert!(result.stderr.contains("`sudo apt-get install -y vagrant-libvirt"), "{}", result.stderr);
+    assert!(!result.stderr.contains("VAGRANT_COMMA") && !result.stderr.contains("error-exit"), "{}", result.stderr);
+    assert!(!out.exists() && !ctx.path("artifacts").exists() && !ctx.path("vagrant/.result").exists());
+}
+
 fn build_314(tarball: &Path, identity: &str) -> (TestContext, Outcome) {
     use crate::sigstore_fixture::{Fixture, ISSUER};
     let fixture = Fixture::new();
