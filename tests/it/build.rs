@@ -544,6 +544,15 @@ fn check_artifact(path: &Path, build: u32) -> String {
     let find = Command::new("find").arg(&prefix).args(["-name", "libpython3.11.a"]).output().unwrap();
     assert!(find.stdout.is_empty(), "{}", String::from_utf8_lossy(&find.stdout));
     assert!(prefix.join("lib/python3.11/__pycache__").read_dir().unwrap().count() > 100);
+    // The fast profile never builds the test extension modules (--disable-test-modules).
+    let dynload: Vec<String> = prefix
+        .join("lib/python3.11/lib-dynload")
+        .read_dir()
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(dynload.iter().any(|n| n.starts_with("_ssl.")), "{dynload:?}");
+    assert!(!dynload.iter().any(|n| n.starts_with("_testcapi.")), "{dynload:?}");
 
     let readelf = Command::new("readelf").arg("-d").arg(prefix.join("bin/python3.11")).output().unwrap();
     let dynamic = String::from_utf8_lossy(&readelf.stdout);
