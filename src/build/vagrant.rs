@@ -2,7 +2,8 @@
 //! reads `vagrant status --machine-readable`, starts the VM with `vagrant up --no-provision`
 //! when it is not running, runs `vagrant provision` (vagrant/provision.sh installs the build
 //! dependencies and runs `specgate build` inside, with the arguments passed through
-//! SPECGATE_BUILD_ARGS), then copies the artifact and its sidecar out of the synced folder.
+//! SPECGATE_BUILD_ARGS), then checks the artifact against its sidecar in the synced folder and
+//! copies both out.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -128,6 +129,14 @@ pub fn run(args: &BuildArgs, root: &Path, out: &Path, progress: &mut dyn Write) 
     let result = root.join(RESULT_FILE);
     let _ = std::fs::remove_file(&result);
     vagrant(&dir, &["provision"], &[("SPECGATE_BUILD_ARGS", inner_args(args).join(" "))], progress)?;
+    collect(root, out)
+}
+
+/// The artifact provisioning reported in `RESULT_FILE`, checked against its sidecar where the
+/// VM left it, then copied into `out` with its sidecar (each written beside its final path and
+/// renamed into place, so an interrupted copy leaves nothing). Returns its path in `out`.
+pub fn collect(root: &Path, out: &Path) -> Result<PathBuf, Error> {
+    let result = root.join(RESULT_FILE);
     let reported = std::fs::read_to_string(&result).map_err(|e| Error::Vagrant {
         reason: format!("provisioning wrote no `{RESULT_FILE}` ({e}); see the provision output above"),
     })?;
@@ -136,16 +145,22 @@ pub fn run(args: &BuildArgs, root: &Path, out: &Path, progress: &mut dyn Write) 
         reason: format!("the VM built `{}`, outside the synced folder /vagrant", inside.display()),
     })?;
     let artifact = root.join(relative);
-    let sidecar = crate::artifact::Sidecar::path_for(&artifact);
-    std::fs::create_dir_all(out).map_err(|e| Error::io("create", out, e))?;
     let name = artifact.file_name().ok_or_else(|| Error::Vagrant { reason: "empty artifact path".to_owned() })?;
+    let digest = crate::artifact::sidecar::verify(&artifact).map_err(|e| Error::Vagrant {
+        reason: format!("the artifact the VM reported does not check against its sidecar: {e}"),
+    })?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io("create", out, e))?;
     let target = out.join(name);
-    if target != artifact {
-        for (from, to) in [(&artifact, target.clone()), (&sidecar, crate::artifact::Sidecar::path_for(&target))] {
-            std::fs::copy(from, &to).map_err(|e| Error::io("copy", from, e))?;
-        }
+    if target.canonicalize().ok() != artifact.canonicalize().ok() {
+        let copy = || -> std::io::Result<()> {
+            let mut from = std::fs::File::open(&artifact)?;
+            let mut to = crate::atomic::AtomicFile::create(&target)?;
+            std::io::copy(&mut from, &mut to)?;
+            to.commit()
+        };
+        copy().map_err(|e| Error::io("copy", &artifact, e))?;
+        crate::artifact::Sidecar::write_for(&target, digest).map_err(|e| Error::Vagrant { reason: e.to_string() })?;
     }
-    crate::artifact::sidecar::verify(&target).map_err(|e| Error::Vagrant { reason: e.to_string() })?;
     Ok(target)
 }
 
@@ -159,6 +174,52 @@ mod tests {
         assert_eq!(parse_status(text).as_deref(), Some("not_created"));
         assert_eq!(parse_status("1,default,state,running\n").as_deref(), Some("running"));
         assert_eq!(parse_status("garbage"), None);
+    }
+
+    /// A repository whose VM reported `artifacts/NAME` (with a valid sidecar) in RESULT_FILE.
+    fn reported(root: &Path, content: &[u8]) -> PathBuf {
+        let artifact = root.join("artifacts/cpython-3.11.2-ubuntu20.04-build1.tgz");
+        std::fs::create_dir_all(artifact.parent().unwrap()).unwrap();
+        std::fs::write(&artifact, content).unwrap();
+        let digest = crate::artifact::sidecar::sha256_file(&artifact).unwrap();
+        crate::artifact::Sidecar::write_for(&artifact, digest).unwrap();
+        std::fs::create_dir_all(root.join("vagrant/.result")).unwrap();
+        std::fs::write(root.join(RESULT_FILE), "/vagrant/artifacts/cpython-3.11.2-ubuntu20.04-build1.tgz\n").unwrap();
+        artifact
+    }
+
+    #[test]
+    fn collect_copies_a_checked_artifact_and_its_sidecar_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("repo");
+        let artifact = reported(&root, b"the artifact");
+        let out = dir.path().join("out");
+        let target = collect(&root, &out).unwrap();
+        assert_eq!(target, out.join("cpython-3.11.2-ubuntu20.04-build1.tgz"));
+        assert_eq!(std::fs::read(&target).unwrap(), b"the artifact");
+        crate::artifact::sidecar::verify(&target).unwrap();
+        // --out is where the VM wrote it: nothing to copy.
+        assert_eq!(collect(&root, &root.join("artifacts")).unwrap(), artifact);
+    }
+
+    #[test]
+    fn collect_refuses_a_damaged_or_misplaced_artifact_and_copies_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("repo");
+        let artifact = reported(&root, b"the artifact");
+        std::fs::write(&artifact, b"changed after packing").unwrap();
+        let out = dir.path().join("out");
+        let Error::Vagrant { reason } = collect(&root, &out).unwrap_err() else { panic!("not a vagrant error") };
+        assert!(reason.contains("does not check against its sidecar"), "{reason}");
+        assert!(std::fs::read_dir(&out).map_or(true, |mut d| d.next().is_none()), "something was copied");
+
+        std::fs::write(root.join(RESULT_FILE), "/home/vagrant/x.tgz\n").unwrap();
+        let Error::Vagrant { reason } = collect(&root, &out).unwrap_err() else { panic!("not a vagrant error") };
+        assert!(reason.contains("outside the synced folder /vagrant"), "{reason}");
+
+        std::fs::remove_file(root.join(RESULT_FILE)).unwrap();
+        let Error::Vagrant { reason } = collect(&root, &out).unwrap_err() else { panic!("not a vagrant error") };
+        assert!(reason.contains("provisioning wrote no `vagrant/.result/artifact`"), "{reason}");
     }
 
     #[test]
