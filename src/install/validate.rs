@@ -38,7 +38,7 @@ fn name_runtime_packages(mut failure: Failure, facts: &BuildFacts) -> Failure {
     if let (Some(library), false) = (&failure.missing_library, facts.runtime_packages.is_empty()) {
         let packages = facts.runtime_packages.join(" ");
         failure.hint = format!(
-            "{}; the build machine ({}) had `{library}` from one of these packages: on that distro release, `sudo apt-get install -y {packages}`",
+            "{}; on the build machine ({}) the libraries came from {packages}, so on that distro release `{library}` is in one of them: `sudo apt-get install -y {packages}`",
             failure.hint,
             facts.build_os.as_deref().unwrap_or("unrecorded distro"),
         );
@@ -60,7 +60,8 @@ pub fn check_glibc(facts: &BuildFacts, system: Option<&str>) -> Result<(), Failu
             reason: format!("the artifact was built on {built_for} and needs GLIBC_{needed}; this system has glibc {system}"),
             hint: format!(
                 "install the artifact built for this distro (the distro is part of its name), or build one here with `specgate build`; {built_for} artifacts need glibc {needed} or newer"
-            ), missing_library: None,
+            ),
+            missing_library: None,
         });
     }
     Ok(())
