@@ -107,8 +107,9 @@ grep -q 'compile: cached' "$work/cached.log" || { say "error: the rebuild did no
 size=$(stat -c %s "$artifact")
 printf 'plain tar x, configure+make+install %8ss   (best of %s)\n' "$plain" "$rounds"
 printf 'specgate build --profile fast       %8ss   ratio %s (target <= 1.05)\n' "$specgate_time" "$(ratio "$specgate_time" "$plain")"
+own=$(sort -n "$work/own" | head -n 1)
 printf "  specgate's own steps (checks, slim, validate, package) %ss = %s%% of the plain build (best of %s)\n" \
-    "$(sort -n "$work/own" | head -n 1)" "$(awk -v o="$(sort -n "$work/own" | head -n 1)" -v p="$plain" 'BEGIN { printf "%.1f", 100 * o / p }')" "$rounds"
+    "$own" "$(awk -v o="$own" -v p="$plain" 'BEGIN { printf "%.1f", 100 * o / p }')" "$rounds"
 printf 'cached rebuild                      %8ss   (target < 5s)\n' "$cached"
 printf 'artifact (fast profile)             %8s bytes = %s MiB (release target < 80 MB)\n' "$size" "$(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1048576 }')"
 say "steps, every round, in run order:"

@@ -43,6 +43,14 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     file.commit()
 }
 
+/// Replace `to` with a copy of `from` atomically: an interrupted copy leaves `to` as it was.
+pub fn copy(from: &Path, to: &Path) -> io::Result<()> {
+    let mut source = File::open(from)?;
+    let mut file = AtomicFile::create(to)?;
+    io::copy(&mut source, &mut file)?;
+    file.commit()
+}
+
 /// A file being written beside its final path; `commit` renames it into place, dropping it
 /// without `commit` removes the temp file and leaves the target untouched.
 pub struct AtomicFile {
@@ -160,6 +168,19 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), b"new");
         let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![OsString::from("ledger.md")]);
+    }
+
+    #[test]
+    fn copy_replaces_the_target_and_a_missing_source_leaves_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (from, to) = (dir.path().join("from"), dir.path().join("to"));
+        fs::write(&from, "copied").unwrap();
+        fs::write(&to, "old").unwrap();
+        copy(&from, &to).unwrap();
+        assert_eq!(fs::read(&to).unwrap(), b"copied");
+        assert!(copy(&dir.path().join("missing"), &to).is_err());
+        assert_eq!(fs::read(&to).unwrap(), b"copied");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2, "no temp file left");
     }
 
     #[test]

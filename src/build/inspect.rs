@@ -394,7 +394,7 @@ mod tests {
     fn the_venv_scratch_is_on_the_tmpfs_and_a_killed_builds_folder_is_removed() {
         let work = tempfile::tempdir().unwrap();
         // A process id that does not run: the folder a killed build left behind.
-        let dead = (4_000_000u32..).find(|p| !Path::new(&format!("/proc/{p}")).exists()).unwrap();
+        let dead = (4_000_000u32..).find(|p| super::super::host::process_gone(*p)).unwrap();
         let stale = Path::new("/dev/shm").join(format!("specgate-venv-check-{dead}"));
         let made = fs::create_dir_all(stale.join("venv")).is_ok();
         let dir = venv_scratch(work.path());

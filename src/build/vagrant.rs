@@ -90,19 +90,20 @@ fn vagrant(dir: &Path, args: &[&str], env: &[(&str, String)], progress: &mut dyn
         }
     }
     if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let mut reason = match parse_error(&stdout).filter(|_| machine_readable) {
-            Some((class, message)) => format!("`vagrant {}` failed: {message} ({class})", args.join(" ")),
+        let command = args.join(" ");
+        let reason = match machine_readable.then(|| parse_error(&stdout)).flatten() {
+            Some((class, message)) => {
+                let about_provider = ["NoDefaultProvider", "ProviderNotFound", "ProviderNotUsable"]
+                    .iter()
+                    .any(|name| class.ends_with(name));
+                let advice = if about_provider { format!("; {PROVIDER_ADVICE}") } else { String::new() };
+                format!("`vagrant {command}` failed: {message} ({class}){advice}")
+            }
             None => {
-                format!("`vagrant {}` failed: {}", args.join(" "), stderr.trim().lines().last().unwrap_or("no message"))
+                let stderr = String::from_utf8_lossy(&output.stderr);
+                format!("`vagrant {command}` failed: {}", stderr.trim().lines().last().unwrap_or("no message"))
             }
         };
-        if ["NoDefaultProvider", "ProviderNotFound", "ProviderNotUsable"]
-            .iter()
-            .any(|class| stdout.contains(class) || stderr.contains(class))
-        {
-            reason = format!("{reason}; {PROVIDER_ADVICE}");
-        }
         return Err(Error::Vagrant { reason });
     }
     Ok(stdout)
@@ -152,13 +153,7 @@ pub fn collect(root: &Path, out: &Path) -> Result<PathBuf, Error> {
     std::fs::create_dir_all(out).map_err(|e| Error::io("create", out, e))?;
     let target = out.join(name);
     if target.canonicalize().ok() != artifact.canonicalize().ok() {
-        let copy = || -> std::io::Result<()> {
-            let mut from = std::fs::File::open(&artifact)?;
-            let mut to = crate::atomic::AtomicFile::create(&target)?;
-            std::io::copy(&mut from, &mut to)?;
-            to.commit()
-        };
-        copy().map_err(|e| Error::io("copy", &artifact, e))?;
+        crate::atomic::copy(&artifact, &target).map_err(|e| Error::io("copy", &artifact, e))?;
         crate::artifact::Sidecar::write_for(&target, digest).map_err(|e| Error::Vagrant { reason: e.to_string() })?;
     }
     Ok(target)

@@ -57,17 +57,10 @@ pub fn state(path: &Path, asset: &LocalAsset) -> Result<State, Error> {
 pub fn place(path: &Path, asset: &LocalAsset) -> Result<(), Error> {
     let folder = path.parent().expect("a mirror path has a folder");
     std::fs::create_dir_all(folder).map_err(|source| Error::io("create", folder, source))?;
-    let mut out = crate::atomic::AtomicFile::create(path).map_err(|source| Error::io("create", path, source))?;
     match &asset.source {
-        Source::File(from) => {
-            let mut file = std::fs::File::open(from).map_err(|source| Error::io("open", from, source))?;
-            io::copy(&mut file, &mut out).map_err(|source| Error::io("copy", path, source))?;
-        }
-        Source::Bytes(bytes) => {
-            io::Write::write_all(&mut out, bytes).map_err(|source| Error::io("write", path, source))?
-        }
+        Source::File(from) => crate::atomic::copy(from, path).map_err(|source| Error::io("copy", from, source))?,
+        Source::Bytes(bytes) => crate::atomic::write(path, bytes).map_err(|source| Error::io("write", path, source))?,
     }
-    out.commit().map_err(|source| Error::io("write", path, source))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -291,8 +291,6 @@ fn a_build_number_the_ledger_records_is_refused_before_compiling() {
     assert!(!outcome.stderr.contains("==> OS check"));
 }
 
-/// Build `3.14.0` from `tarball`, whose Sigstore bundle lies beside it, with the pin naming
-/// `identity` and the test trusted root.
 /// `--on vagrant` with the real vagrant and the real Vagrantfile, on a machine where vagrant has
 /// no provider for the VM (forced, so the test does not start a VM where one could run): the
 /// machine-readable error comes out in words, with what to install, and nothing is left behind.
@@ -322,6 +320,8 @@ fn a_vagrant_without_a_usable_provider_is_explained_and_leaves_nothing() {
     assert!(!out.exists() && !ctx.path("artifacts").exists() && !ctx.path("vagrant/.result").exists());
 }
 
+/// Build `3.14.0` from `tarball`, whose Sigstore bundle lies beside it, with the pin naming
+/// `identity` and the test trusted root.
 fn build_314(tarball: &Path, identity: &str) -> (TestContext, Outcome) {
     use crate::sigstore_fixture::{Fixture, ISSUER};
     let fixture = Fixture::new();
