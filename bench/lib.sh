@@ -1,5 +1,5 @@
-# Shared by the bench scripts (sourced, not run): the CPython 3.11.2 source from Debian's
-# python3.11 source package, cached outside the clone, and a git repository holding it.
+# Shared by the bench scripts (sourced, not run): the CPython 3.11.2 source (Debian's pristine
+# .orig tarball), cached outside the clone, and a git repository holding it.
 # The caller sets `cache` (the cache folder) and `sudo` ("" as root, else "sudo").
 # shellcheck shell=bash
 # shellcheck disable=SC2154 # cache and sudo are set by the sourcing script
@@ -10,33 +10,10 @@ now() { date +%s.%N; }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a + 0 == a) printf "%.2f", a / b; else print "n/a" }'; }
 
-ensure_deb_src() {
-    if grep -rqsE '^(Types:.*deb-src|deb-src .*bookworm)' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-        return
-    fi
-    say "adding a bookworm deb-src entry to apt's sources"
-    $sudo tee /etc/apt/sources.list.d/specgate-bench-src.sources >/dev/null <<'SOURCES'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SOURCES
-    $sudo apt-get update -qq
-}
-
-# The upstream tarball of python3.11, downloaded once into the cache.
+# The upstream tarball of python3.11 (Debian's pristine .orig), fetched once by its path in
+# Debian's pool and checked against its pin by .ci/cpython-source.
 source_tarball() {
-    local found
-    found=$(find "$cache" "$cache/src" -maxdepth 1 -name 'python3.11_3.11.2.orig.tar.*' 2>/dev/null | head -n1 || true)
-    if [ -z "$found" ]; then
-        ensure_deb_src
-        $sudo mkdir -p "$cache/src"
-        say "downloading the python3.11 source package into $cache/src"
-        (cd "$cache/src" && $sudo apt-get source --download-only -qq python3.11)
-        found=$(find "$cache/src" -maxdepth 1 -name 'python3.11_3.11.2.orig.tar.*' | head -n1)
-    fi
-    printf '%s\n' "$found"
+    SPECGATE_CPYTHON_SRC="$cache/src" bash "$(dirname "${BASH_SOURCE[0]}")/../.ci/cpython-source" 3.11
 }
 
 # prepare_repository TARBALL NAME: a git repository "$cache/NAME" holding the tree as one
