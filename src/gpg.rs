@@ -5,7 +5,8 @@
 //!
 //! `GOODSIG` is deliberately not required: gpg reports `EXPKEYSIG` instead of it when the
 //! release manager's key has expired since, and an old release signed while the key was valid
-//! is still authentic. A revoked key (`REVKEYSIG`) is refused. No keyserver is contacted
+//! is still authentic. A revoked key (`REVKEYSIG`), a signature past its own expiry (`EXPSIG`)
+//! and a signature over an MD5, SHA-1 or RIPEMD-160 hash are refused. No keyserver is contacted
 //! (`--no-auto-key-retrieve`, and the only key is the one imported here).
 //!
 //! Used by `specgate build` for the CPython source; install and publish reuse it.
@@ -58,6 +59,10 @@ pub enum Error {
     Revoked { data: PathBuf, fingerprint: String },
     #[error("gpg reported no valid signature in `{}` for `{}`: {detail}", signature.display(), data.display())]
     NoSignature { data: PathBuf, signature: PathBuf, detail: String },
+    #[error("the signature `{}` of `{}` has expired (EXPSIG): it carried its own expiry date, which has passed", signature.display(), data.display())]
+    SignatureExpired { data: PathBuf, signature: PathBuf },
+    #[error("the signature `{}` of `{}` uses the broken hash {name} (OpenPGP hash algorithm {algorithm})", signature.display(), data.display())]
+    WeakHash { data: PathBuf, signature: PathBuf, algorithm: u32, name: &'static str },
 }
 
 impl Error {
@@ -73,6 +78,8 @@ impl Error {
             Error::WrongKey { .. } => "the file was signed by someone else than the pinned release manager; check the pinned fingerprint against python.org before changing it".to_owned(),
             Error::Revoked { .. } => "a revoked key is not trusted; get a source signed with a valid key".to_owned(),
             Error::NoSignature { .. } => "the .asc must be a detached signature of exactly this file".to_owned(),
+            Error::SignatureExpired { .. } => "an expired signature is not accepted (a key that expired after signing is); get the release's current signature from python.org".to_owned(),
+            Error::WeakHash { .. } => "MD5, SHA-1 and RIPEMD-160 signatures can be forged; CPython releases are signed with SHA-256 or better: download the signature again from python.org".to_owned(),
         })
     }
 }
@@ -129,12 +136,28 @@ fn interpret(status: &str, stderr: &str, expected: &str, data: &Path, signature:
                 })
             }
             Some("EXPKEYSIG") => expired = true,
+            // The signature's own expiry (not the key's): gpg no longer calls it good.
+            Some("EXPSIG") => {
+                return Err(Error::SignatureExpired { data: data.to_path_buf(), signature: signature.to_path_buf() })
+            }
             Some("REVKEYSIG") => revoked = Some(fields.get(1).copied().unwrap_or("?").to_owned()),
             Some("VALIDSIG") if fields.len() >= 2 => {
                 let signing = fields[1].to_ascii_uppercase();
                 // VALIDSIG <fpr> <date> <timestamp> <expire> <version> <reserved> <algo> <hash> <class> <primary-fpr>
                 let primary = fields.get(10).map_or_else(|| signing.clone(), |f| f.to_ascii_uppercase());
                 let created = fields.get(3).and_then(|t| t.parse().ok());
+                // Hash algorithm ids of RFC 4880 9.4: 1 MD5, 2 SHA-1, 3 RIPEMD-160.
+                let hash = fields.get(8).and_then(|h| h.parse::<u32>().ok());
+                if let Some((algorithm, name)) = hash
+                    .and_then(|h| [(1, "MD5"), (2, "SHA-1"), (3, "RIPEMD-160")].into_iter().find(|(id, _)| *id == h))
+                {
+                    return Err(Error::WeakHash {
+                        data: data.to_path_buf(),
+                        signature: signature.to_path_buf(),
+                        algorithm,
+                        name,
+                    });
+                }
                 valid = Some(Verified {
                     signing_fingerprint: signing,
                     primary_fingerprint: primary,
@@ -249,6 +272,24 @@ mod tests {
         assert!(matches!(run("[GNUPG:] NEWSIG\n"), Err(Error::NoSignature { .. })));
         // A GOODSIG line alone (no VALIDSIG) is not enough.
         assert!(matches!(run("[GNUPG:] GOODSIG A821E680E5FA6305 T\n"), Err(Error::NoSignature { .. })));
+    }
+
+    #[test]
+    fn an_expired_signature_and_a_sha1_signature_are_refused() {
+        // The signature's own expiry passed (not the key's, which EXPKEYSIG reports).
+        let status = format!(
+            "[GNUPG:] EXPSIG A821E680E5FA6305 T\n[GNUPG:] VALIDSIG {FPR} 2025-06-11 1 1760000000 4 0 1 10 00 {FPR}\n"
+        );
+        let error = run(&status).unwrap_err();
+        assert!(matches!(error, Error::SignatureExpired { .. }), "{error}");
+        assert!(error.to_string().contains("(EXPSIG)"), "{error}");
+        // Hash algorithm 2 is SHA-1; 8 (SHA-256) and 10 (SHA-512) pass.
+        let sha1 = format!("[GNUPG:] GOODSIG X T\n[GNUPG:] VALIDSIG {FPR} 2025-06-11 1 0 4 0 1 2 00 {FPR}\n");
+        let error = run(&sha1).unwrap_err();
+        assert!(error.to_string().contains("broken hash SHA-1"), "{error}");
+        assert!(error.hint().unwrap().contains("SHA-256"));
+        let sha256 = format!("[GNUPG:] GOODSIG X T\n[GNUPG:] VALIDSIG {FPR} 2025-06-11 1 0 4 0 1 8 00 {FPR}\n");
+        assert!(run(&sha256).is_ok());
     }
 
     #[test]

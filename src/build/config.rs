@@ -32,6 +32,7 @@ pub struct RawSource {
     fingerprint: Option<String>,
     sigstore_identity: Option<String>,
     sigstore_issuer: Option<String>,
+    allow_unsigned: Option<bool>,
 }
 
 /// One pinned source release.
@@ -49,6 +50,8 @@ pub struct SourcePin {
     /// Sigstore identity and issuer: required for 3.14 and later, used for older versions
     /// when no OpenPGP key is pinned.
     pub sigstore: Option<(String, String)>,
+    /// `allow-unsigned = true`: a 3.14+ pin builds from its SHA-256 alone (said on the step line).
+    pub allow_unsigned: bool,
 }
 
 /// `[build]`, validated.
@@ -123,9 +126,9 @@ impl RawBuild {
         let container_image = self.container_image.unwrap_or_else(|| "localhost/specgate-debian12".to_owned());
         let mut sources = BTreeMap::new();
         for (version, raw) in self.sources.unwrap_or_default() {
-            if PythonVersion::parse(&version).is_none() {
+            let Some(parsed) = PythonVersion::parse(&version) else {
                 return Err(format!("`build.sources` key `{version}` is not a version `X.Y.Z`"));
-            }
+            };
             let sha256 = raw.sha256.to_ascii_lowercase();
             if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(format!("`build.sources.\"{version}\".sha256` must be 64 hexadecimal digits"));
@@ -151,6 +154,12 @@ impl RawBuild {
                     ))
                 }
             };
+            let allow_unsigned = raw.allow_unsigned.unwrap_or(false);
+            if parsed >= super::gates::SIGSTORE_ONLY && sigstore.is_none() && !allow_unsigned {
+                return Err(format!(
+                    "`build.sources.\"{version}\"` pins no Sigstore signer: CPython 3.14 and later are signed with Sigstore only, and specgate requires that signature for them; add `sigstore-identity` and `sigstore-issuer` (python.org/downloads/metadata/sigstore lists them: `hugo@python.org` with `https://github.com/login/oauth` for 3.14), or set `allow-unsigned = true` to build from the SHA-256 alone"
+                ));
+            }
             sources.insert(
                 version,
                 SourcePin {
@@ -160,6 +169,7 @@ impl RawBuild {
                     public_key: raw.public_key,
                     fingerprint,
                     sigstore,
+                    allow_unsigned,
                 },
             );
         }
@@ -191,6 +201,25 @@ mod tests {
         assert_eq!(build.allowed_os, ["ubuntu20.04", "ubuntu24.04"]);
         assert!(build.configure_flags.contains(&"--enable-optimizations".to_owned()));
         assert_eq!(build.container_image, "localhost/specgate-debian12");
+    }
+
+    #[test]
+    fn a_314_pin_needs_a_sigstore_signer_unless_unsigned_is_allowed() {
+        let pin = |version: &str, extra: &str| {
+            format!("[build.sources.\"{version}\"]\nsha256 = \"{}\"\n{extra}", "a".repeat(64))
+        };
+        let error = Config::parse(&pin("3.14.0", ""), Path::new("specgate.toml")).unwrap_err().to_string();
+        assert!(error.contains("`build.sources.\"3.14.0\"` pins no Sigstore signer"), "{error}");
+        assert!(error.contains("hugo@python.org"), "{error}");
+        // An OpenPGP key is no substitute: 3.14 has no .asc.
+        let gpg = "public-key = \"keys/k.asc\"\nfingerprint = \"7169605F62C751356D054A26A821E680E5FA6305\"\n";
+        assert!(Config::parse(&pin("3.15.1", gpg), Path::new("specgate.toml")).is_err());
+        let signed = "sigstore-identity = \"hugo@python.org\"\nsigstore-issuer = \"https://github.com/login/oauth\"\n";
+        assert!(Config::parse(&pin("3.14.0", signed), Path::new("specgate.toml")).is_ok());
+        let opted_out = Config::parse(&pin("3.14.0", "allow-unsigned = true\n"), Path::new("specgate.toml")).unwrap();
+        assert!(opted_out.build.sources["3.14.0"].allow_unsigned);
+        // Older releases may rest on the SHA-256 alone, as 3.11.2 does.
+        assert!(Config::parse(&pin("3.13.5", ""), Path::new("specgate.toml")).is_ok());
     }
 
     #[test]

@@ -209,7 +209,7 @@ pub fn verify_source(
 }
 
 /// The first CPython release signed only with Sigstore.
-const SIGSTORE_ONLY: PythonVersion = PythonVersion { major: 3, minor: 14, patch: 0 };
+pub(crate) const SIGSTORE_ONLY: PythonVersion = PythonVersion { major: 3, minor: 14, patch: 0 };
 
 /// Where the signature of a source may be: `--signature`, beside the source, or beside its URL.
 struct SignatureSearch<'a> {
@@ -274,6 +274,9 @@ fn verify_signature(
             "sha256 + Sigstore bundle by {identity} ({issuer}), Rekor entry {}",
             verified.log.log_index
         ));
+    }
+    if version >= SIGSTORE_ONLY && pin.allow_unsigned {
+        return Ok("sha256 only: the signature check is off (`allow-unsigned = true` in specgate.toml)".to_owned());
     }
     let (Some(fingerprint), Some(key)) = (&pin.fingerprint, &pin.public_key) else {
         return Ok("sha256 (no signature pinned)".to_owned());

@@ -3,7 +3,7 @@
 
 use x509_cert::der::{Decode as _, Encode as _};
 use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, SubjectAltName};
+use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAltName};
 use x509_cert::spki::ObjectIdentifier;
 use x509_cert::Certificate;
 
@@ -15,6 +15,7 @@ const ECDSA_WITH_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.84
 const SUBJECT_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
 const EXTENDED_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
 const BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
+const KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
 const CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
 /// Fulcio's OIDC issuer extension (V2): a DER UTF8String.
 const FULCIO_ISSUER_V2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.8");
@@ -72,7 +73,32 @@ impl Leaf {
         })
     }
 
+    /// The leaf profile of the Sigstore client specification: not a CA, key usage
+    /// digitalSignature when stated, every critical extension one specgate understands, and
+    /// the codeSigning extended key usage.
     fn check_code_signing(&self) -> Result<(), Error> {
+        let unusable = |reason: String| Error::Certificate { reason };
+        if let Some(value) = self.extension(BASIC_CONSTRAINTS) {
+            let constraints = BasicConstraints::from_der(value)
+                .map_err(|e| unusable(format!("unreadable basic constraints: {e}")))?;
+            if constraints.ca {
+                return Err(unusable("it is a CA certificate (CA:TRUE), not a signing leaf".to_owned()));
+            }
+        }
+        if let Some(value) = self.extension(KEY_USAGE) {
+            let usage = KeyUsage::from_der(value).map_err(|e| unusable(format!("unreadable key usage: {e}")))?;
+            if !usage.digital_signature() {
+                return Err(unusable("its key usage does not allow digitalSignature".to_owned()));
+            }
+        }
+        let understood = [BASIC_CONSTRAINTS, KEY_USAGE, EXTENDED_KEY_USAGE, SUBJECT_ALT_NAME];
+        let extensions = self.certificate.tbs_certificate().extensions().map(|e| e.as_slice()).unwrap_or_default();
+        if let Some(unknown) = extensions.iter().find(|e| e.critical && !understood.contains(&e.extn_id)) {
+            return Err(unusable(format!(
+                "it has a critical extension specgate does not understand ({})",
+                unknown.extn_id
+            )));
+        }
         let usage = self
             .extension(EXTENDED_KEY_USAGE)
             .map(|value| ExtendedKeyUsage::from_der(value).map_err(|e| e.to_string()))

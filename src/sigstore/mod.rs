@@ -17,9 +17,11 @@
 //!   to a checkpoint signed by the log (`rekor`); whatever is present must verify (a 0.1
 //!   bundle's proof has no checkpoint: its path is checked, the timestamp is the evidence).
 //!
+//! The signing time is the entry's `integratedTime`, and it counts only with a verified SET:
+//! a bundle with an inclusion proof and no SET is refused, because nothing signs its time.
+//!
 //! Known gaps: the SCT (certificate transparency) embedded in the leaf is not checked, nor are
-//! RFC 3161 timestamps; with an inclusion proof and no SET, `integratedTime` is not signed by
-//! the log (the checkpoint proves inclusion, not the time); DSSE envelopes (attestations) and Rekor v2 entries (hashedrekord
+//! RFC 3161 timestamps (so they cannot replace the SET); DSSE envelopes (attestations) and Rekor v2 entries (hashedrekord
 //! 0.0.2, Ed25519 checkpoints only) are refused with a clear error. The signature check reads
 //! the artifact into memory, because ring verifies over the message and has no prehashed
 //! ECDSA; the digest is computed streaming first, so a wrong file is refused before that.
@@ -106,6 +108,8 @@ pub enum Error {
     Checkpoint { log_index: u64, reason: String },
     #[error("Rekor entry {log_index} has neither an inclusion promise (SET) nor an inclusion proof")]
     Unlogged { log_index: u64 },
+    #[error("Rekor entry {log_index} has no verified source of time: it carries an inclusion proof but no signed entry timestamp (SET), so nothing signs its integratedTime, the time the certificate must have been valid at")]
+    UnsignedTime { log_index: u64 },
 }
 
 impl Error {
@@ -127,6 +131,7 @@ impl Error {
             | Error::Proof { .. }
             | Error::Checkpoint { .. }
             | Error::Unlogged { .. } => "the bundle is damaged or forged: download it again from python.org; if it fails again, do not use this source".to_owned(),
+            Error::UnsignedTime { .. } => "a bundle needs the SET that Rekor returns with every entry (python.org's bundles have it; RFC 3161 timestamps are not verified by specgate); download the bundle again from python.org, and do not use one whose `inclusionPromise` was removed".to_owned(),
         })
     }
 }

@@ -98,6 +98,14 @@ fn verify_entry(
     if !promise && !proof {
         return Err(Error::Unlogged { log_index });
     }
+    // The signing time is the one the certificate, its CA and the log key must be valid at.
+    // Only the SET signs `integratedTime`; a checkpoint proves inclusion, not when. Without it
+    // a leaked short-lived key could sign later and backdate the entry (sigstore-python and
+    // sigstore-go refuse such a bundle too). RFC 3161 timestamps would be another source; they
+    // are not verified, so they cannot stand in for the SET.
+    if !promise {
+        return Err(Error::UnsignedTime { log_index });
+    }
     Ok(Evidence { log_index, log_url: log.base_url.clone(), integrated_time, promise, proof })
 }
 
@@ -233,7 +241,13 @@ fn check_checkpoint(envelope: &str, log: &TransparencyLog, proof: &Proof) -> Res
     let split = envelope.find("\n\n").ok_or("the checkpoint has no blank line before its signatures")?;
     let (body, signatures) = (&envelope[..=split], &envelope[split + 2..]);
     let mut lines = body.lines();
-    let _origin = lines.next().filter(|l| !l.is_empty()).ok_or("the checkpoint has no origin line")?;
+    let origin = lines.next().filter(|l| !l.is_empty()).ok_or("the checkpoint has no origin line")?;
+    // Rekor v1 names its checkpoints `<host> - <tree id>`: a checkpoint of another log (or of
+    // another tree of it, signed with a shared key) must not vouch for this one's root.
+    let host = log.base_url.split("://").nth(1).unwrap_or(&log.base_url).trim_end_matches('/');
+    if origin != host && !origin.starts_with(&format!("{host} - ")) {
+        return Err(format!("the checkpoint's origin is `{origin}`, not the log `{host}`"));
+    }
     let size: u64 =
         lines.next().and_then(|l| l.parse().ok()).ok_or("the checkpoint's second line is not a tree size")?;
     let root = lines

@@ -18,6 +18,13 @@ pub use crate::formats::{format_utc_time as format_time, parse_utc_time as parse
 /// keys/sigstore-trusted-root.json, from the TUF repository of sigstore.dev (see keys/README.md).
 const PRODUCTION: &str = include_str!("../../keys/sigstore-trusted-root.json");
 
+/// The trusted-root media types of the Sigstore specification, matched exactly: 0.1 (what
+/// sigstore.dev publishes today) and 0.2.
+const MEDIA_TYPES: &[&str] = &[
+    "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+    "application/vnd.dev.sigstore.trustedroot.v0.2+json",
+];
+
 /// A window of validity in seconds since 1970; `end` absent means still valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {
@@ -204,7 +211,7 @@ impl TrustedRoot {
     pub fn parse(text: &str, origin: &str) -> Result<TrustedRoot, Error> {
         let fail = |reason: String| Error::TrustedRoot { origin: origin.to_owned(), reason };
         let raw: RawRoot = serde_json::from_str(text).map_err(|e| fail(format!("not valid JSON: {e}")))?;
-        if !raw.media_type.starts_with("application/vnd.dev.sigstore.trustedroot") {
+        if !MEDIA_TYPES.contains(&raw.media_type.as_str()) {
             return Err(fail(format!("media type `{}` is not a Sigstore trusted root", raw.media_type)));
         }
         let mut authorities = Vec::new();
@@ -292,6 +299,8 @@ mod tests {
         for (text, needle) in [
             ("{", "not valid JSON"),
             (r#"{"mediaType":"application/json"}"#, "not a Sigstore trusted root"),
+            // A prefix of a real media type is not one.
+            (r#"{"mediaType":"application/vnd.dev.sigstore.trustedrootX"}"#, "not a Sigstore trusted root"),
             (r#"{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}"#, "no Fulcio"),
         ] {
             let error = TrustedRoot::parse(text, "t.json").unwrap_err().to_string();

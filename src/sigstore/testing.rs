@@ -107,6 +107,11 @@ pub struct LeafSpec<'a> {
     pub issuer_v1: Option<&'a str>,
     pub code_signing: bool,
     pub p384: bool,
+    /// The basicConstraints and keyUsage values, as openssl writes them.
+    pub basic_constraints: &'a str,
+    pub key_usage: &'a str,
+    /// More extension lines (`OID = critical,DER:...`).
+    pub extra: &'a str,
 }
 
 impl Default for LeafSpec<'_> {
@@ -117,6 +122,9 @@ impl Default for LeafSpec<'_> {
             issuer_v1: None,
             code_signing: true,
             p384: false,
+            basic_constraints: "critical,CA:FALSE",
+            key_usage: "critical,digitalSignature",
+            extra: "",
         }
     }
 }
@@ -160,8 +168,10 @@ impl Cert {
 
     /// A leaf issued by `self`, valid one day from now.
     pub fn leaf(&self, name: &str, spec: &LeafSpec<'_>) -> Cert {
-        let mut extensions =
-            "[ext]\nbasicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature\n".to_owned();
+        let mut extensions = format!(
+            "[ext]\nbasicConstraints = {}\nkeyUsage = {}\n{}",
+            spec.basic_constraints, spec.key_usage, spec.extra
+        );
         if spec.code_signing {
             extensions.push_str("extendedKeyUsage = codeSigning\n");
         } else {

@@ -56,14 +56,21 @@ fn a_valid_bundle_verifies_with_its_set_and_its_inclusion_proof() {
 }
 
 #[test]
-fn either_the_set_or_the_inclusion_proof_is_enough_but_one_is_required() {
+fn the_set_is_required_and_a_proof_alone_is_refused_for_its_unsigned_time() {
     let case = Case::new();
     let only_set = Options { proof: false, ..case.fixture.options() };
     let verified = case.verify_with(&only_set).unwrap();
     assert!(verified.log.promise && !verified.log.proof);
+    // A checkpointed proof proves inclusion but not the time: a backdated entry would pass.
     let only_proof = Options { promise: false, ..case.fixture.options() };
-    let verified = case.verify_with(&only_proof).unwrap();
-    assert!(!verified.log.promise && verified.log.proof);
+    let error = case.verify_with(&only_proof).unwrap_err();
+    assert!(matches!(error, Error::UnsignedTime { log_index: 1_000_004 }), "{error}");
+    assert!(error.to_string().contains("no verified source of time"), "{error}");
+    let backdated = Options { promise: false, integrated_time: 1_600_000_000, ..case.fixture.options() };
+    assert!(matches!(case.verify_with(&backdated).unwrap_err(), Error::UnsignedTime { .. } | Error::LogWindow { .. }));
+    // A 0.1 bundle (whose specification requires the SET) without one is refused as well.
+    let old = Options { promise: false, media_type: MEDIA_TYPE_V01, ..case.fixture.options() };
+    assert!(matches!(case.verify_with(&old).unwrap_err(), Error::UnsignedTime { .. }));
     let neither = Options { promise: false, proof: false, ..case.fixture.options() };
     let error = case.verify_with(&neither).unwrap_err();
     assert!(matches!(error, Error::Unlogged { log_index: 1_000_004 }), "{error}");
@@ -160,6 +167,22 @@ fn a_real_staging_bundle_verifies_end_to_end() {
     assert!(matches!(error, Error::Digest { .. }), "{error}");
     let error = verify_bundle(&artifact, &bundle, identity, issuer, &TrustedRoot::production().unwrap()).unwrap_err();
     assert!(matches!(error, Error::UnknownLog { .. }), "{error}");
+
+    // The same real bundle with its SET removed: proof and checkpoint still verify, but the
+    // signing time is no longer signed by anything.
+    let mut json: serde_json::Value = serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
+    json["verificationMaterial"]["tlogEntries"][0].as_object_mut().unwrap().remove("inclusionPromise");
+    std::fs::write(&case.bundle, serde_json::to_vec(&json).unwrap()).unwrap();
+    let error = verify_bundle(&artifact, &case.bundle, identity, issuer, &root).unwrap_err();
+    assert!(matches!(error, Error::UnsignedTime { log_index: 25_915_956 }), "{error}");
+    // With the SET, a changed integratedTime fails the SET's signature.
+    let mut json: serde_json::Value = serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
+    let entry = &mut json["verificationMaterial"]["tlogEntries"][0];
+    let time: u64 = entry["integratedTime"].as_str().unwrap().parse().unwrap();
+    entry["integratedTime"] = serde_json::json!((time - 3600).to_string());
+    std::fs::write(&case.bundle, serde_json::to_vec(&json).unwrap()).unwrap();
+    let error = verify_bundle(&artifact, &case.bundle, identity, issuer, &root).unwrap_err();
+    assert!(matches!(error, Error::Promise { .. }), "{error}");
 }
 
 /// python.org's bundle for Python-3.12.5.tgz (signed by its release manager on 2024-08-06,
@@ -350,6 +373,41 @@ fn a_checkpoint_signed_by_another_key_or_for_another_tree_is_refused() {
     *bundle.pointer_mut(envelope).unwrap() = serde_json::json!(unsigned);
     case.write(&bundle);
     assert!(matches!(case.verify().unwrap_err(), Error::Checkpoint { .. }));
+
+    // Signed by the log's key, but for another origin: not this log's checkpoint.
+    let mut bundle = case.fixture.bundle(ARTIFACT, &case.fixture.options());
+    let text = bundle.pointer(envelope).unwrap().as_str().unwrap();
+    let note = text[..text.find("\n\n").unwrap() + 1].replacen("rekor.test - 42", "rekor.elsewhere - 42", 1);
+    let mut signed = case.fixture.rekor.key_id()[..4].to_vec();
+    signed.extend(case.fixture.rekor.sign(note.as_bytes()));
+    *bundle.pointer_mut(envelope).unwrap() =
+        serde_json::json!(format!("{note}\n\u{2014} rekor.elsewhere {}\n", b64(&signed)));
+    case.write(&bundle);
+    let error = case.verify().unwrap_err();
+    assert!(error.to_string().contains("origin is `rekor.elsewhere - 42`, not the log `rekor.test`"), "{error}");
+}
+
+#[test]
+fn a_leaf_that_is_a_ca_lacks_digital_signature_or_has_an_unknown_critical_extension_is_refused() {
+    let case = Case::new();
+    let cases = [
+        (LeafSpec { basic_constraints: "critical,CA:TRUE", ..LeafSpec::default() }, "CA:TRUE"),
+        (LeafSpec { key_usage: "critical,keyEncipherment", ..LeafSpec::default() }, "digitalSignature"),
+        (
+            LeafSpec { extra: "1.3.6.1.4.1.99999.1 = critical,ASN1:NULL\n", ..LeafSpec::default() },
+            "1.3.6.1.4.1.99999.1",
+        ),
+    ];
+    for (index, (spec, expected)) in cases.iter().enumerate() {
+        let leaf = case.fixture.intermediate.leaf(&format!("profile-{index}"), spec);
+        let error = case.verify_with(&Options { leaf: &leaf, ..case.fixture.options() }).unwrap_err();
+        assert!(matches!(error, Error::Certificate { .. }), "{error}");
+        assert!(error.to_string().contains(expected), "{error}");
+    }
+    // A non-critical unknown extension (Fulcio adds several) is fine.
+    let spec = LeafSpec { extra: "1.3.6.1.4.1.99999.2 = ASN1:NULL\n", ..LeafSpec::default() };
+    let leaf = case.fixture.intermediate.leaf("profile-ok", &spec);
+    case.verify_with(&Options { leaf: &leaf, ..case.fixture.options() }).unwrap();
 }
 
 #[test]

@@ -33,7 +33,7 @@ fn sha256(path: &Path) -> String {
     String::from_utf8_lossy(&output.stdout).split_whitespace().next().unwrap().to_owned()
 }
 
-fn os_tag() -> String {
+pub(crate) fn os_tag() -> String {
     let text = std::fs::read_to_string("/etc/os-release").unwrap();
     let get = |key: &str| {
         text.lines()
@@ -320,13 +320,13 @@ fn a_vagrant_without_a_usable_provider_is_explained_and_leaves_nothing() {
     assert!(!out.exists() && !ctx.path("artifacts").exists() && !ctx.path("vagrant/.result").exists());
 }
 
-/// Build `3.14.0` from `tarball`, whose Sigstore bundle lies beside it, with the pin naming
-/// `identity` and the test trusted root.
-fn build_314(tarball: &Path, identity: &str) -> (TestContext, Outcome) {
-    use crate::sigstore_fixture::{Fixture, ISSUER};
+/// Build `3.14.0` from `tarball`, whose Sigstore bundle lies beside it (with its SET when
+/// `promise`), with the pin naming `identity` and the test trusted root.
+fn build_314(tarball: &Path, identity: &str, promise: bool) -> (TestContext, Outcome) {
+    use crate::sigstore_fixture::{Fixture, Options, ISSUER};
     let fixture = Fixture::new();
     let bytes = std::fs::read(tarball).unwrap();
-    let bundle = fixture.bundle(&bytes, &fixture.options());
+    let bundle = fixture.bundle(&bytes, &Options { promise, ..fixture.options() });
     std::fs::write(format!("{}.sigstore", tarball.display()), bundle.to_string()).unwrap();
     let ctx = TestContext::new();
     ctx.write("keys/test-trusted-root.json", fixture.trusted_root());
@@ -357,7 +357,7 @@ fn build_314(tarball: &Path, identity: &str) -> (TestContext, Outcome) {
 fn a_314_source_passes_the_gate_with_its_sigstore_bundle_and_is_refused_for_another_signer() {
     let probe = TestContext::new();
     let (tarball, _) = fixture_tarball(&probe, "configure-fails");
-    let (_ctx, outcome) = build_314(&tarball, "hugo@python.org");
+    let (_ctx, outcome) = build_314(&tarball, "hugo@python.org", true);
     assert_eq!(outcome.code, 2, "{}", outcome.stderr);
     assert!(
         outcome.stderr.contains(
@@ -369,7 +369,7 @@ fn a_314_source_passes_the_gate_with_its_sigstore_bundle_and_is_refused_for_anot
     // Past the gate: the fixture's configure is what fails.
     assert!(outcome.stderr.contains("step `configure` failed"), "{}", outcome.stderr);
 
-    let (ctx, outcome) = build_314(&tarball, "thomas@python.org");
+    let (ctx, outcome) = build_314(&tarball, "thomas@python.org", true);
     assert_eq!(outcome.code, 2, "{}", outcome.stderr);
     assert!(outcome.stderr.contains("the Sigstore check of the source failed"), "{}", outcome.stderr);
     assert!(
@@ -380,12 +380,20 @@ fn a_314_source_passes_the_gate_with_its_sigstore_bundle_and_is_refused_for_anot
     assert!(outcome.stderr.contains("hint: the source was signed by someone else"), "{}", outcome.stderr);
     assert!(!outcome.stderr.contains("==> extract"), "{}", outcome.stderr);
     assert_nothing_left(&ctx, &outcome);
+
+    // The bundle without its SET (inclusion proof and checkpoint kept): its time is unsigned.
+    let (ctx, outcome) = build_314(&tarball, "hugo@python.org", false);
+    assert_eq!(outcome.code, 2, "{}", outcome.stderr);
+    assert!(outcome.stderr.contains("has no verified source of time"), "{}", outcome.stderr);
+    assert!(outcome.stderr.contains("hint: a bundle needs the SET"), "{}", outcome.stderr);
+    assert!(!outcome.stderr.contains("==> extract"), "{}", outcome.stderr);
+    assert_nothing_left(&ctx, &outcome);
 }
 
 // ---------------------------------------------------------------- real sources
 
 /// `.ci/cpython-source [line]`: the path it prints.
-fn cpython_source(line: &str) -> PathBuf {
+pub(crate) fn cpython_source(line: &str) -> PathBuf {
     let output = Command::new("bash")
         .arg(format!("{REPO}/.ci/cpython-source"))
         .arg(line)
@@ -504,7 +512,7 @@ fn the_build_gate_refuses_a_313_source_signed_by_another_key_than_the_pin() {
 }
 
 /// The repository's own `[build]` settings (allowed systems and pins) in a fresh test repository.
-fn repo_with_project_config() -> TestContext {
+pub(crate) fn repo_with_project_config() -> TestContext {
     let ctx = TestContext::new();
     let config = std::fs::read_to_string(format!("{REPO}/specgate.toml")).unwrap();
     ctx.write("specgate.toml", config);
