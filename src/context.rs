@@ -2,7 +2,7 @@
 //! which version of the files to read (the work tree, the staged index, or a commit), so the
 //! hooks check exactly what is committed or pushed and never the working copy.
 
-use std::io::{self, Read};
+use std::io;
 
 use crate::config::Config;
 use crate::workspace::Workspace;
@@ -96,12 +96,6 @@ impl CheckContext {
         if self.snapshot != Snapshot::WorkTree {
             return (self.size(path).ok()? <= limit).then(|| self.read(path).ok()).flatten();
         }
-        let file = std::fs::File::open(self.workspace.root.join(path)).ok()?;
-        if !file.metadata().ok()?.is_file() {
-            return None;
-        }
-        let mut bytes = Vec::new();
-        file.take(limit + 1).read_to_end(&mut bytes).ok()?;
-        (bytes.len() as u64 <= limit).then_some(bytes)
+        crate::readfile::regular(&self.workspace.root.join(path), limit).ok()
     }
 }

@@ -25,6 +25,7 @@ pub mod http;
 pub mod install;
 pub mod probe;
 pub mod publish;
+pub mod readfile;
 pub mod registry;
 pub mod scan;
 pub mod sigstore;

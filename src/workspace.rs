@@ -164,9 +164,10 @@ impl Workspace {
         Some(text)
     }
 
-    /// Read a file of the work tree by its repository-relative path.
+    /// Read a regular file of the work tree by its repository-relative path, at most
+    /// `readfile::DEFAULT_LIMIT` bytes (a FIFO or device is refused, never waited on).
     pub fn read(&self, relative: &str) -> io::Result<Vec<u8>> {
-        std::fs::read(self.root.join(relative))
+        crate::readfile::regular(&self.root.join(relative), crate::readfile::DEFAULT_LIMIT)
     }
 }
 

@@ -494,7 +494,7 @@ pub enum Added {
 
 /// Read a ledger file; a missing file is an empty ledger.
 pub fn read(path: &std::path::Path) -> Result<Ledger, super::Error> {
-    match std::fs::read(path) {
+    match crate::readfile::regular(path, MAX_BYTES) {
         Ok(bytes) => String::from_utf8(bytes)
             .map(Ledger::parse)
             .map_err(|_| super::Error::Ledger { path: path.to_path_buf(), reason: "it is not UTF-8 text".to_owned() }),
@@ -502,6 +502,9 @@ pub fn read(path: &std::path::Path) -> Result<Ledger, super::Error> {
         Err(source) => Err(super::Error::io("read", path, source)),
     }
 }
+
+/// A ledger larger than this is refused (a row is about 200 bytes).
+pub const MAX_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Add a row to the ledger file (created if missing), atomically. The same build with the same
 /// digest is a no-op; the same build with another digest is refused.

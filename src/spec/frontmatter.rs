@@ -188,15 +188,23 @@ impl<'a> Reader<'a> {
         })
     }
 
-    /// Skip the rest of a nested collection whose start event was just read.
-    fn skip_collection(&mut self, start: Position) -> Result<(), YamlError> {
+    /// Skip the rest of a nested collection whose start event was just read; `level` is its
+    /// nesting level (the front-matter mapping is level 1, a field's list or mapping level 2).
+    fn skip_collection(&mut self, start: Position, level: usize) -> Result<(), YamlError> {
         let mut depth = 1usize;
         while depth > 0 {
+            if level + depth - 1 > MAX_DEPTH {
+                return Err(YamlError {
+                    position: start,
+                    message: format!("front-matter nests deeper than {MAX_DEPTH} levels"),
+                    kind: YamlErrorKind::TooComplex,
+                });
+            }
             let (event, _) = self.expect_next()?;
             match event {
                 Event::SequenceStart(..) | Event::MappingStart(..) => {
                     depth += 1;
-                    if depth > MAX_DEPTH {
+                    if level + depth - 1 > MAX_DEPTH {
                         return Err(YamlError {
                             position: start,
                             message: format!("front-matter nests deeper than {MAX_DEPTH} levels"),
@@ -226,7 +234,7 @@ impl<'a> Reader<'a> {
             Event::Scalar(text, style, _, _) => Value::Scalar(self.scalar(&text, style, &span)),
             Event::Alias(_) => Value::Alias { position },
             Event::MappingStart(..) => {
-                self.skip_collection(position)?;
+                self.skip_collection(position, 2)?;
                 Value::Mapping { position }
             }
             Event::SequenceStart(..) => {
@@ -238,7 +246,7 @@ impl<'a> Reader<'a> {
                         Event::Scalar(text, style, _, _) => items.push(Some(self.scalar(&text, style, &span))),
                         Event::SequenceStart(..) | Event::MappingStart(..) => {
                             let at = self.position(&span);
-                            self.skip_collection(at)?;
+                            self.skip_collection(at, 3)?;
                             items.push(None);
                         }
                         _ => items.push(None),
@@ -257,8 +265,34 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The first character YAML does not allow in a document (C0 controls other than tab, line
+/// feed and carriage return, and DEL), with its position. The YAML parser stops at a NUL as if
+/// the text ended there, which would silently drop every field after it.
+fn forbidden_character(yaml: &str, first_line: usize) -> Option<YamlError> {
+    let (offset, c) = yaml.char_indices().find(|(_, c)| c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r'))?;
+    let before = &yaml[..offset];
+    let line = first_line + before.matches('\n').count();
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let name = match c {
+        '\0' => " (NUL)".to_owned(),
+        '\u{7f}' => " (DEL)".to_owned(),
+        _ => String::new(),
+    };
+    Some(YamlError {
+        position: Position::new(line, column),
+        message: format!(
+            "front-matter holds the control character U+{:04X}{name}, which YAML does not allow",
+            c as u32
+        ),
+        kind: YamlErrorKind::Syntax,
+    })
+}
+
 /// Read the YAML of a front-matter block. `first_line` is the file line of the YAML's first line.
 pub fn parse(yaml: &'_ str, first_line: usize) -> Result<FrontMatter, YamlError> {
+    if let Some(error) = forbidden_character(yaml, first_line) {
+        return Err(error);
+    }
     let mut reader = Reader { parser: Parser::new_from_str(yaml), first_line, events: 0 };
     let not_mapping = |position: Position| YamlError {
         position,
@@ -287,7 +321,7 @@ pub fn parse(yaml: &'_ str, first_line: usize) -> Result<FrontMatter, YamlError>
             Event::MappingEnd => break,
             Event::Scalar(text, ..) => text.into_owned(),
             Event::SequenceStart(..) | Event::MappingStart(..) => {
-                reader.skip_collection(key_position)?;
+                reader.skip_collection(key_position, 2)?;
                 return Err(YamlError {
                     position: key_position,
                     message: "front-matter keys must be plain names".to_owned(),
@@ -408,6 +442,30 @@ mod tests {
         let deep = format!("a: {}{}\n", "[".repeat(200), "]".repeat(200));
         let error = parse(&deep, 2).unwrap_err();
         assert_eq!(error.kind, YamlErrorKind::TooComplex);
+        // 32 levels (the mapping and 31 lists) are the most there may be, in lists or mappings.
+        let nested = |n: usize| format!("a: {}{}\n", "[".repeat(n), "]".repeat(n));
+        assert!(parse(&nested(31), 2).is_ok());
+        assert_eq!(parse(&nested(32), 2).unwrap_err().kind, YamlErrorKind::TooComplex);
+        let maps = |n: usize| format!("a: {}1{}\n", "{b: ".repeat(n), "}".repeat(n));
+        assert!(parse(&maps(31), 2).is_ok());
+        assert_eq!(parse(&maps(32), 2).unwrap_err().kind, YamlErrorKind::TooComplex);
+        let in_list = |n: usize| format!("a: [x, {}{}]\n", "[".repeat(n), "]".repeat(n));
+        assert!(parse(&in_list(30), 2).is_ok());
+        assert_eq!(parse(&in_list(31), 2).unwrap_err().kind, YamlErrorKind::TooComplex);
+    }
+
+    #[test]
+    fn a_control_character_is_an_error_at_its_place_not_the_end_of_the_yaml() {
+        // A NUL after the last field used to end the parse there: broken YAML after it passed.
+        let error = parse("id: SPEC_X_001\n\0: [unclosed\n", 2).unwrap_err();
+        assert_eq!((error.position, error.kind), (Position::new(3, 1), YamlErrorKind::Syntax));
+        assert!(error.message.contains("U+0000 (NUL)"), "{}", error.message);
+        // Inside a value: one finding where it is, not "missing field" findings at 1:1.
+        let error = parse("id: SPEC_X_001\ncategoria: in\0fra\n", 2).unwrap_err();
+        assert_eq!(error.position, Position::new(3, 14));
+        let error = parse("a: \u{7f}\n", 5).unwrap_err();
+        assert!(error.message.contains("U+007F (DEL)"), "{}", error.message);
+        assert!(parse("a: \"tab\there\"\r\n", 2).is_ok());
     }
 
     #[test]

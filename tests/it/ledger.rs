@@ -307,3 +307,57 @@ fn remote_check_retries_server_errors_and_catches_a_wrong_file() {
     assert!(!err.contains("dropped.tgz"), "{err}");
     assert_eq!(server.hits("/never-fetched.tgz"), 0, "only Activo rows are fetched");
 }
+
+/// Run `specgate ARGS` in `ctx`, killed after 60 s so a reader that blocks fails the test
+/// instead of hanging it.
+fn run_bounded(ctx: &TestContext, args: &[&str]) -> Run {
+    let mut child = ctx
+        .specgate()
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("`specgate {}` did not finish within 60 s", args.join(" "));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    ctx.to_run(child.wait_with_output().unwrap())
+}
+
+#[test]
+fn a_ledger_that_is_a_fifo_or_a_link_to_a_device_is_refused_at_once() {
+    let ctx = packaged();
+    let ledger = ctx.path("artifacts/ARTIFACTS.md");
+    fs::remove_file(&ledger).unwrap();
+    // A FIFO nobody writes to: reading it would block for ever.
+    assert!(std::process::Command::new("mkfifo").arg(&ledger).status().unwrap().success());
+    let checked = run_bounded(&ctx, &["check", "ledger"]);
+    assert_eq!(checked.code, 1, "{checked}");
+    assert!(checked.stderr.contains("ledger-unreadable") && checked.stderr.contains("FIFO"), "{checked}");
+    let added = run_bounded(&ctx, &["ledger", "add", &format!("artifacts/{NAME}")]);
+    assert_eq!(added.code, 2, "{added}");
+    assert!(added.stderr.contains("not a regular file"), "{added}");
+    // A link to /dev/zero: an endless read (it used to take 13 GB before running out of memory).
+    fs::remove_file(&ledger).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &ledger).unwrap();
+    let checked = run_bounded(&ctx, &["check", "ledger"]);
+    assert_eq!(checked.code, 1, "{checked}");
+    assert!(checked.stderr.contains("not a regular file"), "{checked}");
+}
+
+#[test]
+fn a_spec_linked_to_a_device_is_a_finding_not_an_endless_read() {
+    let ctx = TestContext::new();
+    ctx.write("README.md", "x\n");
+    ctx.commit("start");
+    fs::create_dir_all(ctx.path("specs")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", ctx.path("specs/SPEC_ZERO_001.md")).unwrap();
+    let checked = run_bounded(&ctx, &["check", "spec"]);
+    assert_eq!(checked.code, 1, "{checked}");
+    assert!(checked.stderr.contains("spec-unreadable") && checked.stderr.contains("not a regular file"), "{checked}");
+}
