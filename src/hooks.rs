@@ -97,6 +97,10 @@ pub enum Error {
     },
     #[error("line {line} of the pre-push input is not `<local ref> <local sha> <remote ref> <remote sha>`: `{text}`")]
     PushLine { line: usize, text: String },
+    #[error("this specgate runs from cargo's build folder `{folder}`, which `cargo clean` deletes; the hooks would lose it{on_path}")]
+    InBuildFolder { folder: String, on_path: String },
+    #[error("`--binary {path}` cannot be run by the hooks: {reason}")]
+    Binary { path: String, reason: String },
 }
 
 impl Error {
@@ -109,6 +113,8 @@ impl Error {
             Error::NotARepository => "run the command inside the repository".to_owned(),
             Error::Git { .. } => "run `git fsck` to check the repository".to_owned(),
             Error::PushLine { .. } => "this command is meant to be called by git's pre-push hook; install it with `specgate hooks install`".to_owned(),
+            Error::InBuildFolder { .. } => "install specgate first with `make install` (or `cargo install --locked --path .`), then run `specgate hooks install`; or pass `--binary PATH` to choose the binary the hooks run".to_owned(),
+            Error::Binary { .. } => "pass the path of an installed specgate, for example `--binary \"$(command -v specgate)\"`".to_owned(),
         })
     }
 }
@@ -126,6 +132,117 @@ pub fn hooks_dir(repo: &git2::Repository) -> PathBuf {
         Some(path) => repo.workdir().unwrap_or_else(|| repo.path()).join(path),
         None => repo.commondir().join("hooks"),
     }
+}
+
+/// The specgate binary the hooks run, and why that one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binary {
+    pub path: PathBuf,
+    pub chosen: Chosen,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Chosen {
+    /// `--binary`; `in_build_folder` when it lies in cargo's build folder all the same.
+    Flag { in_build_folder: Option<PathBuf> },
+    /// The running binary, installed outside any cargo build folder.
+    Running,
+    /// The running binary lies in this cargo build folder, so the same version on PATH.
+    OnPath { build_folder: PathBuf },
+}
+
+/// The cargo build folder (`target/`, or wherever `CARGO_TARGET_DIR` points) holding `binary`:
+/// the nearest ancestor with the CACHEDIR.TAG cargo writes there. `cargo clean` deletes it.
+pub fn cargo_build_folder(binary: &Path) -> Option<PathBuf> {
+    let binary = binary.canonicalize().unwrap_or_else(|_| binary.to_path_buf());
+    binary
+        .ancestors()
+        .skip(1)
+        .find(|dir| std::fs::read_to_string(dir.join("CACHEDIR.TAG")).is_ok_and(|tag| tag.contains("created by cargo")))
+        .map(Path::to_path_buf)
+}
+
+fn is_executable_file(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// What `<binary> --version` prints, trimmed; `None` when it does not run.
+fn version_of(binary: &Path) -> Option<String> {
+    let run = || {
+        std::process::Command::new(binary)
+            .arg("--version")
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+    };
+    // A binary written a moment ago can still be open for writing in a forked child.
+    let mut output = run();
+    for _ in 0..10 {
+        if !matches!(&output, Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        output = run();
+    }
+    let output = output.ok()?;
+    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+/// `--version` of this build, as clap prints it.
+const OWN_VERSION: &str = concat!("specgate ", env!("CARGO_PKG_VERSION"));
+
+/// Choose the binary the hooks record, so that it survives `cargo clean`: `--binary` when
+/// given; else the running binary, unless it lies in a cargo build folder, in which case the
+/// first `specgate` on `path_var` that lies outside one and reports the same version. With
+/// none, the install is refused.
+pub fn choose_binary(
+    explicit: Option<&Path>,
+    running: &Path,
+    path_var: Option<&std::ffi::OsStr>,
+) -> Result<Binary, Error> {
+    if let Some(path) = explicit {
+        let refuse = |reason: &str| Error::Binary { path: path.display().to_string(), reason: reason.to_owned() };
+        if !path.is_absolute() {
+            return Err(refuse("the path is not absolute"));
+        }
+        if !path.exists() {
+            return Err(refuse("it does not exist"));
+        }
+        if !is_executable_file(path) {
+            return Err(refuse("it is not an executable file"));
+        }
+        return Ok(Binary {
+            path: path.to_path_buf(),
+            chosen: Chosen::Flag { in_build_folder: cargo_build_folder(path) },
+        });
+    }
+    let Some(build_folder) = cargo_build_folder(running) else {
+        return Ok(Binary { path: running.to_path_buf(), chosen: Chosen::Running });
+    };
+    let mut other_version = None;
+    for dir in path_var.map(|p| std::env::split_paths(p).collect::<Vec<_>>()).unwrap_or_default() {
+        let candidate = dir.join("specgate");
+        if !candidate.is_absolute() || !is_executable_file(&candidate) || cargo_build_folder(&candidate).is_some() {
+            continue;
+        }
+        match version_of(&candidate) {
+            Some(version) if version == OWN_VERSION => {
+                return Ok(Binary { path: candidate, chosen: Chosen::OnPath { build_folder } });
+            }
+            version => {
+                other_version.get_or_insert((candidate, version));
+            }
+        }
+    }
+    let on_path = match other_version {
+        Some((path, Some(version))) => {
+            format!(", and the specgate on PATH (`{}`) is `{version}`, not `{OWN_VERSION}`", path.display())
+        }
+        Some((path, None)) => format!(", and the specgate on PATH (`{}`) does not run", path.display()),
+        None => ", and there is no specgate on PATH".to_owned(),
+    };
+    Err(Error::InBuildFolder { folder: build_folder.display().to_string(), on_path })
 }
 
 /// What installing or uninstalling did to one hook file.
@@ -352,6 +469,73 @@ mod tests {
         assert!(config.spec_required_branches.is_match("feature/a/b"));
         assert!(!config.spec_required_branches.is_match("main"));
         assert!(!config.spec_required_branches.is_match("hotfix/feature/x"));
+    }
+
+    fn executable(path: &Path, text: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    /// A cargo build folder with a binary in it, and a `bin/` folder outside it.
+    fn layout() -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target");
+        std::fs::create_dir_all(target.join("release")).unwrap();
+        std::fs::write(
+            target.join("CACHEDIR.TAG"),
+            "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by cargo.\n",
+        )
+        .unwrap();
+        let running = target.join("release/specgate");
+        executable(&running, "#!/bin/sh\n");
+        let bin = dir.path().join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        (dir, running, bin)
+    }
+
+    #[test]
+    fn an_installed_binary_is_recorded_as_it_is() {
+        let (dir, _, bin) = layout();
+        let installed = bin.join("specgate");
+        executable(&installed, "#!/bin/sh\n");
+        assert_eq!(cargo_build_folder(&installed), None);
+        let chosen = choose_binary(None, &installed, None).unwrap();
+        assert_eq!(chosen, Binary { path: installed, chosen: Chosen::Running });
+        drop(dir);
+    }
+
+    #[test]
+    fn a_binary_in_the_build_folder_gives_way_to_the_same_version_on_path() {
+        let (dir, running, bin) = layout();
+        let folder = cargo_build_folder(&running).unwrap();
+        assert_eq!(folder, dir.path().join("target").canonicalize().unwrap());
+
+        // Nothing on PATH: refused, saying why and what to do.
+        let error = choose_binary(None, &running, Some(bin.as_os_str())).unwrap_err();
+        assert!(error.to_string().contains("there is no specgate on PATH"), "{error}");
+        assert!(error.hint().unwrap().contains("make install"));
+
+        // Another version on PATH: refused, naming it.
+        let installed = bin.join("specgate");
+        executable(&installed, "#!/bin/sh\necho 'specgate 0.0.1'\n");
+        let error = choose_binary(None, &running, Some(bin.as_os_str())).unwrap_err();
+        assert!(error.to_string().contains("is `specgate 0.0.1`"), "{error}");
+
+        // The same version on PATH: recorded instead of the build folder's binary.
+        executable(&installed, &format!("#!/bin/sh\necho '{OWN_VERSION}'\n"));
+        let path_var = std::env::join_paths([running.parent().unwrap(), &bin]).unwrap();
+        let chosen = choose_binary(None, &running, Some(&path_var)).unwrap();
+        assert_eq!(chosen, Binary { path: installed, chosen: Chosen::OnPath { build_folder: folder.clone() } });
+
+        // --binary wins, and says when it is in the build folder.
+        let chosen = choose_binary(Some(&running), &running, Some(&path_var)).unwrap();
+        assert_eq!(chosen.chosen, Chosen::Flag { in_build_folder: Some(folder) });
+        let error = choose_binary(Some(&bin.join("absent")), &running, None).unwrap_err();
+        assert!(error.to_string().contains("does not exist"), "{error}");
+        let error = choose_binary(Some(Path::new("specgate")), &running, None).unwrap_err();
+        assert!(error.to_string().contains("not absolute"), "{error}");
     }
 
     #[test]

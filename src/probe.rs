@@ -98,10 +98,154 @@ pub fn probe(python: &Path, modules: &[String], home: Option<&Path>) -> Result<R
     Ok(report)
 }
 
-/// Run `command` with stdout and stderr captured, killing it after `limit`.
+/// What one entry point of `bin/` is run with: `--version` for the interpreters and pip, `-h`
+/// for IDLE (its option parser knows no `--help`), `--help` for the rest (pydoc3, 2to3,
+/// python3-config, anything a build adds).
+fn entry_point_flag(name: &str) -> &'static str {
+    if (name.starts_with("python") && !name.ends_with("-config")) || name.starts_with("pip") {
+        "--version"
+    } else if name.starts_with("idle") {
+        "-h"
+    } else {
+        "--help"
+    }
+}
+
+/// `#!INTERPRETER [ARGUMENT]\n` at the start of `content`: the interpreter, the argument and
+/// the bytes after the line.
+pub fn interpreter_line(content: &[u8]) -> Option<(&str, Option<&str>, &[u8])> {
+    let rest = content.strip_prefix(b"#!")?;
+    let end = rest.iter().take(512).position(|&b| b == b'\n')?;
+    let first = std::str::from_utf8(&rest[..end]).ok()?.trim();
+    let mut parts = first.splitn(2, char::is_whitespace);
+    let interpreter = parts.next().filter(|i| !i.is_empty())?;
+    let argument = parts.next().map(str::trim).filter(|a| !a.is_empty());
+    Some((interpreter, argument, &rest[end + 1..]))
+}
+
+/// How one run ended: exit status, stdout and stderr, or why it could not run.
+type Ran = Result<(ExitStatus, String, String), String>;
+
+/// Run every entry point in `prefix/bin` once, in a clean environment, and require each to exit
+/// 0: `--version` or `--help` (see `entry_point_flag`). `installed_prefix` is where the tree is
+/// meant to live (`/opt/python-X.Y.Z`); a script whose interpreter line names a path under it
+/// is run with that file of `prefix` instead, so a tree checked before it is moved into place
+/// is judged by its own files, and a missing interpreter is named. Returns how many ran.
+pub fn check_entry_points(prefix: &Path, installed_prefix: &Path, home: Option<&Path>) -> Result<usize, Failure> {
+    let bin = prefix.join("bin");
+    let mut names: Vec<String> = match std::fs::read_dir(&bin) {
+        Ok(entries) => entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect(),
+        Err(_) => return Ok(0),
+    };
+    names.sort();
+    let mut commands = Vec::new();
+    for name in names {
+        let path = bin.join(&name);
+        let shown = format!("bin/{name}");
+        let Ok(meta) = std::fs::metadata(&path) else {
+            let target = std::fs::read_link(&path).map(|t| t.display().to_string()).unwrap_or_default();
+            return Err(Failure {
+                reason: format!("`{shown}` is a link to `{target}`, which the tree does not contain"),
+                hint: "the artifact is incomplete; rebuild it with `specgate build`".to_owned(),
+                missing_library: None,
+            });
+        };
+        if !meta.is_file() || std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o111 == 0 {
+            continue;
+        }
+        let flag = entry_point_flag(&name);
+        let mut head = Vec::new();
+        let _ = std::fs::File::open(&path).and_then(|f| f.take(600).read_to_end(&mut head));
+        let mut command = match interpreter_line(&head) {
+            Some((interpreter, argument, _)) => {
+                let named = Path::new(&interpreter);
+                let inside = named.strip_prefix(installed_prefix).ok().map(|rest| prefix.join(rest));
+                let exists = inside.as_deref().unwrap_or(named);
+                if !exists.is_file() {
+                    let whose =
+                        if inside.is_some() { "the artifact does not contain" } else { "this system does not have" };
+                    return Err(Failure {
+                        reason: format!("`{shown}` cannot run: its interpreter line names `{interpreter}`, which {whose}"),
+                        hint: "rebuild the artifact with `specgate build`, which points every script at the interpreter beside it (docs/troubleshooting-install.md)".to_owned(),
+                        missing_library: None,
+                    });
+                }
+                match inside {
+                    Some(interpreter) => {
+                        let mut command = clean_command(&interpreter, home);
+                        command.args(argument).arg(&path);
+                        command
+                    }
+                    None => clean_command(&path, home),
+                }
+            }
+            None => clean_command(&path, home),
+        };
+        command.arg(flag);
+        commands.push((format!("{shown} {flag}"), command));
+    }
+    let count = commands.len();
+    // A handful of short runs; at most two at once.
+    let mut failures: Vec<(String, String)> = Vec::new();
+    let mut queue = commands.into_iter();
+    loop {
+        let pair: Vec<(String, Command)> = queue.by_ref().take(2).collect();
+        if pair.is_empty() {
+            break;
+        }
+        let results: Vec<(String, Ran)> = std::thread::scope(|scope| {
+            let running: Vec<_> = pair
+                .into_iter()
+                .map(|(shown, command)| scope.spawn(move || (shown, output_within(command, LIMIT))))
+                .collect();
+            running.into_iter().map(|handle| handle.join().expect("an entry point runner does not panic")).collect()
+        });
+        for (shown, result) in results {
+            match result {
+                Ok((status, _, _)) if status.success() => {}
+                Ok((status, stdout, stderr)) => {
+                    let text = if stderr.trim().is_empty() { stdout } else { stderr };
+                    let code = status.code().map_or_else(|| "a signal".to_owned(), |c| format!("exit {c}"));
+                    failures.push((shown, format!("{code}: {}", last_lines(&text, 3))));
+                }
+                Err(reason) => failures.push((shown, reason)),
+            }
+        }
+    }
+    if let Some((shown, reason)) = failures.first() {
+        let more = if failures.len() > 1 {
+            format!(
+                " (and {} more: {})",
+                failures.len() - 1,
+                failures[1..].iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>().join(", ")
+            )
+        } else {
+            String::new()
+        };
+        return Err(Failure {
+            reason: format!("`{shown}` failed: {reason}{more}"),
+            hint: "every script in bin/ must run where it is installed; run it by hand to see the whole error"
+                .to_owned(),
+            missing_library: None,
+        });
+    }
+    Ok(count)
+}
+
+/// Run `command` with stdout and stderr captured, killing it after `limit`. It runs in its own
+/// process group, and the whole group is killed at the limit and when it exits: a script that
+/// left a child behind (`sleep 1000 &`, or a shell waiting on `sleep`) cannot keep the pipes,
+/// and so the caller and any lock it holds, waiting.
 pub fn output_within(mut command: Command, limit: Duration) -> Result<(ExitStatus, String, String), String> {
-    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    use std::os::unix::process::CommandExt as _;
+    command.stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
     let mut child = command.spawn().map_err(|e| e.to_string())?;
+    let group = rustix::process::Pid::from_raw(child.id() as i32);
+    let kill_group = || {
+        if let Some(group) = group {
+            let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+        }
+    };
     let mut stdout = child.stdout.take().expect("piped");
     let mut stderr = child.stderr.take().expect("piped");
     let out = std::thread::spawn(move || {
@@ -119,13 +263,16 @@ pub fn output_within(mut command: Command, limit: Duration) -> Result<(ExitStatu
         match child.try_wait().map_err(|e| e.to_string())? {
             Some(status) => break status,
             None if start.elapsed() > limit => {
+                kill_group();
                 let _ = child.kill();
                 let _ = child.wait();
+                let _ = (out.join(), err.join());
                 return Err(format!("it did not finish within {} s", limit.as_secs()));
             }
             None => std::thread::sleep(Duration::from_millis(10)),
         }
     };
+    kill_group();
     Ok((status, out.join().unwrap_or_default(), err.join().unwrap_or_default()))
 }
 
@@ -248,5 +395,16 @@ mod tests {
         sleep.arg("30");
         let error = output_within(sleep, Duration::from_millis(200)).unwrap_err();
         assert!(error.contains("did not finish"), "{error}");
+        // A shell waiting on its child, which holds the output pipe: the group is killed, so
+        // the call returns at the limit instead of when `sleep` would end (in 50 minutes).
+        let mut shell = Command::new("sh");
+        shell.args(["-c", "sleep 3000; echo never"]);
+        let error = output_within(shell, Duration::from_millis(300)).unwrap_err();
+        assert!(error.contains("did not finish"), "{error}");
+        // A child left running in the background after a quick exit does not hold it up either.
+        let mut detached = Command::new("sh");
+        detached.args(["-c", "sleep 3000 & echo started"]);
+        let (status, stdout, _) = output_within(detached, Duration::from_secs(3600)).unwrap();
+        assert!(status.success() && stdout.trim() == "started");
     }
 }

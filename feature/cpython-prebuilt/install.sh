@@ -75,10 +75,18 @@ runtime_libraries() {
     export DEBIAN_FRONTEND=noninteractive
     # shellcheck disable=SC2086
     if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null; }; then
+        clean_apt
         fail "could not install the runtime libraries:$missing" \
             "the image needs network access to its apt mirror (or these packages preinstalled); or set \"installRuntimeLibraries\": false and install them in the Dockerfile"
     fi
-    rm -rf /var/lib/apt/lists/*
+    clean_apt
+}
+
+# What apt leaves behind (the package lists, its binary caches, the downloaded .debs) would stay
+# in the Feature's layer: removed in the same step, as the devcontainers Features do.
+clean_apt() {
+    apt-get clean >/dev/null 2>&1 || true
+    rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*
 }
 
 [ -n "$version" ] || fail "option \`version\` is empty" \

@@ -228,9 +228,11 @@ pub fn check(ctx: &CheckContext, options: &CheckOptions, report: &mut Report) {
         report.note(format!("downloaded {checked} Activo release URL{}", if checked == 1 { "" } else { "s" }));
     }
     report.note(format!(
-        "{} well-formed ledger rows, {} artifacts in `{}`",
+        "{} well-formed ledger row{}, {} artifact{} in `{}`",
         rows.len(),
+        if rows.len() == 1 { "" } else { "s" },
         artifacts.len(),
+        if artifacts.len() == 1 { "" } else { "s" },
         config.folder
     ));
 }

@@ -11,6 +11,7 @@ pub mod name;
 pub mod pack;
 pub mod sidecar;
 pub mod unpack;
+pub mod upstream;
 
 use std::path::{Path, PathBuf};
 

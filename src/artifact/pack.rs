@@ -40,6 +40,9 @@ pub struct PackOptions {
     /// The PSF LICENSE to place at `opt/python-X.Y.Z/LICENSE`; without it the stage's own
     /// `LICENSE`, else `lib/pythonX.Y/LICENSE.txt` that `make install` writes.
     pub license: Option<PathBuf>,
+    /// An upstream record to place at `opt/python-X.Y.Z/.specgate-upstream` (`artifact::upstream`),
+    /// in place of the stage's own.
+    pub upstream: Option<PathBuf>,
 }
 
 impl PackOptions {
@@ -54,6 +57,7 @@ impl PackOptions {
             },
             threads: thread::available_parallelism().map_or(1, |n| n.get()).min(16),
             license: None,
+            upstream: None,
         })
     }
 }
@@ -174,8 +178,16 @@ fn collect(
             }
         }
     };
+    // Files from elsewhere that take the place a stage file of that name would have.
+    let mut injected = BTreeMap::new();
+    if let Some(license) = license {
+        injected.insert(license_name, license);
+    }
+    if let Some(record) = &options.upstream {
+        injected.insert(super::upstream::FILE, record.clone());
+    }
     let mut links: HashMap<(u64, u64), String> = HashMap::new();
-    walk(root, prefix, prefix, license.as_deref(), &mut links, &mut members)?;
+    walk(root, prefix, prefix, &injected, &mut links, &mut members)?;
     Ok(members)
 }
 
@@ -183,7 +195,7 @@ fn walk(
     dir: &Path,
     archive_dir: &str,
     prefix: &str,
-    license: Option<&Path>,
+    injected: &BTreeMap<&str, PathBuf>,
     links: &mut HashMap<(u64, u64), String>,
     members: &mut Vec<Member>,
 ) -> Result<(), Error> {
@@ -195,9 +207,8 @@ fn walk(
     }
     let at_root = archive_dir == prefix;
     if at_root {
-        if let Some(license) = license {
-            // The LICENSE from elsewhere takes the place a stage LICENSE would have.
-            children.insert(b"LICENSE".to_vec(), license.to_path_buf());
+        for (name, path) in injected {
+            children.insert(name.as_bytes().to_vec(), path.clone());
         }
     }
     for (file_name, path) in children {
@@ -206,20 +217,20 @@ fn walk(
             reason: "the file name is not UTF-8; artifacts hold UTF-8 names only".to_owned(),
         })?;
         let archive_path = format!("{archive_dir}/{file_name}");
-        let is_license = at_root && file_name == "LICENSE" && license.is_some();
-        let meta = if is_license { fs::metadata(&path) } else { fs::symlink_metadata(&path) }
+        let is_injected = at_root && injected.contains_key(file_name.as_str());
+        let meta = if is_injected { fs::metadata(&path) } else { fs::symlink_metadata(&path) }
             .map_err(|source| Error::io("read", &path, source))?;
         let kind = meta.file_type();
         if kind.is_dir() {
             members.push(Member { path: archive_path.clone(), source: Source::Dir });
-            walk(&path, &archive_path, prefix, None, links, members)?;
+            walk(&path, &archive_path, prefix, &BTreeMap::new(), links, members)?;
         } else if kind.is_symlink() {
             let target = fs::read_link(&path).map_err(|source| Error::io("read the link", &path, source))?;
             check_link_inside(&archive_path, &target, prefix)
                 .map_err(|reason| Error::Stage { path: path.clone(), reason })?;
             members.push(Member { path: archive_path, source: Source::Symlink { target } });
         } else if kind.is_file() {
-            if meta.nlink() > 1 && !is_license {
+            if meta.nlink() > 1 && !is_injected {
                 if let Some(first) = links.get(&(meta.dev(), meta.ino())) {
                     members.push(Member { path: archive_path, source: Source::HardLink { target: first.clone() } });
                     continue;
@@ -231,7 +242,7 @@ fn walk(
                 source: Source::File {
                     path,
                     len: meta.len(),
-                    executable: !is_license && meta.permissions().mode() & 0o111 != 0,
+                    executable: !is_injected && meta.permissions().mode() & 0o111 != 0,
                 },
             });
         } else {

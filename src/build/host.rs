@@ -19,7 +19,7 @@ use super::config::BuildConfig;
 use super::gates::{self, OsInfo, SourceSpec};
 use super::inspect::{self, Metadata};
 use super::Error;
-use crate::artifact::PythonVersion;
+use crate::artifact::{upstream, PythonVersion};
 
 /// Build profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -139,6 +139,15 @@ pub fn configure_args(config: &BuildConfig, version: PythonVersion, profile: Pro
     {
         args.push("--disable-test-modules".to_owned());
     }
+    // tkinter needs Tk and X11 libraries in every image that installs the artifact, and a Dev
+    // Container has no display: it is left out (3.11 and later read `py_cv_module_*`) unless
+    // `[build] modules` requires it. IDLE's scripts go with it (inspect::relocate_scripts).
+    if version >= (PythonVersion { major: 3, minor: 11, patch: 0 })
+        && !config.modules.iter().any(|m| m == "tkinter")
+        && !args.iter().any(|a| a.starts_with("py_cv_module__tkinter="))
+    {
+        args.push("py_cv_module__tkinter=n/a".to_owned());
+    }
     if !args.iter().any(|a| a.starts_with("LDFLAGS=")) {
         // configure copies LDFLAGS into the Makefile: make turns `$$` into `$`, its shell turns
         // `\$` into `$`, so the linker sees the literal `$ORIGIN/../lib`.
@@ -158,7 +167,7 @@ pub fn cache_key(source_sha256: &str, args: &[String], os: &OsInfo, profile: Pro
     };
     // Bump when what a build puts in the stage or in `.specgate-build.json` changes, so entries
     // made by an older specgate are not reused.
-    add("format", "specgate-build-cache-1");
+    add("format", "specgate-build-cache-2");
     add("source", source_sha256);
     for arg in args {
         add("configure", arg);
@@ -236,14 +245,15 @@ pub fn build(request: &Request, config: &BuildConfig, steps: &mut Steps<'_>) -> 
         args.join(" ")
     );
 
-    steps.step("extract", |_| {
+    let source_files = steps.step("extract", |_| {
         let mut tar = Command::new("tar");
         tar.arg("-xf").arg(&source.path).arg("-C").arg(&src).arg("--strip-components=1").arg("--no-same-owner");
         run_logged("extract", &mut tar, &log, &mut logfile)?;
         if !src.join("configure").is_file() {
             return Err(Error::NotCpython { path: source.path.clone() });
         }
-        Ok(())
+        // The verified source's files, before configure touches the tree: the upstream record.
+        upstream::tree_digests(&src).map_err(artifact_error)
     })?;
     let epoch = crate::artifact::pack::mtime_from_env().map_err(|reason| Error::Config { reason })?.to_string();
     let base_env = |cmd: &mut Command| {
@@ -285,6 +295,23 @@ pub fn build(request: &Request, config: &BuildConfig, steps: &mut Steps<'_>) -> 
         let _ = writeln!(out, "    removed {} files ({} bytes)", removed.files, removed.bytes);
         Ok(())
     })?;
+    steps.step("scripts", |out| {
+        let relocated = inspect::relocate_scripts(&prefix_dir, version)?;
+        let _ = writeln!(
+            out,
+            "    {} interpreter lines made relocatable ({})",
+            relocated.rewritten.len(),
+            relocated.rewritten.iter().filter(|p| p.starts_with("bin/")).cloned().collect::<Vec<_>>().join(" ")
+        );
+        if !relocated.removed.is_empty() {
+            let _ = writeln!(
+                out,
+                "    removed {} (IDLE needs tkinter: add `tkinter` to `[build] modules` and install tk-dev to keep it)",
+                relocated.removed.join(" ")
+            );
+        }
+        Ok(())
+    })?;
     let modules = gates::required_modules(config);
     let metadata = steps.step("validate", |out| {
         let metadata = inspect::validate(&prefix_dir, version, &modules, &os, &work, &log)?;
@@ -303,6 +330,14 @@ pub fn build(request: &Request, config: &BuildConfig, steps: &mut Steps<'_>) -> 
         ..metadata
     };
     inspect::write_metadata(&prefix_dir, &metadata)?;
+    let record = upstream::record(&prefix_dir, version, &source.sha256, &source_files).map_err(artifact_error)?;
+    upstream::write(&prefix_dir, &record).map_err(artifact_error)?;
+    let _ = writeln!(
+        steps.out,
+        "    files byte-identical to the pinned source: {} (recorded in `{}`)",
+        record.files.len(),
+        upstream::FILE
+    );
 
     // Keep the validated stage: rename the whole work folder's stage into the cache.
     let staging_entry = request.cache.join("stages").join(format!(".{key}.tmp-{}-{}", host_name(), std::process::id()));
@@ -315,6 +350,14 @@ pub fn build(request: &Request, config: &BuildConfig, steps: &mut Steps<'_>) -> 
     fs::rename(&staging_entry, &entry).map_err(|e| Error::io("move", &entry, e))?;
     drop(guard);
     Ok(Built { stage: entry.join("stage"), os, metadata, cached: false, log, key })
+}
+
+/// An I/O error of the artifact layer as a build error.
+fn artifact_error(error: crate::artifact::Error) -> Error {
+    match error {
+        crate::artifact::Error::Io { action, path, source } => Error::io(action, &path, source),
+        other => Error::Validation { reason: other.to_string(), log: None },
+    }
 }
 
 /// A cache entry, if complete and of this version.
@@ -458,9 +501,16 @@ mod tests {
                 "--enable-shared",
                 "--with-openssl=/usr",
                 "--with-system-ffi",
+                "py_cv_module__tkinter=n/a",
                 r"LDFLAGS=-Wl,-rpath,\$$ORIGIN/../lib",
             ]
         );
+        // tkinter is built only when `[build] modules` requires it.
+        let mut with_tk = Config::defaults().build;
+        with_tk.modules.push("tkinter".to_owned());
+        assert!(!configure_args(&with_tk, v("3.11.2"), Profile::Fast, Keep::default())
+            .iter()
+            .any(|a| a.contains("tkinter")));
         let fast = configure_args(&config, v("3.12.6"), Profile::Fast, Keep::default());
         assert!(!fast.iter().any(|a| a == "--with-lto" || a == "--enable-optimizations" || a == "--with-system-ffi"));
         assert!(fast.contains(&"--prefix=/opt/python-3.12.6".to_owned()));

@@ -115,6 +115,78 @@ pub fn slim(prefix: &Path, version: PythonVersion, keep: Keep) -> Result<Removed
     Ok(removed)
 }
 
+/// What `relocate_scripts` changed.
+#[derive(Debug, Default)]
+pub struct Relocated {
+    /// Prefix-relative paths of the scripts whose interpreter line was rewritten.
+    pub rewritten: Vec<String>,
+    /// Scripts removed because they cannot run in this build (IDLE without tkinter).
+    pub removed: Vec<String>,
+}
+
+/// The interpreter line that finds the interpreter beside the script's real path, wherever the
+/// tree is installed and through any symlink (`/usr/local/bin/pip3`): `sh` runs the second line,
+/// Python reads lines two and three as a string. `interpreter` is relative to the script's folder.
+pub fn relocatable_header(interpreter: &str, argument: Option<&str>) -> String {
+    let argument = argument.map(|a| format!(" {a}")).unwrap_or_default();
+    format!(
+        "#!/bin/sh\n'''exec' \"$(dirname -- \"$(realpath -- \"$0\")\")/{interpreter}\"{argument} \"$0\" \"$@\"\n' '''\n"
+    )
+}
+
+/// Point every script of the prefix whose interpreter line names a file under
+/// `/opt/python-X.Y.Z` at `bin/pythonX.Y` relative to the script. `make install` writes
+/// absolute lines, and pip's own (`pip3`, `pip3.11`) name `bin/python`, which no install has.
+/// IDLE's scripts are removed when the build has no tkinter, since they could only fail.
+pub fn relocate_scripts(prefix: &Path, version: PythonVersion) -> Result<Relocated, Error> {
+    let mut relocated = Relocated::default();
+    let line = version.line();
+    let installed = format!("/opt/python-{version}/");
+    let lib = prefix.join(format!("lib/python{line}"));
+    let has_tkinter = fs::read_dir(lib.join("lib-dynload"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with("_tkinter."));
+    if !has_tkinter {
+        for name in ["idle3".to_owned(), format!("idle{line}")] {
+            let path = prefix.join("bin").join(&name);
+            if fs::symlink_metadata(&path).is_ok() {
+                fs::remove_file(&path).map_err(|e| Error::io("remove", &path, e))?;
+                relocated.removed.push(format!("bin/{name}"));
+            }
+        }
+    }
+    let mut scripts = Vec::new();
+    walk(prefix, &mut |path, meta| {
+        if std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o111 != 0 {
+            scripts.push(path.to_path_buf());
+        }
+        Ok(())
+    })?;
+    for path in scripts {
+        let content = fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
+        let Some((interpreter, argument, body)) = probe::interpreter_line(&content) else { continue };
+        if !interpreter.starts_with(&installed) {
+            continue;
+        }
+        let relative = path.strip_prefix(prefix).unwrap_or(&path).to_string_lossy().into_owned();
+        let depth = relative.matches('/').count();
+        let target = if depth == 1 && relative.starts_with("bin/") {
+            format!("python{line}")
+        } else {
+            format!("{}bin/python{line}", "../".repeat(depth))
+        };
+        let mut new = relocatable_header(&target, argument).into_bytes();
+        new.extend_from_slice(body);
+        let mode = fs::metadata(&path).map_err(|e| Error::io("read", &path, e))?.permissions();
+        crate::atomic::write(&path, &new).map_err(|e| Error::io("write", &path, e))?;
+        fs::set_permissions(&path, mode).map_err(|e| Error::io("write", &path, e))?;
+        relocated.rewritten.push(relative);
+    }
+    Ok(relocated)
+}
+
 fn count(folder: &Path, removed: &mut Removed) {
     let _ = walk(folder, &mut |_, meta| {
         removed.files += 1;
@@ -266,6 +338,9 @@ pub fn validate(
         return Err(fail(format!("pip does not run in a new venv: {}", probe::last_lines(&stderr, 3))));
     }
 
+    probe::check_entry_points(prefix, Path::new(&format!("/opt/python-{version}")), Some(&home))
+        .map_err(|failure| fail(format!("{} ({})", failure.reason, failure.hint)))?;
+
     let (max_glibc, needed) = elf_facts(prefix)?;
     let runtime_packages = packages_for(&needed);
     Ok(Metadata {
@@ -389,6 +464,81 @@ pub fn write_metadata(prefix: &Path, metadata: &Metadata) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A prefix whose `bin/python3.11` is this machine's Python 3 (a link), with scripts as
+    /// `make install` and ensurepip leave them.
+    fn prefix_with_scripts(dir: &Path) -> PathBuf {
+        let prefix = dir.join("opt/python-3.11.2");
+        fs::create_dir_all(prefix.join("bin")).unwrap();
+        fs::create_dir_all(prefix.join("lib/python3.11/lib-dynload")).unwrap();
+        let host = ["/usr/bin/python3", "/usr/local/bin/python3"].into_iter().find(|p| Path::new(p).exists());
+        std::os::unix::fs::symlink(host.expect("a python3 on this machine"), prefix.join("bin/python3.11")).unwrap();
+        std::os::unix::fs::symlink("python3.11", prefix.join("bin/python3")).unwrap();
+        let script = |name: &str, body: &str| {
+            let path = prefix.join("bin").join(name);
+            fs::write(&path, body).unwrap();
+            fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        };
+        // pip's scripts name `bin/python`, which no install has.
+        script("pip3", "#!/opt/python-3.11.2/bin/python\nimport sys\nprint('pip ok', sys.argv[1:])\n");
+        script(
+            "pydoc3",
+            "#!/opt/python-3.11.2/bin/python3.11 -E\nimport sys\nprint('pydoc', sys.flags.ignore_environment)\n",
+        );
+        script("idle3", "#!/opt/python-3.11.2/bin/python3.11\nimport tkinter\n");
+        script("python3.11-config", "#!/bin/sh\necho usage\n");
+        prefix
+    }
+
+    #[test]
+    fn scripts_are_relocated_and_every_entry_point_runs_from_anywhere() {
+        let dir = tempfile::tempdir().unwrap();
+        let prefix = prefix_with_scripts(dir.path());
+        let installed = Path::new("/opt/python-3.11.2");
+        let home = dir.path().join("home");
+        fs::create_dir_all(&home).unwrap();
+        // As make install left them, pip3 cannot start: the failure names script and interpreter.
+        let failure = probe::check_entry_points(&prefix, installed, Some(&home)).unwrap_err();
+        assert_eq!(
+            failure.reason,
+            "`bin/pip3` cannot run: its interpreter line names `/opt/python-3.11.2/bin/python`, which the artifact does not contain",
+            "{failure:?}"
+        );
+        let relocated = relocate_scripts(&prefix, "3.11.2".parse().unwrap()).unwrap();
+        assert_eq!(relocated.removed, ["bin/idle3"]);
+        assert_eq!(relocated.rewritten, ["bin/pip3", "bin/pydoc3"]);
+        let pip = fs::read_to_string(prefix.join("bin/pip3")).unwrap();
+        assert!(pip.starts_with("#!/bin/sh\n'''exec' \"$(dirname -- \"$(realpath -- \"$0\")\")/python3.11\" \"$0\" \"$@\"\n' '''\nimport sys\n"), "{pip}");
+        let ran = probe::check_entry_points(&prefix, installed, Some(&home)).unwrap();
+        assert_eq!(ran, 5, "python3, python3.11, pip3, pydoc3, python3.11-config");
+        // Through a relative link elsewhere, as install makes /usr/local/bin/pip3.
+        let links = dir.path().join("usr/local/bin");
+        fs::create_dir_all(&links).unwrap();
+        std::os::unix::fs::symlink("../../../opt/python-3.11.2/bin/pip3", links.join("pip3")).unwrap();
+        std::os::unix::fs::symlink("../../../opt/python-3.11.2/bin/pydoc3", links.join("pydoc3")).unwrap();
+        let out = std::process::Command::new(links.join("pip3")).arg("--version").output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "pip ok ['--version']\n", "{out:?}");
+        // The interpreter line's argument is kept.
+        let out = std::process::Command::new(links.join("pydoc3")).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "pydoc 1\n", "{out:?}");
+    }
+
+    #[test]
+    fn a_failing_entry_point_is_named_with_its_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let prefix = prefix_with_scripts(dir.path());
+        fs::remove_file(prefix.join("bin/idle3")).unwrap();
+        relocate_scripts(&prefix, "3.11.2".parse().unwrap()).unwrap();
+        fs::write(prefix.join("bin/2to3"), "#!/bin/sh\necho 'no lib2to3 here' >&2\nexit 3\n").unwrap();
+        fs::set_permissions(prefix.join("bin/2to3"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let failure = probe::check_entry_points(&prefix, Path::new("/opt/python-3.11.2"), None).unwrap_err();
+        assert_eq!(failure.reason, "`bin/2to3 --help` failed: exit 3: no lib2to3 here");
+        // A link to nothing is named too.
+        fs::remove_file(prefix.join("bin/2to3")).unwrap();
+        std::os::unix::fs::symlink("python3.99", prefix.join("bin/python3.99")).unwrap();
+        let failure = probe::check_entry_points(&prefix, Path::new("/opt/python-3.11.2"), None).unwrap_err();
+        assert!(failure.reason.contains("`bin/python3.99` is a link to `python3.99`"), "{failure:?}");
+    }
 
     #[test]
     fn the_venv_scratch_is_on_the_tmpfs_and_a_killed_builds_folder_is_removed() {

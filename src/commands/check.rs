@@ -73,7 +73,18 @@ fn secrets(
             Some(p) => base.join(p),
             None => ctx.workspace.root.join(&ctx.config.secrets.baseline),
         }),
+        upstream: None,
     };
+    // An artifact's members identical to its pinned upstream source are not scanned, as
+    // `publish` does (artifact::upstream).
+    let mut options = options;
+    if let crate::scan::Selection::Archive(archive) = selection {
+        let upstream = crate::artifact::upstream::exemption(archive, &ctx.config)?;
+        if let Some(note) = upstream.note() {
+            report.note(note);
+        }
+        options.upstream = upstream.members();
+    }
     let summary = secrets::check(ctx, selection, &options, report)?;
     match &summary.written {
         Some((path, entries)) => report.note(format!(
@@ -81,7 +92,11 @@ fn secrets(
             if *entries == 1 { "y" } else { "ies" },
             ctx.workspace.relative(path).unwrap_or_else(|| path.display().to_string())
         )),
-        None => report.note(format!("secrets: {} files scanned ({} bytes)", summary.files, summary.bytes)),
+        None => report.note(format!(
+            "secrets: {} scanned ({})",
+            super::count(summary.files, "file", "files"),
+            super::count(summary.bytes, "byte", "bytes")
+        )),
     }
     Ok(())
 }

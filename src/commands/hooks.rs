@@ -9,7 +9,7 @@ use crate::cli::{GlobalArgs, HookArgs, HookCommand, HooksAction, HooksArgs};
 use crate::config::Config;
 use crate::context::{CheckContext, Snapshot};
 use crate::diag::{Diagnostic, Position, Report};
-use crate::hooks::{self, Action, PushUpdate, RefPlan};
+use crate::hooks::{self, Action, Chosen, PushUpdate, RefPlan};
 use crate::scan::fileset::Selection;
 use crate::scan::{emoji, secrets};
 use crate::workspace::Workspace;
@@ -18,10 +18,21 @@ use crate::{artifact, critical_tests, spec, ExitStatus, Output};
 pub fn install(global: &GlobalArgs, args: &HooksArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
     let (workspace, _) = super::workspace_and_config(global)?;
     let repo = workspace.repository().ok_or(hooks::Error::NotARepository)?;
-    let actions = match args.action {
-        HooksAction::Install { force } => {
-            let exe = std::env::current_exe().context("could not find the path of the running specgate binary")?;
-            hooks::install(&repo, &exe, force)?
+    let mut recorded = String::new();
+    let actions = match &args.action {
+        HooksAction::Install { force, binary } => {
+            let running = std::env::current_exe().context("could not find the path of the running specgate binary")?;
+            let explicit = match binary {
+                Some(path) => Some(
+                    std::path::absolute(super::start_dir(global)?.join(path))
+                        .with_context(|| format!("could not make `{}` an absolute path", path.display()))?,
+                ),
+                None => None,
+            };
+            let binary = hooks::choose_binary(explicit.as_deref(), &running, std::env::var_os("PATH").as_deref())?;
+            let actions = hooks::install(&repo, &binary.path, *force)?;
+            recorded = describe_binary(&binary);
+            actions
         }
         HooksAction::Uninstall => hooks::uninstall(&repo)?,
     };
@@ -46,8 +57,26 @@ pub fn install(global: &GlobalArgs, args: &HooksArgs, output: &mut Output<'_>) -
         text.push_str(&line);
         text.push('\n');
     }
+    text.push_str(&recorded);
     output.stderr.write_all(text.as_bytes())?;
     Ok(ExitStatus::Success)
+}
+
+/// Which binary the installed hooks run, and why that one.
+fn describe_binary(binary: &hooks::Binary) -> String {
+    let path = binary.path.display();
+    match &binary.chosen {
+        Chosen::Running => format!("the hooks run `{path}`\n"),
+        Chosen::Flag { in_build_folder: None } => format!("the hooks run `{path}` (--binary)\n"),
+        Chosen::Flag { in_build_folder: Some(folder) } => format!(
+            "the hooks run `{path}` (--binary)\nnote: it lies in cargo's build folder `{}`; after `cargo clean` the hooks run `specgate` from PATH, and fail if there is none\n",
+            folder.display()
+        ),
+        Chosen::OnPath { build_folder } => format!(
+            "the hooks run `{path}`, the same specgate version found on PATH: this one lies in cargo's build folder `{}`, which `cargo clean` deletes\n",
+            build_folder.display()
+        ),
+    }
 }
 
 pub fn run(global: &GlobalArgs, args: &HookArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
@@ -102,7 +131,11 @@ fn pre_push(global: &GlobalArgs, output: &mut Output<'_>) -> anyhow::Result<Exit
             report.note(format!("{name}: deleted; nothing to check"));
             continue;
         }
-        report.note(format!("{name}: {} new commits, {} files changed", plan.commits.len(), plan.changed.len()));
+        report.note(format!(
+            "{name}: {}, {} changed",
+            super::count(plan.commits.len(), "new commit", "new commits"),
+            super::count(plan.changed.len(), "file", "files")
+        ));
         all_changed.extend(plan.changed.iter().cloned());
         let ctx = CheckContext::at(Workspace::discover(&root)?, config.clone(), Snapshot::Commit(plan.update.local))?;
         check_content(&ctx, &plan.changed, &mut report);
@@ -129,7 +162,7 @@ fn pre_commit(global: &GlobalArgs, output: &mut Output<'_>) -> anyhow::Result<Ex
         hooks::staged_changes(&repo)?
     };
     let ctx = CheckContext::at(workspace, config.clone(), Snapshot::Index)?;
-    report.note(format!("staged: {} files changed", changed.len()));
+    report.note(format!("staged: {} changed", super::count(changed.len(), "file", "files")));
     check_content(&ctx, &changed, &mut report);
     if !changed.is_empty() {
         scan_added_lines(&ctx, &Selection::Staged, &mut report)?;

@@ -30,20 +30,44 @@ pub struct UsageError {
 }
 
 pub fn dispatch(cli: Cli, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
-    match &cli.command {
-        Command::Check(args) => check::run(&cli.global, args, output),
-        Command::Trace(args) => trace::run(&cli.global, args, output),
-        Command::Ledger(args) => ledger::run(&cli.global, args, output),
-        Command::Package(args) => package::run(&cli.global, args, output),
-        Command::Hooks(args) => hooks::install(&cli.global, args, output),
-        Command::Hook(args) => hooks::run(&cli.global, args, output),
-        Command::Publish(args) => publish::run(&cli.global, args, output),
-        Command::Install(args) => install::install(&cli.global, args, output),
+    let Cli { mut global, format, command } = cli;
+    global.format = output_format(&command, format)?;
+    let global = &global;
+    match &command {
+        Command::Check(args) => check::run(global, args, output),
+        Command::Trace(args) => trace::run(global, args, output),
+        Command::Ledger(args) => ledger::run(global, args, output),
+        Command::Package(args) => package::run(global, args, output),
+        Command::Hooks(args) => hooks::install(global, args, output),
+        Command::Hook(args) => hooks::run(global, args, output),
+        Command::Publish(args) => publish::run(global, args, output),
+        Command::Install(args) => install::install(global, args, output),
         Command::List(args) => install::list(args, output),
         Command::Use(args) => install::use_version(args, output),
         Command::Uninstall(args) => install::uninstall(args, output),
-        Command::Build(args) => build::run(&cli.global, args, output),
+        Command::Build(args) => build::run(global, args, output),
     }
+}
+
+/// The format of the findings: `--format` before the command name wins (it can only have been
+/// typed), then the command's own `--format` or `SPECGATE_FORMAT`. A command that prints no
+/// findings refuses `--format` before its name, and ignores `SPECGATE_FORMAT`.
+fn output_format(command: &Command, before_command: Option<Format>) -> anyhow::Result<Option<Format>> {
+    match command.format_args() {
+        Some(args) => Ok(before_command.or(args.format)),
+        None if before_command.is_some() => Err(UsageError {
+            message: format!("`specgate {}` prints no findings, so `--format` does not apply to it", command.name()),
+            hint: Some("`--format` is an option of check, trace, hook and publish; leave it out".to_owned()),
+        }
+        .into()),
+        None => Ok(None),
+    }
+}
+
+/// `1 file`, `2 files`: a count and its noun, singular for exactly one.
+pub(crate) fn count<N: std::fmt::Display + PartialEq + From<u8>>(n: N, one: &str, many: &str) -> String {
+    let noun = if n == N::from(1) { one } else { many };
+    format!("{n} {noun}")
 }
 
 /// The folder the command runs in: `-C DIR` or the current directory.

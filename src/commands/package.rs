@@ -2,7 +2,10 @@
 
 use std::fmt::Write as _;
 
-use crate::artifact::{ledger, pack, ArtifactName, Compression, Entry, PythonVersion, Status};
+use std::path::{Path, PathBuf};
+
+use crate::artifact::{ledger, pack, sidecar, upstream, ArtifactName, Compression, Entry, PythonVersion, Status};
+use crate::build::host::RemoveOnDrop;
 use crate::cli::{GlobalArgs, PackageArgs, PackageFormat};
 use crate::{ExitStatus, Output};
 
@@ -47,9 +50,23 @@ pub fn run(global: &GlobalArgs, args: &PackageArgs, output: &mut Output<'_>) -> 
     let mut options = pack::PackOptions::new(compression)
         .map_err(|message| usage(message, "unset SOURCE_DATE_EPOCH or set it to seconds since 1970"))?;
     options.license = args.license.as_ref().map(|l| start.join(l));
+    let mut text = String::new();
+    let _scratch = match &args.source {
+        Some(source) => {
+            let (record, scratch) = upstream_record(&start.join(source), &stage, version, &config, &out)?;
+            let _ = writeln!(
+                text,
+                "files byte-identical to the pinned source: {} (recorded in `{}`)",
+                record.1,
+                upstream::FILE
+            );
+            options.upstream = Some(record.0);
+            Some(scratch)
+        }
+        None => None,
+    };
     let summary = pack::pack(&stage, &name, &out, &options)?;
 
-    let mut text = String::new();
     let _ = writeln!(
         text,
         "packed `{}`: {} members, {} bytes of content, {} bytes compressed",
@@ -78,4 +95,57 @@ pub fn run(global: &GlobalArgs, args: &PackageArgs, output: &mut Output<'_>) -> 
     }
     output.stderr.write_all(text.as_bytes())?;
     Ok(ExitStatus::Success)
+}
+
+/// Check `source` against the version's pin, unpack it into a scratch folder under `out`, and
+/// write the upstream record of the stage's prefix there: the record file and its file count,
+/// and the scratch folder (removed when dropped).
+fn upstream_record(
+    source: &Path,
+    stage: &Path,
+    version: PythonVersion,
+    config: &crate::config::Config,
+    out: &Path,
+) -> anyhow::Result<((PathBuf, usize), RemoveOnDrop)> {
+    let usage = |message: String, hint: String| super::UsageError { message, hint: Some(hint) };
+    let Some(pin) = config.build.sources.get(&version.to_string()).map(|p| p.sha256.clone()) else {
+        return Err(usage(
+            format!("specgate.toml pins no source for {version}, so `--source` cannot prove the tree's files are upstream"),
+            format!("add `[build.sources.\"{version}\"]` with the release's `sha256` (docs/updating-python.md), or pack without `--source`"),
+        )
+        .into());
+    };
+    let digest = sidecar::sha256_file(source)?;
+    if !digest.to_hex().eq_ignore_ascii_case(&pin) {
+        return Err(usage(
+            format!("`{}` has SHA-256 {digest}; the pin for {version} is {pin}", source.display()),
+            "pass the release tarball the pin names (Python-X.Y.Z.tgz or .tar.xz from python.org)".to_owned(),
+        )
+        .into());
+    }
+    std::fs::create_dir_all(out)?;
+    let scratch = RemoveOnDrop(out.join(format!(".specgate-source-{}", std::process::id())));
+    let tree = scratch.0.join("src");
+    std::fs::create_dir_all(&tree)?;
+    let extracted = std::process::Command::new("tar")
+        .arg("-xf")
+        .arg(source)
+        .arg("-C")
+        .arg(&tree)
+        .arg("--no-same-owner")
+        .stdin(std::process::Stdio::null())
+        .output()?;
+    if !extracted.status.success() {
+        return Err(usage(
+            format!("`tar -xf {}` failed: {}", source.display(), String::from_utf8_lossy(&extracted.stderr).trim()),
+            "check that the file is a complete source tarball".to_owned(),
+        )
+        .into());
+    }
+    let digests = upstream::tree_digests(&tree)?;
+    let prefix = stage.join(format!("opt/python-{version}"));
+    let record = upstream::record(&prefix, version, &pin, &digests)?;
+    let path = scratch.0.join(upstream::FILE);
+    upstream::write(&scratch.0, &record)?;
+    Ok(((path, record.files.len()), scratch))
 }

@@ -129,8 +129,15 @@ impl std::fmt::Display for Expected {
     }
 }
 
-/// Read `<artifact>.sha256` when it exists; `None` when the server or folder has none.
+/// Read `<artifact>.sha256` when it exists; `None` when the server or folder has none. A
+/// local artifact that does not exist is an error here already.
 pub fn sidecar_digest(location: &Location, file_name: &str, client: &http::Client) -> Result<Option<Digest>, Error> {
+    // A local artifact that is not there is the error to report, not the digest missing beside it.
+    if let Location::File(path) = location {
+        if let Err(source) = fs::metadata(path) {
+            return Err(Error::io("open the artifact", path, source));
+        }
+    }
     let sidecar = location.with_suffix(".sha256");
     let text = match &sidecar {
         Location::File(path) => match fs::read(path) {

@@ -57,6 +57,14 @@ pub enum Error {
         #[source]
         source: crate::gpg::Error,
     },
+    #[error("Python {version} is in place at `{}`, but its {what} could not be written", prefix.display())]
+    Unfinished {
+        version: PythonVersion,
+        prefix: PathBuf,
+        what: &'static str,
+        #[source]
+        source: Box<Error>,
+    },
     #[error(transparent)]
     Artifact(#[from] artifact::Error),
     #[error(transparent)]
@@ -80,10 +88,11 @@ impl Error {
             Error::Mismatch { .. } => "the download is corrupt, truncated or not the artifact the digest was recorded for; nothing was installed. Check the URL and the digest in ARTIFACTS.md (docs/troubleshooting-install.md); a mismatch is never retried".to_owned(),
             Error::WrongVersion { .. } => "pass the version the artifact holds, or the URL of the artifact for this version".to_owned(),
             Error::Invalid { hint, .. } => format!("{hint}; nothing was installed and any previous installation is untouched"),
-            Error::Fs { source, .. } => match source.kind() {
+            Error::Fs { source, action, .. } => match source.kind() {
                 std::io::ErrorKind::StorageFull => "the file system is full; free space (the tree needs about 3 times the artifact's size while installing) and run the command again; nothing was installed".to_owned(),
                 std::io::ErrorKind::ReadOnlyFilesystem => "the file system is read-only; install into a writable root with --root, or remount it".to_owned(),
                 std::io::ErrorKind::PermissionDenied => "run as root (the Dev Container Feature does), or install into a folder you own with --root".to_owned(),
+                _ if matches!(*action, "open" | "read") => "check that the path exists and that you may read it".to_owned(),
                 _ => "check that the path exists and that you may write it".to_owned(),
             },
             Error::LockTimeout { .. } => "wait for the other install to finish, or raise --lock-timeout; a killed install releases the lock by itself".to_owned(),
@@ -94,6 +103,10 @@ impl Error {
                 Some(hint) => format!("{hint}; nothing was installed"),
                 None => "nothing was installed".to_owned(),
             },
+            Error::Unfinished { source, .. } => format!(
+                "{}; then run the same command again: it sees the missing parts and writes them, without downloading again",
+                source.hint().unwrap_or_default().replace("; nothing was installed", "").replace(" and run the command again", "")
+            ),
             Error::Artifact(error) => return error.hint(),
             Error::Http(error) => return error.hint(),
         })
@@ -203,6 +216,7 @@ pub fn install(request: &Request, events: &mut dyn FnMut(Event<'_>)) -> Result<O
         if let Some(receipt) = layout.read_receipt(request.version) {
             if receipt_matches(&receipt, request, &url)
                 && layout.links_to_fix(request.version, request.set_default).is_empty()
+                && ld_conf_in_place(&layout, request.version)
             {
                 return Ok(Outcome::AlreadyInstalled { prefix });
             }
@@ -225,11 +239,10 @@ pub fn install(request: &Request, events: &mut dyn FnMut(Event<'_>)) -> Result<O
         if let Some(receipt) = layout.read_receipt(request.version) {
             if receipt.version == request.version.to_string() && receipt.sha256 == expected.to_hex() {
                 let fix = layout.links_to_fix(request.version, request.set_default);
-                if fix.is_empty() {
+                if fix.is_empty() && ld_conf_in_place(&layout, request.version) {
                     return Ok(Outcome::AlreadyInstalled { prefix });
                 }
-                layout.write_links(&fix)?;
-                write_ld_conf(&layout, request.version, events)?;
+                finish(&layout, request.version, &fix, events)?;
                 return Ok(Outcome::LinksRepaired { prefix });
             }
         }
@@ -288,11 +301,14 @@ pub fn install(request: &Request, events: &mut dyn FnMut(Event<'_>)) -> Result<O
     let start = Instant::now();
     let mut modules: Vec<String> = crate::probe::REQUIRED_MODULES.iter().map(|m| (*m).to_owned()).collect();
     modules.extend(request.modules.iter().cloned());
-    validate::validate(&staged, request.version, &modules)
+    // The entry points' HOME: inside the staging folder, removed with it.
+    let home = tree.join("home");
+    std::fs::create_dir_all(&home).map_err(|source| Error::Fs { action: "create", path: home.clone(), source })?;
+    let entry_points = validate::validate(&staged, request.version, &modules, &home)
         .map_err(|failure| Error::Invalid { reason: failure.reason, hint: failure.hint })?;
     events(Event::Phase(
         "validate",
-        format!("python {} imports {}", request.version, modules.join(", ")),
+        format!("python {} imports {}; {entry_points} bin/ entry points run", request.version, modules.join(", ")),
         start.elapsed(),
     ));
 
@@ -317,8 +333,7 @@ pub fn install(request: &Request, events: &mut dyn FnMut(Event<'_>)) -> Result<O
         // The old tree now sits inside staging; the guard removes it with the rest.
         let _ = layout::remove_tree(&old);
     }
-    layout.write_links(&Layout::links(request.version, request.set_default))?;
-    write_ld_conf(&layout, request.version, events)?;
+    finish(&layout, request.version, &Layout::links(request.version, request.set_default), events)?;
     events(Event::Phase("link", format!("`{}`", prefix.display()), start.elapsed()));
     drop(staging);
     Ok(Outcome::Installed { prefix, replaced })
@@ -385,11 +400,32 @@ fn verify_signature(
     result.map(|v| v.signing_fingerprint).map_err(|source| Error::Signature { url: location.display(), source })
 }
 
+/// After the tree is in place: the links and the ld.so.conf.d entry. A failure here (a full
+/// disk) says that the tree is placed and what is missing; the fast path checks both, so the
+/// next run repairs them instead of answering "already installed".
+fn finish(
+    layout: &Layout,
+    version: PythonVersion,
+    links: &[(String, PathBuf)],
+    events: &mut dyn FnMut(Event<'_>),
+) -> Result<(), Error> {
+    let unfinished =
+        |what, source| Error::Unfinished { version, prefix: layout.prefix(version), what, source: Box::new(source) };
+    layout.write_links(links).map_err(|e| unfinished("links", e))?;
+    write_ld_conf(layout, version, events).map_err(|e| unfinished("ld.so.conf.d entry", e))
+}
+
+/// The ld.so.conf.d entry exists with the right content.
+fn ld_conf_in_place(layout: &Layout, version: PythonVersion) -> bool {
+    std::fs::read_to_string(layout.ld_conf(version)).ok().as_deref()
+        == Some(format!("{}/lib\n", Layout::system_prefix(version)).as_str())
+}
+
 /// `/etc/ld.so.conf.d/specgate-python-X.Y.Z.conf`, then ldconfig when running as root on `/`.
 fn write_ld_conf(layout: &Layout, version: PythonVersion, events: &mut dyn FnMut(Event<'_>)) -> Result<(), Error> {
     let path = layout.ld_conf(version);
     let wanted = format!("{}/lib\n", Layout::system_prefix(version));
-    if std::fs::read_to_string(&path).ok().as_deref() != Some(wanted.as_str()) {
+    if !ld_conf_in_place(layout, version) {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|source| Error::fs("create", dir, source))?;
         }

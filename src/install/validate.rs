@@ -69,7 +69,8 @@ pub fn check_glibc(facts: &BuildFacts, system: Option<&str>) -> Result<(), Failu
 
 /// Run `prefix/bin/pythonX.Y` in a clean environment and check what it reports; a static
 /// interpreter (no libpython mapped) is accepted, a libpython from outside the prefix is not.
-pub fn validate(prefix: &Path, version: PythonVersion, modules: &[String]) -> Result<(), Failure> {
+/// Then run every `bin/` entry point once (`home` is their HOME); returns how many ran.
+pub fn validate(prefix: &Path, version: PythonVersion, modules: &[String], home: &Path) -> Result<usize, Failure> {
     let facts = build_facts(prefix);
     check_glibc(&facts, system_glibc().as_deref())?;
     let python = prefix.join(format!("bin/python{}.{}", version.major, version.minor));
@@ -106,7 +107,7 @@ pub fn validate(prefix: &Path, version: PythonVersion, modules: &[String]) -> Re
     if !report.failed.is_empty() {
         return Err(name_runtime_packages(explain_modules(&report.failed), &facts));
     }
-    Ok(())
+    crate::probe::check_entry_points(prefix, Path::new(&format!("/opt/python-{version}")), Some(home))
 }
 
 /// Import failures, with the -dev package a rebuild needs or the runtime package to install.

@@ -270,11 +270,16 @@ pub fn gate(ctx: &CheckContext, artifact: &Path, report: &mut Report) -> Result<
         }
     }
 
-    // Secrets in the members, as `check secrets --archive` scans them.
+    // Secrets in the members, as `check secrets --archive` scans them: members byte-identical
+    // to the pinned upstream source are public by construction (artifact::upstream).
+    let upstream = crate::artifact::upstream::exemption(artifact, &ctx.config)?;
+    if let Some(note) = upstream.note() {
+        report.note(note);
+    }
     crate::scan::secrets::check(
         ctx,
         &crate::scan::Selection::Archive(artifact.to_path_buf()),
-        &crate::scan::secrets::RunOptions::default(),
+        &crate::scan::secrets::RunOptions { upstream: upstream.members(), ..Default::default() },
         report,
     )?;
 

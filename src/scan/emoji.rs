@@ -365,8 +365,12 @@ pub fn check(
 ) -> Result<Summary, fileset::Error> {
     let config = &ctx.config.emoji;
     let strict = strict || config.strict;
-    let options =
-        Options { max_file_bytes: config.max_file_bytes, allow_paths: config.allow_paths.clone(), archives: true };
+    let options = Options {
+        max_file_bytes: config.max_file_bytes,
+        allow_paths: config.allow_paths.clone(),
+        archives: true,
+        upstream: None,
+    };
     let summary = fileset::scan(&ctx.workspace, selection, &options, report, |item| findings(item, strict))?;
     report.note(format!(
         "emoji: scanned {} file{} ({} bytes){}",

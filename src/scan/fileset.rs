@@ -9,12 +9,14 @@
 //! as streams, member by member, and never extracted to disk; items are scanned in bounded
 //! batches so a large archive is never held in memory whole.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
+use sha2::Digest as _;
 
 use crate::diag::{Diagnostic, Position, Report};
 use crate::workspace::Workspace;
@@ -113,13 +115,25 @@ pub struct Options {
     pub allow_paths: globset::GlobSet,
     /// Look inside archives found in the file set.
     pub archives: bool,
+    /// Members of a `Selection::Archive` (archive paths, `opt/python-3.11.2/lib/...`) that are
+    /// not scanned when their content has exactly this SHA-256: files of the pinned upstream
+    /// source (`artifact::upstream`). A member with other bytes is scanned as usual.
+    pub upstream: Option<Arc<HashMap<String, [u8; 32]>>>,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { max_file_bytes: 16 * 1024 * 1024, allow_paths: globset::GlobSet::empty(), archives: true }
+        Options {
+            max_file_bytes: 16 * 1024 * 1024,
+            allow_paths: globset::GlobSet::empty(),
+            archives: true,
+            upstream: None,
+        }
     }
 }
+
+/// Why a member identical to the upstream source was not scanned (the `skipped` reason).
+pub const UPSTREAM_REASON: &str = "identical to the pinned upstream source";
 
 impl Options {
     /// Whether a path (`dir/file`, or `archive.tgz!member/path`) is allowlisted.
@@ -769,9 +783,22 @@ fn read_tar<R: Read>(
         }
         let mut content = Vec::with_capacity(size as usize);
         entry.read_to_end(&mut content)?;
+        if depth == 1 && is_upstream(options, &member, &content) {
+            sink(Event::Skipped { path, reason: UPSTREAM_REASON.to_owned() });
+            continue;
+        }
         emit_member(path, content, options, depth, sink);
     }
     Ok(())
+}
+
+/// Whether a member of the scanned archive is byte-identical to its upstream record.
+fn is_upstream(options: &Options, member: &str, content: &[u8]) -> bool {
+    let Some(expected) = options.upstream.as_ref().and_then(|upstream| upstream.get(member)) else {
+        return false;
+    };
+    let digest: [u8; 32] = sha2::Sha256::digest(content).into();
+    digest == *expected
 }
 
 fn read_zip<R: Read + Seek>(

@@ -1309,6 +1309,8 @@ pub struct RunOptions {
     pub baseline: Option<std::path::PathBuf>,
     /// Write the findings of this run to this baseline instead of reporting them.
     pub write_baseline: Option<std::path::PathBuf>,
+    /// Archive members identical to the pinned upstream source (`scan::Options::upstream`).
+    pub upstream: Option<std::sync::Arc<std::collections::HashMap<String, [u8; 32]>>>,
 }
 
 /// What a run did, for the caller's status line.
@@ -1331,8 +1333,12 @@ pub fn check(
 ) -> Result<RunSummary, Error> {
     let config = &ctx.config.secrets;
     let scanner = Scanner::new(config);
-    let scan_options =
-        super::Options { max_file_bytes: config.max_file_bytes, allow_paths: config.allowlist.clone(), archives: true };
+    let scan_options = super::Options {
+        max_file_bytes: config.max_file_bytes,
+        allow_paths: config.allowlist.clone(),
+        archives: true,
+        upstream: options.upstream.clone(),
+    };
     let default_baseline = ctx.workspace.root.join(&config.baseline);
     let (baseline_path, baseline) = match &options.baseline {
         Some(path) => match Baseline::load(path)? {

@@ -342,7 +342,12 @@ pub fn check(ctx: &CheckContext, paths: Option<&[String]>, report: &mut Report) 
             }
         }
     }
-    report.note(format!("spec: {checked} documents checked, {} markers", corpus.markers.len()));
+    report.note(format!(
+        "spec: {checked} document{} checked, {} marker{}",
+        if checked == 1 { "" } else { "s" },
+        corpus.markers.len(),
+        if corpus.markers.len() == 1 { "" } else { "s" }
+    ));
 }
 
 /// The documents whose `tipo` runs body checks (the specifications).

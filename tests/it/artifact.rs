@@ -563,6 +563,7 @@ fn output_does_not_depend_on_the_thread_count() {
                 level: if compression == Compression::Gzip { 6 } else { 3 },
                 threads,
                 license: None,
+                upstream: None,
             };
             let out = dir.path().join(format!("out-{threads}"));
             let summary = pack(&stage, &name, &out, &options).unwrap();

@@ -30,9 +30,20 @@ fn repo_with_remote() -> TestContext {
     assert!(status.success());
     ctx.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
     ctx.git(&["push", "-q", "origin", "main"]);
-    let run = ctx.run(&["hooks", "install"]);
+    let run = install_hooks(&ctx, &[]);
     assert_eq!(run.code, 0, "{run}");
     ctx
+}
+
+/// The binary under test lies in cargo's build folder, which `hooks install` refuses to record
+/// by itself (`cargo clean` deletes it): the tests name it with `--binary`.
+const BINARY: &str = env!("CARGO_BIN_EXE_specgate");
+
+/// `specgate hooks install --binary <the binary under test>` plus `extra`.
+fn install_hooks(ctx: &TestContext, extra: &[&str]) -> crate::common::Run {
+    let mut args = vec!["hooks", "install", "--binary", BINARY];
+    args.extend_from_slice(extra);
+    ctx.run(&args)
 }
 
 fn git_output(ctx: &TestContext, args: &[&str]) -> Output {
@@ -66,7 +77,7 @@ fn clean_push_is_accepted() {
     ctx.commit("notes");
     let (ok, stderr) = push(&ctx, &["origin", "main"]);
     assert!(ok, "{stderr}");
-    assert!(stderr.contains("refs/heads/main: 1 new commits, 1 files changed"), "{stderr}");
+    assert!(stderr.contains("refs/heads/main: 1 new commit, 1 file changed"), "{stderr}");
 }
 
 #[test]
@@ -130,8 +141,8 @@ fn every_ref_of_a_multi_ref_push_is_checked() {
     ctx.commit("good change on main");
     let (ok, stderr) = push(&ctx, &["origin", "main", "topic"]);
     assert!(!ok, "{stderr}");
-    assert!(stderr.contains("refs/heads/main: 1 new commits"), "{stderr}");
-    assert!(stderr.contains("refs/heads/topic: 1 new commits"), "{stderr}");
+    assert!(stderr.contains("refs/heads/main: 1 new commit,"), "{stderr}");
+    assert!(stderr.contains("refs/heads/topic: 1 new commit,"), "{stderr}");
     assert!(stderr.contains("docs/adr/ADR_002.md"), "{stderr}");
 }
 
@@ -149,7 +160,7 @@ fn deletions_check_nothing_and_force_pushes_check_only_new_commits() {
     ctx.commit("good");
     let (ok, stderr) = push(&ctx, &["--force", "origin", "topic"]);
     assert!(ok, "{stderr}");
-    assert!(stderr.contains("refs/heads/topic: 1 new commits"), "{stderr}");
+    assert!(stderr.contains("refs/heads/topic: 1 new commit,"), "{stderr}");
     // Deleting the branch checks nothing.
     let (ok, stderr) = push(&ctx, &["origin", ":topic"]);
     assert!(ok, "{stderr}");
@@ -221,13 +232,13 @@ fn foreign_hooks_are_refused_or_chained_and_restored() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
 
-    let run = ctx.run(&["hooks", "install"]);
+    let run = install_hooks(&ctx, &[]);
     assert_eq!(run.code, 2, "{run}");
     assert!(run.stderr.contains("is a hook that specgate did not write"), "{run}");
     assert!(run.stderr.contains("--force"), "{run}");
     assert!(!ctx.path(".git/hooks/pre-commit").exists(), "a refusal changes nothing");
 
-    let run = ctx.run(&["hooks", "install", "--force"]);
+    let run = install_hooks(&ctx, &["--force"]);
     assert_eq!(run.code, 0, "{run}");
     assert!(run.stderr.contains("pre-push.specgate-chained"), "{run}");
 
@@ -247,11 +258,82 @@ fn foreign_hooks_are_refused_or_chained_and_restored() {
 }
 
 #[test]
+fn hooks_record_a_specgate_that_survives_cargo_clean() {
+    let ctx = TestContext::new();
+    ctx.commit("initial");
+    let bin = ctx.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let path_var = |first: &std::path::Path| format!("{}:/usr/bin:/bin", first.display());
+
+    // The binary under test runs from cargo's build folder and no specgate is on PATH: refused,
+    // with what to do, and nothing written.
+    let run = ctx.to_run(ctx.specgate().args(["hooks", "install"]).env("PATH", path_var(&bin)).output().unwrap());
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("runs from cargo's build folder"), "{run}");
+    assert!(run.stderr.contains("`cargo clean` deletes"), "{run}");
+    assert!(run.stderr.contains("there is no specgate on PATH"), "{run}");
+    assert!(run.stderr.contains("make install"), "{run}");
+    assert!(run.stderr.contains("--binary PATH"), "{run}");
+    assert!(!ctx.path(".git/hooks/pre-push").exists(), "a refusal writes nothing");
+    assert!(!ctx.path(".git/hooks/pre-commit").exists(), "a refusal writes nothing");
+
+    // The same specgate installed on PATH (as `make install` does): the hooks record that one.
+    let installed = bin.join("specgate");
+    std::fs::copy(BINARY, &installed).unwrap();
+    let run = ctx.to_run(ctx.specgate().args(["hooks", "install"]).env("PATH", path_var(&bin)).output().unwrap());
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        run.stderr.contains("the hooks run `[TEMP]/bin/specgate`, the same specgate version found on PATH"),
+        "{run}"
+    );
+    for hook in ["pre-push", "pre-commit"] {
+        let text = std::fs::read_to_string(ctx.path(&format!(".git/hooks/{hook}"))).unwrap();
+        assert!(text.contains(&format!("specgate='{}'", installed.display())), "{hook}:\n{text}");
+    }
+    // It runs: a commit with an emoji is refused by the installed copy.
+    ctx.write("docs/nota.md", "listo \u{2705}\n");
+    ctx.git(&["add", "-A"]);
+    let output = git_output(&ctx, &["commit", "-q", "-m", "nota"]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("emoji-found"));
+
+    // Run from the installed copy, it records itself.
+    let run = ctx.to_run(
+        std::process::Command::new(&installed)
+            .args(["hooks", "install"])
+            .current_dir(&ctx.root)
+            .env("HOME", ctx.home())
+            .env("PATH", "/usr/bin:/bin")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("updated `"), "{run}");
+    assert!(run.stderr.contains("the hooks run `[TEMP]/bin/specgate`\n"), "{run}");
+
+    // Another version on PATH is not taken for this one.
+    std::fs::write(&installed, "#!/bin/sh\necho 'specgate 0.0.1'\n").unwrap();
+    let run = ctx.to_run(ctx.specgate().args(["hooks", "install"]).env("PATH", path_var(&bin)).output().unwrap());
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("the specgate on PATH (`[TEMP]/bin/specgate`) is `specgate 0.0.1`"), "{run}");
+
+    // --binary records the path given, and warns when it lies in the build folder.
+    let run = ctx.to_run(
+        ctx.specgate().args(["hooks", "install", "--binary", BINARY]).env("PATH", path_var(&bin)).output().unwrap(),
+    );
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("(--binary)\nnote: it lies in cargo's build folder"), "{run}");
+    let run = ctx.run(&["hooks", "install", "--binary", "no/such/specgate"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("cannot be run by the hooks: it does not exist"), "{run}");
+}
+
+#[test]
 fn core_hooks_path_is_respected() {
     let ctx = TestContext::new();
     ctx.commit("initial");
     ctx.git(&["config", "core.hooksPath", "githooks"]);
-    let run = ctx.run(&["hooks", "install"]);
+    let run = install_hooks(&ctx, &[]);
     assert_eq!(run.code, 0, "{run}");
     assert!(ctx.path("githooks/pre-push").exists());
     assert!(!ctx.path(".git/hooks/pre-push").exists());
@@ -394,7 +476,7 @@ fn a_push_of_ten_thousand_commits_is_checked_and_accepted() {
     fast_import_commits(&ctx, 10_000);
     let (ok, stderr) = push(&ctx, &["origin", "main"]);
     assert!(ok, "{stderr}");
-    assert!(stderr.contains("refs/heads/main: 10000 new commits, 1 files changed"), "{stderr}");
+    assert!(stderr.contains("refs/heads/main: 10000 new commits, 1 file changed"), "{stderr}");
 }
 
 #[test]
@@ -406,7 +488,7 @@ fn detached_head_shallow_clones_and_unusual_ref_names_are_checked() {
     ctx.commit("bad adr on a detached head");
     let (ok, stderr) = push(&ctx, &["origin", "HEAD:refs/heads/fix/ñandú#1@x"]);
     assert!(!ok, "{stderr}");
-    assert!(stderr.contains("refs/heads/fix/ñandú#1@x: 1 new commits"), "{stderr}");
+    assert!(stderr.contains("refs/heads/fix/ñandú#1@x: 1 new commit,"), "{stderr}");
     assert!(stderr.contains("spec-missing-field"), "{stderr}");
 
     // A shallow clone (history cut at depth 1) pushes a new commit: checked, then accepted.
@@ -420,8 +502,8 @@ fn detached_head_shallow_clones_and_unusual_ref_names_are_checked() {
         .status()
         .unwrap();
     assert!(status.success());
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_specgate"))
-        .args(["hooks", "install"])
+    let output = std::process::Command::new(BINARY)
+        .args(["hooks", "install", "--binary", BINARY])
         .current_dir(&shallow)
         .env("HOME", ctx.home())
         .output()
@@ -443,7 +525,7 @@ fn detached_head_shallow_clones_and_unusual_ref_names_are_checked() {
     let output = git(&["push", "origin", "main"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
-    assert!(stderr.contains("refs/heads/main: 1 new commits"), "{stderr}");
+    assert!(stderr.contains("refs/heads/main: 1 new commit,"), "{stderr}");
 }
 
 #[test]
@@ -465,5 +547,5 @@ fn a_push_with_a_submodule_and_a_binary_file_is_accepted() {
     ctx.commit("submodule and a binary file");
     let (ok, stderr) = push(&ctx, &["origin", "main"]);
     assert!(ok, "{stderr}");
-    assert!(stderr.contains("refs/heads/main: 1 new commits"), "{stderr}");
+    assert!(stderr.contains("refs/heads/main: 1 new commit,"), "{stderr}");
 }

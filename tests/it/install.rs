@@ -235,6 +235,21 @@ fn without_any_expected_digest_install_refuses() {
 }
 
 #[test]
+fn a_missing_artifact_file_is_reported_as_missing_with_or_without_a_digest() {
+    let f = Fixture::new();
+    let missing = f.dir("artifacts").join(format!("cpython-{}-debian12-build1.tgz", f.version));
+    let url = missing.display().to_string();
+    for extra in [&[][..], &["--sha256", &"a".repeat(64)][..]] {
+        let run = f.install(&url, extra);
+        assert_eq!(run.code, 2, "{run}");
+        assert!(run.stderr.contains(&format!("could not open the artifact `{url}`")), "{run}");
+        assert!(run.stderr.contains("No such file or directory"), "{run}");
+        assert!(!run.stderr.contains("no expected SHA-256"), "{run}");
+        assert!(!f.prefix().exists());
+    }
+}
+
+#[test]
 fn digest_from_a_ledger_row() {
     let f = Fixture::new();
     let artifact = f.good();
@@ -742,4 +757,88 @@ fn ssl_cert_file_replaces_the_built_in_roots_for_https() {
     assert_eq!(ok.code, 0, "{ok}");
     assert!(f.prefix().join(".specgate-receipt.json").is_file());
     assert_eq!(f.receipt()["source"], serde_json::json!(url));
+}
+
+#[test]
+fn a_script_whose_interpreter_is_missing_is_refused_and_a_relocatable_one_runs_through_its_link() {
+    let f = Fixture::new();
+    let line = line(&f.version);
+    // pip as ensurepip wrote it before specgate relocated scripts: `bin/python` exists nowhere.
+    let bad = artifact_with_pip(&f, 1, &format!("#!/opt/python-{}/bin/python\nprint('pip ok')\n", f.version));
+    let refused = f.install(bad.to_str().unwrap(), &[]);
+    assert_eq!(refused.code, 2, "{refused}");
+    assert!(
+        refused.stderr.contains(&format!(
+            "`bin/pip{line}` cannot run: its interpreter line names `/opt/python-{}/bin/python`, which the artifact does not contain",
+            f.version
+        )),
+        "{refused}"
+    );
+    assert!(refused.stderr.contains("rebuild the artifact with `specgate build`"), "{refused}");
+    f.assert_clean();
+
+    // The line specgate build writes runs the interpreter beside the script, also through the link.
+    let relocatable = format!(
+        "#!/bin/sh\n'''exec' \"$(dirname -- \"$(realpath -- \"$0\")\")/python{line}\" \"$0\" \"$@\"\n' '''\nimport sys\nprint('pip ok', sys.argv[1:])\n"
+    );
+    let good = artifact_with_pip(&f, 2, &relocatable);
+    let installed = f.install(good.to_str().unwrap(), &[]);
+    assert_eq!(installed.code, 0, "{installed}");
+    let out = Command::new(f.root().join("usr/local/bin/pip3")).arg("--version").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "pip ok ['--version']\n", "{out:?}");
+}
+
+/// The good fixture artifact with this content in `bin/pipX.Y` (where the `pip3` link points).
+fn artifact_with_pip(f: &Fixture, build: u32, pip: &str) -> PathBuf {
+    let pip_name = format!("bin/pip{}", line(&f.version));
+    let artifact = f.artifact(&f.version, build, WRAPPER, &[(&pip_name, pip.as_bytes().to_vec())]);
+    let stage = f.dir(&format!("stage-{}-{build}", f.version));
+    let script = stage.join(format!("opt/python-{}/{pip_name}", f.version));
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::remove_file(&artifact).unwrap();
+    let _ = fs::remove_file(artifact.with_extension("tgz.sha256"));
+    let packed = run(f
+        .ctx
+        .specgate()
+        .args(["package"])
+        .arg(&stage)
+        .args(["--version", &f.version, "--distro", "debian12", "--build", &build.to_string(), "--no-ledger", "--out"])
+        .arg(artifact.parent().unwrap()));
+    assert_eq!(packed.code, 0, "{packed}");
+    artifact
+}
+
+#[test]
+fn a_full_disk_while_writing_the_ld_conf_entry_is_said_and_the_next_run_repairs_it() {
+    let f = Fixture::new();
+    let etc = f.root().join("etc");
+    let Some(_mount) = tmpfs(&etc, "64k") else {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    };
+    // Fill the file system that holds etc/ld.so.conf.d/.
+    let filler = etc.join("filler");
+    let _ = fs::write(&filler, vec![7u8; 1 << 20]);
+    let good = f.good();
+    let run = f.install(good.to_str().unwrap(), &[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr.contains("is in place at") && run.stderr.contains("ld.so.conf.d entry could not be written"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("run the same command again"), "{run}");
+    assert!(!run.stderr.contains("nothing was installed"), "{run}");
+    // Still full: the rerun does not claim "already installed".
+    let again = f.install(good.to_str().unwrap(), &[]);
+    assert_eq!(again.code, 2, "{again}");
+    assert!(!again.stderr.contains("already installed"), "{again}");
+    // With room again, the rerun writes the entry and downloads nothing.
+    fs::remove_file(&filler).unwrap();
+    let repaired = f.install(good.to_str().unwrap(), &[]);
+    assert_eq!(repaired.code, 0, "{repaired}");
+    let entry = fs::read_to_string(etc.join(format!("ld.so.conf.d/specgate-python-{}.conf", f.version))).unwrap();
+    assert_eq!(entry, format!("/opt/python-{}/lib\n", f.version));
+    let last = f.install(good.to_str().unwrap(), &[]);
+    assert_eq!(last.code, 0, "{last}");
+    assert!(last.stderr.contains("already installed"), "{last}");
 }

@@ -23,21 +23,8 @@ fn hex(bytes: &[u8]) -> String {
 /// Package build `build` of 3.12.6 for debian12 (optionally with one more file in the tree);
 /// returns the artifact's path.
 fn package(ctx: &TestContext, build: u32, extra: Option<(&str, &[u8])>) -> PathBuf {
-    let base = scratch(ctx).join(format!("build{build}"));
-    let stage = make_stage(&base, "3.12.6");
-    if let Some((relative, content)) = extra {
-        let path = stage.join("opt/python-3.12.6").join(relative);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, content).unwrap();
-    }
-    let made = run(ctx.specgate().arg("package").arg(&stage).args([
-        "--version",
-        "3.12.6",
-        "--distro",
-        "debian12",
-        "--build",
-        &build.to_string(),
-    ]));
+    let files: Vec<(&str, &[u8])> = extra.into_iter().collect();
+    let made = package_with(ctx, build, &files, None);
     assert_eq!(made.code, 0, "{}", made.stderr);
     ctx.path(&format!("artifacts/cpython-3.12.6-debian12-build{build}.tgz"))
 }
@@ -638,4 +625,118 @@ fn assets_without_a_digest_are_downloaded_and_hashed() {
     assert_eq!(result.code, 1, "{result}");
     assert!(result.stderr.contains("publish-asset-conflict"), "{result}");
     assert!(fake.log().iter().any(|l| l.target.contains("/releases/assets/") && l.method == "GET"));
+}
+
+/// A source tarball `Python-3.12.6.tgz` holding `Lib/urllib/request.py` with the docstring
+/// example the real standard library carries, pinned in specgate.toml; returns its path and the
+/// file's content.
+fn pinned_source(ctx: &TestContext) -> (PathBuf, Vec<u8>) {
+    let dir = scratch(ctx).join("source");
+    let tree = dir.join("Python-3.12.6/Lib/urllib");
+    fs::create_dir_all(&tree).unwrap();
+    // Built at run time so this file holds no secret-shaped text of its own.
+    let docstring = format!(
+        "\"\"\"Example:\n    auth.add_password(realm='PDQ', uri='x', user='klem', {}='geheim$cheese')\n\"\"\"\n",
+        "passwd"
+    );
+    fs::write(tree.join("request.py"), &docstring).unwrap();
+    let tarball = dir.join("Python-3.12.6.tgz");
+    let made = Command::new("tar").arg("-czf").arg(&tarball).arg("-C").arg(&dir).arg("Python-3.12.6").status().unwrap();
+    assert!(made.success());
+    let pin = hex(&fs::read(&tarball).unwrap());
+    ctx.write("specgate.toml", format!("[build.sources.\"3.12.6\"]\nsha256 = \"{pin}\"\n"));
+    (tarball, docstring.into_bytes())
+}
+
+/// Package 3.12.6 build `build` with these extra files, with or without `--source`.
+fn package_with(ctx: &TestContext, build: u32, files: &[(&str, &[u8])], source: Option<&Path>) -> Run {
+    let stage = make_stage(&scratch(ctx).join(format!("build{build}")), "3.12.6");
+    for (relative, content) in files {
+        let path = stage.join("opt/python-3.12.6").join(relative);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, content).unwrap();
+    }
+    let mut command = ctx.specgate();
+    command.arg("package").arg(&stage).args([
+        "--version",
+        "3.12.6",
+        "--distro",
+        "debian12",
+        "--build",
+        &build.to_string(),
+    ]);
+    if let Some(source) = source {
+        command.arg("--source").arg(source);
+    }
+    run(&mut command)
+}
+
+#[test]
+fn upstream_files_of_the_pinned_source_do_not_block_publishing_but_the_teams_files_do() {
+    let ctx = TestContext::new();
+    let (source, request_py) = pinned_source(&ctx);
+    let stdlib = "lib/python3.12/urllib/request.py";
+    let mirror = scratch(&ctx).join("mirror");
+    let mirror_text = mirror.display().to_string();
+    let publish_build = |build: u32| {
+        let path = format!("artifacts/cpython-3.12.6-debian12-build{build}.tgz");
+        publish_with(&ctx, None, &[&path, "--to", &mirror_text])
+    };
+
+    // Without --source the stdlib docstring blocks publishing, as it did for every real artifact.
+    let made = package_with(&ctx, 1, &[(stdlib, &request_py)], None);
+    assert_eq!(made.code, 0, "{made}");
+    let refused = publish_build(1);
+    assert_eq!(refused.code, 1, "{refused}");
+    assert!(refused.stderr.contains("request.py") && refused.stderr.contains("secret-detected"), "{refused}");
+
+    // With --source the member is recorded as upstream and publishing goes through.
+    let made = package_with(&ctx, 2, &[(stdlib, &request_py)], Some(&source));
+    assert_eq!(made.code, 0, "{made}");
+    assert!(made.stderr.contains("files byte-identical to the pinned source: 1 "), "{made}");
+    let published = publish_build(2);
+    assert_eq!(published.code, 0, "{published}");
+    assert!(published.stderr.contains("members byte-identical to the pinned source"), "{published}");
+    assert!(mirror.join("cpython-3.12.6-debian12-build2.tgz").is_file());
+    let scanned = ctx.run(&["check", "secrets", "--archive", "artifacts/cpython-3.12.6-debian12-build2.tgz"]);
+    assert_eq!(scanned.code, 0, "{scanned}");
+
+    // A fake AWS key the team planted in site-packages is still found, beside the upstream file.
+    let key = format!("AKIA{}", "Q3ZJ7XK2LMNP4RSW");
+    let settings = format!("AWS_ACCESS_KEY_ID = \"{key}\"\n");
+    let made = package_with(
+        &ctx,
+        3,
+        &[(stdlib, &request_py), ("lib/python3.12/site-packages/team_settings.py", settings.as_bytes())],
+        Some(&source),
+    );
+    assert_eq!(made.code, 0, "{made}");
+    let refused = publish_build(3);
+    assert_eq!(refused.code, 1, "{refused}");
+    assert!(refused.stderr.contains("team_settings.py"), "{refused}");
+    assert!(!refused.stderr.contains("urllib/request.py"), "{refused}");
+    assert!(!mirror.join("cpython-3.12.6-debian12-build3.tgz").exists());
+
+    // An upstream file the team edited is no longer upstream: scanned, and refused.
+    let mut edited = request_py.clone();
+    edited.extend_from_slice(b"# local change\n");
+    let made = package_with(&ctx, 4, &[(stdlib, &edited)], Some(&source));
+    assert_eq!(made.code, 0, "{made}");
+    assert!(made.stderr.contains("files byte-identical to the pinned source: 0 "), "{made}");
+    let refused = publish_build(4);
+    assert_eq!(refused.code, 1, "{refused}");
+    assert!(refused.stderr.contains("urllib/request.py"), "{refused}");
+
+    // The record counts only for the pinned source: with another pin it is ignored, and said so.
+    ctx.write("specgate.toml", format!("[build.sources.\"3.12.6\"]\nsha256 = \"{}\"\n", "0".repeat(64)));
+    let refused = publish_build(2);
+    assert_eq!(refused.code, 1, "{refused}");
+    assert!(refused.stderr.contains("was not used, every member was scanned"), "{refused}");
+    assert!(refused.stderr.contains("request.py"), "{refused}");
+
+    // `--source` must be the pinned tarball.
+    let wrong = package_with(&ctx, 5, &[], Some(&source));
+    assert_eq!(wrong.code, 2, "{wrong}");
+    assert!(wrong.stderr.contains("the pin for 3.12.6 is"), "{wrong}");
+    assert!(!ctx.path("artifacts/cpython-3.12.6-debian12-build5.tgz").exists());
 }

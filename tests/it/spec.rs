@@ -104,7 +104,7 @@ fn human_output_shows_the_source_line_and_help() {
       |                            ^^^^^^^^^^
       = help: create the document, or fix the id; ids are case-sensitive and match the file name
 
-    note: spec: 3 documents checked, 1 markers
+    note: spec: 3 documents checked, 1 marker
     failed: 1 error, 0 warnings
     "#);
 }
@@ -353,6 +353,10 @@ fn sarif_output_is_version_2_1_0_with_rules_and_locations() {
     let run = &sarif["runs"][0];
     assert_eq!(run["tool"]["driver"]["name"], "specgate");
     assert_eq!(run["tool"]["driver"]["rules"][0]["id"], "link-unresolved");
+    // No placeholder home: the optional informationUri and helpUri are left out.
+    assert!(run["tool"]["driver"].get("informationUri").is_none(), "{sarif}");
+    assert!(run["tool"]["driver"]["rules"][0].get("helpUri").is_none(), "{sarif}");
+    assert!(run["tool"]["driver"]["rules"][0]["help"]["text"].as_str().unwrap().contains("docs/diagnostics.md"));
     let result = &run["results"][0];
     assert_eq!(result["ruleId"], "link-unresolved");
     assert_eq!(result["level"], "error");
