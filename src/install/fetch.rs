@@ -185,9 +185,12 @@ pub fn ledger_digest(path: &Path, file_name: &str) -> Result<Option<(Digest, usi
     Ok(None)
 }
 
-/// The content-addressed store of verified artifacts: `<dir>/<sha256>`.
+/// The content-addressed store of verified artifacts: `<dir>/<sha256>`. Installs into any
+/// root may share it: one download per digest at a time (`<sha256>.lock`).
 pub struct Cache {
     pub dir: PathBuf,
+    /// How long to wait for another run downloading the same digest.
+    pub lock_wait: std::time::Duration,
 }
 
 impl Cache {
@@ -213,7 +216,9 @@ impl Cache {
     }
 
     /// Stream `location` into `<sha256>.partial`, hashing as it goes; rename it to `<sha256>`
-    /// only when the digest matches. A mismatch removes the partial file and is never retried.
+    /// only when the digest matches. A mismatch removes the partial file and is never retried;
+    /// so does a full disk. Only the holder of `<sha256>.lock` writes the partial file, so two
+    /// runs never append to the same file, and a run that waited takes the finished one.
     pub fn store(
         &self,
         location: &Location,
@@ -221,10 +226,38 @@ impl Cache {
         expected_from: &Expected,
         client: &http::Client,
         progress: &mut dyn FnMut(u64, Option<u64>),
+        waiting: &mut dyn FnMut(&Path),
     ) -> Result<PathBuf, Error> {
         fs::create_dir_all(&self.dir).map_err(|source| Error::io("create the download cache", &self.dir, source))?;
+        let lock_path = self.dir.join(format!("{}.lock", expected.to_hex()));
+        let _lock = super::layout::lock_file(&lock_path, self.lock_wait, waiting)?;
+        if let Some(done) = self.lookup(expected)? {
+            return Ok(done);
+        }
         let final_path = self.path(expected);
         let partial_path = self.dir.join(format!("{}.partial", expected.to_hex()));
+        let result = self.download(location, expected, expected_from, client, progress, &partial_path, &final_path);
+        if let Err(error) = &result {
+            if disk_full(error) {
+                // Keeping it would keep the disk full; a later run starts over.
+                let _ = fs::remove_file(&partial_path);
+            }
+        }
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn download(
+        &self,
+        location: &Location,
+        expected: Digest,
+        expected_from: &Expected,
+        client: &http::Client,
+        progress: &mut dyn FnMut(u64, Option<u64>),
+        partial_path: &Path,
+        final_path: &Path,
+    ) -> Result<PathBuf, Error> {
+        let (partial_path, final_path) = (partial_path.to_path_buf(), final_path.to_path_buf());
         let mut partial = Partial::open(&partial_path, progress)?;
         match location {
             Location::File(path) => {
@@ -271,6 +304,18 @@ impl Cache {
         fs::rename(&partial_path, &final_path).map_err(|source| Error::io("rename", &partial_path, source))?;
         Ok(final_path)
     }
+}
+
+/// Whether an error, or any error it was caused by, is "no space left on device".
+fn disk_full(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if error.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::StorageFull) {
+            return true;
+        }
+        next = error.source();
+    }
+    false
 }
 
 /// A `.partial` file and the running hash of everything in it.

@@ -154,30 +154,36 @@ impl Layout {
     pub fn lock(&self, wait: Duration, waiting: &mut dyn FnMut(&Path)) -> Result<File, Error> {
         let opt = self.opt();
         fs::create_dir_all(&opt).map_err(|source| Error::fs("create", &opt, source))?;
-        let path = opt.join(LOCK);
-        let file = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|source| Error::fs("open the lock file", &path, source))?;
-        let start = Instant::now();
-        let mut told = false;
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(file),
-                Err(fs::TryLockError::WouldBlock) => {
-                    if !told {
-                        waiting(&path);
-                        told = true;
-                    }
-                    if start.elapsed() >= wait {
-                        return Err(Error::LockTimeout { path, waited: wait });
-                    }
-                    std::thread::sleep(Duration::from_millis(50));
+        lock_file(&opt.join(LOCK), wait, waiting)
+    }
+}
+
+/// An exclusive flock on `path` (created if needed), waiting at most `wait`; `waiting` is called
+/// once if another process holds it. The lock goes with the returned file (and with a killed
+/// process).
+pub fn lock_file(path: &Path, wait: Duration, waiting: &mut dyn FnMut(&Path)) -> Result<File, Error> {
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|source| Error::fs("open the lock file", path, source))?;
+    let start = Instant::now();
+    let mut told = false;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(fs::TryLockError::WouldBlock) => {
+                if !told {
+                    waiting(path);
+                    told = true;
                 }
-                Err(fs::TryLockError::Error(source)) => return Err(Error::fs("lock", &path, source)),
+                if start.elapsed() >= wait {
+                    return Err(Error::LockTimeout { path: path.to_path_buf(), waited: wait });
+                }
+                std::thread::sleep(Duration::from_millis(50));
             }
+            Err(fs::TryLockError::Error(source)) => return Err(Error::fs("lock", path, source)),
         }
     }
 }

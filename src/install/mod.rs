@@ -249,7 +249,7 @@ pub fn install(request: &Request, events: &mut dyn FnMut(Event<'_>)) -> Result<O
     }
 
     // Fetch into the cache, verified.
-    let cache = fetch::Cache { dir: request.cache.clone() };
+    let cache = fetch::Cache { dir: request.cache.clone(), lock_wait: request.lock_timeout };
     let start = Instant::now();
     let archive = match cache.lookup(expected)? {
         Some(path) => {
@@ -257,8 +257,13 @@ pub fn install(request: &Request, events: &mut dyn FnMut(Event<'_>)) -> Result<O
             path
         }
         None => {
+            let mut waited = false;
             let mut progress = |done, total| events(Event::Bytes(done, total));
-            let path = cache.store(&location, expected, &expected_from, &client, &mut progress)?;
+            let path =
+                cache.store(&location, expected, &expected_from, &client, &mut progress, &mut |_| waited = true)?;
+            if waited {
+                events(Event::Note("waited for another run downloading the same artifact into the cache".to_owned()));
+            }
             let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
             events(Event::Phase(
                 "download",

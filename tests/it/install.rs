@@ -842,3 +842,64 @@ fn a_full_disk_while_writing_the_ld_conf_entry_is_said_and_the_next_run_repairs_
     assert_eq!(last.code, 0, "{last}");
     assert!(last.stderr.contains("already installed"), "{last}");
 }
+
+#[test]
+fn concurrent_installs_into_different_roots_share_one_intact_cache_file() {
+    let f = Fixture::new();
+    // A big enough artifact that the downloads overlap.
+    let artifact = f.artifact(&f.version, 1, WRAPPER, &[("lib/blob.bin", noise(4_000_000, 11))]);
+    let sha = sha256_of(&artifact);
+    let (server, url) = served(&f, &artifact);
+    let path = url.strip_prefix(&server.url).unwrap().to_owned();
+    for (round, runs) in (0..10).map(|r| (r, 2)).chain((10..20).map(|r| (r, 4))) {
+        let cache = f.dir(&format!("shared-cache-{round}"));
+        let children: Vec<_> = (0..runs)
+            .map(|i| {
+                let mut command = f.ctx.specgate();
+                command
+                    .args(["install", "--version", &f.version, "--url", &url, "--root"])
+                    .arg(f.dir(&format!("root-{round}-{i}")))
+                    .arg("--cache")
+                    .arg(&cache)
+                    .args(["--progress", "lines"])
+                    .stderr(Stdio::piped());
+                command.spawn().unwrap()
+            })
+            .collect();
+        for child in children {
+            let run = Run::from(child.wait_with_output().unwrap());
+            assert_eq!(run.code, 0, "round {round}: {run}");
+        }
+        let mut names: Vec<String> =
+            fs::read_dir(&cache).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        assert_eq!(names, [sha.clone(), format!("{sha}.lock")], "round {round}");
+        let hashed = Command::new("sha256sum").arg(cache.join(&sha)).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&hashed.stdout)[..64], sha, "round {round}: the cached file is intact");
+        for i in 0..runs {
+            let receipt =
+                f.dir(&format!("root-{round}-{i}")).join(format!("opt/python-{}/.specgate-receipt.json", f.version));
+            assert!(receipt.is_file(), "round {round}: root {i} has no receipt");
+        }
+    }
+    // One download per round: the runs that waited took the finished file.
+    assert_eq!(server.hits(&path), 20, "{:?}", server.log().len());
+}
+
+#[test]
+fn a_download_into_a_full_cache_leaves_no_partial_file() {
+    let f = Fixture::new();
+    let cache = f.cache();
+    let Some(_mount) = tmpfs(&cache, "1m") else {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    };
+    let big = f.artifact(&f.version, 1, WRAPPER, &[("lib/blob.bin", noise(3_000_000, 5))]);
+    let (_server, url) = served(&f, &big);
+    let run = f.install(&url, &[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.to_lowercase().contains("no space left") || run.stderr.contains("full"), "{run}");
+    let left: Vec<String> =
+        fs::read_dir(&cache).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    assert!(!left.iter().any(|n| n.ends_with(".partial")), "{left:?}");
+}
