@@ -549,3 +549,47 @@ fn a_push_with_a_submodule_and_a_binary_file_is_accepted() {
     assert!(ok, "{stderr}");
     assert!(stderr.contains("refs/heads/main: 1 new commit,"), "{stderr}");
 }
+
+#[test]
+fn an_empty_or_wrong_binary_in_the_hook_blocks_instead_of_passing() {
+    let ctx = TestContext::new();
+    ctx.write("specs/SPEC_DEMO_001.md", valid_spec("1.0.0", "Algo funciona"));
+    ctx.commit("initial");
+    let remote = ctx.dir.path().join("remote.git");
+    let status =
+        std::process::Command::new("git").args(["init", "-q", "--bare", "-b", "main"]).arg(&remote).status().unwrap();
+    assert!(status.success());
+    ctx.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    // The hooks record a copy, which then gets emptied, replaced or broken.
+    let copy = ctx.dir.path().join("bin/specgate");
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    std::fs::copy(BINARY, &copy).unwrap();
+    let run = ctx.run(&["hooks", "install", "--binary", copy.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{run}");
+    let key = format!("AKIA{}", "Q3ZJ7XK2LMNP4RSW");
+    ctx.write("deploy.py", format!("AWS_ACCESS_KEY_ID = \"{key}\"\n"));
+    ctx.commit("a key");
+    let cases: [(&str, &[u8]); 3] = [
+        ("an empty file", b""),
+        ("another program", b"#!/bin/sh\nexit 0\n"),
+        ("a binary that crashes", b"#!/bin/sh\nkill -SEGV $$\n"),
+    ];
+    for (what, content) in cases {
+        std::fs::write(&copy, content).unwrap();
+        let (ok, stderr) = push(&ctx, &["origin", "main"]);
+        assert!(!ok, "{what}: the push went through:\n{stderr}");
+        assert!(stderr.contains(&format!("`{}` is not a working specgate", copy.display())), "{what}: {stderr}");
+        assert!(stderr.contains("git push --no-verify"), "{what}: {stderr}");
+        assert!(!remote_has(&ctx, "main"), "{what}");
+        // The pre-commit shim holds to the same rule.
+        ctx.write("other.txt", what);
+        ctx.git(&["add", "other.txt"]);
+        let output = git_output(&ctx, &["commit", "-q", "-m", what]);
+        assert!(!output.status.success(), "{what}: the commit went through");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("is not a working specgate"), "{what}");
+    }
+    // The real binary back: the push is refused for the key, by specgate itself.
+    std::fs::copy(BINARY, &copy).unwrap();
+    let (ok, stderr) = push(&ctx, &["origin", "main"]);
+    assert!(!ok && stderr.contains("secret-detected"), "{stderr}");
+}
