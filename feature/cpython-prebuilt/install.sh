@@ -73,8 +73,14 @@ runtime_libraries() {
     [ -n "$missing" ] || return 0
     printf 'cpython-prebuilt: installing runtime libraries:%s\n' "$missing" >&2
     export DEBIAN_FRONTEND=noninteractive
+    # Package lists the image already has are tried first: `apt-get update` is most of this
+    # step's time. Without lists, or when they are too old to have the packages, update (and
+    # then remove the lists this step fetched; lists that were the image's stay).
+    updated=false
     # shellcheck disable=SC2086
-    if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null; }; then
+    if ! { ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 \
+        && apt-get install -y -qq --no-install-recommends $missing >/dev/null 2>&1; } \
+        && ! { updated=true && apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null; }; then
         clean_apt
         fail "could not install the runtime libraries:$missing" \
             "the image needs network access to its apt mirror (or these packages preinstalled); or set \"installRuntimeLibraries\": false and install them in the Dockerfile"
@@ -82,11 +88,15 @@ runtime_libraries() {
     clean_apt
 }
 
-# What apt leaves behind (the package lists, its binary caches, the downloaded .debs) would stay
-# in the Feature's layer: removed in the same step, as the devcontainers Features do.
+# What apt leaves behind (its binary caches, the downloaded .debs, the package lists when this
+# step fetched them) would stay in the Feature's layer: removed in the same step, as the
+# devcontainers Features do.
 clean_apt() {
     apt-get clean >/dev/null 2>&1 || true
-    rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*
+    rm -rf /var/cache/apt/*.bin /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*
+    if [ "$updated" = true ]; then
+        rm -rf /var/lib/apt/lists/*
+    fi
 }
 
 [ -n "$version" ] || fail "option \`version\` is empty" \
