@@ -75,6 +75,9 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// The source line the finding points at, for the human rendering.
     pub source_line: Option<String>,
+    /// Where the marker goes in `source_line` when that text differs from the file's line (a
+    /// masked secret); else `position.column`.
+    pub excerpt_column: Option<usize>,
 }
 
 impl Diagnostic {
@@ -94,6 +97,7 @@ impl Diagnostic {
             message: message.into(),
             help: None,
             source_line: None,
+            excerpt_column: None,
         }
     }
 
@@ -271,7 +275,7 @@ pub fn render_human(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             let _ = writeln!(text, "{gutter} | {shown}");
             let indent: String = line
                 .chars()
-                .take(d.position.column.saturating_sub(1))
+                .take(d.excerpt_column.unwrap_or(d.position.column).saturating_sub(1))
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             let _ = writeln!(text, "{pad} | {indent}{}", "^".repeat(d.width.min(120)));

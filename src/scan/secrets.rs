@@ -1084,8 +1084,10 @@ pub struct Finding {
     pub length: usize,
     /// Hex SHA-256 of the secret: the baseline key.
     pub sha256: String,
-    /// The source line with the secret replaced by its preview.
+    /// The source line with every secret found on it replaced by its preview.
     pub redacted_line: String,
+    /// 1-based character column of this secret's preview in `redacted_line`.
+    pub excerpt_column: usize,
 }
 
 /// The first characters of a secret, then `...`: enough to find it, never enough to use it.
@@ -1116,6 +1118,8 @@ pub fn scan_file(scanner: &Scanner<'_>, path: &str, content: &[u8], added_lines:
     if matches.is_empty() {
         return Vec::new();
     }
+    // Every secret on a line is masked in each finding's excerpt, not only its own.
+    let spans: Vec<(usize, usize)> = matches.iter().map(|m| (m.start, m.end)).collect();
     let mut findings = Vec::new();
     for m in matches {
         let line_start = memchr::memrchr(b'\n', &content[..m.anchor]).map_or(0, |i| i + 1);
@@ -1139,6 +1143,7 @@ pub fn scan_file(scanner: &Scanner<'_>, path: &str, content: &[u8], added_lines:
         let secret = &content[m.start..m.end];
         let preview = redact(secret);
         let column = String::from_utf8_lossy(&content[line_start..m.anchor]).chars().count() + 1;
+        let (redacted_line, excerpt_column) = redact_line(content, (line_start, line_end), &spans, m.anchor);
         findings.push(Finding {
             path: path.to_owned(),
             rule: rule.id.clone(),
@@ -1148,7 +1153,8 @@ pub fn scan_file(scanner: &Scanner<'_>, path: &str, content: &[u8], added_lines:
             preview: preview.clone(),
             length: secret.len(),
             sha256: fingerprint(secret),
-            redacted_line: redact_line(line, secret, &preview),
+            redacted_line,
+            excerpt_column,
         });
     }
     findings
@@ -1162,20 +1168,43 @@ fn allowed_by_pragma(line: &[u8], previous: Option<&[u8]>, multiline: bool) -> b
     previous.is_some_and(|p| has(p, NEXT_LINE_PRAGMAS) || (multiline && has(p, SAME_LINE_PRAGMAS)))
 }
 
-/// The line as text with every occurrence of the secret replaced by its preview, cut to 200
-/// characters.
-fn redact_line(line: &[u8], secret: &[u8], preview: &str) -> String {
-    let mut out = Vec::with_capacity(line.len());
-    let mut rest = line;
-    while let Some(i) = memchr::memmem::find(rest, secret) {
-        out.extend_from_slice(&rest[..i]);
-        out.extend_from_slice(preview.as_bytes());
-        rest = &rest[i + secret.len()..];
+/// The line `content[line.0..line.1]` as text with every secret span that touches it replaced
+/// by its preview (overlapping spans masked as one), cut to 200 characters; and the 1-based
+/// column in that text where the byte `anchor` (or the masked span holding it) starts.
+fn redact_line(content: &[u8], line: (usize, usize), spans: &[(usize, usize)], anchor: usize) -> (String, usize) {
+    let mut on_line: Vec<(usize, usize)> = spans
+        .iter()
+        .filter(|(start, end)| *start < line.1 && *end > line.0)
+        .map(|(start, end)| ((*start).max(line.0), (*end).min(line.1)))
+        .collect();
+    on_line.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for (start, end) in on_line {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
     }
-    out.extend_from_slice(rest);
-    let text = String::from_utf8_lossy(&out);
-    let text = text.strip_suffix('\r').unwrap_or(&text);
-    text.chars().take(200).collect()
+    let text = |from: usize, to: usize| String::from_utf8_lossy(&content[from..to]).into_owned();
+    let mut out = String::new();
+    let mut column = None;
+    let mut at = line.0;
+    for (start, end) in merged {
+        if column.is_none() && anchor < start {
+            // The anchor lies in the plain text before this span.
+            column = Some(out.chars().count() + text(at, anchor.max(at)).chars().count() + 1);
+        }
+        out.push_str(&text(at, start));
+        if column.is_none() && anchor < end {
+            column = Some(out.chars().count() + 1);
+        }
+        out.push_str(&redact(&content[start..end]));
+        at = end;
+    }
+    let column = column.unwrap_or_else(|| out.chars().count() + text(at, anchor.max(at)).chars().count() + 1);
+    out.push_str(&text(at, line.1));
+    let out = out.strip_suffix('\r').map(str::to_owned).unwrap_or(out);
+    (out.chars().take(200).collect(), column)
 }
 
 impl Finding {
@@ -1196,6 +1225,7 @@ impl Finding {
              `specgate check secrets --write-baseline`",
         );
         diagnostic.source_line = Some(self.redacted_line.clone());
+        diagnostic.excerpt_column = Some(self.excerpt_column);
         diagnostic.width = self.preview.chars().count();
         diagnostic
     }

@@ -262,6 +262,33 @@ fn findings_are_redacted_everywhere() {
 }
 
 #[test]
+fn every_secret_on_a_line_is_masked_in_each_findings_excerpt() {
+    // Two secrets on one line: each finding's excerpt used to show the other one in clear.
+    let aws = "AKIAUJZDEGXDNCF32EPF";
+    let ghp = github_token("ghp_", 7, 30);
+    let config = SecretsConfig::default();
+    let scanner = Scanner::new(&config);
+    let text = format!("KEYS = [\"{aws}\", \"{ghp}\"]\n");
+    let findings = scan_file(&scanner, "k.py", text.as_bytes(), None);
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    let mut report = Report::new(crate::diag::Levels::default());
+    for finding in &findings {
+        assert_eq!(finding.redacted_line, "KEYS = [\"AKIA...\", \"ghp_...\"]", "{finding:?}");
+        report.push(finding.to_diagnostic());
+    }
+    // The marker sits under each finding's own preview in the masked excerpt.
+    let columns: Vec<usize> = findings.iter().map(|f| f.excerpt_column).collect();
+    assert_eq!(columns, [10, 21]);
+    let mut out = Vec::new();
+    crate::diag::render(&report, crate::diag::Format::Human, &mut out).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(!out.contains(aws) && !out.contains(&ghp), "{out}");
+    for column in columns {
+        assert!(out.contains(&format!("| {}^^^^^^^\n", " ".repeat(column - 1))), "{out}");
+    }
+}
+
+#[test]
 fn added_lines_limit_findings() {
     let config = SecretsConfig::default();
     let scanner = Scanner::new(&config);
