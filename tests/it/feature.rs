@@ -213,7 +213,7 @@ fn install_sh_is_posix_and_refuses_missing_options() {
 // ---------------------------------------------------------------- end to end
 
 const VERSION: &str = "3.11.2";
-const BASE_IMAGE: &str = "localhost/specgate-debian12";
+pub(crate) const BASE_IMAGE: &str = "localhost/specgate-debian12";
 
 /// A real artifact and its SHA-256.
 struct Artifact {
@@ -221,7 +221,7 @@ struct Artifact {
     sha256: String,
 }
 
-fn sha256_of(path: &Path) -> String {
+pub(crate) fn sha256_of(path: &Path) -> String {
     let out = Command::new("sha256sum").arg(path).output().expect("sha256sum runs");
     assert!(out.status.success(), "sha256sum {}", path.display());
     String::from_utf8_lossy(&out.stdout)[..64].to_owned()
@@ -273,7 +273,7 @@ fn e2e_artifact() -> Artifact {
 }
 
 /// The Feature folder with its static binary (made by `make feature`).
-fn feature_folder() -> PathBuf {
+pub(crate) fn feature_folder() -> PathBuf {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("feature/cpython-prebuilt");
     assert!(
         folder.join("specgate").is_file(),
@@ -283,7 +283,7 @@ fn feature_folder() -> PathBuf {
     folder
 }
 
-fn copy_feature(into: &Path) {
+pub(crate) fn copy_feature(into: &Path) {
     let from = feature_folder();
     fs::create_dir_all(into).expect("create the Feature copy");
     for name in ["devcontainer-feature.json", "install.sh", "specgate", "README.md"] {
@@ -292,7 +292,7 @@ fn copy_feature(into: &Path) {
 }
 
 /// A Dev Container project using the local Feature with these options.
-fn project(dir: &Path, options: &serde_json::Value) {
+pub(crate) fn project(dir: &Path, options: &serde_json::Value) {
     let devcontainer = dir.join(".devcontainer");
     copy_feature(&devcontainer.join("cpython-prebuilt"));
     fs::write(devcontainer.join("Dockerfile"), format!("FROM {BASE_IMAGE}\n")).unwrap();
@@ -304,19 +304,19 @@ fn project(dir: &Path, options: &serde_json::Value) {
     fs::write(devcontainer.join("devcontainer.json"), serde_json::to_string_pretty(&config).unwrap()).unwrap();
 }
 
-fn devcontainer_build(dir: &Path, image: &str) -> crate::common::Run {
+pub(crate) fn devcontainer_build(dir: &Path, image: &str) -> crate::common::Run {
     run(Command::new("devcontainer")
         .args(["build", "--docker-path", "podman", "--workspace-folder"])
         .arg(dir)
         .args(["--image-name", image]))
 }
 
-fn podman(args: &[&str]) -> crate::common::Run {
+pub(crate) fn podman(args: &[&str]) -> crate::common::Run {
     run(Command::new("podman").args(args))
 }
 
 /// Removes the test's images, also when an assertion fails.
-struct Images(Vec<String>);
+pub(crate) struct Images(pub(crate) Vec<String>);
 
 impl Drop for Images {
     fn drop(&mut self) {
@@ -431,7 +431,7 @@ fn feature_installs_cpython_in_a_real_dev_container() {
 /// SPEC_INFRA_001's "VS Code can debug" shown the way VS Code does it: debugpy from PyPI in the
 /// image, a script waiting for a client, and a Debug Adapter Protocol client that attaches, sets a
 /// breakpoint and sees the `stopped` event at the right line.
-fn debug_in_the_image(image: &str, work: &Path) {
+pub(crate) fn debug_in_the_image(image: &str, work: &Path) {
     let scripts = work.join("scripts");
     fs::create_dir_all(&scripts).unwrap();
     let script = "def add(a, b):\n    total = a + b\n    return total\n\n\nprint(add(1, 2))\n";

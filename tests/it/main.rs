@@ -9,6 +9,7 @@ mod github_fake;
 mod hooks;
 mod httpserver;
 mod install;
+mod journey;
 mod ledger;
 mod precommit;
 pub mod publish;
