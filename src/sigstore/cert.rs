@@ -43,8 +43,9 @@ impl Leaf {
     }
 
     /// The leaf was valid at `time`, chains to a Fulcio CA of `root` valid at `time`, and may
-    /// sign code. Returns the CA's URI.
-    pub fn check_chain(&self, root: &TrustedRoot, time: i64) -> Result<String, Error> {
+    /// sign code. Returns the CA's URI and the DER SubjectPublicKeyInfo of the certificate that
+    /// issued the leaf.
+    pub fn check_chain(&self, root: &TrustedRoot, time: i64) -> Result<(String, Vec<u8>), Error> {
         let (not_before, not_after) = validity(&self.certificate);
         if time < not_before || time > not_after {
             return Err(Error::Expired {
@@ -62,7 +63,12 @@ impl Leaf {
             match chain_to(&self.certificate, &ca.chain, time) {
                 Ok(()) => {
                     self.check_code_signing()?;
-                    return Ok(ca.uri.clone());
+                    let issuer = ca.chain[0]
+                        .tbs_certificate()
+                        .subject_public_key_info()
+                        .to_der()
+                        .map_err(|e| Error::Certificate { reason: format!("the issuer's key: {e}") })?;
+                    return Ok((ca.uri.clone(), issuer));
                 }
                 Err(reason) => reasons.push(reason),
             }

@@ -20,8 +20,9 @@
 //! The signing time is the entry's `integratedTime`, and it counts only with a verified SET:
 //! a bundle with an inclusion proof and no SET is refused, because nothing signs its time.
 //!
-//! Known gaps: the SCT (certificate transparency) embedded in the leaf is not checked, nor are
-//! RFC 3161 timestamps (so they cannot replace the SET); DSSE envelopes (attestations) and Rekor v2 entries (hashedrekord
+//! The leaf's SCT must be from a CT log of the root and verify over the precertificate (`sct`).
+//!
+//! Known gaps: RFC 3161 timestamps are not checked (so they cannot replace the SET); DSSE envelopes (attestations) and Rekor v2 entries (hashedrekord
 //! 0.0.2, Ed25519 checkpoints only) are refused with a clear error. The signature check reads
 //! the artifact into memory, because ring verifies over the message and has no prehashed
 //! ECDSA; the digest is computed streaming first, so a wrong file is refused before that.
@@ -32,6 +33,7 @@ mod bundle;
 mod cert;
 pub mod rekor;
 pub mod root;
+mod sct;
 
 #[cfg(test)]
 pub(crate) mod testing;
@@ -108,6 +110,8 @@ pub enum Error {
     Checkpoint { log_index: u64, reason: String },
     #[error("Rekor entry {log_index} has neither an inclusion promise (SET) nor an inclusion proof")]
     Unlogged { log_index: u64 },
+    #[error("the signing certificate's transparency proof failed: {reason}")]
+    Sct { reason: String },
     #[error("Rekor entry {log_index} has no verified source of time: it carries an inclusion proof but no signed entry timestamp (SET), so nothing signs its integratedTime, the time the certificate must have been valid at")]
     UnsignedTime { log_index: u64 },
 }
@@ -131,6 +135,7 @@ impl Error {
             | Error::Proof { .. }
             | Error::Checkpoint { .. }
             | Error::Unlogged { .. } => "the bundle is damaged or forged: download it again from python.org; if it fails again, do not use this source".to_owned(),
+            Error::Sct { .. } => "Fulcio logs every certificate it issues in a certificate-transparency log of the trusted root; one without a valid SCT from such a log was not issued the normal way: do not use this source (if Sigstore rotated its CT log keys, refresh keys/sigstore-trusted-root.json, keys/README.md)".to_owned(),
             Error::UnsignedTime { .. } => "a bundle needs the SET that Rekor returns with every entry (python.org's bundles have it; RFC 3161 timestamps are not verified by specgate); download the bundle again from python.org, and do not use one whose `inclusionPromise` was removed".to_owned(),
         })
     }
@@ -181,7 +186,8 @@ fn verify_material(
     root: &TrustedRoot,
 ) -> Result<Verified, Error> {
     let log = rekor::verify_entries(&bundle.entries, root, &leaf.der, &bundle.signature, digest)?;
-    let certificate_authority = leaf.check_chain(root, log.integrated_time)?;
+    let (certificate_authority, issuer_key) = leaf.check_chain(root, log.integrated_time)?;
+    sct::check(&leaf.der, &issuer_key, root).map_err(|reason| Error::Sct { reason })?;
 
     let identities = leaf.identities()?;
     if !identities.iter().any(|found| found == identity) {

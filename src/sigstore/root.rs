@@ -64,6 +64,8 @@ pub struct TrustedRoot {
     pub origin: String,
     pub authorities: Vec<CertificateAuthority>,
     pub logs: Vec<TransparencyLog>,
+    /// The certificate-transparency logs whose SCTs the Fulcio leaves carry (`ctlogs`).
+    pub ct_logs: Vec<TransparencyLog>,
 }
 
 /// A verification key: an EC point for ring, or an Ed25519 key.
@@ -144,6 +146,8 @@ struct RawRoot {
     media_type: String,
     #[serde(default)]
     tlogs: Vec<RawLog>,
+    #[serde(default)]
+    ctlogs: Vec<RawLog>,
     #[serde(default)]
     certificate_authorities: Vec<RawAuthority>,
 }
@@ -230,19 +234,31 @@ impl TrustedRoot {
             let valid = window(ca.valid_for.as_ref()).map_err(|e| fail(format!("certificateAuthorities[{i}]: {e}")))?;
             authorities.push(CertificateAuthority { uri: ca.uri.clone(), chain, valid });
         }
-        let mut logs = Vec::new();
-        for (i, log) in raw.tlogs.iter().enumerate() {
-            let der = decode_base64(&log.public_key.raw_bytes).map_err(|e| fail(format!("tlogs[{i}] key: {e}")))?;
-            let key = PublicKey::from_spki_der(&der).map_err(|e| fail(format!("tlogs[{i}] key: {e}")))?;
-            let key_id = decode_base64(&log.log_id.key_id).map_err(|e| fail(format!("tlogs[{i}] logId: {e}")))?;
-            let valid =
-                window(log.public_key.valid_for.as_ref()).map_err(|e| fail(format!("tlogs[{i}] validFor: {e}")))?;
-            logs.push(TransparencyLog { base_url: log.base_url.clone(), key_id, key, valid });
-        }
+        // `skip_unreadable`: staging's first CT log has an RSA (PKCS#1) key; Fulcio's SCTs are
+        // ECDSA, so such a log can vouch for nothing specgate checks and is left out.
+        let read_logs = |raw: &[RawLog], field: &str, skip_unreadable: bool| -> Result<Vec<TransparencyLog>, Error> {
+            let mut logs = Vec::new();
+            for (i, log) in raw.iter().enumerate() {
+                let der =
+                    decode_base64(&log.public_key.raw_bytes).map_err(|e| fail(format!("{field}[{i}] key: {e}")))?;
+                let key = match PublicKey::from_spki_der(&der) {
+                    Ok(key) => key,
+                    Err(_) if skip_unreadable => continue,
+                    Err(e) => return Err(fail(format!("{field}[{i}] key: {e}"))),
+                };
+                let key_id = decode_base64(&log.log_id.key_id).map_err(|e| fail(format!("{field}[{i}] logId: {e}")))?;
+                let valid = window(log.public_key.valid_for.as_ref())
+                    .map_err(|e| fail(format!("{field}[{i}] validFor: {e}")))?;
+                logs.push(TransparencyLog { base_url: log.base_url.clone(), key_id, key, valid });
+            }
+            Ok(logs)
+        };
+        let logs = read_logs(&raw.tlogs, "tlogs", false)?;
+        let ct_logs = read_logs(&raw.ctlogs, "ctlogs", true)?;
         if authorities.is_empty() || logs.is_empty() {
             return Err(fail("it names no Fulcio certificate authority or no Rekor log".to_owned()));
         }
-        Ok(TrustedRoot { origin: origin.to_owned(), authorities, logs })
+        Ok(TrustedRoot { origin: origin.to_owned(), authorities, logs, ct_logs })
     }
 
     /// The log whose key id is `key_id`.

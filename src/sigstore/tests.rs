@@ -213,6 +213,34 @@ fn the_real_python_3_12_5_bundle_verifies_against_the_production_root() {
     assert!(matches!(error, Error::Body { .. }), "{error}");
     // The leaf's key signed the SHA-256 (P-384 key, SHA-256 digest).
     assert!(matches!(leaf.key, root::PublicKey::P384(_)));
+    // Its SCT is from the production CT log and verifies over the precertificate.
+    let (_, issuer) = leaf.check_chain(&root, verified.log.integrated_time).unwrap();
+    assert_eq!(sct::check(&leaf.der, &issuer, &root).unwrap().as_deref(), Some("https://ctfe.sigstore.dev/2022"));
+    // With another issuer key the precertificate hash differs: the signature does not verify.
+    let error = sct::check(&leaf.der, b"another key", &root).unwrap_err();
+    assert!(error.contains("whose signature does not verify"), "{error}");
+}
+
+#[test]
+fn an_sct_from_a_log_the_trusted_root_does_not_list_is_refused() {
+    // The real staging bundle against staging's root whose CT logs are production's: the leaf's
+    // SCT is then from an unknown log.
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sigstore/staging"));
+    let mut staging: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("trusted_root.json")).unwrap()).unwrap();
+    let production: serde_json::Value =
+        serde_json::from_str(include_str!("../../keys/sigstore-trusted-root.json")).unwrap();
+    staging["ctlogs"] = production["ctlogs"].clone();
+    let case = Case::new();
+    let root_path = case.artifact.with_file_name("root.json");
+    std::fs::write(&root_path, serde_json::to_vec(&staging).unwrap()).unwrap();
+    let root = TrustedRoot::from_file(&root_path).unwrap();
+    let (identity, issuer) = ("william@yossarian.net", "https://github.com/login/oauth");
+    let error = verify_bundle(&dir.join("bundle_v3.txt"), &dir.join("bundle_v3.txt.sigstore"), identity, issuer, &root)
+        .unwrap_err();
+    assert!(matches!(error, Error::Sct { .. }), "{error}");
+    assert!(error.to_string().contains("unknown log"), "{error}");
+    assert!(error.hint().unwrap().contains("certificate-transparency"));
 }
 
 #[test]
