@@ -109,6 +109,8 @@ pub struct DocType {
 pub struct SpecConfig {
     /// Folders whose Markdown files are governed documents.
     pub roots: Vec<String>,
+    /// `roots` was written in specgate.toml (not the default): each must hold a file.
+    pub roots_configured: bool,
     /// Folder names: a Markdown file with a folder of this name in its path must have front-matter.
     pub require_front_matter: Vec<String>,
     pub exclude: globset::GlobSet,
@@ -302,6 +304,7 @@ impl Config {
             tests,
             hooks,
             spec: SpecConfig {
+                roots_configured: spec.roots.is_some(),
                 roots: normalize_dirs(spec.roots.unwrap_or_else(|| vec!["docs".into(), "specs".into()])),
                 require_front_matter: spec.require_front_matter.unwrap_or_else(|| vec!["specs".into()]),
                 exclude,

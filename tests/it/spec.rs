@@ -443,3 +443,32 @@ fn seed_format_fixture_is_understood() {
         spec["criteria"][1]["test_cases"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     assert_eq!(ca002, ["CP-002", "CP-005", "CP-006"]);
 }
+
+#[test]
+fn a_configured_root_that_holds_nothing_is_an_error_not_a_silent_pass() {
+    let ctx = TestContext::new();
+    ctx.write("specs/SPEC_DEMO_001.md", "---\nid: SPEC_DEMO_001\n---\n");
+    ctx.write("specgate.toml", "[spec]\n# a typo\nroots = [\"spces\", \"docs\"]\n");
+    ctx.commit("start");
+    let checked = ctx.run(&["check", "spec"]);
+    assert_eq!(checked.code, 1, "{checked}");
+    assert!(
+        checked.stderr.contains(
+            "specgate.toml:3:1: error[spec-root-empty]: `[spec] roots` names `spces`, which holds no file: nothing there is checked"
+        ),
+        "{checked}"
+    );
+    // `docs` is written in the file too, and holds nothing here either.
+    assert!(checked.stderr.contains("names `docs`, which holds no file"), "{checked}");
+    // The right name: the document is checked (and its missing fields found), no empty root.
+    ctx.write("specgate.toml", "[spec]\nroots = [\"specs\"]\n");
+    let checked = ctx.run(&["check", "spec"]);
+    assert!(!checked.stderr.contains("spec-root-empty"), "{checked}");
+    assert!(checked.stderr.contains("spec-missing-field"), "{checked}");
+    // The defaults may be absent: a repository without docs/ or specs/ is not an error.
+    let plain = TestContext::new();
+    plain.write("README.md", "x\n");
+    plain.commit("start");
+    let checked = plain.run(&["check", "spec"]);
+    assert!(!checked.stderr.contains("spec-root-empty"), "{checked}");
+}
