@@ -321,7 +321,8 @@ fn a_vagrant_without_a_usable_provider_is_explained_and_leaves_nothing() {
 }
 
 /// Build `3.14.0` from `tarball`, whose Sigstore bundle lies beside it (with its SET when
-/// `promise`), with the pin naming `identity` and the test trusted root.
+/// `promise`; named with `--signature` when not, else found beside the tarball), with the pin
+/// naming `identity` and the test trusted root.
 fn build_314(tarball: &Path, identity: &str, promise: bool) -> (TestContext, Outcome) {
     use crate::sigstore_fixture::{Fixture, Options, ISSUER};
     let fixture = Fixture::new();
@@ -348,6 +349,9 @@ fn build_314(tarball: &Path, identity: &str, promise: bool) -> (TestContext, Out
         .arg(&out)
         .arg("--cache")
         .arg(&cache);
+    if !promise {
+        command.arg("--signature").arg(format!("{}.sigstore", tarball.display()));
+    }
     let result = run(&mut command);
     let outcome = Outcome { code: result.code, stdout: result.stdout, stderr: result.stderr, out, cache };
     (ctx, outcome)
