@@ -16,6 +16,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// How long one gpg run may take (an import or a verify needs well under a second).
+pub const GPG_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// A verified signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {
@@ -31,12 +34,8 @@ pub struct Verified {
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("could not run `gpg` to verify `{}`", data.display())]
-    Spawn {
-        data: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("could not run `gpg` to verify `{}`: {reason}", data.display())]
+    Spawn { data: PathBuf, reason: String },
     #[error("could not prepare a temporary GnuPG home for `{}`", data.display())]
     Home {
         data: PathBuf,
@@ -68,7 +67,7 @@ pub enum Error {
 impl Error {
     pub fn hint(&self) -> Option<String> {
         Some(match self {
-            Error::Spawn { .. } => "install GnuPG (`apt-get install -y gnupg`) and make sure `gpg` is on PATH".to_owned(),
+            Error::Spawn { .. } => format!("install GnuPG (`apt-get install -y gnupg`) and make sure `gpg` is on PATH; a gpg that hangs (a broken agent or keyring) is stopped after {} s", GPG_LIMIT.as_secs()),
             Error::Home { .. } => "check that the temporary folder (TMPDIR) is writable and not full".to_owned(),
             Error::Missing { .. } => "pass an existing file; the signature of a source is usually `<file>.asc` beside it".to_owned(),
             Error::Key { .. } => "the key file must be an armored or binary OpenPGP public key (`gpg --export --armor FPR`)".to_owned(),
@@ -94,27 +93,26 @@ pub fn verify_detached(data: &Path, signature: &Path, public_key: &Path, fingerp
         }
     }
     let home = TempHome::new().map_err(|source| Error::Home { data: data.to_path_buf(), source })?;
+    // Each gpg run has a time limit, so a hung agent cannot keep a build waiting.
     let gpg = |args: &[&std::ffi::OsStr]| {
-        Command::new("gpg")
+        let mut command = Command::new("gpg");
+        command
             .arg("--homedir")
             .arg(&home.0)
             .args(["--batch", "--no-tty", "--no-auto-key-retrieve", "--no-options", "--status-fd", "1"])
             .args(args)
             .env("LC_ALL", "C")
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|source| Error::Spawn { data: data.to_path_buf(), source })
+            .stdin(Stdio::null());
+        crate::probe::output_within(command, GPG_LIMIT)
+            .map(|(_, stdout, stderr)| (stdout, stderr))
+            .map_err(|reason| Error::Spawn { data: data.to_path_buf(), reason })
     };
-    let import = gpg(&["--import".as_ref(), public_key.as_os_str()])?;
-    let import_status = String::from_utf8_lossy(&import.stdout);
+    let (import_status, import_stderr) = gpg(&["--import".as_ref(), public_key.as_os_str()])?;
     if !import_status.lines().any(|l| l.starts_with("[GNUPG:] IMPORT_OK")) {
-        let detail =
-            String::from_utf8_lossy(&import.stderr).trim().lines().last().unwrap_or("no key imported").to_owned();
+        let detail = import_stderr.trim().lines().last().unwrap_or("no key imported").to_owned();
         return Err(Error::Key { path: public_key.to_path_buf(), detail });
     }
-    let verify = gpg(&["--verify".as_ref(), signature.as_os_str(), data.as_os_str()])?;
-    let status = String::from_utf8_lossy(&verify.stdout);
-    let stderr = String::from_utf8_lossy(&verify.stderr);
+    let (status, stderr) = gpg(&["--verify".as_ref(), signature.as_os_str(), data.as_os_str()])?;
     interpret(&status, &stderr, &expected, data, signature)
 }
 
