@@ -234,19 +234,21 @@ impl Cache {
         if let Some(done) = self.lookup(expected)? {
             return Ok(done);
         }
-        let final_path = self.path(expected);
-        let partial_path = self.dir.join(format!("{}.partial", expected.to_hex()));
-        let result = self.download(location, expected, expected_from, client, progress, &partial_path, &final_path);
+        let result = self.download(location, expected, expected_from, client, progress);
         if let Err(error) = &result {
             if disk_full(error) {
                 // Keeping it would keep the disk full; a later run starts over.
-                let _ = fs::remove_file(&partial_path);
+                let _ = fs::remove_file(self.partial_path(expected));
             }
         }
         result
     }
 
-    #[allow(clippy::too_many_arguments)]
+    fn partial_path(&self, digest: Digest) -> PathBuf {
+        self.dir.join(format!("{}.partial", digest.to_hex()))
+    }
+
+    /// The download itself, under the lock `store` holds.
     fn download(
         &self,
         location: &Location,
@@ -254,10 +256,8 @@ impl Cache {
         expected_from: &Expected,
         client: &http::Client,
         progress: &mut dyn FnMut(u64, Option<u64>),
-        partial_path: &Path,
-        final_path: &Path,
     ) -> Result<PathBuf, Error> {
-        let (partial_path, final_path) = (partial_path.to_path_buf(), final_path.to_path_buf());
+        let (partial_path, final_path) = (self.partial_path(expected), self.path(expected));
         let mut partial = Partial::open(&partial_path, progress)?;
         match location {
             Location::File(path) => {

@@ -20,6 +20,15 @@ fn valid_spec(version: &str, criterion_text: &str) -> String {
 /// A repository with a valid spec on `main`, a bare remote `origin` that has it, and the hooks
 /// installed.
 fn repo_with_remote() -> TestContext {
+    let ctx = repo_with_bare_remote();
+    ctx.git(&["push", "-q", "origin", "main"]);
+    let run = install_hooks(&ctx, &[]);
+    assert_eq!(run.code, 0, "{run}");
+    ctx
+}
+
+/// A repository with a valid spec committed on `main` and an empty bare remote `origin`.
+fn repo_with_bare_remote() -> TestContext {
     let ctx = TestContext::new();
     ctx.write("specs/SPEC_DEMO_001.md", valid_spec("1.0.0", "Algo funciona"));
     ctx.write("README.md", "demo\n");
@@ -29,9 +38,6 @@ fn repo_with_remote() -> TestContext {
         std::process::Command::new("git").args(["init", "-q", "--bare", "-b", "main"]).arg(&remote).status().unwrap();
     assert!(status.success());
     ctx.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
-    ctx.git(&["push", "-q", "origin", "main"]);
-    let run = install_hooks(&ctx, &[]);
-    assert_eq!(run.code, 0, "{run}");
     ctx
 }
 
@@ -552,14 +558,7 @@ fn a_push_with_a_submodule_and_a_binary_file_is_accepted() {
 
 #[test]
 fn an_empty_or_wrong_binary_in_the_hook_blocks_instead_of_passing() {
-    let ctx = TestContext::new();
-    ctx.write("specs/SPEC_DEMO_001.md", valid_spec("1.0.0", "Algo funciona"));
-    ctx.commit("initial");
-    let remote = ctx.dir.path().join("remote.git");
-    let status =
-        std::process::Command::new("git").args(["init", "-q", "--bare", "-b", "main"]).arg(&remote).status().unwrap();
-    assert!(status.success());
-    ctx.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    let ctx = repo_with_bare_remote();
     // The hooks record a copy, which then gets emptied, replaced or broken.
     let copy = ctx.dir.path().join("bin/specgate");
     std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
