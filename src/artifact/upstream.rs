@@ -126,15 +126,7 @@ impl Record {
 /// SHA-256 of every regular file under `root` (symlinks not followed), keyed by digest, with
 /// one root-relative path per digest (the first in sorted order).
 pub fn tree_digests(root: &Path) -> Result<HashMap<Digest, String>, Error> {
-    let files = regular_files(root)?;
-    let hashed: Vec<(String, Digest)> = files
-        .into_par_iter()
-        .map(|(relative, path)| {
-            let file = fs::File::open(&path).map_err(|e| Error::io("read", &path, e))?;
-            let (digest, _) = sha256_reader(file).map_err(|e| Error::io("read", &path, e))?;
-            Ok((relative, digest))
-        })
-        .collect::<Result<_, Error>>()?;
+    let hashed = hash_all(regular_files(root)?)?;
     let mut map = HashMap::with_capacity(hashed.len());
     for (relative, digest) in hashed {
         map.entry(digest).or_insert(relative);
@@ -150,24 +142,21 @@ pub fn record(
     source_sha256: &str,
     source: &HashMap<Digest, String>,
 ) -> Result<Record, Error> {
-    let installed = regular_files(prefix)?;
-    let files: Vec<(String, Digest)> = installed
+    let installed = regular_files(prefix)?.into_iter().filter(|(relative, _)| relative != FILE).collect();
+    let files = hash_all(installed)?.into_iter().filter(|(_, digest)| source.contains_key(digest)).collect();
+    Ok(Record { python: version.to_string(), source_sha256: source_sha256.to_ascii_lowercase(), files })
+}
+
+/// The SHA-256 of each `(relative path, full path)`, on every core.
+fn hash_all(files: Vec<(String, PathBuf)>) -> Result<Vec<(String, Digest)>, Error> {
+    files
         .into_par_iter()
-        .filter(|(relative, _)| relative != FILE)
         .map(|(relative, path)| {
             let file = fs::File::open(&path).map_err(|e| Error::io("read", &path, e))?;
             let (digest, _) = sha256_reader(file).map_err(|e| Error::io("read", &path, e))?;
             Ok((relative, digest))
         })
-        .collect::<Result<Vec<_>, Error>>()?
-        .into_iter()
-        .filter(|(_, digest)| source.contains_key(digest))
-        .collect();
-    Ok(Record {
-        python: version.to_string(),
-        source_sha256: source_sha256.to_ascii_lowercase(),
-        files: files.into_iter().collect(),
-    })
+        .collect()
 }
 
 /// Write the record to `prefix/.specgate-upstream`.
@@ -183,6 +172,9 @@ pub fn read_member(read: &mut dyn Read) -> std::io::Result<Result<Record, String
     Ok(Record::parse(&bytes))
 }
 
+/// The members a secret scan skips, with the SHA-256 each must have (`scan::Options::upstream`).
+pub type Members = std::sync::Arc<HashMap<String, [u8; 32]>>;
+
 /// What an artifact's upstream record allows the secret scan to skip.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Exemption {
@@ -196,7 +188,7 @@ pub enum Exemption {
 
 impl Exemption {
     /// The map the scan takes (`scan::Options::upstream`).
-    pub fn members(&self) -> Option<std::sync::Arc<HashMap<String, [u8; 32]>>> {
+    pub fn members(&self) -> Option<Members> {
         match self {
             Exemption::Trusted { members, .. } => Some(std::sync::Arc::new(members.clone())),
             _ => None,
@@ -259,6 +251,21 @@ pub fn exemption(archive: &Path, config: &crate::config::Config) -> Result<Exemp
 }
 
 const STOP: &str = "the upstream record was read";
+
+/// For a secret scan of `archive`: note in `report` what its upstream record does, and return
+/// the members it exempts (`scan::Options::upstream`). Used by `publish` and by
+/// `check secrets --archive`.
+pub fn scan_exemption(
+    archive: &Path,
+    config: &crate::config::Config,
+    report: &mut crate::diag::Report,
+) -> Result<Option<Members>, Error> {
+    let exemption = exemption(archive, config)?;
+    if let Some(note) = exemption.note() {
+        report.note(note);
+    }
+    Ok(exemption.members())
+}
 
 /// Root-relative `/`-separated paths and full paths of the regular files under `root`, sorted.
 fn regular_files(root: &Path) -> Result<Vec<(String, PathBuf)>, Error> {

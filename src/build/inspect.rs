@@ -160,16 +160,21 @@ pub fn relocate_scripts(prefix: &Path, version: PythonVersion) -> Result<Relocat
     let mut scripts = Vec::new();
     walk(prefix, &mut |path, meta| {
         if std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o111 != 0 {
-            scripts.push(path.to_path_buf());
+            scripts.push((path.to_path_buf(), meta.permissions()));
         }
         Ok(())
     })?;
-    for path in scripts {
-        let content = fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
-        let Some((interpreter, argument, body)) = probe::interpreter_line(&content) else { continue };
-        if !interpreter.starts_with(&installed) {
+    for (path, mode) in scripts {
+        // Only the first line decides; the ELF files (libpython is 20 MB) are not read whole.
+        let mut head = Vec::new();
+        fs::File::open(&path)
+            .and_then(|f| f.take(600).read_to_end(&mut head))
+            .map_err(|e| Error::io("read", &path, e))?;
+        if !probe::interpreter_line(&head).is_some_and(|(interpreter, ..)| interpreter.starts_with(&installed)) {
             continue;
         }
+        let content = fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
+        let Some((_, argument, body)) = probe::interpreter_line(&content) else { continue };
         let relative = path.strip_prefix(prefix).unwrap_or(&path).to_string_lossy().into_owned();
         let depth = relative.matches('/').count();
         let target = if depth == 1 && relative.starts_with("bin/") {
@@ -179,7 +184,6 @@ pub fn relocate_scripts(prefix: &Path, version: PythonVersion) -> Result<Relocat
         };
         let mut new = relocatable_header(&target, argument).into_bytes();
         new.extend_from_slice(body);
-        let mode = fs::metadata(&path).map_err(|e| Error::io("read", &path, e))?.permissions();
         crate::atomic::write(&path, &new).map_err(|e| Error::io("write", &path, e))?;
         fs::set_permissions(&path, mode).map_err(|e| Error::io("write", &path, e))?;
         relocated.rewritten.push(relative);

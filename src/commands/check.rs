@@ -79,11 +79,7 @@ fn secrets(
     // `publish` does (artifact::upstream).
     let mut options = options;
     if let crate::scan::Selection::Archive(archive) = selection {
-        let upstream = crate::artifact::upstream::exemption(archive, &ctx.config)?;
-        if let Some(note) = upstream.note() {
-            report.note(note);
-        }
-        options.upstream = upstream.members();
+        options.upstream = crate::artifact::upstream::scan_exemption(archive, &ctx.config, report)?;
     }
     let summary = secrets::check(ctx, selection, &options, report)?;
     match &summary.written {

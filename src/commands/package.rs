@@ -53,14 +53,10 @@ pub fn run(global: &GlobalArgs, args: &PackageArgs, output: &mut Output<'_>) -> 
     let mut text = String::new();
     let _scratch = match &args.source {
         Some(source) => {
-            let (record, scratch) = upstream_record(&start.join(source), &stage, version, &config, &out)?;
-            let _ = writeln!(
-                text,
-                "files byte-identical to the pinned source: {} (recorded in `{}`)",
-                record.1,
-                upstream::FILE
-            );
-            options.upstream = Some(record.0);
+            let (record, files, scratch) = upstream_record(&start.join(source), &stage, version, &config, &out)?;
+            let _ =
+                writeln!(text, "files byte-identical to the pinned source: {files} (recorded in `{}`)", upstream::FILE);
+            options.upstream = Some(record);
             Some(scratch)
         }
         None => None,
@@ -98,15 +94,15 @@ pub fn run(global: &GlobalArgs, args: &PackageArgs, output: &mut Output<'_>) -> 
 }
 
 /// Check `source` against the version's pin, unpack it into a scratch folder under `out`, and
-/// write the upstream record of the stage's prefix there: the record file and its file count,
-/// and the scratch folder (removed when dropped).
+/// write the upstream record of the stage's prefix there: the record file, how many files it
+/// lists, and the scratch folder (removed when dropped).
 fn upstream_record(
     source: &Path,
     stage: &Path,
     version: PythonVersion,
     config: &crate::config::Config,
     out: &Path,
-) -> anyhow::Result<((PathBuf, usize), RemoveOnDrop)> {
+) -> anyhow::Result<(PathBuf, usize, RemoveOnDrop)> {
     let usage = |message: String, hint: String| super::UsageError { message, hint: Some(hint) };
     let Some(pin) = config.build.sources.get(&version.to_string()).map(|p| p.sha256.clone()) else {
         return Err(usage(
@@ -147,5 +143,5 @@ fn upstream_record(
     let record = upstream::record(&prefix, version, &pin, &digests)?;
     let path = scratch.0.join(upstream::FILE);
     upstream::write(&scratch.0, &record)?;
-    Ok(((path, record.files.len()), scratch))
+    Ok((path, record.files.len(), scratch))
 }

@@ -103,10 +103,7 @@ impl Error {
                 Some(hint) => format!("{hint}; nothing was installed"),
                 None => "nothing was installed".to_owned(),
             },
-            Error::Unfinished { source, .. } => format!(
-                "{}; then run the same command again: it sees the missing parts and writes them, without downloading again",
-                source.hint().unwrap_or_default().replace("; nothing was installed", "").replace(" and run the command again", "")
-            ),
+            Error::Unfinished { .. } => "fix the cause above (free space on that file system, or its permissions), then run the same command again: it sees the missing parts and writes them, without downloading again".to_owned(),
             Error::Artifact(error) => return error.hint(),
             Error::Http(error) => return error.hint(),
         })

@@ -107,7 +107,7 @@ pub fn validate(prefix: &Path, version: PythonVersion, modules: &[String], home:
     if !report.failed.is_empty() {
         return Err(name_runtime_packages(explain_modules(&report.failed), &facts));
     }
-    crate::probe::check_entry_points(prefix, Path::new(&format!("/opt/python-{version}")), Some(home))
+    crate::probe::check_entry_points(prefix, Path::new(&super::Layout::system_prefix(version)), Some(home))
 }
 
 /// Import failures, with the -dev package a rebuild needs or the runtime package to install.

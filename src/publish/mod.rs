@@ -272,14 +272,11 @@ pub fn gate(ctx: &CheckContext, artifact: &Path, report: &mut Report) -> Result<
 
     // Secrets in the members, as `check secrets --archive` scans them: members byte-identical
     // to the pinned upstream source are public by construction (artifact::upstream).
-    let upstream = crate::artifact::upstream::exemption(artifact, &ctx.config)?;
-    if let Some(note) = upstream.note() {
-        report.note(note);
-    }
+    let upstream = crate::artifact::upstream::scan_exemption(artifact, &ctx.config, report)?;
     crate::scan::secrets::check(
         ctx,
         &crate::scan::Selection::Archive(artifact.to_path_buf()),
-        &crate::scan::secrets::RunOptions { upstream: upstream.members(), ..Default::default() },
+        &crate::scan::secrets::RunOptions { upstream, ..Default::default() },
         report,
     )?;
 
