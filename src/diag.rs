@@ -4,7 +4,8 @@
 //! Checks push findings here and never print. Which severity a code has is decided once, when
 //! the finding is pushed, from the configuration (`[severity]` in specgate.toml and `--deny`).
 
-use std::collections::BTreeMap;
+use std::cell::Cell;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -106,11 +107,130 @@ impl Diagnostic {
         self
     }
 
-    /// Attach the source line and marker width from a file's text.
+    /// Attach the excerpt of the source line around the finding, and the marker width, from a
+    /// file's text.
     pub fn source(mut self, file: &SourceFile, width: usize) -> Diagnostic {
-        self.source_line = file.line_text(self.position.line).map(str::to_owned);
+        if let (Some(line), Some(offset)) = (file.line_text(self.position.line), file.offset(self.position)) {
+            let line_start = file.line_start(self.position.line).unwrap_or(0);
+            self = self.excerpt(Excerpt::of(line.as_bytes(), offset - line_start));
+        }
         self.width = width.max(1);
         self
+    }
+
+    /// Attach an excerpt of the source line, for the human rendering.
+    pub fn excerpt(mut self, excerpt: Excerpt) -> Diagnostic {
+        self.source_line = Some(excerpt.text);
+        self.excerpt_column = Some(excerpt.column);
+        self
+    }
+}
+
+/// Bytes of a line shown before and after a finding's place. A finding costs the same on a
+/// 16 MB minified line as on a short one: the excerpt is a window, never the whole line.
+pub const EXCERPT_BEFORE: usize = 80;
+pub const EXCERPT_AFTER: usize = 110;
+
+/// The window of a line of `len` bytes shown around byte `at`: `(start, end)` byte offsets.
+/// The caller moves them to character boundaries.
+pub fn excerpt_window(len: usize, at: usize) -> (usize, usize) {
+    let at = at.min(len);
+    (at.saturating_sub(EXCERPT_BEFORE), at.saturating_add(EXCERPT_AFTER).min(len))
+}
+
+/// The text of a line around a place in it (`...` where the line goes on), and the place's
+/// 1-based character column in that text.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Excerpt {
+    pub text: String,
+    pub column: usize,
+}
+
+impl Excerpt {
+    /// The excerpt of `line` (one line's bytes, without `\n`; a trailing `\r` is dropped)
+    /// around byte `at`.
+    pub fn of(line: &[u8], at: usize) -> Excerpt {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let at = at.min(line.len());
+        let (mut start, mut end) = excerpt_window(line.len(), at);
+        // Whole characters only: a window edge inside a UTF-8 sequence moves outwards.
+        while start > 0 && is_continuation(line[start]) {
+            start -= 1;
+        }
+        while end < line.len() && is_continuation(line[end]) {
+            end += 1;
+        }
+        let mut text = String::new();
+        if start > 0 {
+            text.push_str("...");
+        }
+        text.push_str(&String::from_utf8_lossy(&line[start..at]));
+        let column = text.chars().count() + 1;
+        text.push_str(&String::from_utf8_lossy(&line[at..end]));
+        if end < line.len() {
+            text.push_str("...");
+        }
+        Excerpt { text, column }
+    }
+}
+
+fn is_continuation(byte: u8) -> bool {
+    byte & 0xC0 == 0x80
+}
+
+/// Line and column of byte offsets visited in ascending order, in time linear in the text:
+/// each step counts only the bytes since the previous one. Going back starts over.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cursor {
+    offset: usize,
+    line: usize,
+    line_start: usize,
+    /// 0-based character column of `offset`.
+    column: usize,
+    /// Where the line ends, once asked for.
+    line_end: Option<usize>,
+}
+
+impl Cursor {
+    /// The position of byte `offset` of `bytes`.
+    pub fn position(&mut self, bytes: &[u8], offset: usize) -> Position {
+        self.advance(bytes, offset);
+        Position::new(self.line + 1, self.column + 1)
+    }
+
+    /// The byte offsets where the line holding the last visited offset starts and ends
+    /// (before its `\n`); the end is searched once per line.
+    pub fn line_bounds(&mut self, bytes: &[u8]) -> (usize, usize) {
+        let end = *self.line_end.get_or_insert_with(|| {
+            memchr::memchr(b'\n', &bytes[self.offset..]).map_or(bytes.len(), |i| self.offset + i)
+        });
+        (self.line_start, end)
+    }
+
+    fn advance(&mut self, bytes: &[u8], offset: usize) {
+        let offset = offset.min(bytes.len());
+        if offset < self.offset {
+            *self = Cursor::default();
+        }
+        let skipped = &bytes[self.offset..offset];
+        match memchr::memrchr(b'\n', skipped) {
+            Some(last) => {
+                self.line_end = None;
+                self.line += memchr::memchr_iter(b'\n', skipped).count();
+                self.line_start = self.offset + last + 1;
+                self.column = char_count(&bytes[self.line_start..offset]);
+            }
+            None => self.column += char_count(skipped),
+        }
+        self.offset = offset;
+    }
+}
+
+/// Characters in `bytes` as `String::from_utf8_lossy` counts them (no copy for valid UTF-8).
+fn char_count(bytes: &[u8]) -> usize {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.chars().count(),
+        Err(_) => String::from_utf8_lossy(bytes).chars().count(),
     }
 }
 
@@ -120,13 +240,16 @@ pub struct SourceFile {
     pub path: String,
     pub text: String,
     line_starts: Vec<usize>,
+    /// The last offset asked for: findings come in file order, so the next one counts only the
+    /// characters in between (a long line with many findings stays linear).
+    cursor: Cell<Cursor>,
 }
 
 impl SourceFile {
     pub fn new(path: impl Into<String>, text: String) -> SourceFile {
         let mut line_starts = vec![0];
         line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        SourceFile { path: path.into(), text, line_starts }
+        SourceFile { path: path.into(), text, line_starts, cursor: Cell::default() }
     }
 
     /// The 1-based line and character column of a byte offset.
@@ -136,9 +259,36 @@ impl SourceFile {
             Ok(index) => index,
             Err(index) => index - 1,
         };
-        let start = self.line_starts[line_index];
-        let column = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
-        Position::new(line_index + 1, column + 1)
+        let mut cursor = self.cursor.get();
+        if cursor.line != line_index || cursor.offset > offset {
+            // Start at the line, not at the top of the file.
+            let start = self.line_starts[line_index];
+            cursor = Cursor { offset: start, line: line_index, line_start: start, ..Cursor::default() };
+        }
+        let position = cursor.position(self.text.as_bytes(), offset);
+        self.cursor.set(cursor);
+        position
+    }
+
+    /// The byte offset of a position (the inverse of `position`; the end of the line when the
+    /// column lies beyond it).
+    pub fn offset(&self, position: Position) -> Option<usize> {
+        let start = self.line_start(position.line)?;
+        let line = self.line_text(position.line)?;
+        let mut cursor = self.cursor.get();
+        // Walk from the last place asked for when it lies before this one on the same line.
+        let usable = cursor.line + 1 == position.line
+            && cursor.column < position.column
+            && line.is_char_boundary(cursor.offset - start);
+        if !usable {
+            cursor = Cursor { offset: start, line: position.line - 1, line_start: start, ..Cursor::default() };
+        }
+        let from = cursor.offset - start;
+        let steps = position.column - 1 - cursor.column;
+        let offset = start + line[from..].char_indices().nth(steps).map_or(line.len(), |(i, _)| from + i);
+        let offset_column = cursor.column + line[from..offset - start].chars().count();
+        self.cursor.set(Cursor { offset, column: offset_column, ..cursor });
+        Some(offset)
     }
 
     /// The byte offset where a 1-based line starts.
@@ -188,6 +338,10 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// Findings of one code listed per file; the rest are counted in one summary finding. A
+/// minified bundle or generated file with 20,000 findings on a line stays readable and small.
+pub const MAX_LISTED_PER_FILE: usize = 100;
+
 /// Every finding of one run, in the order found; sorted before rendering.
 #[derive(Debug, Default)]
 pub struct Report {
@@ -196,6 +350,10 @@ pub struct Report {
     pub skipped: Vec<Skipped>,
     /// Short lines about what was checked ("12 documents, 3 markers"), shown in human output.
     pub notes: Vec<String>,
+    /// Findings pushed per (path, code), to cap what is listed.
+    counts: HashMap<(String, &'static str), usize>,
+    /// Where the summary finding of each capped (path, code) is in `diagnostics`, until `sort`.
+    summaries: HashMap<(String, &'static str), usize>,
 }
 
 impl Report {
@@ -203,12 +361,45 @@ impl Report {
         Report { levels, ..Report::default() }
     }
 
-    /// Add a finding with the level the configuration gives its code; `allow` drops it.
+    /// Add a finding with the level the configuration gives its code; `allow` drops it. Past
+    /// `MAX_LISTED_PER_FILE` findings of one code in one file, one summary finding (at the
+    /// first one not listed) counts the rest.
     pub fn push(&mut self, mut diagnostic: Diagnostic) {
         debug_assert!(lookup(diagnostic.code).is_some(), "unregistered code {}", diagnostic.code);
         diagnostic.level = self.levels.level_of(diagnostic.code);
-        if diagnostic.level != Level::Allow {
+        if diagnostic.level == Level::Allow {
+            return;
+        }
+        let key = (diagnostic.path.clone(), diagnostic.code);
+        let count = self.counts.entry(key.clone()).or_default();
+        *count += 1;
+        if *count <= MAX_LISTED_PER_FILE {
             self.diagnostics.push(diagnostic);
+            return;
+        }
+        let unlisted = *count - MAX_LISTED_PER_FILE;
+        let message = format!(
+            "{unlisted} more `{}` finding{} in this file {} not listed (the first {MAX_LISTED_PER_FILE} are)",
+            diagnostic.code,
+            if unlisted == 1 { "" } else { "s" },
+            if unlisted == 1 { "is" } else { "are" },
+        );
+        match self.summaries.get(&key) {
+            Some(&index) => self.diagnostics[index].message = message,
+            None => {
+                self.summaries.insert(key, self.diagnostics.len());
+                self.diagnostics.push(Diagnostic {
+                    message,
+                    help: Some(
+                        "fix the findings listed and run the check again to see the next ones; a generated or \
+                         minified file usually belongs outside the check (docs/configuration.md)"
+                            .to_owned(),
+                    ),
+                    source_line: None,
+                    excerpt_column: None,
+                    ..diagnostic
+                });
+            }
         }
     }
 
@@ -234,6 +425,8 @@ impl Report {
 
     /// Stable order: path, line, column, code.
     pub fn sort(&mut self) {
+        // Summaries move with the sort; a later push past the cap starts a new one.
+        self.summaries.clear();
         self.diagnostics
             .sort_by(|a, b| (&a.path, a.position, a.code, &a.message).cmp(&(&b.path, b.position, b.code, &b.message)));
         self.diagnostics.dedup();
@@ -476,6 +669,75 @@ mod tests {
         assert_eq!(file.line_text(2), Some("ñx"));
         assert_eq!(file.line_text(3), Some("last"));
         assert_eq!(file.line_text(4), None);
+    }
+
+    /// Line and column of every byte offset, counted the slow obvious way.
+    fn naive_position(text: &str, offset: usize) -> Position {
+        let before = String::from_utf8_lossy(&text.as_bytes()[..offset]).into_owned();
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        Position::new(line, column)
+    }
+
+    #[test]
+    fn positions_and_offsets_agree_with_counting_in_any_order() {
+        let text = "ab\n\u{f1}x\u{1F600}y\r\n\nlast \u{e9}\u{e9} line";
+        let file = SourceFile::new("a.md", text.to_owned());
+        let boundaries: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+        // Forwards (the cursor walks), backwards and jumping (it starts over): same answers.
+        let mut order = boundaries.clone();
+        order.extend(boundaries.iter().rev());
+        order.extend(boundaries.iter().step_by(3));
+        for offset in order {
+            let position = file.position(offset);
+            assert_eq!(position, naive_position(text, offset), "offset {offset}");
+            let line_end = file.line_start(position.line).unwrap() + file.line_text(position.line).unwrap().len();
+            if offset <= line_end {
+                assert_eq!(file.offset(position), Some(offset), "{position:?}");
+            }
+        }
+        let mut cursor = Cursor::default();
+        for &offset in &boundaries {
+            assert_eq!(cursor.position(text.as_bytes(), offset), naive_position(text, offset));
+        }
+    }
+
+    #[test]
+    fn an_excerpt_is_a_window_of_whole_characters_around_the_place() {
+        // A short line is shown whole, without its carriage return.
+        assert_eq!(Excerpt::of(b"let x = 1;\r", 4), Excerpt { text: "let x = 1;".to_owned(), column: 5 });
+        // A long line of two-byte characters: cut on both sides, never inside a character,
+        // the column still under the same character.
+        let line = "\u{e9}".repeat(10_000) + "X" + &"\u{e9}".repeat(10_000);
+        let at = line.find('X').unwrap();
+        let excerpt = Excerpt::of(line.as_bytes(), at);
+        assert!(excerpt.text.starts_with("...") && excerpt.text.ends_with("..."), "{excerpt:?}");
+        assert!(excerpt.text.chars().count() < 200, "{excerpt:?}");
+        assert_eq!(excerpt.text.chars().nth(excerpt.column - 1), Some('X'));
+        assert!(!excerpt.text.contains('\u{fffd}'), "a character was cut: {excerpt:?}");
+        // A place near the start keeps the line's start.
+        let excerpt = Excerpt::of(line.as_bytes(), 4);
+        assert!(!excerpt.text.starts_with("...") && excerpt.column == 3, "{excerpt:?}");
+    }
+
+    #[test]
+    fn a_file_lists_a_hundred_findings_of_a_code_then_counts_the_rest() {
+        let mut report = Report::default();
+        for column in 1..=250 {
+            report.push(Diagnostic::new("emoji-found", "bundle.js", Position::new(1, column), "x"));
+        }
+        report.push(Diagnostic::new("emoji-found", "other.js", Position::new(1, 1), "x"));
+        report.push(Diagnostic::new("secret-detected", "bundle.js", Position::new(1, 1), "x"));
+        report.sort();
+        let listed =
+            |path: &str, code: &str| report.diagnostics.iter().filter(|d| d.path == path && d.code == code).count();
+        assert_eq!(listed("bundle.js", "emoji-found"), MAX_LISTED_PER_FILE + 1);
+        assert_eq!((listed("other.js", "emoji-found"), listed("bundle.js", "secret-detected")), (1, 1));
+        let summary = report.diagnostics.iter().find(|d| d.message.contains("more")).expect("a summary finding");
+        assert_eq!(summary.position, Position::new(1, MAX_LISTED_PER_FILE + 1));
+        assert!(summary.message.starts_with("150 more `emoji-found` findings"), "{}", summary.message);
+        assert_eq!(summary.level, Level::Deny);
+        assert_eq!(report.error_count(), MAX_LISTED_PER_FILE + 3);
     }
 
     #[test]

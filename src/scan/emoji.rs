@@ -18,7 +18,7 @@ use unicode_properties::{EmojiStatus, UnicodeEmoji};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::context::CheckContext;
-use crate::diag::{Code, Diagnostic, Level, Position, Report};
+use crate::diag::{Code, Diagnostic, Excerpt, Level, Position, Report};
 use crate::scan::fileset::{self, Options, ScanItem, Selection, Summary};
 
 pub const CODES: &[Code] = &[
@@ -130,6 +130,8 @@ pub struct Found {
     pub column: u32,
     /// Byte offset of the cluster in the scanned bytes.
     pub offset: usize,
+    /// Byte offsets of the start and end (before `\n`) of its line.
+    pub line_bounds: (usize, usize),
     pub code_points: Vec<char>,
     pub kind: Kind,
 }
@@ -271,7 +273,7 @@ pub fn find(bytes: &[u8], strict: bool) -> Vec<Found> {
         let line_end = memchr::memchr(b'\n', &bytes[hit..]).map_or(bytes.len(), |i| hit + i);
         line += memchr::memchr_iter(b'\n', &bytes[counted..line_start]).count() as u32;
         counted = line_start;
-        scan_line(&bytes[line_start..line_end], line_start, line, strict, &mut found);
+        scan_line(bytes, (line_start, line_end), line, strict, &mut found);
         position = line_end + 1;
     }
     found
@@ -297,8 +299,9 @@ impl Lookahead {
     }
 }
 
-fn scan_line(bytes: &[u8], start: usize, line: u32, strict: bool, found: &mut Vec<Found>) {
-    let text = String::from_utf8_lossy(bytes);
+fn scan_line(bytes: &[u8], line_bounds: (usize, usize), line: u32, strict: bool, found: &mut Vec<Found>) {
+    let start = line_bounds.0;
+    let text = String::from_utf8_lossy(&bytes[start..line_bounds.1]);
     // Replacement characters make lossy offsets drift from the bytes: point at the line start.
     let exact = matches!(text, std::borrow::Cow::Borrowed(_));
     let mut column = 1u32;
@@ -310,6 +313,7 @@ fn scan_line(bytes: &[u8], start: usize, line: u32, strict: bool, found: &mut Ve
                     line,
                     column,
                     offset: if exact { start + offset } else { start },
+                    line_bounds,
                     code_points: cluster.chars().collect(),
                     kind,
                 });
@@ -340,20 +344,11 @@ pub fn findings(item: &ScanItem, strict: bool) -> Vec<Diagnostic> {
                 format!("{} {code_points}", f.kind.describe()),
             )
             .help(help);
-            diagnostic.source_line = line_text(&item.content, f.offset);
             diagnostic.width = 2;
-            diagnostic
+            let (start, end) = f.line_bounds;
+            diagnostic.excerpt(Excerpt::of(&item.content[start..end], f.offset - start))
         })
         .collect()
-}
-
-/// The text of the line holding byte `offset`, without its line ending.
-fn line_text(bytes: &[u8], offset: usize) -> Option<String> {
-    let offset = offset.min(bytes.len());
-    let start = memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |i| i + 1);
-    let end = memchr::memchr(b'\n', &bytes[offset..]).map_or(bytes.len(), |i| offset + i);
-    let line = String::from_utf8_lossy(&bytes[start..end]);
-    Some(line.strip_suffix('\r').unwrap_or(&line).to_owned())
 }
 
 /// Run the emoji check over a file set. `strict` from the command line adds to the config's.
@@ -523,6 +518,20 @@ mod tests {
         let strict: Vec<(u32, u32)> = find(text.as_bytes(), true).iter().map(|f| (f.line, f.column)).collect();
         assert_eq!(strict[0], (1, 10));
         assert_eq!(strict.len(), 5);
+    }
+
+    #[test]
+    fn twenty_thousand_emoji_on_a_line_give_short_excerpts_at_their_columns() {
+        // Each finding used to carry a copy of the whole line (1.75 GB for this one).
+        let text = format!("x\n'{}'\n", "\u{1F600} ".repeat(20_000));
+        let diagnostics = findings(&ScanItem::new("faces.py", text.into_bytes()), false);
+        assert_eq!(diagnostics.len(), 20_000);
+        for (i, d) in diagnostics.iter().enumerate() {
+            assert_eq!(d.position, Position::new(2, 2 + 2 * i), "finding {i}");
+            let excerpt = d.source_line.as_deref().unwrap();
+            assert!(excerpt.chars().count() < 200, "{excerpt}");
+            assert_eq!(excerpt.chars().nth(d.excerpt_column.unwrap() - 1), Some('\u{1F600}'));
+        }
     }
 
     #[test]

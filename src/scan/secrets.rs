@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use super::baseline::{Baseline, BaselineEntry};
 use super::secrets_rules::{self, Scope, Validation, BUILTIN_RULES};
-use crate::diag::{Code, Diagnostic, Level, Position, Report};
+use crate::diag::{self, Code, Cursor, Diagnostic, Excerpt, Level, Position, Report};
 
 pub const CODES: &[Code] = &[
     Code {
@@ -1084,10 +1084,8 @@ pub struct Finding {
     pub length: usize,
     /// Hex SHA-256 of the secret: the baseline key.
     pub sha256: String,
-    /// The source line with every secret found on it replaced by its preview.
-    pub redacted_line: String,
-    /// 1-based character column of this secret's preview in `redacted_line`.
-    pub excerpt_column: usize,
+    /// The source line around the secret, with every secret on it replaced by its preview.
+    pub excerpt: Excerpt,
 }
 
 /// The first characters of a secret, then `...`: enough to find it, never enough to use it.
@@ -1114,47 +1112,56 @@ pub fn fingerprint(secret: &[u8]) -> String {
 /// Scan one file and turn its matches into findings, dropping those accepted by an inline
 /// pragma and, when `added_lines` is given (a `--range` scan), those on other lines.
 pub fn scan_file(scanner: &Scanner<'_>, path: &str, content: &[u8], added_lines: Option<&[usize]>) -> Vec<Finding> {
-    let matches = scanner.scan(path, content);
+    let mut matches = scanner.scan(path, content);
     if matches.is_empty() {
         return Vec::new();
     }
-    // Every secret on a line is masked in each finding's excerpt, not only its own.
-    let spans: Vec<(usize, usize)> = matches.iter().map(|m| (m.start, m.end)).collect();
+    // In file order, so lines and columns are counted once over the file (linear on a
+    // minified line with thousands of matches), and the spans can be searched.
+    matches.sort_by_key(|m| (m.anchor, m.start));
+    let spans = Spans::new(&matches);
+    let mut cursor = Cursor::default();
+    let mut pragmas: Option<(usize, [bool; 2])> = None;
     let mut findings = Vec::new();
     for m in matches {
-        let line_start = memchr::memrchr(b'\n', &content[..m.anchor]).map_or(0, |i| i + 1);
-        let line_end = memchr::memchr(b'\n', &content[m.anchor..]).map_or(content.len(), |i| m.anchor + i);
-        let line_number = memchr::memchr_iter(b'\n', &content[..m.anchor]).count() + 1;
+        let position = cursor.position(content, m.anchor);
+        let (line_start, line_end) = cursor.line_bounds(content);
         if let Some(lines) = added_lines {
-            if !lines.contains(&line_number) {
+            if lines.binary_search(&position.line).is_err() {
                 continue;
             }
         }
-        let line = &content[line_start..line_end];
-        let previous = (line_start > 0).then(|| {
-            let end = line_start - 1;
-            let start = memchr::memrchr(b'\n', &content[..end]).map_or(0, |i| i + 1);
-            &content[start..end]
-        });
+        // Pragmas are looked up once per line, not once per finding on it.
+        let allowed = match pragmas {
+            Some((start, allowed)) if start == line_start => allowed,
+            _ => {
+                let line = &content[line_start..line_end];
+                let previous = (line_start > 0).then(|| {
+                    let end = line_start - 1;
+                    let start = memchr::memrchr(b'\n', &content[..end]).map_or(0, |i| i + 1);
+                    &content[start..end]
+                });
+                let allowed = [false, true].map(|multiline| allowed_by_pragma(line, previous, multiline));
+                pragmas = Some((line_start, allowed));
+                allowed
+            }
+        };
         let rule = scanner.rule(m.rule);
-        if allowed_by_pragma(line, previous, rule.multiline) {
+        if allowed[usize::from(rule.multiline)] {
             continue;
         }
         let secret = &content[m.start..m.end];
         let preview = redact(secret);
-        let column = String::from_utf8_lossy(&content[line_start..m.anchor]).chars().count() + 1;
-        let (redacted_line, excerpt_column) = redact_line(content, (line_start, line_end), &spans, m.anchor);
         findings.push(Finding {
             path: path.to_owned(),
             rule: rule.id.clone(),
             description: rule.description.clone(),
-            line: line_number,
-            column,
-            preview: preview.clone(),
+            line: position.line,
+            column: position.column,
+            preview,
             length: secret.len(),
             sha256: fingerprint(secret),
-            redacted_line,
-            excerpt_column,
+            excerpt: redacted_excerpt(content, (line_start, line_end), &spans, m.anchor),
         });
     }
     findings
@@ -1168,43 +1175,87 @@ fn allowed_by_pragma(line: &[u8], previous: Option<&[u8]>, multiline: bool) -> b
     previous.is_some_and(|p| has(p, NEXT_LINE_PRAGMAS) || (multiline && has(p, SAME_LINE_PRAGMAS)))
 }
 
-/// The line `content[line.0..line.1]` as text with every secret span that touches it replaced
-/// by its preview (overlapping spans masked as one), cut to 200 characters; and the 1-based
-/// column in that text where the byte `anchor` (or the masked span holding it) starts.
-fn redact_line(content: &[u8], line: (usize, usize), spans: &[(usize, usize)], anchor: usize) -> (String, usize) {
-    let mut on_line: Vec<(usize, usize)> = spans
-        .iter()
-        .filter(|(start, end)| *start < line.1 && *end > line.0)
-        .map(|(start, end)| ((*start).max(line.0), (*end).min(line.1)))
-        .collect();
-    on_line.sort_unstable();
+/// The secret spans of one file, sorted by start, with the furthest end reached so far at each
+/// index: the spans touching a window are found by two binary searches, not a scan of all.
+struct Spans {
+    spans: Vec<(usize, usize)>,
+    reach: Vec<usize>,
+}
+
+impl Spans {
+    fn new(matches: &[Match]) -> Spans {
+        let mut spans: Vec<(usize, usize)> = matches.iter().map(|m| (m.start, m.end)).collect();
+        spans.sort_unstable();
+        let reach = spans
+            .iter()
+            .scan(0, |furthest, &(_, end)| {
+                *furthest = end.max(*furthest);
+                Some(*furthest)
+            })
+            .collect();
+        Spans { spans, reach }
+    }
+
+    /// The spans that overlap `from..to`, in order of start.
+    fn touching(&self, from: usize, to: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let first = self.reach.partition_point(|&end| end <= from);
+        let last = self.spans.partition_point(|&(start, _)| start < to);
+        self.spans[first..last.max(first)].iter().copied().filter(move |&(_, end)| end > from)
+    }
+}
+
+/// The excerpt of the line `content[line.0..line.1]` around byte `anchor`, with every secret
+/// span that touches it replaced by its preview (overlapping spans masked as one), and the
+/// 1-based column in that text where `anchor` (or the masked span holding it) starts. `spans`
+/// is sorted. The window is widened to whole spans, so no part of a secret shows beyond its
+/// preview.
+fn redacted_excerpt(content: &[u8], line: (usize, usize), spans: &Spans, anchor: usize) -> Excerpt {
+    let line_text = content[line.0..line.1].strip_suffix(b"\r").unwrap_or(&content[line.0..line.1]);
+    let line = (line.0, line.0 + line_text.len());
+    let (before, after) = diag::excerpt_window(line.1 - line.0, anchor - line.0);
+    let (mut from, mut to) = (line.0 + before, line.0 + after);
     let mut merged: Vec<(usize, usize)> = Vec::new();
-    for (start, end) in on_line {
+    for (start, end) in spans.touching(from, to) {
+        let (start, end) = (start.max(line.0), end.min(line.1));
+        from = from.min(start);
+        to = to.max(end);
         match merged.last_mut() {
             Some(last) if start <= last.1 => last.1 = last.1.max(end),
             _ => merged.push((start, end)),
         }
     }
-    let text = |from: usize, to: usize| String::from_utf8_lossy(&content[from..to]).into_owned();
+    // Whole characters only.
+    while from > line.0 && content[from] & 0xC0 == 0x80 {
+        from -= 1;
+    }
+    while to < line.1 && content[to] & 0xC0 == 0x80 {
+        to += 1;
+    }
+    let text = |a: usize, b: usize| String::from_utf8_lossy(&content[a..b]).into_owned();
     let mut out = String::new();
+    if from > line.0 {
+        out.push_str("...");
+    }
     let mut column = None;
-    let mut at = line.0;
+    let mut at = from;
     for (start, end) in merged {
         if column.is_none() && anchor < start {
             // The anchor lies in the plain text before this span.
             column = Some(out.chars().count() + text(at, anchor.max(at)).chars().count() + 1);
         }
-        out.push_str(&text(at, start));
+        out.push_str(&text(at, start.max(at)));
         if column.is_none() && anchor < end {
             column = Some(out.chars().count() + 1);
         }
         out.push_str(&redact(&content[start..end]));
-        at = end;
+        at = at.max(end);
     }
     let column = column.unwrap_or_else(|| out.chars().count() + text(at, anchor.max(at)).chars().count() + 1);
-    out.push_str(&text(at, line.1));
-    let out = out.strip_suffix('\r').map(str::to_owned).unwrap_or(out);
-    (out.chars().take(200).collect(), column)
+    out.push_str(&text(at, to.max(at)));
+    if to < line.1 {
+        out.push_str("...");
+    }
+    Excerpt { text: out, column }
 }
 
 impl Finding {
@@ -1224,10 +1275,8 @@ impl Finding {
              `specgate: allow-secret` on the line, a `[secrets] allow-paths` glob, or accept it with \
              `specgate check secrets --write-baseline`",
         );
-        diagnostic.source_line = Some(self.redacted_line.clone());
-        diagnostic.excerpt_column = Some(self.excerpt_column);
         diagnostic.width = self.preview.chars().count();
-        diagnostic
+        diagnostic.excerpt(self.excerpt.clone())
     }
 }
 

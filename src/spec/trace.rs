@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::check::Graph;
 use super::document::{BodyIdKind, Document};
-use crate::diag::{Diagnostic, Position, Report};
+use crate::diag::{Cursor, Diagnostic, Excerpt, Position, Report};
 
 /// A marker: `spec[` kind, a spec id, an optional `#item`, an optional `@major`, `]`.
 static MARKER: LazyLock<Regex> = LazyLock::new(|| {
@@ -37,8 +37,9 @@ pub struct Marker {
     pub path: String,
     pub line: usize,
     pub column: usize,
+    /// The line around the marker, for the finding's excerpt.
     #[serde(skip)]
-    pub source_line: String,
+    pub excerpt: Excerpt,
 }
 
 /// A marker-like text that does not parse.
@@ -47,7 +48,7 @@ pub struct Malformed {
     pub path: String,
     pub line: usize,
     pub column: usize,
-    pub source_line: String,
+    pub excerpt: Excerpt,
 }
 
 /// Find the markers in one file's bytes. A marker inside backticks is an example in
@@ -62,16 +63,33 @@ pub fn scan_markers(path: &str, content: &[u8], markers: &mut Vec<Marker>, malfo
         if finder.find(line).is_none() {
             continue;
         }
-        let text = String::from_utf8_lossy(line).trim_end_matches('\r').to_owned();
         let quoted = |start: usize| start > 0 && line[start - 1] == b'`';
-        let column = |start: usize| String::from_utf8_lossy(&line[..start]).chars().count() + 1;
+        // Columns are counted from the previous match, so a line of many markers stays linear.
+        let mut cursor = Cursor::default();
+        let mut column = |start: usize| cursor.position(line, start).column;
         let mut parsed_starts = Vec::new();
+        let mut starts = Vec::new();
         for captures in MARKER.captures_iter(line) {
             let whole = captures.get(0).expect("group 0 always matches");
             parsed_starts.push(whole.start());
-            if quoted(whole.start()) {
-                continue;
+            if !quoted(whole.start()) {
+                starts.push((whole.start(), Some(captures)));
             }
+        }
+        // Both searches go left to right, so the parsed starts are sorted.
+        for start in MARKER_START.find_iter(line).map(|m| m.start()) {
+            if parsed_starts.binary_search(&start).is_err() && !quoted(start) {
+                starts.push((start, None));
+            }
+        }
+        starts.sort_by_key(|(start, _)| *start);
+        for (start, captures) in starts {
+            let column = column(start);
+            let excerpt = Excerpt::of(line, start);
+            let Some(captures) = captures else {
+                malformed.push(Malformed { path: path.to_owned(), line: line_number, column, excerpt });
+                continue;
+            };
             let text_of = |i: usize| captures.get(i).map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned());
             markers.push(Marker {
                 kind: if &captures[1] == b"impl" { MarkerKind::Impl } else { MarkerKind::Verify },
@@ -80,26 +98,16 @@ pub fn scan_markers(path: &str, content: &[u8], markers: &mut Vec<Marker>, malfo
                 major: text_of(4).and_then(|m| m.parse().ok()),
                 path: path.to_owned(),
                 line: line_number,
-                column: column(whole.start()),
-                source_line: text.clone(),
+                column,
+                excerpt,
             });
-        }
-        for start in MARKER_START.find_iter(line).map(|m| m.start()) {
-            if !parsed_starts.contains(&start) && !quoted(start) {
-                malformed.push(Malformed {
-                    path: path.to_owned(),
-                    line: line_number,
-                    column: column(start),
-                    source_line: text.clone(),
-                });
-            }
         }
     }
 }
 
 fn marker_finding(marker: &Marker, code: &'static str, message: String) -> Diagnostic {
-    let mut diagnostic = Diagnostic::new(code, &marker.path, Position::new(marker.line, marker.column), message);
-    diagnostic.source_line = Some(marker.source_line.clone());
+    let mut diagnostic = Diagnostic::new(code, &marker.path, Position::new(marker.line, marker.column), message)
+        .excerpt(marker.excerpt.clone());
     diagnostic.width = 5;
     diagnostic
 }
@@ -107,10 +115,9 @@ fn marker_finding(marker: &Marker, code: &'static str, message: String) -> Diagn
 /// Report markers that point nowhere, and criteria no marker verifies.
 pub fn check_markers(markers: &[Marker], malformed: &[Malformed], graph: &Graph<'_>, report: &mut Report) {
     for bad in malformed {
-        let mut diagnostic = Diagnostic::new("trace-malformed-marker", &bad.path, Position::new(bad.line, bad.column), "text looks like a traceability marker but does not parse")
+        let diagnostic = Diagnostic::new("trace-malformed-marker", &bad.path, Position::new(bad.line, bad.column), "text looks like a traceability marker but does not parse")
             .help("write `spec[impl SPEC_ID]` or `spec[verify SPEC_ID#CA-nnn]`; put an example in backticks so it is not read as a marker");
-        diagnostic.source_line = Some(bad.source_line.clone());
-        report.push(diagnostic);
+        report.push(diagnostic.excerpt(bad.excerpt.clone()));
     }
     for marker in markers {
         let Some(document) = graph.get(&marker.spec) else {
@@ -292,6 +299,29 @@ mod tests {
         let (mut markers, mut malformed) = (Vec::new(), Vec::new());
         scan_markers("src/x.rs", text.as_bytes(), &mut markers, &mut malformed);
         (markers, malformed)
+    }
+
+    #[test]
+    fn a_line_of_twenty_thousand_markers_keeps_columns_and_short_excerpts() {
+        // Each marker used to carry a copy of its 220 KB line (8.4 GB for this line).
+        // Built at run time, so the project's own gate does not read them as markers.
+        let open = "spec".to_owned() + "[";
+        let line =
+            format!("\u{e9} {open}verfy ").repeat(10_000) + &format!("{open}impl SPEC_INFRA_001] ").repeat(10_000);
+        let (markers, malformed) = scan(&format!("first\n{line}\n"));
+        assert_eq!((markers.len(), malformed.len()), (10_000, 10_000));
+        for (i, bad) in malformed.iter().enumerate() {
+            assert_eq!((bad.line, bad.column), (2, 3 + 13 * i), "malformed {i}");
+            assert!(bad.excerpt.text.len() < 300, "{:?}", bad.excerpt);
+            assert!(bad.excerpt.text[..]
+                .chars()
+                .skip(bad.excerpt.column - 1)
+                .collect::<String>()
+                .starts_with(&format!("{open}verfy")));
+        }
+        let last = markers.last().unwrap();
+        assert_eq!(last.column, 13 * 10_000 + 1 + 26 * 9_999);
+        assert!(last.excerpt.text.starts_with("...") && last.excerpt.text.len() < 300);
     }
 
     // The markers below are assembled at run time so this file does not carry them itself.

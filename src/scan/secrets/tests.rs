@@ -273,11 +273,11 @@ fn every_secret_on_a_line_is_masked_in_each_findings_excerpt() {
     assert_eq!(findings.len(), 2, "{findings:?}");
     let mut report = Report::new(crate::diag::Levels::default());
     for finding in &findings {
-        assert_eq!(finding.redacted_line, "KEYS = [\"AKIA...\", \"ghp_...\"]", "{finding:?}");
+        assert_eq!(finding.excerpt.text, "KEYS = [\"AKIA...\", \"ghp_...\"]", "{finding:?}");
         report.push(finding.to_diagnostic());
     }
     // The marker sits under each finding's own preview in the masked excerpt.
-    let columns: Vec<usize> = findings.iter().map(|f| f.excerpt_column).collect();
+    let columns: Vec<usize> = findings.iter().map(|f| f.excerpt.column).collect();
     assert_eq!(columns, [10, 21]);
     let mut out = Vec::new();
     crate::diag::render(&report, crate::diag::Format::Human, &mut out).unwrap();
@@ -348,4 +348,37 @@ fn many_keyword_hits_on_one_long_line_still_find_the_secret() {
     line.push_str("apiKey:\"k9Xm2Qv7Lp4Rt8Wz3Yb6\"};\nnext line\n");
     let found = rules_found("bundle.min.js", &line);
     assert_eq!(found, vec!["generic-secret"]);
+}
+
+#[test]
+fn a_minified_line_of_many_secrets_gives_short_masked_excerpts_at_the_right_columns() {
+    // 2,000 tokens on one 200 KB line: each excerpt is a window around its own secret, with
+    // every secret in it masked (the neighbours at the window's edges too), and the line and
+    // column of each finding are the ones counted from the start of the file.
+    let config = SecretsConfig::default();
+    let scanner = Scanner::new(&config);
+    let tokens: Vec<String> = (0..2_000).map(|i| github_token("ghp_", i, 30)).collect();
+    let mut text = String::from("// header\n");
+    let mut column = 1;
+    let mut columns = Vec::new();
+    let push = |text: &mut String, piece: &str, column: &mut usize| {
+        text.push_str(piece);
+        *column += piece.chars().count();
+    };
+    for token in &tokens {
+        push(&mut text, "var a=\"\u{e9}\u{e9}\";var t=\"", &mut column);
+        columns.push(column);
+        push(&mut text, token, &mut column);
+        push(&mut text, &format!("\",b=\"{}\";", "x".repeat(60)), &mut column);
+    }
+    let findings = scan_file(&scanner, "bundle.min.js", text.as_bytes(), None);
+    assert_eq!(findings.len(), tokens.len());
+    for (i, finding) in findings.iter().enumerate() {
+        assert_eq!((finding.line, finding.column), (2, columns[i]), "finding {i}");
+        let excerpt = &finding.excerpt;
+        assert!(excerpt.text.chars().count() < 200, "{excerpt:?}");
+        let near = &tokens[i.saturating_sub(3)..(i + 4).min(tokens.len())];
+        assert!(near.iter().all(|t| !excerpt.text.contains(&t[4..12])), "a secret shows in {excerpt:?}");
+        assert_eq!(excerpt.text.chars().skip(excerpt.column - 1).take(7).collect::<String>(), "ghp_...");
+    }
 }
