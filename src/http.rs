@@ -53,6 +53,8 @@ pub enum Error {
     },
     #[error("`{}` (from {}) cannot serve as the HTTPS root certificates: {reason}", path.display(), crate::env::SSL_CERT_FILE)]
     Certificates { path: std::path::PathBuf, reason: String },
+    #[error("`{url}` answered a request for its bytes from {asked} on with a part that is not that range (`Content-Range: {answer}`; {attempts} attempts)")]
+    Range { url: String, asked: u64, answer: String, attempts: u32 },
     #[error("could not store the download of `{url}`")]
     Sink {
         url: String,
@@ -84,6 +86,10 @@ impl Error {
             Error::Sink { .. } => {
                 "check the free space and the permissions of the download cache (`--cache`)".to_owned()
             }
+            Error::Range { .. } => "the server, or a proxy on the way, mishandles byte ranges; each time specgate \
+                                    dropped the part and started again from the first byte. Try again later, or \
+                                    download the file with another tool and give its path instead of the URL"
+                .to_owned(),
             Error::Certificates { .. } => format!(
                 "point {} at a PEM file of CA certificates (for example /etc/ssl/certs/ca-certificates.crt), or unset it to use the built-in web PKI roots",
                 crate::env::SSL_CERT_FILE
@@ -112,8 +118,8 @@ impl Error {
 pub struct Response {
     pub status: u16,
     pub content_length: Option<u64>,
-    /// The first byte of a 206 answer's `Content-Range: bytes FIRST-LAST/SIZE`.
-    pub range_start: Option<u64>,
+    /// A 206 answer's `Content-Range` header, as sent.
+    pub content_range: Option<String>,
     body: ureq::BodyReader<'static>,
 }
 
@@ -212,8 +218,18 @@ impl Client {
             let range = format!("bytes={offset}-");
             let headers: &[(&str, &str)] = if offset > 0 { &[("Range", &range)] } else { &[] };
             let outcome = match self.get_once(url, headers, attempt) {
+                Ok(response)
+                    if response.status == 206 && range_first(response.content_range.as_deref()) != Some(offset) =>
+                {
+                    // A part, but not the one asked for (or none was asked for): appending it
+                    // would corrupt the file. Drop what is held and start again from byte 0.
+                    sink.restart().map_err(|source| Error::Sink { url: url.to_owned(), source })?;
+                    let answer = response.content_range.unwrap_or_else(|| "(none)".to_owned());
+                    Err((Error::Range { url: url.to_owned(), asked: offset, answer, attempts: attempt }, None))
+                }
                 Ok(mut response) => {
-                    if offset > 0 && !(response.status == 206 && response.range_start == Some(offset)) {
+                    if offset > 0 && response.status != 206 {
+                        // The server ignored `Range` and sends the whole body again.
                         sink.restart().map_err(|source| Error::Sink { url: url.to_owned(), source })?;
                     }
                     loop {
@@ -265,15 +281,12 @@ impl Client {
         }
         let content_length =
             response.headers().get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
-        let range_start = response
+        let content_range = response
             .headers()
             .get("content-range")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("bytes "))
-            .and_then(|v| v.split('-').next())
-            .and_then(|v| v.trim().parse().ok());
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).chars().take(200).collect());
         let body = response.into_body().into_with_config().limit(u64::MAX).reader();
-        Ok(Response { status, content_length, range_start, body })
+        Ok(Response { status, content_length, content_range, body })
     }
 
     /// The wait before retry number `attempt` (from 1): exponential backoff with jitter (50% to
@@ -422,8 +435,20 @@ fn is_tls_failure(error: &ureq::Error) -> bool {
 
 /// Connection errors, timeouts, 5xx, 429 and bodies cut short are worth another attempt;
 /// 4xx answers, bad URLs and TLS failures are not.
+/// The first byte of a well-formed `Content-Range: bytes FIRST-LAST/SIZE` (SIZE may be `*`);
+/// `None` for anything else.
+pub fn range_first(header: Option<&str>) -> Option<u64> {
+    let (range, size) = header?.trim().strip_prefix("bytes ")?.split_once('/')?;
+    let (first, last) = range.split_once('-')?;
+    let number = |text: &str| text.bytes().all(|b| b.is_ascii_digit()).then(|| text.parse::<u64>().ok()).flatten();
+    let (first, last) = (number(first)?, number(last)?);
+    let size_ok = size == "*" || number(size).is_some_and(|size| last < size);
+    (first <= last && size_ok).then_some(first)
+}
+
 pub fn is_retryable(error: &Error) -> bool {
     match error {
+        Error::Range { .. } => true,
         Error::Status { status, .. } => *status == 429 || *status >= 500,
         Error::Certificates { .. } => false,
         Error::Transport { source, .. } if is_tls_failure(source) => false,
@@ -453,6 +478,25 @@ pub fn is_retryable(error: &Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn content_range_is_read_only_when_well_formed() {
+        assert_eq!(range_first(Some("bytes 200-999/1000")), Some(200));
+        assert_eq!(range_first(Some("bytes 0-0/*")), Some(0));
+        for bad in [
+            "bytes 200-999/999",
+            "bytes 9-3/10",
+            "bytes */1000",
+            "bytes -5/10",
+            "items 1-2/3",
+            "bytes 1-2",
+            "bytes +1-2/3",
+            "",
+        ] {
+            assert_eq!(range_first(Some(bad)), None, "{bad}");
+        }
+        assert_eq!(range_first(None), None);
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

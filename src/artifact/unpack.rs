@@ -457,28 +457,53 @@ fn join(dest: &Path, parts: &[String]) -> PathBuf {
     path
 }
 
-/// Resolve a symlink target inside the tree, following other symlinks of the archive; `None`
-/// when it leaves the destination (or loops).
-fn resolve(location: &[String], target: &str, links: &HashMap<Vec<String>, String>, depth: u32) -> Option<Vec<String>> {
-    if target.starts_with('/') || depth > 40 {
-        return None;
+/// Why a symlink of the archive cannot be placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LinkEscape {
+    /// Its target is absolute or climbs above the destination.
+    Leaves,
+    /// Following links leads back (or goes on for more than `MAX_LINK_STEPS`).
+    Loops,
+}
+
+/// Links followed while resolving one symlink: more means a loop, or a chain built to make
+/// the check slow (a target such as `b/../b/../b` visits its links several times).
+const MAX_LINK_STEPS: u32 = 256;
+
+/// Resolve a symlink target inside the tree, following other symlinks of the archive.
+fn resolve(location: &[String], target: &str, links: &HashMap<Vec<String>, String>) -> Result<Vec<String>, LinkEscape> {
+    resolve_within(location, target, links, &mut 0)
+}
+
+fn resolve_within(
+    location: &[String],
+    target: &str,
+    links: &HashMap<Vec<String>, String>,
+    steps: &mut u32,
+) -> Result<Vec<String>, LinkEscape> {
+    if target.starts_with('/') {
+        return Err(LinkEscape::Leaves);
     }
     let mut current: Vec<String> = location[..location.len().saturating_sub(1)].to_vec();
     for part in target.split('/') {
         match part {
             "" | "." => {}
             ".." => {
-                current.pop()?;
+                current.pop().ok_or(LinkEscape::Leaves)?;
             }
             name => {
                 current.push(name.to_owned());
                 if let Some(next) = links.get(&current) {
-                    current = resolve(&current, next, links, depth + 1)?;
+                    *steps += 1;
+                    if *steps > MAX_LINK_STEPS {
+                        return Err(LinkEscape::Loops);
+                    }
+                    current = resolve_within(&current, next, links, steps)?;
                 }
             }
         }
     }
-    Some(current)
+    Ok(current)
 }
 
 fn unpack_into(
@@ -642,8 +667,20 @@ fn unpack_into(
     for parts in &link_order {
         let shown = parts.join("/");
         let target = &links[parts];
-        if resolve(parts, target, &links, 0).is_none() {
-            return Err(unsafe_member(&shown, format!("is a symlink to `{target}`, which leaves the destination")));
+        match resolve(parts, target, &links) {
+            Ok(_) => {}
+            Err(LinkEscape::Leaves) => {
+                return Err(unsafe_member(&shown, format!("is a symlink to `{target}`, which leaves the destination")))
+            }
+            Err(LinkEscape::Loops) => {
+                return Err(unsafe_member(
+                    &shown,
+                    format!(
+                        "is a symlink to `{target}` whose links do not end: they loop, or resolving them follows \
+                         more than {MAX_LINK_STEPS} links"
+                    ),
+                ))
+            }
         }
         if files.contains(parts) || seen.contains(parts) && fs::symlink_metadata(join(dest, parts)).is_ok() {
             return Err(unsafe_member(&shown, "is a symlink with the name of an earlier member".to_owned()));
@@ -1001,17 +1038,26 @@ mod tests {
     fn symlink_resolution_follows_links_of_the_archive() {
         let v = |s: &str| s.split('/').map(str::to_owned).collect::<Vec<_>>();
         let mut links = HashMap::new();
-        assert_eq!(resolve(&v("opt/p/bin/python3"), "python3.12", &links, 0), Some(v("opt/p/bin/python3.12")));
-        assert_eq!(resolve(&v("a/x"), "../../..", &links, 0), None);
-        assert_eq!(resolve(&v("a/x"), "/etc", &links, 0), None);
+        assert_eq!(resolve(&v("opt/p/bin/python3"), "python3.12", &links), Ok(v("opt/p/bin/python3.12")));
+        assert_eq!(resolve(&v("a/x"), "../../..", &links), Err(LinkEscape::Leaves));
+        assert_eq!(resolve(&v("a/x"), "/etc", &links), Err(LinkEscape::Leaves));
         // `x/l -> ..` is inside; `y -> x/l/..` looks inside lexically but is the parent of the root.
         links.insert(v("x/l"), "..".to_owned());
         links.insert(v("y"), "x/l/..".to_owned());
-        assert_eq!(resolve(&v("x/l"), "..", &links, 0), Some(vec![]));
-        assert_eq!(resolve(&v("y"), "x/l/..", &links, 0), None);
-        // A loop is refused.
+        assert_eq!(resolve(&v("x/l"), "..", &links), Ok(vec![]));
+        assert_eq!(resolve(&v("y"), "x/l/..", &links), Err(LinkEscape::Leaves));
+        // A loop is named as one, not as leaving the destination.
         links.insert(v("loop"), "loop".to_owned());
-        assert_eq!(resolve(&v("loop"), "loop", &links, 0), None);
+        assert_eq!(resolve(&v("loop"), "loop", &links), Err(LinkEscape::Loops));
+        links.insert(v("p"), "q".to_owned());
+        links.insert(v("q"), "p".to_owned());
+        assert_eq!(resolve(&v("p"), "q", &links), Err(LinkEscape::Loops));
+        // Links whose targets name the next link twice would take 2^40 steps: cut short.
+        for i in 0..40 {
+            links.insert(v(&format!("c{i}")), format!("c{}/../c{}", i + 1, i + 1));
+        }
+        links.insert(v("c40"), "opt".to_owned());
+        assert_eq!(resolve(&v("c0"), "c1/../c1", &links), Err(LinkEscape::Loops));
     }
 
     #[test]

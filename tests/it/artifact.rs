@@ -387,6 +387,11 @@ fn malicious_archives_are_refused_and_nothing_is_written() {
             vec![Member::Dir("x/"), Member::Symlink("x/l", ".."), Member::Symlink("y", "x/l/..")],
             "`y` is a symlink to `x/l/..`",
         ),
+        (
+            "symlink loop",
+            vec![Member::Dir("opt/"), Member::Symlink("opt/a", "b"), Member::Symlink("opt/b", "a")],
+            "whose links do not end: they loop",
+        ),
         ("hard link out of the tree", vec![Member::HardLink("opt/h", "../../outside/file")], "`..` component"),
         ("hard link to an absolute path", vec![Member::HardLink("opt/h", "/etc/passwd")], "absolute path"),
         (

@@ -18,6 +18,9 @@ pub enum Fault {
     Stall(Duration),
     /// Send the headers and this many body bytes, then hang for the duration.
     HangAfter(usize, Duration),
+    /// Answer 206 with the bytes asked for (all of them without `Range`), under a
+    /// `Content-Range` that says they start one byte later than they do.
+    MislabeledRange,
 }
 
 #[derive(Debug, Clone)]
@@ -118,6 +121,20 @@ fn handle(mut stream: TcpStream, state: &Mutex<State>) {
             .and_then(|r| r.strip_prefix("bytes="))
             .and_then(|r| r.strip_suffix('-'))
             .and_then(|r| r.parse::<usize>().ok());
+        if let Some(Fault::MislabeledRange) = fault {
+            let start = start.unwrap_or(0).min(body.len());
+            let head = format!(
+                "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes {}-{}/{}\r\nContent-Length: {}\r\n\r\n",
+                start + 1,
+                body.len(),
+                body.len() + 1,
+                body.len() - start
+            );
+            if stream.write_all(head.as_bytes()).is_err() || stream.write_all(&body[start..]).is_err() {
+                return;
+            }
+            continue;
+        }
         let (head, part) = match start {
             Some(start) if start >= body.len() => {
                 let _ = stream.write_all(

@@ -322,6 +322,36 @@ fn dropped_connection_resumes_with_a_range_request() {
 }
 
 #[test]
+fn a_resumed_part_under_the_wrong_content_range_is_dropped_and_the_download_starts_over() {
+    // The server sends the bytes asked for but labels them as another range: appending them
+    // used to end in a checksum mismatch against an intact file.
+    let f = Fixture::new();
+    let artifact = f.artifact(&f.version, 1, WRAPPER, &[("lib/blob.bin", noise(600_000, 2))]);
+    let (server, url) = served(&f, &artifact);
+    let path = url.strip_prefix(&server.url).unwrap().to_owned();
+    server.faults(&path, vec![Fault::DropAfter(200_000), Fault::MislabeledRange]);
+    let run = f.install(&url, &[]);
+    assert_eq!(run.code, 0, "{run}");
+    let ranges: Vec<_> = server.log().into_iter().filter(|l| l.path == path).map(|l| l.range).collect();
+    assert_eq!(ranges, [None, Some("bytes=200000-".to_owned()), None], "the third request starts over");
+    assert_eq!(f.receipt()["sha256"], sha256_of(&artifact).as_str());
+
+    // A server that always does it: the error names the range, not the checksum.
+    let f = Fixture::new();
+    let artifact = f.artifact(&f.version, 1, WRAPPER, &[("lib/blob.bin", noise(600_000, 3))]);
+    let (server, url) = served(&f, &artifact);
+    let path = url.strip_prefix(&server.url).unwrap().to_owned();
+    let mut faults = vec![Fault::DropAfter(200_000)];
+    faults.extend(std::iter::repeat_n(Fault::MislabeledRange, 10));
+    server.faults(&path, faults);
+    let run = f.install(&url, &[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("Content-Range: bytes 1-"), "{run}");
+    assert!(run.stderr.contains("mishandles byte ranges") && !run.stderr.contains("checksum"), "{run}");
+    f.assert_clean();
+}
+
+#[test]
 fn a_stalled_server_times_out_and_the_retry_succeeds() {
     let f = Fixture::new();
     let artifact = f.good();
