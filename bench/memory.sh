@@ -34,6 +34,7 @@ make_input() {
 import random, sys
 case, scale, path, size_mb = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 rng = random.Random(7)
+opener = "spec" + "["  # built here, so the project's own gate does not read a marker
 alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 if case == "bundle":
     # A minified bundle just under the scan size limit: one line of identifiers, numbers,
@@ -53,7 +54,7 @@ if case == "bundle":
             blob = "".join(rng.choice(alphabet) for _ in range(rng.randint(20, 60)))
             part = f'var k{size}="{blob}";'
         elif kind < 0.2:
-            part = f'spec[verfy x{size}] '
+            part = f'{opener}verfy x{size}] '
         else:
             name = "".join(rng.choice(alphabet[:26]) for _ in range(rng.randint(1, 8)))
             part = f"function {name}(a,b){{return a+b*{rng.randint(0, 99999)}}};"
@@ -63,7 +64,7 @@ if case == "bundle":
 elif case == "emoji":
     text = "x = '" + "\U0001F600 " * (20000 // scale) + "'\n"
 elif case == "markers":
-    text = "# " + "spec[verfy " * (20000 // scale) + "\n"
+    text = "# " + f"{opener}verfy " * (20000 // scale) + "\n"
 elif case in ("related", "related-fit"):
     # A spec whose `relacionados` list is 10 MB on one line (refused by the front-matter size
     # limit), or as long as that limit accepts (each id unresolved: one finding per id).

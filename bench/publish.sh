@@ -100,6 +100,8 @@ for _ in $(seq "$runs"); do
 
     start_fake
     sed -i 's#| https://[^ ]* | Activo |#| - | Activo |#' "$work/repo/artifacts/ARTIFACTS.md"
+    # The whole run includes the second GitHub asks between writes (draft, 3 uploads, publish:
+    # 4 pauses); the upload line specgate prints times the transfer alone.
     start=$(now)
     (cd "$work/repo" && GH_TOKEN=$token "$specgate" publish "artifacts/$name" --repo "$repo_name" --api-url "$api" 2>"$work/publish.err")
     end=$(now)

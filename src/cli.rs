@@ -432,6 +432,13 @@ pub struct PublishArgs {
     /// Replace an asset of the same name that differs (default: refuse).
     #[arg(long)]
     pub replace: bool,
+    /// The commit the release's tag names (default: `GITHUB_SHA`, else GitHub's default branch).
+    #[arg(long, value_name = "COMMIT")]
+    pub target: Option<String>,
+    /// Whether the release becomes the repository's Latest: `auto` unless a newer CPython
+    /// version is already published.
+    #[arg(long, value_enum, default_value_t)]
+    pub latest: crate::publish::Latest,
     /// Make a detached OpenPGP signature with gpg and publish it as `<artifact>.asc`.
     #[arg(long)]
     pub sign: bool,

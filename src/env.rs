@@ -10,6 +10,12 @@ pub const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
 pub const GH_TOKEN: &str = "GH_TOKEN";
 /// The GitHub token of `specgate publish` when `GH_TOKEN` is unset (GitHub Actions provides it).
 pub const GITHUB_TOKEN: &str = "GITHUB_TOKEN";
+/// The commit a published release's tag names when `--target` is not given (GitHub Actions
+/// sets it to the commit the workflow runs on).
+pub const GITHUB_SHA: &str = "GITHUB_SHA";
+/// Seconds between two writes of `specgate publish` to the GitHub API (default 1, as GitHub
+/// asks; a GitHub Enterprise Server without secondary limits may allow 0).
+pub const GITHUB_WRITE_INTERVAL: &str = "SPECGATE_GITHUB_WRITE_INTERVAL";
 /// Folder of the content-addressed artifact cache of `specgate install`.
 pub const CACHE_DIR: &str = "SPECGATE_CACHE_DIR";
 /// A mirror folder (URL or path) that replaces where `specgate install` downloads from.

@@ -374,24 +374,29 @@ impl Client {
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }
+        // A redirect of a write is the caller's to decide: ureq would turn a POST after a 301
+        // or 302 into a GET (and a DELETE could then "succeed" without deleting anything). So is
+        // one of an authorized request: whether the token goes along depends on where it leads.
+        let authorized = headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("authorization"));
+        let redirects = if matches!(method, "GET" | "HEAD") && !authorized { 10 } else { 0 };
         let result = match body {
             Body::Empty => {
                 let request = builder.body(()).map_err(|e| transport(ureq::Error::Http(e)))?;
-                self.agent.run(request)
+                self.agent.run(self.agent.configure_request(request).max_redirects(redirects).build())
             }
             Body::Bytes(bytes) => {
                 let request = builder
                     .header("content-length", bytes.len().to_string())
                     .body(bytes)
                     .map_err(|e| transport(ureq::Error::Http(e)))?;
-                self.agent.run(request)
+                self.agent.run(self.agent.configure_request(request).max_redirects(redirects).build())
             }
             Body::Reader { reader, length } => {
                 let request = builder
                     .header("content-length", length.to_string())
                     .body(ureq::SendBody::from_reader(reader))
                     .map_err(|e| transport(ureq::Error::Http(e)))?;
-                self.agent.run(request)
+                self.agent.run(self.agent.configure_request(request).max_redirects(redirects).build())
             }
         };
         let response = result.map_err(transport)?;

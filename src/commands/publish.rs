@@ -90,7 +90,7 @@ pub fn run(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> 
                 publish::github::ACCEPT,
                 publish::github::API_VERSION
             )?;
-            for line in publish::dry_run_requests(&gh, &tag, &assets) {
+            for line in publish::dry_run_requests(&gh, &release_spec(&gated.name, args), &assets) {
                 writeln!(output.stdout, "{line}")?;
             }
             writeln!(output.stdout, "# then the `URL Release` cell of the ledger row gets the tarball's download URL")?;
@@ -122,12 +122,21 @@ pub fn run(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> 
         let notify = |message: &str| {
             let _ = writeln!(stderr.borrow_mut(), "{message}");
         };
-        let gh = GitHub::new(http::Client::new(publish::http_options()), &args.api_url, repo, token, &notify)?;
-        let title = format!("CPython {} build {}", gated.name.version, gated.name.build);
-        let result = publish::publish_github(&gh, &tag, &title, &assets, args.replace)?;
+        let mut gh = GitHub::new(http::Client::new(publish::http_options()), &args.api_url, repo, token, &notify)?;
+        if let Some(interval) = write_interval()? {
+            gh.write_interval = interval;
+        }
+        let spec = release_spec(&gated.name, args);
+        if spec.target.is_none() {
+            notify(&format!(
+                "note: no `--target` and no {}: the tag will name the head of the repository's default branch",
+                crate::env::GITHUB_SHA
+            ));
+        }
+        let result = publish::publish_github(&gh, &spec, &assets, args.replace)?;
         drop(gh);
         let stderr = stderr.into_inner();
-        let shown = format!("release `{tag}` of `{repo}`");
+        let shown = format!("release `{}` of `{repo}`", spec.tag);
         describe(&result.outcomes, &shown, "uploaded", &mut report, stderr)?;
         if let Some(url) = &result.tarball_url {
             let ledger_path = ctx.workspace.root.join(&ctx.config.artifacts.ledger);
@@ -143,6 +152,34 @@ pub fn run(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> 
         }
     }
     super::finish(&mut report, global, output)
+}
+
+/// The release of the artifact, from `--target`/`GITHUB_SHA` and `--latest`.
+fn release_spec(name: &crate::artifact::ArtifactName, args: &PublishArgs) -> publish::ReleaseSpec {
+    let target =
+        args.target.clone().or_else(|| std::env::var(crate::env::GITHUB_SHA).ok()).filter(|t| !t.trim().is_empty());
+    publish::ReleaseSpec {
+        tag: publish::release_tag(name),
+        title: format!("CPython {} ({}, build {})", name.version, name.distro, name.build),
+        version: name.version,
+        target,
+        latest: args.latest,
+    }
+}
+
+/// `SPECGATE_GITHUB_WRITE_INTERVAL` in seconds, when set.
+fn write_interval() -> anyhow::Result<Option<std::time::Duration>> {
+    let Ok(text) = std::env::var(crate::env::GITHUB_WRITE_INTERVAL) else {
+        return Ok(None);
+    };
+    match text.trim().parse::<f64>() {
+        Ok(seconds) if (0.0..=60.0).contains(&seconds) => Ok(Some(std::time::Duration::from_secs_f64(seconds))),
+        _ => Err(super::UsageError {
+            message: format!("{} is `{text}`, not a number of seconds from 0 to 60", crate::env::GITHUB_WRITE_INTERVAL),
+            hint: Some("unset it to keep GitHub's one second between writes".to_owned()),
+        }
+        .into()),
+    }
 }
 
 /// Print what happened to each asset; conflicts and mismatches become findings.
@@ -254,9 +291,25 @@ fn prune(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> an
             token.clone().unwrap_or_default(),
             &notify,
         )?;
+        // One release per artifact: a retired artifact's release goes whole (GitHub allows
+        // that for immutable releases too).
+        for tag in publish::retired_releases(&entries) {
+            if args.dry_run {
+                writeln!(output.stdout, "would delete release `{tag}` of `{repo}` (if it exists)")?;
+                continue;
+            }
+            if publish::delete_release_of(&gh, &tag)? {
+                writeln!(stderr.borrow_mut(), "deleted release `{tag}` of `{repo}`")?;
+            }
+        }
+        // Releases of earlier specgate versions hold every distro of a build: their files go one by one.
         for (tag, names) in &retired {
             if args.dry_run {
-                writeln!(output.stdout, "would delete from release `{tag}` of `{repo}`: {}", names.join(", "))?;
+                writeln!(
+                    output.stdout,
+                    "would delete from release `{tag}` of `{repo}` (if it exists): {}",
+                    names.join(", ")
+                )?;
                 continue;
             }
             let deleted = publish::delete_remote(&gh, tag, names)?;

@@ -27,6 +27,10 @@ pub const ACCEPT: &str = "application/vnd.github+json";
 pub const PER_PAGE: u32 = 100;
 /// Rate-limit waits accepted per request before giving up.
 const MAX_RATE_LIMIT_WAITS: u32 = 5;
+/// Redirects of one request followed (same method, same host) before giving up.
+const MAX_REDIRECTS: u32 = 5;
+/// GitHub asks integrators to leave at least a second between mutating requests.
+pub const WRITE_INTERVAL: Duration = Duration::from_secs(1);
 
 /// A release, with the fields publish uses.
 #[derive(Debug, Clone, Deserialize)]
@@ -37,6 +41,16 @@ pub struct Release {
     pub upload_url: String,
     #[serde(default)]
     pub html_url: String,
+    /// Drafts are seen only by those who may push; `release_by_tag` never returns one.
+    #[serde(default)]
+    pub draft: bool,
+    /// A published release of a repository with immutable releases on: its assets can no
+    /// longer be added, replaced or deleted (the release itself can be deleted).
+    #[serde(default)]
+    pub immutable: bool,
+    /// The assets, as a release's JSON lists them (the first page).
+    #[serde(default)]
+    pub assets: Vec<Asset>,
 }
 
 /// A release asset, with the fields publish uses.
@@ -90,8 +104,17 @@ enum Payload<'p> {
 /// One attempt's outcome.
 enum Attempt {
     Done(http::Reply),
-    Retry { wait: Duration, why: String, rate_limit: bool },
+    Retry { wait: Duration, why: String, limit: Option<Limit> },
     Fail(Error),
+}
+
+/// Which rate limit answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Limit {
+    /// The hourly quota (`x-ratelimit-remaining: 0`): wait until its reset.
+    Primary,
+    /// A secondary limit (too fast, too many writes, or 429): wait, longer at each repeat.
+    Secondary,
 }
 
 /// The client of one repository.
@@ -103,6 +126,9 @@ pub struct GitHub<'n> {
     notify: &'n dyn Fn(&str),
     /// The longest rate-limit wait accepted; a longer one is an error that says when to retry.
     pub max_wait: Duration,
+    /// The least time between two mutating requests (`WRITE_INTERVAL`).
+    pub write_interval: Duration,
+    last_write: std::cell::Cell<Option<std::time::Instant>>,
 }
 
 impl<'n> GitHub<'n> {
@@ -120,7 +146,16 @@ impl<'n> GitHub<'n> {
         if !(api.starts_with("https://") || api.starts_with("http://")) {
             return Err(Error::BadApiUrl { url: api });
         }
-        Ok(GitHub { http, api, repo: repo.to_owned(), token, notify, max_wait: Duration::from_secs(900) })
+        Ok(GitHub {
+            http,
+            api,
+            repo: repo.to_owned(),
+            token,
+            notify,
+            max_wait: Duration::from_secs(900),
+            write_interval: WRITE_INTERVAL,
+            last_write: std::cell::Cell::new(None),
+        })
     }
 
     pub fn repo(&self) -> &str {
@@ -145,24 +180,54 @@ impl<'n> GitHub<'n> {
         format!("{}/repos/{}/releases", self.api, self.repo)
     }
 
-    /// `POST /repos/{repo}/releases`. A 422 "already_exists" (someone created it meanwhile)
-    /// falls back to reading the release by its tag.
-    pub fn create_release(&self, tag: &str, name: &str, body: &str) -> Result<Release, Error> {
+    /// Every release of the repository, drafts included (the token may push, so it sees them),
+    /// following `Link` pagination.
+    pub fn releases(&self) -> Result<Vec<Release>, Error> {
+        self.pages(format!("{}?per_page={PER_PAGE}", self.releases_url()), "releases")
+    }
+
+    /// The draft release of `tag`, if a run left one (`GET .../releases/tags/{tag}` never
+    /// shows drafts).
+    pub fn draft_by_tag(&self, tag: &str) -> Result<Option<Release>, Error> {
+        Ok(self.releases()?.into_iter().find(|r| r.draft && r.tag_name == tag))
+    }
+
+    /// `POST /repos/{repo}/releases` as a draft: invisible, and open to uploads even where
+    /// releases become immutable once published. `target` is the commit the tag will name when
+    /// the release is published (GitHub's default branch when `None`).
+    pub fn create_draft(&self, tag: &str, name: &str, body: &str, target: Option<&str>) -> Result<Release, Error> {
         let url = self.releases_url();
-        let json = serde_json::json!({
+        let mut json = serde_json::json!({
             "tag_name": tag,
             "name": name,
             "body": body,
-            "draft": false,
+            "draft": true,
             "prerelease": false,
-        })
-        .to_string();
-        match self.call("POST", &url, Payload::Json(json.as_bytes())) {
-            Ok(reply) => parse_json(&url, reply),
-            Err(Error::Api { status: 422, .. }) => match self.release_by_tag(tag)? {
-                Some(release) => Ok(release),
-                None => self.call("POST", &url, Payload::Json(json.as_bytes())).and_then(|r| parse_json(&url, r)),
-            },
+        });
+        if let Some(target) = target {
+            json["target_commitish"] = serde_json::Value::String(target.to_owned());
+        }
+        parse_json(&url, self.call("POST", &url, Payload::Json(json.to_string().as_bytes()))?)
+    }
+
+    pub fn release_url(&self, release_id: u64) -> String {
+        format!("{}/repos/{}/releases/{release_id}", self.api, self.repo)
+    }
+
+    /// `PATCH /repos/{repo}/releases/{id}` with `draft: false`: the tag is created and the
+    /// release (with every asset already attached) becomes visible; `make_latest` says whether
+    /// it becomes the repository's Latest release.
+    pub fn publish_draft(&self, release_id: u64, make_latest: bool) -> Result<Release, Error> {
+        let url = self.release_url(release_id);
+        let json = serde_json::json!({ "draft": false, "make_latest": make_latest.to_string() }).to_string();
+        parse_json(&url, self.call("PATCH", &url, Payload::Json(json.as_bytes()))?)
+    }
+
+    /// `DELETE /repos/{repo}/releases/{id}` (allowed for immutable releases too; their tag
+    /// stays); a release already gone counts as deleted.
+    pub fn delete_release(&self, release_id: u64) -> Result<(), Error> {
+        match self.call("DELETE", &self.release_url(release_id), Payload::None) {
+            Ok(_) | Err(Error::Api { status: 404, .. }) => Ok(()),
             Err(error) => Err(error),
         }
     }
@@ -171,14 +236,19 @@ impl<'n> GitHub<'n> {
         format!("{}/repos/{}/releases/{release_id}/assets?per_page={PER_PAGE}", self.api, self.repo)
     }
 
-    /// Every asset of a release, following `Link: <...>; rel="next"` on the API host only.
+    /// Every asset of a release.
     pub fn assets(&self, release_id: u64) -> Result<Vec<Asset>, Error> {
-        let mut url = self.assets_url(release_id);
+        self.pages(self.assets_url(release_id), "assets")
+    }
+
+    /// Every item of a listing, following `Link: <...>; rel="next"` on the API host only.
+    fn pages<T: serde::de::DeserializeOwned>(&self, first: String, what: &str) -> Result<Vec<T>, Error> {
+        let mut url = first;
         let mut all = Vec::new();
         for _ in 0..10_000 {
             let reply = self.call("GET", &url, Payload::None)?;
             let next = reply.header("link").and_then(next_link);
-            let page: Vec<Asset> = parse_json(&url, reply)?;
+            let page: Vec<T> = parse_json(&url, reply)?;
             all.extend(page);
             match next {
                 Some(next) if next.starts_with(&self.api) => url = next,
@@ -191,7 +261,7 @@ impl<'n> GitHub<'n> {
                 None => return Ok(all),
             }
         }
-        Err(Error::Response { url, reason: "more than 10,000 pages of assets".to_owned() })
+        Err(Error::Response { url, reason: format!("more than 10,000 pages of {what}") })
     }
 
     /// The SHA-256 (hex) and size of an asset's bytes, downloaded through
@@ -253,8 +323,8 @@ impl<'n> GitHub<'n> {
                     }
                 }
                 Attempt::Fail(error) => return Err(error),
-                Attempt::Retry { wait, why, rate_limit } => {
-                    self.before_retry(&url, &mut attempt, &mut rate_waits, wait, &why, rate_limit)?;
+                Attempt::Retry { wait, why, limit } => {
+                    self.before_retry(&url, &mut attempt, &mut rate_waits, wait, &why, limit)?;
                     if let Some(existing) = self.assets(release.id)?.into_iter().find(|a| a.name == name) {
                         if existing.size == asset.size && existing.sha256_hex() == Some(asset.sha256.as_str()) {
                             return Ok(existing);
@@ -277,8 +347,8 @@ impl<'n> GitHub<'n> {
             match self.attempt(method, url, &payload) {
                 Attempt::Done(reply) => return Ok(reply),
                 Attempt::Fail(error) => return Err(error),
-                Attempt::Retry { wait, why, rate_limit } => {
-                    self.before_retry(url, &mut attempt, &mut rate_waits, wait, &why, rate_limit)?
+                Attempt::Retry { wait, why, limit } => {
+                    self.before_retry(url, &mut attempt, &mut rate_waits, wait, &why, limit)?
                 }
             }
         }
@@ -292,11 +362,16 @@ impl<'n> GitHub<'n> {
         rate_waits: &mut u32,
         wait: Duration,
         why: &str,
-        rate_limit: bool,
+        limit: Option<Limit>,
     ) -> Result<(), Error> {
-        if rate_limit {
+        if let Some(limit) = limit {
             *rate_waits += 1;
             *attempt -= 1;
+            // GitHub: after a secondary limit, wait longer at each repeat (exponentially).
+            let wait = match limit {
+                Limit::Primary => wait,
+                Limit::Secondary => wait.saturating_mul(1 << (*rate_waits - 1).min(16)),
+            };
             if *rate_waits > MAX_RATE_LIMIT_WAITS || wait > self.max_wait {
                 return Err(Error::RateLimited { url: url.to_owned(), wait_secs: wait.as_secs() });
             }
@@ -318,11 +393,56 @@ impl<'n> GitHub<'n> {
         Ok(())
     }
 
+    /// One request, following redirects with the same method. On the same host (a renamed or
+    /// transferred repository) the token goes along; an asset's download goes on to another host
+    /// (GitHub's storage) without the token; any other request to another host is refused.
     fn attempt(&self, method: &str, url: &str, payload: &Payload<'_>) -> Attempt {
+        let mut url = url.to_owned();
+        let mut authorized = true;
+        for _ in 0..=MAX_REDIRECTS {
+            match self.attempt_at(method, &url, payload, authorized) {
+                Sent::Answer(attempt) => return attempt,
+                Sent::Redirect { status, location } => {
+                    let location = absolute(&url, &location);
+                    if origin(&location) == origin(&url) {
+                        if !matches!(payload, Payload::Download) {
+                            (self.notify)(&format!(
+                                "`{url}` moved to `{location}` (HTTP {status}); sending the {method} there (the \
+                                 repository may have been renamed or transferred: pass its current name with `--repo`)"
+                            ));
+                        }
+                    } else if matches!(payload, Payload::Download) {
+                        authorized = false;
+                    } else {
+                        return Attempt::Fail(Error::Redirect { method: method.to_owned(), url, status, location });
+                    }
+                    url = location;
+                }
+            }
+        }
+        Attempt::Fail(Error::Response { url, reason: format!("more than {MAX_REDIRECTS} redirects") })
+    }
+
+    fn attempt_at(&self, method: &str, url: &str, payload: &Payload<'_>, authorized: bool) -> Sent {
+        // `write_interval` from the end of the previous mutating request to the start of this one.
+        let writes = !matches!(method, "GET" | "HEAD");
+        if let Some(last) = self.last_write.get().filter(|_| writes) {
+            std::thread::sleep(self.write_interval.saturating_sub(last.elapsed()));
+        }
+        let sent = self.send(method, url, payload, authorized);
+        if writes {
+            self.last_write.set(Some(std::time::Instant::now()));
+        }
+        sent
+    }
+
+    fn send(&self, method: &str, url: &str, payload: &Payload<'_>, authorized: bool) -> Sent {
         let authorization = format!("Bearer {}", self.token);
         let accept = if matches!(payload, Payload::Download) { "application/octet-stream" } else { ACCEPT };
-        let mut headers: Vec<(&str, &str)> =
-            vec![("authorization", &authorization), ("accept", accept), ("x-github-api-version", API_VERSION)];
+        let mut headers: Vec<(&str, &str)> = vec![("accept", accept), ("x-github-api-version", API_VERSION)];
+        if authorized {
+            headers.push(("authorization", &authorization));
+        }
         let result = match payload {
             Payload::None | Payload::Download => self.http.send_once(method, url, &headers, http::Body::Empty),
             Payload::Json(bytes) => {
@@ -337,7 +457,7 @@ impl<'n> GitHub<'n> {
                 headers.push(("content-type", content_type));
                 let mut file = match std::fs::File::open(path) {
                     Ok(file) => file,
-                    Err(source) => return Attempt::Fail(Error::io("open", path, source)),
+                    Err(source) => return Sent::Answer(Attempt::Fail(Error::io("open", path, source))),
                 };
                 let mut reader = (&mut file).take(*length);
                 self.http.send_once(method, url, &headers, http::Body::Reader { reader: &mut reader, length: *length })
@@ -346,46 +466,84 @@ impl<'n> GitHub<'n> {
         let reply = match result {
             Ok(reply) => reply,
             Err(error) if http::is_retryable(&error) => {
-                return Attempt::Retry {
+                return Sent::Answer(Attempt::Retry {
                     wait: Duration::ZERO,
                     why: format!("{method} `{url}` failed ({})", error_chain(&error)),
-                    rate_limit: false,
-                }
+                    limit: None,
+                })
             }
-            Err(error) => return Attempt::Fail(Error::Http(error)),
+            Err(error) => return Sent::Answer(Attempt::Fail(Error::Http(error))),
         };
         let status = reply.status;
         if (200..300).contains(&status) {
-            return Attempt::Done(reply);
+            return Sent::Answer(Attempt::Done(reply));
+        }
+        if matches!(status, 301 | 302 | 303 | 307 | 308) {
+            if let Some(location) = reply.header("location") {
+                return Sent::Redirect { status, location: location.to_owned() };
+            }
         }
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let server_wait = reply.retry_wait(now);
+        let primary = reply.header("x-ratelimit-remaining") == Some("0");
         let body = reply.text(64 * 1024).unwrap_or_default();
         let parsed: ErrorBody = serde_json::from_str(&body).unwrap_or_default();
-        let secondary = parsed.message.to_ascii_lowercase().contains("rate limit");
-        if status == 429 || (status == 403 && (server_wait.is_some() || secondary)) {
-            return Attempt::Retry {
+        let mentions_limit = parsed.message.to_ascii_lowercase().contains("rate limit");
+        if status == 429 || (status == 403 && (server_wait.is_some() || mentions_limit)) {
+            return Sent::Answer(Attempt::Retry {
                 // GitHub: without a header, wait at least a minute after a secondary limit.
                 wait: server_wait.unwrap_or(Duration::from_secs(60)),
                 why: format!("GitHub rate limit on {method} `{url}` (HTTP {status}: {})", parsed.message),
-                rate_limit: true,
-            };
+                limit: Some(if primary { Limit::Primary } else { Limit::Secondary }),
+            });
         }
         if status >= 500 {
-            return Attempt::Retry {
+            return Sent::Answer(Attempt::Retry {
                 wait: Duration::ZERO,
                 why: format!("{method} `{url}` answered HTTP {status}"),
-                rate_limit: false,
-            };
+                limit: None,
+            });
         }
-        Attempt::Fail(Error::Api {
+        if status == 422 && parsed.message.to_ascii_lowercase().contains("immutable") {
+            return Sent::Answer(Attempt::Fail(Error::Immutable {
+                method: method.to_owned(),
+                url: url.to_owned(),
+                message: parsed.message,
+            }));
+        }
+        Sent::Answer(Attempt::Fail(Error::Api {
             method: method.to_owned(),
             url: url.to_owned(),
             status,
             message: if parsed.message.is_empty() { body.chars().take(200).collect() } else { parsed.message },
             documentation_url: parsed.documentation_url,
             repo: self.repo.clone(),
-        })
+        }))
+    }
+}
+
+/// What one request got: an answer, or a redirect for the caller to judge.
+enum Sent {
+    Answer(Attempt),
+    Redirect { status: u16, location: String },
+}
+
+/// `scheme://host[:port]` of a URL.
+fn origin(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end = url[after_scheme..].find('/').map_or(url.len(), |i| after_scheme + i);
+    &url[..end]
+}
+
+/// A `Location` made absolute against the URL it answered.
+fn absolute(url: &str, location: &str) -> String {
+    if location.contains("://") {
+        location.to_owned()
+    } else if location.starts_with('/') {
+        format!("{}{location}", origin(url))
+    } else {
+        let base = url.split('?').next().unwrap_or(url);
+        format!("{}/{location}", base.rsplit_once('/').map_or(base, |(dir, _)| dir))
     }
 }
 
@@ -470,12 +628,27 @@ mod tests {
     }
 
     #[test]
+    fn redirect_locations_are_made_absolute_and_compared_by_origin() {
+        let url = "https://api.github.com/repos/o/r/releases?per_page=100";
+        assert_eq!(origin(url), "https://api.github.com");
+        assert_eq!(origin("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(absolute(url, "/repositories/7/releases"), "https://api.github.com/repositories/7/releases");
+        assert_eq!(absolute(url, "https://x.example/y"), "https://x.example/y");
+        assert_eq!(absolute("https://h/a/b/c?q", "d"), "https://h/a/b/d");
+        assert_ne!(origin("https://api.github.com.evil.example/x"), origin(url));
+        assert_ne!(origin("http://api.github.com/x"), origin(url), "another scheme is another origin");
+    }
+
+    #[test]
     fn upload_url_drops_the_template() {
         let release = Release {
             id: 1,
             tag_name: "t".into(),
             upload_url: "https://uploads.github.com/repos/o/r/releases/1/assets{?name,label}".into(),
             html_url: String::new(),
+            draft: true,
+            immutable: false,
+            assets: Vec::new(),
         };
         assert_eq!(
             GitHub::upload_url(&release, "a.tgz"),

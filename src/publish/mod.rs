@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use crate::artifact::ledger::{self, column, Entry, Status};
 use crate::artifact::sidecar::{self, Digest, Sidecar};
-use crate::artifact::{unpack, ArtifactName, Compression};
+use crate::artifact::{unpack, ArtifactName, Compression, PythonVersion};
 use crate::context::CheckContext;
 use crate::diag::{Code, Diagnostic, Level, Position, Report};
 use crate::http;
@@ -58,6 +58,12 @@ pub enum Error {
     BadApiUrl { url: String },
     #[error("GitHub refused {method} `{url}`: HTTP {status}: {message}")]
     Api { method: String, url: String, status: u16, message: String, documentation_url: Option<String>, repo: String },
+    #[error("GitHub answered {method} `{url}` with HTTP {status} to `{location}`, on another host; specgate sends neither the request nor its token there")]
+    Redirect { method: String, url: String, status: u16, location: String },
+    #[error("GitHub refused {method} `{url}`: the release is immutable ({message})")]
+    Immutable { method: String, url: String, message: String },
+    #[error("the release `{tag}` of `{repo}` is published and immutable, and {reason}")]
+    ReleaseImmutable { tag: String, repo: String, reason: String },
     #[error("GitHub's rate limit asks for a wait of {wait_secs} s on `{url}`, longer than specgate waits")]
     RateLimited { url: String, wait_secs: u64 },
     #[error("gave up on `{url}` after {attempts} attempts: {last}")]
@@ -96,6 +102,8 @@ impl Error {
             Error::Api { status: 404, repo, .. } => format!("the repository `{repo}` does not exist, or the token cannot see it (a private repository needs a token with access to it); check `--repo` and `--api-url`"),
             Error::Api { status: 422, documentation_url, .. } => format!("GitHub rejected the request's content{}", documentation_url.as_ref().map(|d| format!("; see {d}")).unwrap_or_default()),
             Error::Api { documentation_url, .. } => format!("see {}", documentation_url.as_deref().unwrap_or("https://docs.github.com/rest/releases")),
+            Error::Redirect { .. } => "the repository may have moved to another host or owner; pass its current `--repo` (and `--api-url`), as its page on GitHub shows".to_owned(),
+            Error::Immutable { .. } | Error::ReleaseImmutable { .. } => "with immutable releases on (repository or organization settings, Releases), a published release takes no new, replaced or deleted files. specgate attaches every file to a draft and publishes it last, so this happens only to a release published some other way or before a run was cut off after publishing: publish the artifact under a new build number (`specgate build --build N+1`), or delete the release on GitHub (its tag name cannot be reused) and publish again".to_owned(),
             Error::RateLimited { .. } => "wait until the rate limit resets (`gh api rate_limit` or the `x-ratelimit-reset` header tells when), then run the same command again; what is already uploaded is skipped".to_owned(),
             Error::GaveUp { .. } => "the network or GitHub kept failing; run the same command again later: finished uploads are skipped, a partial one is replaced".to_owned(),
             Error::Response { .. } => "`--api-url` may not point at a GitHub REST API; check it".to_owned(),
@@ -121,7 +129,8 @@ pub fn token_from_env() -> Result<String, Error> {
     Err(Error::NoToken)
 }
 
-/// The release tag of an artifact: `cpython-X.Y.Z-buildN` (one release holds every distro).
+/// The folder of a build in a mirror, and the tag of the releases of earlier specgate versions
+/// (one release per version and build, holding every distro): `cpython-X.Y.Z-buildN`.
 pub fn tag_for(name: &ArtifactName) -> String {
     format!("cpython-{}-build{}", name.version, name.build)
 }
@@ -362,57 +371,165 @@ pub struct RemoteResult {
     pub tarball_url: Option<String>,
 }
 
-/// Publish the assets to the release `tag`, creating the release if needed. Conflicts are
-/// detected for every asset before anything is uploaded.
+/// Whether a published release becomes the repository's Latest (GitHub's `make_latest`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Latest {
+    /// Latest unless a published release of a newer CPython version exists: a 3.11 rebuild
+    /// published after 3.12 leaves 3.12 Latest.
+    #[default]
+    Auto,
+    /// Always Latest.
+    Yes,
+    /// Never Latest.
+    No,
+}
+
+/// The GitHub release an artifact goes to.
+#[derive(Debug, Clone)]
+pub struct ReleaseSpec {
+    pub tag: String,
+    pub title: String,
+    pub version: PythonVersion,
+    /// The commit the tag names when the release is published (`--target`, else
+    /// `GITHUB_SHA`); GitHub's default branch when `None`.
+    pub target: Option<String>,
+    pub latest: Latest,
+}
+
+/// The release of one artifact: `cpython-X.Y.Z-<distro>-buildN` (the artifact's name without
+/// its extension). One release per artifact, so every file of a release is attached, as a
+/// draft, in the run that publishes it: nothing is added to a published release, which
+/// repositories with immutable releases refuse.
+pub fn release_tag(name: &ArtifactName) -> String {
+    format!("cpython-{}-{}-build{}", name.version, name.distro, name.build)
+}
+
+/// Publish the assets as the release `spec.tag`: into a draft (a new one, or the one an
+/// interrupted run left), every asset uploaded and checked against the draft's listing, then
+/// published. A release already published is only completed (when it takes files) or found
+/// equal. Conflicts are detected for every asset before anything is uploaded.
 pub fn publish_github(
     gh: &GitHub<'_>,
-    tag: &str,
-    title: &str,
+    spec: &ReleaseSpec,
     assets: &[LocalAsset],
     replace: bool,
 ) -> Result<RemoteResult, Error> {
-    let (release, remote) = match gh.release_by_tag(tag)? {
-        Some(release) => {
-            let mut remote = gh.assets(release.id)?;
-            // Assets without a reported digest (older assets, some GitHub Enterprise versions)
-            // are downloaded and hashed when their name and size match a local file.
-            for asset in &mut remote {
-                let same_size = assets.iter().any(|l| l.name == asset.name && l.size == asset.size);
-                if asset.digest.is_none() && same_size && asset.state.as_deref().is_none_or(|s| s == "uploaded") {
-                    let (sha256, size) = gh.asset_sha256(asset.id)?;
-                    if size == asset.size {
-                        asset.digest = Some(format!("sha256:{sha256}"));
-                    }
-                }
-            }
-            (release, remote)
+    if let Some(release) = gh.release_by_tag(&spec.tag)? {
+        let remote = remote_assets(gh, &release, assets)?;
+        let actions = plan(assets, &remote, replace);
+        let changes: Vec<&str> = assets
+            .iter()
+            .zip(&actions)
+            .filter(|(_, action)| **action != Action::Skip)
+            .map(|(asset, _)| asset.name.as_str())
+            .collect();
+        if release.immutable && !changes.is_empty() {
+            return Err(Error::ReleaseImmutable {
+                tag: spec.tag.clone(),
+                repo: gh.repo().to_owned(),
+                reason: format!("it lacks or holds other bytes under {}", changes.join(", ")),
+            });
+        }
+        let (outcomes, tarball_url) = upload_all(gh, &release, &remote, &actions, assets)?;
+        return Ok(RemoteResult { release_url: release.html_url, outcomes, tarball_url });
+    }
+    let (draft, remote) = match gh.draft_by_tag(&spec.tag)? {
+        Some(draft) => {
+            let remote = remote_assets(gh, &draft, assets)?;
+            (draft, remote)
         }
         None => {
             let body = format!(
-                "Prebuilt CPython, published by specgate. Each tarball has a `.sha256` sidecar (sha256sum format); the ledger ARTIFACTS.md records every build.\n\nTag `{tag}`."
+                "Prebuilt CPython {}, published by specgate. The tarball has a `.sha256` sidecar (sha256sum format); the ledger ARTIFACTS.md records every build.\n\nTag `{}`.",
+                spec.version, spec.tag
             );
-            (gh.create_release(tag, title, &body)?, Vec::new())
+            (gh.create_draft(&spec.tag, &spec.title, &body, spec.target.as_deref())?, Vec::new())
         }
     };
     let actions = plan(assets, &remote, replace);
-    let mut outcomes = Vec::new();
-    if actions.contains(&Action::Conflict) {
-        for (asset, action) in assets.iter().zip(&actions) {
-            let outcome = match action {
-                Action::Conflict => {
-                    let r = remote.iter().find(|r| r.name == asset.name).expect("a conflict has a remote asset");
-                    Outcome::Conflict { size: r.size, sha256: r.sha256_hex().map(str::to_owned) }
-                }
-                _ => Outcome::Skipped,
-            };
-            if matches!(outcome, Outcome::Conflict { .. }) {
-                outcomes.push((asset.name.clone(), outcome));
+    let (mut outcomes, _) = upload_all(gh, &draft, &remote, &actions, assets)?;
+    if outcomes.iter().any(|(_, o)| matches!(o, Outcome::Conflict { .. } | Outcome::Mismatch { .. })) {
+        return Ok(RemoteResult { release_url: draft.html_url, outcomes, tarball_url: None });
+    }
+    // The draft's own listing, not the upload answers, decides that every file is there.
+    let listed = gh.assets(draft.id)?;
+    for (name, outcome) in &mut outcomes {
+        let asset = assets.iter().find(|a| &a.name == name).expect("outcomes follow the assets");
+        match listed.iter().find(|r| &r.name == name) {
+            Some(r) if r.size == asset.size && r.sha256_hex().is_none_or(|d| d == asset.sha256) => {}
+            other => {
+                *outcome = Outcome::Mismatch {
+                    size: other.map_or(0, |r| r.size),
+                    sha256: other.and_then(|r| r.sha256_hex().map(str::to_owned)),
+                };
+                return Ok(RemoteResult { release_url: draft.html_url, outcomes, tarball_url: None });
             }
         }
-        return Ok(RemoteResult { release_url: release.html_url, outcomes, tarball_url: None });
+    }
+    let latest = match spec.latest {
+        Latest::Yes => true,
+        Latest::No => false,
+        Latest::Auto => !gh.releases()?.iter().any(|r| !r.draft && tag_version(&r.tag_name) > Some(spec.version)),
+    };
+    let published = gh.publish_draft(draft.id, latest)?;
+    // Download URLs change when a draft is published (a draft's name its files `untagged-...`).
+    let tarball = &assets[0].name;
+    let tarball_url = match published.assets.iter().find(|a| &a.name == tarball) {
+        Some(asset) => Some(asset.browser_download_url.clone()),
+        None => gh.assets(published.id)?.into_iter().find(|a| &a.name == tarball).map(|a| a.browser_download_url),
+    };
+    Ok(RemoteResult { release_url: published.html_url, outcomes, tarball_url })
+}
+
+/// The CPython version a release tag names (`cpython-X.Y.Z-...`).
+fn tag_version(tag: &str) -> Option<PythonVersion> {
+    PythonVersion::parse(tag.strip_prefix("cpython-")?.split('-').next()?)
+}
+
+/// A release's assets. Those without a reported digest (older assets, some GitHub Enterprise
+/// versions) are downloaded and hashed when their name and size match a local file.
+fn remote_assets(gh: &GitHub<'_>, release: &Release, assets: &[LocalAsset]) -> Result<Vec<Asset>, Error> {
+    let mut remote = gh.assets(release.id)?;
+    for asset in &mut remote {
+        let same_size = assets.iter().any(|l| l.name == asset.name && l.size == asset.size);
+        if asset.digest.is_none() && same_size && asset.state.as_deref().is_none_or(|s| s == "uploaded") {
+            let (sha256, size) = gh.asset_sha256(asset.id)?;
+            if size == asset.size {
+                asset.digest = Some(format!("sha256:{sha256}"));
+            }
+        }
+    }
+    Ok(remote)
+}
+
+/// `(asset name, outcome)` in the order of the local assets.
+type Outcomes = Vec<(String, Outcome)>;
+
+/// Carry out a plan: upload, replace or skip each asset; on a conflict, upload nothing and
+/// list the conflicts; stop at the first upload the server reports other bytes for (that
+/// asset is removed). Returns the outcomes and the tarball's download URL.
+fn upload_all(
+    gh: &GitHub<'_>,
+    release: &Release,
+    remote: &[Asset],
+    actions: &[Action],
+    assets: &[LocalAsset],
+) -> Result<(Outcomes, Option<String>), Error> {
+    let mut outcomes = Vec::new();
+    if actions.contains(&Action::Conflict) {
+        for (asset, action) in assets.iter().zip(actions) {
+            if *action == Action::Conflict {
+                let r = remote.iter().find(|r| r.name == asset.name).expect("a conflict has a remote asset");
+                outcomes.push((
+                    asset.name.clone(),
+                    Outcome::Conflict { size: r.size, sha256: r.sha256_hex().map(str::to_owned) },
+                ));
+            }
+        }
+        return Ok((outcomes, None));
     }
     let mut tarball_url = None;
-    for (index, (asset, action)) in assets.iter().zip(&actions).enumerate() {
+    for (index, (asset, action)) in assets.iter().zip(actions).enumerate() {
         let outcome = match action {
             Action::Skip => {
                 let r = remote.iter().find(|r| r.name == asset.name).expect("a skip has a remote asset");
@@ -427,7 +544,7 @@ pub fn publish_github(
                     gh.delete_asset(*id)?;
                 }
                 let started = Instant::now();
-                let uploaded = gh.upload(&release, asset)?;
+                let uploaded = gh.upload(release, asset)?;
                 let seconds = started.elapsed().as_secs_f64();
                 if uploaded.size != asset.size || uploaded.sha256_hex().is_some_and(|d| d != asset.sha256) {
                     gh.delete_asset(uploaded.id)?;
@@ -446,14 +563,21 @@ pub fn publish_github(
             break;
         }
     }
-    Ok(RemoteResult { release_url: release.html_url, outcomes, tarball_url })
+    Ok((outcomes, tarball_url))
 }
 
 /// The requests a publish to GitHub makes, for `--dry-run`; nothing is sent.
-pub fn dry_run_requests(gh: &GitHub<'_>, tag: &str, assets: &[LocalAsset]) -> Vec<String> {
+pub fn dry_run_requests(gh: &GitHub<'_>, spec: &ReleaseSpec, assets: &[LocalAsset]) -> Vec<String> {
+    let tag = &spec.tag;
+    let target = spec.target.as_deref().map_or(String::new(), |t| format!(", target_commitish `{t}`"));
     let mut lines = vec![
-        format!("GET {}", gh.release_by_tag_url(tag)),
-        format!("POST {}  (only if the tag has no release: tag_name `{tag}`)", gh.releases_url()),
+        format!("GET {}  (a published release of the tag: only completed, or found equal)", gh.release_by_tag_url(tag)),
+        format!(
+            "GET {}?per_page={}  (and each `Link: rel=\"next\"` page: a draft an earlier run left)",
+            gh.releases_url(),
+            github::PER_PAGE
+        ),
+        format!("POST {}  (only if there is none: draft true, tag_name `{tag}`{target})", gh.releases_url()),
         format!("GET {}  (and each `Link: rel=\"next\"` page)", gh.assets_url(0).replace("/0/", "/{release_id}/")),
     ];
     for asset in assets {
@@ -465,6 +589,15 @@ pub fn dry_run_requests(gh: &GitHub<'_>, tag: &str, assets: &[LocalAsset]) -> Ve
             asset.sha256
         ));
     }
+    let latest = match spec.latest {
+        Latest::Auto => "\"true\" unless a newer CPython version is published",
+        Latest::Yes => "\"true\"",
+        Latest::No => "\"false\"",
+    };
+    lines.push(format!(
+        "PATCH {}  (draft false, make_latest {latest}: the release and its tag appear with every file)",
+        gh.release_url(0).replace("/0", "/{release_id}")
+    ));
     lines
 }
 
@@ -571,6 +704,34 @@ pub fn retired_assets(entries: &[(usize, Entry)]) -> Vec<(String, Vec<String>)> 
         }
     }
     by_tag.into_iter().filter(|(_, names)| !names.is_empty()).collect()
+}
+
+/// The release tags of the artifacts whose rows are no longer Activo (never one an Activo row
+/// has).
+pub fn retired_releases(entries: &[(usize, Entry)]) -> Vec<String> {
+    let tag = |e: &Entry| release_tag(&e.artifact_name(Compression::Gzip));
+    let active: Vec<String> = entries.iter().filter(|(_, e)| e.status == Status::Active).map(|(_, e)| tag(e)).collect();
+    let mut tags: Vec<String> = entries
+        .iter()
+        .filter(|(_, e)| e.status != Status::Active)
+        .map(|(_, e)| tag(e))
+        .filter(|t| !active.contains(t))
+        .collect();
+    tags.sort();
+    tags.dedup();
+    tags
+}
+
+/// Delete the release of `tag`, published or a draft; `false` when there is none.
+pub fn delete_release_of(gh: &GitHub<'_>, tag: &str) -> Result<bool, Error> {
+    let release = match gh.release_by_tag(tag)? {
+        Some(release) => Some(release),
+        None => gh.draft_by_tag(tag)?,
+    };
+    match release {
+        Some(release) => gh.delete_release(release.id).map(|()| true),
+        None => Ok(false),
+    }
 }
 
 /// Delete the named assets of a release; returns the names deleted.

@@ -1,12 +1,25 @@
 //! A loopback stand-in for the GitHub REST API of releases, strict about what GitHub documents:
 //!
-//! - every request needs `Authorization: Bearer <token>` (or `token <token>`), `Accept:
-//!   application/vnd.github+json` and `X-GitHub-Api-Version: 2022-11-28`; otherwise 401, 415
-//!   or 400 with GitHub's error body `{"message", "documentation_url", "status"}`;
-//! - `GET /repos/{owner}/{repo}/releases/tags/{tag}`, `POST /repos/{owner}/{repo}/releases`
-//!   (JSON with `tag_name`; 422 `already_exists` for a tag that has a release),
+//! - every request needs a `User-Agent` (403 without), `Authorization: Bearer <token>` (or
+//!   `token <token>`), `Accept: application/vnd.github+json` and `X-GitHub-Api-Version:
+//!   2022-11-28`; otherwise 401, 415 or 400 with GitHub's error body `{"message",
+//!   "documentation_url", "status"}`;
+//! - `GET /repos/{owner}/{repo}/releases/tags/{tag}` (published releases only: drafts are
+//!   invisible there), `GET /repos/{owner}/{repo}/releases` (drafts included, paginated),
+//!   `POST /repos/{owner}/{repo}/releases` (JSON with `tag_name`, `draft`, `target_commitish`;
+//!   422 `already_exists` for a tag a published release has), `PATCH
+//!   /repos/{owner}/{repo}/releases/{id}` (`draft: false` publishes, `make_latest` recorded),
+//!   `DELETE /repos/{owner}/{repo}/releases/{id}`,
 //!   `GET /repos/{owner}/{repo}/releases/{id}/assets?per_page&page` (paginated with a `Link`
 //!   header), `DELETE /repos/{owner}/{repo}/releases/assets/{id}` (204) on the API host;
+//! - an asset's bytes (`Accept: application/octet-stream`) answer 302 to a storage URL on the
+//!   other host, which refuses a request that still carries `Authorization`;
+//! - immutable releases (`State::immutable`): a release published then is immutable, and
+//!   uploads to it and deletes of its assets answer 422 "Cannot upload assets to an immutable
+//!   release" (the release itself can be deleted);
+//! - a renamed repository (`State::moved`): every request under the old name answers a
+//!   redirect to the new name, on the same host;
+//! - draft assets' download URLs name `untagged-<id>`, as GitHub's do until publication;
 //! - uploads only on a second host (the `upload_url` of the release), `POST
 //!   /repos/{owner}/{repo}/releases/{id}/assets?name=N` with `Content-Type` and
 //!   `Content-Length` (411 without it; 422 for a name already there); the asset gets
@@ -15,8 +28,9 @@
 //! - anything else is 404 `Not Found`.
 //!
 //! Faults are injected one-shot per (method, path fragment): a status (500), a secondary rate
-//! limit (403 with `Retry-After`), a dropped upload (the connection closes halfway through the
-//! body), a wrong digest reported after an upload.
+//! limit (403 with `Retry-After`), 429 with `Retry-After`, a dropped upload (the connection
+//! closes halfway through the body), an upload that fails with 502 and leaves a `starter`
+//! asset, a wrong digest reported after an upload.
 //!
 //! Used by tests/it/publish.rs and, through examples/github_fake.rs, by bench/publish.sh.
 
@@ -46,6 +60,10 @@ pub enum Fault {
     DropUpload,
     /// Accept the upload but report a digest of other bytes.
     WrongDigest,
+    /// 429 Too Many Requests with `Retry-After`.
+    TooManyRequests { retry_after: u64 },
+    /// Read the upload, keep an asset in state `starter` (no digest), answer 502.
+    Starter,
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +86,12 @@ pub struct FakeRelease {
     pub tag: String,
     pub name: String,
     pub assets: Vec<FakeAsset>,
+    pub draft: bool,
+    pub immutable: bool,
+    /// As sent when the release was created.
+    pub target_commitish: Option<String>,
+    /// As sent when the release was published (`"true"`, `"false"`, `"legacy"`).
+    pub make_latest: Option<String>,
 }
 
 /// One request as the server saw it.
@@ -78,6 +102,8 @@ pub struct Logged {
     pub target: String,
     pub status: u16,
     pub content_length: Option<u64>,
+    /// When the server read its request line.
+    pub at: std::time::Instant,
 }
 
 #[derive(Debug, Default)]
@@ -95,6 +121,11 @@ pub struct State {
     pub uploads: String,
     /// Print one line per request on stderr (the bench reads it).
     pub verbose: bool,
+    /// Releases published from now on are immutable (the repository setting).
+    pub immutable: bool,
+    /// The repository's former name, the status its requests answer (301, 302 or 307), and
+    /// the host the redirect names (this one when `None`).
+    pub moved: Option<(String, u16, Option<String>)>,
 }
 
 #[derive(Clone)]
@@ -172,11 +203,30 @@ impl FakeGitHub {
         self.seed(tag, assets, true);
     }
 
+    /// A draft release with assets, as a run cut off before publishing leaves it.
+    pub fn seed_draft(&self, tag: &str, assets: &[(&str, &[u8])]) {
+        self.seed(tag, assets, false);
+        self.with(|s| {
+            let release = s.releases.last_mut().expect("just seeded");
+            release.draft = true;
+            release.immutable = false;
+        });
+    }
+
     fn seed(&self, tag: &str, assets: &[(&str, &[u8])], hide_digest: bool) {
         self.with(|s| {
             let id = s.next_id;
             s.next_id += 1;
-            let mut release = FakeRelease { id, tag: tag.to_owned(), name: tag.to_owned(), assets: Vec::new() };
+            let mut release = FakeRelease {
+                id,
+                tag: tag.to_owned(),
+                name: tag.to_owned(),
+                assets: Vec::new(),
+                draft: false,
+                immutable: s.immutable,
+                target_commitish: None,
+                make_latest: None,
+            };
             for (name, content) in assets {
                 let asset_id = s.next_id;
                 s.next_id += 1;
@@ -231,7 +281,12 @@ fn reason(status: u16) -> &'static str {
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
+        301 => "Moved Permanently",
+        302 => "Found",
+        307 => "Temporary Redirect",
         411 => "Length Required",
+        429 => "Too Many Requests",
+        502 => "Bad Gateway",
         415 => "Unsupported Media Type",
         422 => "Unprocessable Entity",
         500 => "Internal Server Error",
@@ -270,6 +325,7 @@ fn serve(stream: TcpStream, upload_host: bool, state: &Arc<Mutex<State>>) {
             Ok(0) | Err(_) => return,
             Ok(_) => {}
         }
+        let received = std::time::Instant::now();
         let mut parts = line.split_whitespace();
         let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next()) else {
             return;
@@ -336,6 +392,7 @@ fn serve(stream: TcpStream, upload_host: bool, state: &Arc<Mutex<State>>) {
                 target: request.target.clone(),
                 status: answer.status,
                 content_length,
+                at: received,
             });
         }
         let mut head = format!("HTTP/1.1 {} {}\r\n", answer.status, reason(answer.status));
@@ -397,13 +454,14 @@ fn release_json(s: &State, release: &FakeRelease) -> serde_json::Value {
         "id": release.id,
         "node_id": format!("RE_{}", release.id),
         "tag_name": release.tag,
-        "target_commitish": "main",
+        "target_commitish": release.target_commitish.as_deref().unwrap_or("main"),
         "name": release.name,
         "body": "",
-        "draft": false,
+        "draft": release.draft,
         "prerelease": false,
+        "immutable": release.immutable,
         "created_at": "2026-01-01T00:00:00Z",
-        "published_at": "2026-01-01T00:00:00Z",
+        "published_at": if release.draft { serde_json::Value::Null } else { "2026-01-01T00:00:00Z".into() },
         "author": {"login": "octocat", "id": 1, "type": "User"},
         "assets": release.assets.iter().map(|a| asset_json(s, release, a)).collect::<Vec<_>>(),
     })
@@ -412,7 +470,11 @@ fn release_json(s: &State, release: &FakeRelease) -> serde_json::Value {
 fn asset_json(s: &State, release: &FakeRelease, asset: &FakeAsset) -> serde_json::Value {
     serde_json::json!({
         "url": format!("{}/repos/{}/releases/assets/{}", s.api, s.repo, asset.id),
-        "browser_download_url": format!("https://github.com/{}/releases/download/{}/{}", s.repo, release.tag, asset.name),
+        "browser_download_url": if release.draft {
+            format!("https://github.com/{}/releases/download/untagged-{}/{}", s.repo, release.id, asset.name)
+        } else {
+            format!("https://github.com/{}/releases/download/{}/{}", s.repo, release.tag, asset.name)
+        },
         "id": asset.id,
         "node_id": format!("RA_{}", asset.id),
         "name": asset.name,
@@ -468,6 +530,14 @@ fn handle(
             a.headers.push(("Retry-After".to_owned(), retry_after.to_string()));
             return Some(a);
         }
+        Some(Fault::TooManyRequests { retry_after }) => {
+            if is_upload {
+                read_body(reader, content_length.unwrap_or(0), false)?;
+            }
+            let mut a = error(429, "Too many requests");
+            a.headers.push(("Retry-After".to_owned(), retry_after.to_string()));
+            return Some(a);
+        }
         Some(Fault::PrimaryRateLimit { seconds }) => {
             if is_upload {
                 read_body(reader, content_length.unwrap_or(0), false)?;
@@ -480,6 +550,52 @@ fn handle(
             return Some(a);
         }
         _ => {}
+    }
+
+    if !request.headers.contains_key("user-agent") {
+        let a = error(
+            403,
+            "Request forbidden by administrative rules. Please make sure your request has a User-Agent header",
+        );
+        if is_upload && !chunked {
+            read_body(reader, content_length.unwrap_or(0), false)?;
+        }
+        return Some(a);
+    }
+    // The storage host an asset's bytes redirect to: no token may follow the redirect.
+    if upload_host && request.method == "GET" {
+        if let Some(id) = request.path.strip_prefix("/storage/") {
+            if request.headers.contains_key("authorization") {
+                return Some(error(400, "Only one auth mechanism allowed; the token must not follow the redirect"));
+            }
+            let s = state.lock().unwrap_or_else(|p| p.into_inner());
+            let id: u64 = id.parse().unwrap_or(0);
+            let content =
+                s.releases.iter().flat_map(|r| &r.assets).find(|a| a.id == id).and_then(|a| a.content.clone());
+            return Some(match content {
+                Some(body) => Answer {
+                    status: 200,
+                    headers: vec![("Content-Type".to_owned(), "application/octet-stream".to_owned())],
+                    body,
+                },
+                None => error(404, "Not Found"),
+            });
+        }
+    }
+    // A renamed repository: every request under the old name is redirected, same host.
+    let moved = state.lock().unwrap_or_else(|p| p.into_inner()).moved.clone();
+    if let Some((old, status, elsewhere)) = moved {
+        let prefix = format!("/repos/{old}/");
+        if let Some(rest) = request.target.strip_prefix(&prefix) {
+            if is_upload && !chunked {
+                read_body(reader, content_length.unwrap_or(0), false)?;
+            }
+            let s = state.lock().unwrap_or_else(|p| p.into_inner());
+            let host = elsewhere.as_ref().unwrap_or(if upload_host { &s.uploads } else { &s.api });
+            let mut a = error(status, "Moved Permanently");
+            a.headers.push(("Location".to_owned(), format!("{host}/repos/{}/{rest}", s.repo)));
+            return Some(a);
+        }
     }
 
     // Authentication and the documented headers.
@@ -546,6 +662,10 @@ fn handle(
             let s = state.lock().unwrap_or_else(|p| p.into_inner());
             match s.releases.iter().find(|r| r.id == id) {
                 None => return reject(error(404, "Not Found"), reader),
+                Some(release) if release.immutable => {
+                    drop(s);
+                    return reject(error(422, "Cannot upload assets to an immutable release."), reader);
+                }
                 Some(release) if release.assets.iter().any(|a| a.name == name) => {
                     drop(s);
                     return reject(
@@ -566,6 +686,7 @@ fn handle(
         }
         let (content, sha256, size) = read_body(reader, length, length <= KEEP_CONTENT)?;
         let sha256 = if fault == Some(Fault::WrongDigest) { hex(&Sha256::digest(b"other bytes")) } else { sha256 };
+        let starter = fault == Some(Fault::Starter);
         let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
         let asset_id = s.next_id;
         s.next_id += 1;
@@ -575,12 +696,15 @@ fn handle(
             size,
             sha256,
             content_type,
-            content: (length <= KEEP_CONTENT).then_some(content),
-            state: "uploaded".to_owned(),
-            hide_digest: false,
+            content: (length <= KEEP_CONTENT && !starter).then_some(content),
+            state: if starter { "starter" } else { "uploaded" }.to_owned(),
+            hide_digest: starter,
         };
         let index = s.releases.iter().position(|r| r.id == id).expect("checked above");
         s.releases[index].assets.push(asset.clone());
+        if starter {
+            return Some(error(502, "Bad Gateway"));
+        }
         let release = s.releases[index].clone();
         return Some(answer(201, asset_json(&s, &release, &asset)));
     }
@@ -589,8 +713,76 @@ fn handle(
     match (request.method.as_str(), segments.as_slice()) {
         ("GET", ["tags", tag]) => {
             let tag = decode(tag);
-            match s.releases.iter().find(|r| r.tag == tag) {
+            match s.releases.iter().find(|r| r.tag == tag && !r.draft) {
                 Some(release) => Some(answer(200, release_json(&s, release))),
+                None => Some(error(404, "Not Found")),
+            }
+        }
+        ("GET", []) => {
+            // Newest first, drafts included (the token may push), paginated like assets.
+            let per_page: usize =
+                request.query.get("per_page").and_then(|v| v.parse().ok()).unwrap_or(30).clamp(1, 100).min(s.page_max);
+            let page: usize = request.query.get("page").and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
+            let last = s.releases.len().div_ceil(per_page).max(1);
+            let items: Vec<serde_json::Value> = s
+                .releases
+                .iter()
+                .rev()
+                .skip((page - 1) * per_page)
+                .take(per_page)
+                .map(|r| release_json(&s, r))
+                .collect();
+            let mut a = answer(200, serde_json::Value::Array(items));
+            if page < last {
+                a.headers.push((
+                    "Link".to_owned(),
+                    format!(
+                        "<{}/repos/{}/releases?per_page={per_page}&page={}>; rel=\"next\"",
+                        s.api,
+                        s.repo,
+                        page + 1
+                    ),
+                ));
+            }
+            Some(a)
+        }
+        ("PATCH", [id]) => {
+            let id: u64 = id.parse().unwrap_or(0);
+            let Ok(body) = serde_json::from_slice::<serde_json::Value>(&json_body) else {
+                return Some(error(400, "Problems parsing JSON"));
+            };
+            let Some(index) = s.releases.iter().position(|r| r.id == id) else {
+                return Some(error(404, "Not Found"));
+            };
+            if let Some(latest) = body.get("make_latest") {
+                let Some(latest) = latest.as_str().filter(|l| ["true", "false", "legacy"].contains(l)) else {
+                    return Some(error(
+                        422,
+                        "Validation Failed: make_latest must be \"true\", \"false\" or \"legacy\"",
+                    ));
+                };
+                s.releases[index].make_latest = Some(latest.to_owned());
+            }
+            if body.get("draft") == Some(&serde_json::Value::Bool(false)) && s.releases[index].draft {
+                let tag = s.releases[index].tag.clone();
+                if s.releases.iter().any(|r| r.tag == tag && !r.draft) {
+                    return Some(error(422, "Validation Failed: tag_name already_exists"));
+                }
+                let immutable = s.immutable;
+                let release = &mut s.releases[index];
+                release.draft = false;
+                release.immutable = immutable;
+            }
+            let release = s.releases[index].clone();
+            Some(answer(200, release_json(&s, &release)))
+        }
+        ("DELETE", [id]) => {
+            let id: u64 = id.parse().unwrap_or(0);
+            match s.releases.iter().position(|r| r.id == id) {
+                Some(index) => {
+                    s.releases.remove(index);
+                    Some(Answer { status: 204, headers: Vec::new(), body: Vec::new() })
+                }
                 None => Some(error(404, "Not Found")),
             }
         }
@@ -607,7 +799,7 @@ fn handle(
                     serde_json::json!({"message": "Validation Failed", "errors": [{"resource": "Release", "code": "missing_field", "field": "tag_name"}], "documentation_url": DOCS, "status": "422"}),
                 ));
             };
-            if s.releases.iter().any(|r| r.tag == tag) {
+            if s.releases.iter().any(|r| r.tag == tag && !r.draft) {
                 return Some(answer(
                     422,
                     serde_json::json!({"message": "Validation Failed", "errors": [{"resource": "Release", "code": "already_exists", "field": "tag_name"}], "documentation_url": DOCS, "status": "422"}),
@@ -615,11 +807,16 @@ fn handle(
             }
             let id = s.next_id;
             s.next_id += 1;
+            let draft = body.get("draft").and_then(|d| d.as_bool()).unwrap_or(false);
             let release = FakeRelease {
                 id,
                 tag: tag.to_owned(),
                 name: body.get("name").and_then(|n| n.as_str()).unwrap_or(tag).to_owned(),
                 assets: Vec::new(),
+                draft,
+                immutable: !draft && s.immutable,
+                target_commitish: body.get("target_commitish").and_then(|t| t.as_str()).map(str::to_owned),
+                make_latest: None,
             };
             s.releases.push(release.clone());
             Some(answer(201, release_json(&s, &release)))
@@ -666,14 +863,10 @@ fn handle(
                 Some((_, asset))
                     if request.headers.get("accept").map(String::as_str) == Some("application/octet-stream") =>
                 {
-                    match &asset.content {
-                        Some(content) => Some(Answer {
-                            status: 200,
-                            headers: vec![("Content-Type".to_owned(), "application/octet-stream".to_owned())],
-                            body: content.clone(),
-                        }),
-                        None => Some(error(404, "Not Found")),
-                    }
+                    // GitHub sends the bytes from its storage, on another host.
+                    let mut a = Answer { status: 302, headers: Vec::new(), body: Vec::new() };
+                    a.headers.push(("Location".to_owned(), format!("{}/storage/{}", s.uploads, asset.id)));
+                    Some(a)
                 }
                 Some((release, asset)) => Some(answer(200, asset_json(&s, release, asset))),
                 None => Some(error(404, "Not Found")),
@@ -683,6 +876,9 @@ fn handle(
             let id: u64 = id.parse().unwrap_or(0);
             for release in &mut s.releases {
                 if let Some(index) = release.assets.iter().position(|a| a.id == id) {
+                    if release.immutable {
+                        return Some(error(422, "Cannot delete assets of an immutable release."));
+                    }
                     release.assets.remove(index);
                     return Some(Answer { status: 204, headers: Vec::new(), body: Vec::new() });
                 }

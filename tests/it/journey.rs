@@ -226,7 +226,12 @@ fn build(journey: &Journey, version: &str, source: &Path, number: u32) -> (PathB
 /// `specgate publish ARGS`, with `GH_TOKEN` only when `token`; the token never shows.
 fn publish(ctx: &TestContext, args: &[&str], token: bool) -> Run {
     let mut command = ctx.specgate();
-    command.arg("publish").args(args).env_remove("GH_TOKEN").env_remove("GITHUB_TOKEN");
+    command
+        .arg("publish")
+        .args(args)
+        .env_remove("GH_TOKEN")
+        .env_remove("GITHUB_TOKEN")
+        .env("SPECGATE_GITHUB_WRITE_INTERVAL", "0");
     if token {
         command.env("GH_TOKEN", TOKEN);
     }
@@ -240,7 +245,7 @@ fn publish(ctx: &TestContext, args: &[&str], token: bool) -> Run {
 fn publish_everywhere(journey: &Journey, artifact: &Path, version: &str, number: u32) {
     let (ctx, fake) = (&journey.ctx, &journey.fake);
     let name = artifact.file_name().and_then(|n| n.to_str()).expect("artifact name").to_owned();
-    let tag = format!("cpython-{version}-build{number}");
+    let tag = format!("cpython-{version}-{}-build{number}", journey.distro);
     let path = artifact.display().to_string();
     let github = publish(ctx, &[&path, "--repo", GITHUB_REPO, "--api-url", &fake.api], true);
     assert_eq!(github.code, 0, "publish of `{name}` to the fake GitHub failed:\n{github}");
@@ -284,7 +289,11 @@ fn publish_everywhere(journey: &Journey, artifact: &Path, version: &str, number:
     };
     assert_eq!(sha256_of(&journey.mirror.join(&name)), digest, "the mirror's tarball differs from the artifact");
     assert_eq!(in_mirror(&sidecar_name), sidecar, "the mirror's sidecar differs");
-    assert_eq!(in_mirror(&format!("LICENSE-{tag}")), license, "the mirror's LICENSE differs from the release's");
+    assert_eq!(
+        in_mirror(&format!("LICENSE-cpython-{version}-build{number}")),
+        license,
+        "the mirror's LICENSE differs from the release's"
+    );
     let checked = check_ledger(ctx);
     assert_eq!(checked.code, 0, "`specgate check ledger` after publishing `{name}` failed:\n{checked}");
 }

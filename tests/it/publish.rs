@@ -14,7 +14,9 @@ use crate::github_fake::{FakeGitHub, Fault};
 const REPO: &str = "acme/cpython-builds";
 const TOKEN: &str = "sg-test-token-4242";
 const NAME: &str = "cpython-3.12.6-debian12-build1.tgz";
-const TAG: &str = "cpython-3.12.6-build1";
+const TAG: &str = "cpython-3.12.6-debian12-build1";
+/// A build's folder in a mirror, and the tag releases had before one release per artifact.
+const BUILD_TAG: &str = "cpython-3.12.6-build1";
 
 fn hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
@@ -33,6 +35,8 @@ fn package(ctx: &TestContext, build: u32, extra: Option<(&str, &[u8])>) -> PathB
 fn publish_with(ctx: &TestContext, token: Option<&str>, args: &[&str]) -> Run {
     let mut command = ctx.specgate();
     command.arg("publish").args(args).env_remove("GITHUB_TOKEN").env_remove("GH_TOKEN");
+    // No second between writes here (one test checks the pause), and no ambient GITHUB_SHA.
+    command.env("SPECGATE_GITHUB_WRITE_INTERVAL", "0").env_remove("GITHUB_SHA");
     if let Some(token) = token {
         command.env("GH_TOKEN", token);
     }
@@ -203,7 +207,7 @@ fn refusals_say_which_token_permission_or_repository_is_wrong() {
     // GITHUB_TOKEN, as GitHub Actions provides it, is the fallback.
     let mut command = ctx.specgate();
     command.args(["publish", NAME_PATH, "--repo", REPO, "--api-url", &fake.api]);
-    command.env_remove("GH_TOKEN").env("GITHUB_TOKEN", TOKEN);
+    command.env_remove("GH_TOKEN").env("GITHUB_TOKEN", TOKEN).env("SPECGATE_GITHUB_WRITE_INTERVAL", "0");
     let actions = run(&mut command);
     assert_eq!(actions.code, 0, "{actions}");
     assert!(!actions.stderr.contains(TOKEN));
@@ -273,7 +277,7 @@ fn dry_run_prints_every_request_and_sends_nothing() {
         "?name=LICENSE".to_owned(),
         "Authorization: Bearer [token from the environment]".to_owned(),
         format!("copy {}", mirror.join(NAME).display()),
-        format!("copy {}", mirror.join(format!("LICENSE-{TAG}")).display()),
+        format!("copy {}", mirror.join(format!("LICENSE-{BUILD_TAG}")).display()),
     ] {
         assert!(result.stdout.contains(&expected), "missing `{expected}`:\n{result}");
     }
@@ -319,7 +323,7 @@ fn a_mirror_folder_served_by_a_static_server_has_the_release_files() {
     let sidecar = String::from_utf8(curl(&format!("{base}/{NAME}.sha256"))).unwrap();
     assert_eq!(tarball, fs::read(&artifact).unwrap());
     assert_eq!(sidecar, format!("{}  {NAME}\n", hex(&tarball)));
-    let license = String::from_utf8(curl(&format!("{base}/LICENSE-{TAG}"))).unwrap();
+    let license = String::from_utf8(curl(&format!("{base}/LICENSE-{BUILD_TAG}"))).unwrap();
     assert!(license.contains("PYTHON SOFTWARE FOUNDATION LICENSE"));
 
     let again = publish_with(&ctx, None, &[NAME_PATH, "--to", &mirror_text]);
@@ -327,7 +331,7 @@ fn a_mirror_folder_served_by_a_static_server_has_the_release_files() {
     assert!(again.stderr.contains("nothing was copied"), "{again}");
 
     // A different file under the same name is refused.
-    fs::write(mirror.join(format!("LICENSE-{TAG}")), "changed").unwrap();
+    fs::write(mirror.join(format!("LICENSE-{BUILD_TAG}")), "changed").unwrap();
     let conflict = publish_with(&ctx, None, &[NAME_PATH, "--to", &mirror_text]);
     assert_eq!(conflict.code, 1, "{conflict}");
     assert!(conflict.stderr.contains("publish-asset-conflict"), "{conflict}");
@@ -466,7 +470,7 @@ fn signing_publishes_a_detached_signature_that_verifies() {
 
     let mut command = ctx.specgate();
     command.args(["publish", NAME_PATH, "--repo", REPO, "--api-url", &fake.api, "--sign"]);
-    command.env("GH_TOKEN", TOKEN).env("GNUPGHOME", &keys.0);
+    command.env("GH_TOKEN", TOKEN).env("GNUPGHOME", &keys.0).env("SPECGATE_GITHUB_WRITE_INTERVAL", "0");
     let result = run(&mut command);
     assert_eq!(result.code, 0, "{result}");
     let release = fake.release(TAG).unwrap();
@@ -525,14 +529,18 @@ fn prune_deprecates_old_builds_and_deletes_only_their_assets_when_asked() {
         assert_eq!(result.code, 0, "{result}");
     }
     let count = |tag: &str| fake.release(tag).map_or(0, |r| r.assets.len());
-    assert_eq!((1..=4).map(|b| count(&format!("cpython-3.12.6-build{b}"))).collect::<Vec<_>>(), [3, 3, 3, 3]);
+    let counts = || (1..=4).map(|b| count(&format!("cpython-3.12.6-debian12-build{b}"))).collect::<Vec<_>>();
+    assert_eq!(counts(), [3, 3, 3, 3]);
+    // A release of the earlier layout (one per build, every distro) holding build 1 too.
+    let old = fs::read(ctx.path(NAME_PATH)).unwrap();
+    fake.seed_release(BUILD_TAG, &[(NAME, &old), ("cpython-3.12.6-ubuntu24.04-build1.tgz", b"other distro")]);
 
     // Without --delete-assets only the ledger changes.
     let marked = publish_with(&ctx, Some(TOKEN), &["--prune", "--repo", REPO, "--api-url", &fake.api]);
     assert_eq!(marked.code, 0, "{marked}");
     assert!(marked.stderr.contains("3.12.6 build 1 for debian12 is now Deprecado"), "{marked}");
     assert!(marked.stderr.contains("--delete-assets"), "{marked}");
-    assert_eq!(count("cpython-3.12.6-build1"), 3);
+    assert_eq!(counts(), [3, 3, 3, 3]);
     let row = ledger(&ctx).lines().find(|l| l.starts_with("| 3.12.6 | 1 |")).unwrap().to_owned();
     assert!(row.ends_with("| Deprecado |"), "{row}");
 
@@ -542,8 +550,9 @@ fn prune_deprecates_old_builds_and_deletes_only_their_assets_when_asked() {
         &["--prune", "--delete-assets", "--dry-run", "--repo", REPO, "--api-url", &fake.api],
     );
     assert_eq!(dry.code, 0, "{dry}");
+    assert!(dry.stdout.contains("would delete release `cpython-3.12.6-debian12-build1`"), "{dry}");
     assert!(dry.stdout.contains("would delete from release `cpython-3.12.6-build1`"), "{dry}");
-    assert_eq!(count("cpython-3.12.6-build1"), 3);
+    assert_eq!(counts(), [3, 3, 3, 3]);
 
     let deleted = publish_with(
         &ctx,
@@ -551,7 +560,10 @@ fn prune_deprecates_old_builds_and_deletes_only_their_assets_when_asked() {
         &["--prune", "--delete-assets", "--repo", REPO, "--api-url", &fake.api, "--to", &mirror_text],
     );
     assert_eq!(deleted.code, 0, "{deleted}");
-    assert_eq!((1..=4).map(|b| count(&format!("cpython-3.12.6-build{b}"))).collect::<Vec<_>>(), [0, 3, 3, 3]);
+    assert!(fake.release(TAG).is_none(), "the retired build's release is deleted whole:\n{deleted}");
+    assert_eq!(counts(), [0, 3, 3, 3]);
+    let legacy: Vec<String> = fake.release(BUILD_TAG).unwrap().assets.iter().map(|a| a.name.clone()).collect();
+    assert_eq!(legacy, ["cpython-3.12.6-ubuntu24.04-build1.tgz"], "only build 1's debian12 files go:\n{deleted}");
     assert!(!mirror.join("cpython-3.12.6-debian12-build1.tgz").exists());
     assert!(!mirror.join("cpython-3.12.6-debian12-build1.tgz.sha256").exists());
     assert!(!mirror.join("LICENSE-cpython-3.12.6-build1").exists());
@@ -739,4 +751,176 @@ fn upstream_files_of_the_pinned_source_do_not_block_publishing_but_the_teams_fil
     assert_eq!(wrong.code, 2, "{wrong}");
     assert!(wrong.stderr.contains("the pin for 3.12.6 is"), "{wrong}");
     assert!(!ctx.path("artifacts/cpython-3.12.6-debian12-build5.tgz").exists());
+}
+
+/// The mutating requests the fake received, in order: `(method, target, status)`.
+fn writes(fake: &FakeGitHub) -> Vec<(String, String, u16)> {
+    fake.log()
+        .into_iter()
+        .filter(|l| l.method != "GET")
+        .map(|l| (l.method, l.target.split('?').next().unwrap_or_default().to_owned(), l.status))
+        .collect()
+}
+
+#[test]
+fn immutable_releases_get_every_file_as_a_draft_then_publish() {
+    let ctx = TestContext::new();
+    package(&ctx, 1, None);
+    let fake = FakeGitHub::start(REPO, TOKEN);
+    fake.with(|s| s.immutable = true);
+    let first = publish(&ctx, &fake, &["--target", "0123abcd"]);
+    assert_eq!(first.code, 0, "{first}");
+    let release = fake.release(TAG).expect("published");
+    assert!(!release.draft && release.immutable, "{release:?}");
+    assert_eq!(release.assets.len(), 3);
+    assert_eq!(release.target_commitish.as_deref(), Some("0123abcd"), "the tag names the commit given");
+    assert_eq!(release.make_latest.as_deref(), Some("true"));
+    // Created as a draft, every file attached, published last.
+    let writes = writes(&fake);
+    let methods: Vec<&str> = writes.iter().map(|(m, _, _)| m.as_str()).collect();
+    assert_eq!(methods, ["POST", "POST", "POST", "POST", "PATCH"], "{writes:?}");
+    // The ledger gets the published URL, not the draft's `untagged-...` one.
+    assert!(ledger(&ctx).contains(&format!("releases/download/{TAG}/{NAME} | Activo |")), "{}", ledger(&ctx));
+
+    // Rerun: equal, so nothing is sent.
+    let again = publish(&ctx, &fake, &[]);
+    assert_eq!(again.code, 0, "{again}");
+    assert_eq!(fake.upload_count(), 3);
+
+    // A file missing from an immutable release cannot be added, even with --replace.
+    // A release published by hand without its LICENSE, say: it can take no file now.
+    fake.with(|s| s.releases[0].assets.retain(|a| a.name != "LICENSE"));
+    let refused = publish(&ctx, &fake, &["--replace"]);
+    assert_eq!(refused.code, 2, "{refused}");
+    assert!(refused.stderr.contains("is published and immutable"), "{refused}");
+    assert!(refused.stderr.contains("new build number"), "{refused}");
+    assert!(refused.stderr.contains("lacks or holds other bytes under LICENSE"), "{refused}");
+    assert_eq!(fake.upload_count(), 3, "nothing was uploaded or deleted:\n{refused}");
+    assert_eq!(fake.release(TAG).unwrap().assets.len(), 2);
+}
+
+#[test]
+fn draft_left_by_an_interrupted_run_is_completed_and_published() {
+    let ctx = TestContext::new();
+    let artifact = package(&ctx, 1, None);
+    let fake = FakeGitHub::start(REPO, TOKEN);
+    // A run cut off after its first upload: the draft is invisible to get-by-tag.
+    fake.seed_draft(TAG, &[(NAME, &fs::read(&artifact).unwrap())]);
+    let result = publish(&ctx, &fake, &[]);
+    assert_eq!(result.code, 0, "{result}");
+    let releases = fake.with(|s| s.releases.clone());
+    assert_eq!(releases.len(), 1, "the draft was reused, not doubled: {releases:?}");
+    assert!(!releases[0].draft);
+    assert_eq!(releases[0].assets.len(), 3);
+    assert_eq!(fake.upload_count(), 2, "only the missing files were uploaded:\n{result}");
+    let tag_lookups = fake.log().iter().filter(|l| l.target.contains("/releases/tags/") && l.status == 404).count();
+    assert_eq!(tag_lookups, 1, "the draft is not visible by tag");
+}
+
+#[test]
+fn latest_goes_to_the_newest_cpython_version_unless_told() {
+    let ctx = TestContext::new();
+    package(&ctx, 1, None);
+    let fake = FakeGitHub::start(REPO, TOKEN);
+    fake.seed_release("cpython-3.13.1-debian12-build1", &[]);
+    let older = publish(&ctx, &fake, &[]);
+    assert_eq!(older.code, 0, "{older}");
+    assert_eq!(fake.release(TAG).unwrap().make_latest.as_deref(), Some("false"), "3.13.1 stays Latest");
+
+    let ctx = TestContext::new();
+    package(&ctx, 1, None);
+    let fake = FakeGitHub::start(REPO, TOKEN);
+    fake.seed_release("cpython-3.13.1-debian12-build1", &[]);
+    let forced = publish(&ctx, &fake, &["--latest", "yes"]);
+    assert_eq!(forced.code, 0, "{forced}");
+    assert_eq!(fake.release(TAG).unwrap().make_latest.as_deref(), Some("true"));
+}
+
+#[test]
+fn redirect_of_a_renamed_repository_keeps_each_method() {
+    let ctx = TestContext::new();
+    package(&ctx, 1, None);
+    let fake = FakeGitHub::start(REPO, TOKEN);
+    fake.with(|s| s.moved = Some(("acme/old-name".to_owned(), 301, None)));
+    let result = publish_with(&ctx, Some(TOKEN), &[NAME_PATH, "--repo", "acme/old-name", "--api-url", &fake.api]);
+    assert_eq!(result.code, 0, "{result}");
+    assert!(result.stderr.contains("pass its current name with `--repo`"), "{result}");
+    let release = fake.release(TAG).expect("the release is on the new name");
+    assert!(!release.draft && release.assets.len() == 3);
+    // Each write answered 301 under the old name was sent again with the same method: a POST
+    // never turned into a GET.
+    let writes = writes(&fake);
+    for (index, (method, target, status)) in writes.iter().enumerate() {
+        if *status == 301 {
+            let (next_method, next_target, next_status) = &writes[index + 1];
+            assert_eq!(next_method, method, "{writes:?}");
+            assert_eq!(next_target.replace(REPO, "acme/old-name"), *target, "{writes:?}");
+            assert!(*next_status < 300, "{writes:?}");
+        }
+    }
+    // Creating the draft and publishing it; uploads go to the draft's `upload_url`, already
+    // under the new name.
+    assert_eq!(writes.iter().filter(|(_, _, s)| *s == 301).count(), 2, "{writes:?}");
+
+    // A redirect to another host: the write (and its token) is not sent there.
+    let ctx = TestContext::new();
+    package(&ctx, 1, None);
+    let fake = FakeGitHub::start(REPO, TOKEN);
+    fake.with(|s| s.moved = Some(("acme/old-name".to_owned(), 307, Some("http://127.0.0.1:9".to_owned()))));
+    let refused = publish_with(&ctx, Some(TOKEN), &[NAME_PATH, "--repo", "acme/old-name", "--api-url", &fake.api]);
+    assert_eq!(refused.code, 2, "{refused}");
+    assert!(refused.stderr.contains("on another host"), "{refused}");
+}
+
+#[test]
+fn rate_limit_429_and_repeated_secondary_limits_wait_longer_each_time() {
+    let ctx = TestContext::new();
+    package(&ctx, 1, None);
+    let fake = FakeGitHub::start(REPO, TOKEN);
+    fake.inject("POST", "/releases", Fault::TooManyRequests { retry_after: 1 });
+    fake.inject("PATCH", "/releases/", Fault::SecondaryRateLimit { retry_after: 1 });
+    fake.inject("PATCH", "/releases/", Fault::SecondaryRateLimit { retry_after: 1 });
+    let result = publish(&ctx, &fake, &[]);
+    assert_eq!(result.code, 0, "{result}");
+    assert!(result.stderr.contains("HTTP 429"), "{result}");
+    assert!(result.stderr.contains("waiting 1 s"), "{result}");
+    assert!(
+        result.stderr.contains("waiting 2 s"),
+        "the second secondary limit in a row waits twice as long:\n{result}"
+    );
+    assert!(!fake.release(TAG).unwrap().draft);
+}
+
+#[test]
+fn starter_asset_left_by_a_failed_upload_is_deleted_and_uploaded_again() {
+    let ctx = TestContext::new();
+    package(&ctx, 1, None);
+    let fake = FakeGitHub::start(REPO, TOKEN);
+    fake.inject("POST", "/assets", Fault::Starter);
+    let result = publish(&ctx, &fake, &[]);
+    assert_eq!(result.code, 0, "{result}");
+    assert!(result.stderr.contains("removing the incomplete asset"), "{result}");
+    let release = fake.release(TAG).unwrap();
+    let states: Vec<&str> = release.assets.iter().map(|a| a.state.as_str()).collect();
+    assert_eq!(states, ["uploaded", "uploaded", "uploaded"], "{release:?}");
+    assert_eq!(release.assets[0].name, NAME);
+}
+
+#[test]
+fn writes_to_github_are_a_second_apart_by_default() {
+    let ctx = TestContext::new();
+    package(&ctx, 1, None);
+    let fake = FakeGitHub::start(REPO, TOKEN);
+    let mut command = ctx.specgate();
+    command.args(["publish", NAME_PATH, "--repo", REPO, "--api-url", &fake.api]);
+    command.env_remove("GITHUB_TOKEN").env_remove("GITHUB_SHA").env("GH_TOKEN", TOKEN);
+    command.env_remove("SPECGATE_GITHUB_WRITE_INTERVAL");
+    let result = run(&mut command);
+    assert_eq!(result.code, 0, "{result}");
+    let times: Vec<_> = fake.log().into_iter().filter(|l| l.method != "GET").map(|l| l.at).collect();
+    assert_eq!(times.len(), 5);
+    for pair in times.windows(2) {
+        let gap = pair[1].duration_since(pair[0]);
+        assert!(gap >= std::time::Duration::from_millis(990), "writes {gap:?} apart");
+    }
 }
