@@ -21,6 +21,16 @@ $(SPECGATE): FORCE
 
 FORCE:
 
+# The specgate wheel (pyproject.toml, maturin `bindings = "bin"`): the same static binary as
+# above, so `pip install`, `pipx install` or `uv tool install` need no Rust toolchain and the
+# hooks of pre-commit/ install in seconds. Written to target/wheels/, its metadata checked by
+# twine. The version is Cargo.toml's.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+.PHONY: wheel
+wheel:
+	RUSTFLAGS='-C target-feature=+crt-static' maturin build --release --locked --target $(TARGET) --out target/wheels
+	twine check --strict target/wheels/specgate-$(VERSION)-*.whl
+
 # `specgate` on PATH, where `specgate hooks install` can record it (a binary under target/ goes
 # with `cargo clean`). cargo install reuses the target/release build of
 # `cargo run --release`. PREFIX is cargo's install root: the binary goes to $(PREFIX)/bin;
@@ -45,7 +55,7 @@ setup:
 # The whole test suite: unit and integration tests first, then the end-to-end tests, one at a
 # time because they share caches (pre-commit building specgate, CPython built on the host and in
 # podman, the Dev Container Feature in a real devcontainer build), then the lints.
-test: setup feature
+test: setup feature wheel
 	$(CARGO) test --locked --all-targets
 	$(CARGO) test --locked --test it -- --ignored --test-threads=1
 	shellcheck -x hooks/pre-push hooks/pre-commit .ci/run .ci/setup bench/*.sh
