@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use crate::config::{Invalid, KeyPath};
 use crate::diag::{Code, Diagnostic, Level, Position, Report};
 
 pub const CODES: &[Code] = &[
@@ -44,22 +45,18 @@ pub struct TestsConfig {
 }
 
 impl RawTestsConfig {
-    pub fn validate(self) -> Result<TestsConfig, String> {
+    pub fn validate(self) -> Result<TestsConfig, Invalid> {
         let patterns = self.paths.unwrap_or_default();
         let paths = if patterns.is_empty() {
             None
         } else {
-            let mut builder = globset::GlobSetBuilder::new();
-            for pattern in &patterns {
-                builder.add(
-                    globset::Glob::new(pattern)
-                        .map_err(|e| format!("`tests.paths` pattern `{pattern}` is not a valid glob: {e}"))?,
-                );
-            }
-            Some(builder.build().map_err(|e| format!("`tests.paths` globs do not combine: {e}"))?)
+            Some(crate::config::globs(&KeyPath::new("tests.paths"), &patterns, globset::Glob::new)?)
         };
         if self.critical.as_deref().is_some_and(|c| c.trim().is_empty()) {
-            return Err("`tests.critical` is empty; remove the key or give it a command".to_owned());
+            return Err(Invalid::new(
+                KeyPath::new("tests.critical"),
+                "`tests.critical` is empty; remove the key or give it a command",
+            ));
         }
         Ok(TestsConfig {
             critical: self.critical,

@@ -51,20 +51,14 @@ pub struct HooksConfig {
 }
 
 impl RawHooksConfig {
-    pub fn validate(self) -> Result<HooksConfig, String> {
+    pub fn validate(self) -> Result<HooksConfig, crate::config::Invalid> {
         let patterns = self.spec_required_branches.unwrap_or_else(|| vec!["feature/*".to_owned()]);
-        let mut builder = globset::GlobSetBuilder::new();
-        for pattern in &patterns {
-            let glob = globset::GlobBuilder::new(pattern)
-                .literal_separator(false)
-                .build()
-                .map_err(|e| format!("`hooks.spec-required-branches` pattern `{pattern}` is not a valid glob: {e}"))?;
-            builder.add(glob);
-        }
+        let spec_required_branches =
+            crate::config::globs(&crate::config::KeyPath::new("hooks.spec-required-branches"), &patterns, |p| {
+                globset::GlobBuilder::new(p).literal_separator(false).build()
+            })?;
         Ok(HooksConfig {
-            spec_required_branches: builder
-                .build()
-                .map_err(|e| format!("`hooks.spec-required-branches` globs do not combine: {e}"))?,
+            spec_required_branches,
             branch_patterns: patterns,
             spec_folders: self
                 .spec_folders
