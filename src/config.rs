@@ -14,6 +14,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::diag::{self, Level, Levels, Position};
+use crate::probe::TimeLimit;
 
 /// The file name looked up at the root of the work tree.
 pub const FILE_NAME: &str = "specgate.toml";
@@ -346,6 +347,68 @@ struct RawConfig {
     hooks: Option<crate::hooks::RawHooksConfig>,
     secrets: Option<crate::scan::secrets::RawSecrets>,
     build: Option<crate::build::RawBuild>,
+    limits: Option<RawLimits>,
+}
+
+/// `[limits]`: how long each kind of child process may run, in seconds.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawLimits {
+    probe_timeout_seconds: Option<u64>,
+    venv_timeout_seconds: Option<u64>,
+    gpg_timeout_seconds: Option<u64>,
+}
+
+/// How long child processes may run; each limit names the key that raises it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The interpreter probe and each `bin/` entry point of a build.
+    pub probe: TimeLimit,
+    /// `python -m venv` and pip in the new venv, after a build.
+    pub venv: TimeLimit,
+    /// Each gpg run (import, verify, sign).
+    pub gpg: TimeLimit,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        RawLimits::default().validate().expect("the built-in limits are valid")
+    }
+}
+
+impl RawLimits {
+    fn validate(self) -> Result<Limits, Invalid> {
+        let limit = |key: &'static str, setting: &'static str, value: Option<u64>, default: u64| {
+            let seconds = value.unwrap_or(default);
+            if seconds == 0 {
+                return Err(Invalid::new(
+                    KeyPath::new("limits").key(key),
+                    format!("`limits.{key}` must be at least 1 (seconds)"),
+                ));
+            }
+            Ok(TimeLimit::new(std::time::Duration::from_secs(seconds), setting))
+        };
+        Ok(Limits {
+            probe: limit(
+                "probe-timeout-seconds",
+                "`[limits] probe-timeout-seconds` in specgate.toml",
+                self.probe_timeout_seconds,
+                crate::probe::PROBE_SECONDS,
+            )?,
+            venv: limit(
+                "venv-timeout-seconds",
+                "`[limits] venv-timeout-seconds` in specgate.toml",
+                self.venv_timeout_seconds,
+                crate::probe::VENV_SECONDS,
+            )?,
+            gpg: limit(
+                "gpg-timeout-seconds",
+                "`[limits] gpg-timeout-seconds` in specgate.toml",
+                self.gpg_timeout_seconds,
+                crate::gpg::GPG_SECONDS,
+            )?,
+        })
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -431,6 +494,7 @@ pub struct Config {
     pub hooks: crate::hooks::HooksConfig,
     pub secrets: crate::scan::secrets::SecretsConfig,
     pub build: crate::build::BuildConfig,
+    pub limits: Limits,
 }
 
 const DEFAULT_REQUIRED: &[&str] =
@@ -625,10 +689,12 @@ impl Config {
         let tests = raw.tests.unwrap_or_default().validate()?;
         let hooks = raw.hooks.unwrap_or_default().validate()?;
         let build = raw.build.unwrap_or_default().validate()?;
+        let limits = raw.limits.unwrap_or_default().validate()?;
 
         Ok(Config {
             source,
             text: Arc::from(text),
+            limits,
             tests,
             hooks,
             spec: SpecConfig {
@@ -780,7 +846,8 @@ mod tests {
             ("[build.sources.\"3.11.2\"]\nsha256 = \"00\"\n".into(), "2:10", "64 hexadecimal digits"),
             (format!("[build.sources.\"3.11.2\"]\nsha256 = \"{sha}\"\n{fingerprint}\n"), "3:15", "is not a fingerprint"),
             (format!("[build.sources.\"3.14.0\"]\nsha256 = \"{sha}\"\n"), "1:16", "pins no Sigstore signer"),
-                    ];
+            ("[limits]\ngpg-timeout-seconds = 0\n".into(), "2:23", "`limits.gpg-timeout-seconds` must be at least 1"),
+        ];
         for (text, place, needle) in cases {
             let error = parse(&text).unwrap_err();
             assert!(matches!(error, Error::Invalid { .. }), "{text}: {error:?}");
@@ -875,5 +942,21 @@ mod tests {
         assert!(Config::load(dir.path(), None).is_err());
         std::fs::remove_file(&path).unwrap();
         assert!(Config::load(dir.path(), None).unwrap().source.is_none());
+    }
+
+    #[test]
+    fn limits_default_to_the_documented_values_and_name_their_keys() {
+        let limits = Config::defaults().limits;
+        assert_eq!(limits.probe.duration.as_secs(), 120);
+        assert_eq!(limits.venv.duration.as_secs(), 300);
+        assert_eq!(limits.gpg.duration.as_secs(), 120);
+        assert_eq!(limits.probe.setting, "`[limits] probe-timeout-seconds` in specgate.toml");
+        let config =
+            parse("[limits]\nprobe-timeout-seconds = 5\nvenv-timeout-seconds = 6\ngpg-timeout-seconds = 7\n").unwrap();
+        assert_eq!(
+            [config.limits.probe, config.limits.venv, config.limits.gpg].map(|l| l.duration.as_secs()),
+            [5, 6, 7]
+        );
+        assert!(parse("[limits]\nprobe-timeout = 5\n").unwrap_err().to_string().contains("unknown field"));
     }
 }

@@ -130,6 +130,10 @@ pub struct Request {
     pub modules: Vec<String>,
     /// Require `<URL>.asc`, a detached signature by this key (public key file, pinned fingerprint).
     pub signing_key: Option<(PathBuf, String)>,
+    /// How long the interpreter probe and each `bin/` entry point may run (`--probe-timeout`).
+    pub probe_limit: crate::probe::TimeLimit,
+    /// How long each gpg run may take (`--gpg-timeout`).
+    pub gpg_limit: crate::probe::TimeLimit,
 }
 
 /// Progress, for the caller to show.
@@ -273,7 +277,7 @@ pub fn install(request: &Request, events: &mut dyn FnMut(Event<'_>)) -> Result<O
 
     if let Some((key, fingerprint)) = &request.signing_key {
         let start = Instant::now();
-        let signer = verify_signature(&location, &archive, expected, key, fingerprint, &client)?;
+        let signer = verify_signature(&location, &archive, expected, (key, fingerprint), &client, request.gpg_limit)?;
         events(Event::Phase("signature", format!("good signature by {signer}"), start.elapsed()));
     }
 
@@ -306,7 +310,7 @@ pub fn install(request: &Request, events: &mut dyn FnMut(Event<'_>)) -> Result<O
     // The entry points' HOME: inside the staging folder, removed with it.
     let home = tree.join("home");
     std::fs::create_dir_all(&home).map_err(|source| Error::Fs { action: "create", path: home.clone(), source })?;
-    let entry_points = validate::validate(&staged, request.version, &modules, &home)
+    let entry_points = validate::validate(&staged, request.version, &modules, &home, request.probe_limit)
         .map_err(|failure| Error::Invalid { reason: failure.reason, hint: failure.hint })?;
     events(Event::Phase(
         "validate",
@@ -372,9 +376,9 @@ fn verify_signature(
     location: &Location,
     archive: &Path,
     digest: Digest,
-    key: &Path,
-    fingerprint: &str,
+    (key, fingerprint): (&Path, &str),
     client: &http::Client,
+    gpg_limit: crate::probe::TimeLimit,
 ) -> Result<String, Error> {
     let at = location.with_suffix(".asc");
     let signature = archive.with_file_name(format!("{}.asc", digest.to_hex()));
@@ -397,7 +401,7 @@ fn verify_signature(
             crate::atomic::write(&signature, &bytes).map_err(|source| Error::fs("write", &signature, source))?;
         }
     }
-    let result = crate::gpg::verify_detached(archive, &signature, key, fingerprint);
+    let result = crate::gpg::verify_detached(archive, &signature, key, fingerprint, gpg_limit);
     let _ = std::fs::remove_file(&signature);
     result.map(|v| v.signing_fingerprint).map_err(|source| Error::Signature { url: location.display(), source })
 }

@@ -69,8 +69,16 @@ pub fn check_glibc(facts: &BuildFacts, system: Option<&str>) -> Result<(), Failu
 
 /// Run `prefix/bin/pythonX.Y` in a clean environment and check what it reports; a static
 /// interpreter (no libpython mapped) is accepted, a libpython from outside the prefix is not.
-/// Then run every `bin/` entry point once (`home` is their HOME); returns how many ran.
-pub fn validate(prefix: &Path, version: PythonVersion, modules: &[String], home: &Path) -> Result<usize, Failure> {
+/// Then run every `bin/` entry point once (`home` is their HOME); returns how many ran. Each
+/// run is stopped at `limit` with its child processes, so a hung interpreter cannot keep the
+/// install (and its lock) waiting.
+pub fn validate(
+    prefix: &Path,
+    version: PythonVersion,
+    modules: &[String],
+    home: &Path,
+    limit: crate::probe::TimeLimit,
+) -> Result<usize, Failure> {
     let facts = build_facts(prefix);
     check_glibc(&facts, system_glibc().as_deref())?;
     let python = prefix.join(format!("bin/python{}.{}", version.major, version.minor));
@@ -81,7 +89,7 @@ pub fn validate(prefix: &Path, version: PythonVersion, modules: &[String], home:
             missing_library: None,
         });
     }
-    let report = probe(&python, modules, None).map_err(|f| name_runtime_packages(f, &facts))?;
+    let report = probe(&python, modules, None, limit).map_err(|f| name_runtime_packages(f, &facts))?;
     if report.version.as_deref() != Some(&version.to_string()) {
         return Err(Failure {
             reason: format!(
@@ -107,7 +115,7 @@ pub fn validate(prefix: &Path, version: PythonVersion, modules: &[String], home:
     if !report.failed.is_empty() {
         return Err(name_runtime_packages(explain_modules(&report.failed), &facts));
     }
-    crate::probe::check_entry_points(prefix, Path::new(&super::Layout::system_prefix(version)), Some(home))
+    crate::probe::check_entry_points(prefix, Path::new(&super::Layout::system_prefix(version)), Some(home), limit)
 }
 
 /// Import failures, with the -dev package a rebuild needs or the runtime package to install.
