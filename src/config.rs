@@ -322,6 +322,15 @@ impl<'a> Locator<'a> {
         )
     }
 
+    /// The string at `at`, when the file writes one there.
+    pub fn string(&self, at: &KeyPath) -> Option<String> {
+        match self.follow(at).0? {
+            Node::Item(item) => item.as_str().map(str::to_owned),
+            Node::Value(value) => value.as_str().map(str::to_owned),
+            Node::Table(_) => None,
+        }
+    }
+
     /// How many items the array (or array of tables) at `at` holds; 0 when the file has none.
     pub fn len(&self, at: &KeyPath) -> usize {
         self.follow(at).0.and_then(Node::len).unwrap_or(0)
@@ -466,8 +475,6 @@ pub struct DocType {
 pub struct SpecConfig {
     /// Folders whose Markdown files are governed documents.
     pub roots: Vec<String>,
-    /// `roots` was written in specgate.toml (not the default): each must hold a file.
-    pub roots_configured: bool,
     /// Folder names: a Markdown file with a folder of this name in its path must have front-matter.
     pub require_front_matter: Vec<String>,
     pub exclude: globset::GlobSet,
@@ -698,7 +705,6 @@ impl Config {
             tests,
             hooks,
             spec: SpecConfig {
-                roots_configured: spec.roots.is_some(),
                 roots: normalize_dirs(spec.roots.unwrap_or_else(|| vec!["docs".into(), "specs".into()])),
                 require_front_matter: spec.require_front_matter.unwrap_or_else(|| vec!["specs".into()]),
                 exclude,

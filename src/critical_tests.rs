@@ -70,7 +70,7 @@ impl RawTestsConfig {
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("could not start the critical tests `{command}`")]
+    #[error("could not start the critical tests `{}`", crate::config::shorten(command))]
     Spawn {
         command: String,
         #[source]
@@ -160,11 +160,13 @@ pub fn touches_dependencies(config: &TestsConfig, changed: &[String]) -> bool {
 
 /// Run the critical tests and report the outcome as findings and a note.
 pub fn check(config: &TestsConfig, dir: &Path, report: &mut Report) -> Result<(), Error> {
-    let Some(command) = &config.critical else {
+    let Some(full) = &config.critical else {
         report.note("tests: no critical tests configured (`[tests] critical` in specgate.toml)");
         return Ok(());
     };
-    match run(command, dir, config.timeout, config.tail_lines)? {
+    // The command as messages show it: a long one is cut.
+    let command = crate::config::shorten(full);
+    match run(full, dir, config.timeout, config.tail_lines)? {
         Outcome::Passed { duration } => {
             report.note(format!("tests: `{command}` passed in {:.1} s", duration.as_secs_f64()));
         }
@@ -229,6 +231,18 @@ mod tests {
             Outcome::TimedOut { tail, .. } => assert_eq!(tail, "started"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_long_command_is_cut_in_the_messages_that_name_it() {
+        let command = format!("exit 3 # {}", "x".repeat(10_000));
+        let config = RawTestsConfig { critical: Some(command), ..RawTestsConfig::default() }.validate().unwrap();
+        let mut report = Report::new(crate::diag::Levels::default());
+        check(&config, &std::env::temp_dir(), &mut report).unwrap();
+        let message = &report.diagnostics[0].message;
+        assert!(message.starts_with("critical tests `exit 3 # xxx"), "{message}");
+        assert!(message.contains("... (10009 bytes)` failed (exit code 3)"), "{message}");
+        assert!(message.len() < 300, "{message}");
     }
 
     #[test]
