@@ -152,7 +152,9 @@ pub fn cargo_build_folder(binary: &Path) -> Option<PathBuf> {
     binary
         .ancestors()
         .skip(1)
-        .find(|dir| std::fs::read_to_string(dir.join("CACHEDIR.TAG")).is_ok_and(|tag| tag.contains("created by cargo")))
+        .find(|dir| {
+            crate::readfile::text(&dir.join("CACHEDIR.TAG"), 4096).is_ok_and(|tag| tag.contains("created by cargo"))
+        })
         .map(Path::to_path_buf)
 }
 
@@ -251,7 +253,7 @@ pub enum Action {
 }
 
 fn is_ours(path: &Path) -> bool {
-    std::fs::read_to_string(path).is_ok_and(|text| text.contains(SHIM_MARK))
+    crate::readfile::text(path, 1 << 20).is_ok_and(|text| text.contains(SHIM_MARK))
 }
 
 fn shell_quote(text: &str) -> String {

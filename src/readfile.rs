@@ -44,7 +44,9 @@ pub fn text(path: &Path, limit: u64) -> io::Result<String> {
     })
 }
 
-fn too_large(size: u64, limit: u64) -> io::Error {
+/// The error of a file over its limit, for readers that know the size without `regular` (a
+/// git blob).
+pub fn too_large(size: u64, limit: u64) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, format!("it is {size} bytes or more, over the limit of {limit} bytes"))
 }
 

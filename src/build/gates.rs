@@ -52,8 +52,8 @@ impl OsInfo {
 
 /// Read and parse an os-release file.
 pub fn read_os_release(path: &Path) -> Result<OsInfo, Error> {
-    let text =
-        fs::read_to_string(path).map_err(|e| Error::OsRelease { path: path.to_path_buf(), reason: e.to_string() })?;
+    let text = crate::readfile::text(path, 64 * 1024)
+        .map_err(|e| Error::OsRelease { path: path.to_path_buf(), reason: e.to_string() })?;
     parse_os_release(&text).map_err(|reason| Error::OsRelease { path: path.to_path_buf(), reason })
 }
 

@@ -363,7 +363,7 @@ fn artifact_error(error: crate::artifact::Error) -> Error {
 
 /// A cache entry, if complete and of this version.
 fn read_cached(entry: &Path, version: PythonVersion) -> Option<Metadata> {
-    let text = fs::read_to_string(entry.join("entry.json")).ok()?;
+    let text = crate::readfile::text(&entry.join("entry.json"), 16 * 1024 * 1024).ok()?;
     let metadata: Metadata = serde_json::from_str(&text).ok()?;
     (metadata.python == version.to_string() && entry.join("stage").join(format!("opt/python-{version}/bin")).is_dir())
         .then_some(metadata)

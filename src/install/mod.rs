@@ -370,6 +370,9 @@ fn expected_digest(
     Err(Error::NoDigest { url: location.display(), looked: looked.join(", ") })
 }
 
+/// A detached signature is a few hundred bytes; `<URL>.asc` is read up to this size.
+const SIGNATURE_MAX_BYTES: u64 = 1 << 20;
+
 /// Fetch `<URL>.asc` beside the cached artifact and verify it with the pinned key; returns the
 /// signing key's fingerprint.
 fn verify_signature(
@@ -385,13 +388,15 @@ fn verify_signature(
     let missing = |reason: String| Error::NoSignature { url: location.display(), reason };
     match &at {
         Location::File(path) => {
-            std::fs::copy(path, &signature).map_err(|e| missing(format!("`{}`: {e}", path.display())))?;
+            let bytes = crate::readfile::regular(path, SIGNATURE_MAX_BYTES)
+                .map_err(|e| missing(format!("`{}`: {e}", path.display())))?;
+            crate::atomic::write(&signature, &bytes).map_err(|source| Error::fs("write", &signature, source))?;
         }
         Location::Http(url) => {
             let bytes = client
                 .fetch(url, |body| {
                     let mut bytes = Vec::new();
-                    std::io::Read::read_to_end(&mut std::io::Read::take(body, 1 << 20), &mut bytes)?;
+                    std::io::Read::read_to_end(&mut std::io::Read::take(body, SIGNATURE_MAX_BYTES), &mut bytes)?;
                     Ok(bytes)
                 })
                 .map_err(|e| match e.status() {
@@ -423,7 +428,7 @@ fn finish(
 
 /// The ld.so.conf.d entry exists with the right content.
 fn ld_conf_in_place(layout: &Layout, version: PythonVersion) -> bool {
-    std::fs::read_to_string(layout.ld_conf(version)).ok().as_deref()
+    crate::readfile::text(&layout.ld_conf(version), 64 * 1024).ok().as_deref()
         == Some(format!("{}/lib\n", Layout::system_prefix(version)).as_str())
 }
 

@@ -25,7 +25,9 @@ pub struct BuildFacts {
 }
 
 pub fn build_facts(prefix: &Path) -> BuildFacts {
-    let Ok(bytes) = std::fs::read(prefix.join(METADATA_FILE)) else { return BuildFacts::default() };
+    let Ok(bytes) = crate::readfile::regular(&prefix.join(METADATA_FILE), 1 << 20) else {
+        return BuildFacts::default();
+    };
     let mut facts: BuildFacts = serde_json::from_slice(&bytes).unwrap_or_default();
     facts.build_os = facts.build_os.filter(|s| !s.is_empty());
     facts.max_glibc = facts.max_glibc.filter(|s| !s.is_empty());

@@ -4,28 +4,7 @@
 
 use std::io::Write as _;
 
-use crate::common::{findings, Run, TestContext};
-
-/// Run `specgate ARGS` in `ctx`, killed after 60 s so a reader that blocks fails the test
-/// instead of hanging it.
-fn run_bounded(ctx: &TestContext, args: &[&str]) -> Run {
-    let mut child = ctx
-        .specgate()
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("`specgate {}` did not finish within 60 s", args.join(" "));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    ctx.to_run(child.wait_with_output().unwrap())
-}
+use crate::common::{findings, TestContext};
 
 fn repository() -> TestContext {
     let ctx = TestContext::new();
@@ -53,25 +32,24 @@ fn a_config_that_is_not_utf8_names_the_default_path_and_the_byte_not_the_config_
 #[test]
 fn a_config_that_is_a_fifo_a_device_or_oversized_stops_at_once_instead_of_being_skipped() {
     let ctx = repository();
-    let path = ctx.path("specgate.toml");
     // A FIFO nobody writes to: it used to be skipped (the defaults applied, exit 0).
-    assert!(std::process::Command::new("mkfifo").arg(&path).status().unwrap().success());
-    let run = run_bounded(&ctx, &["check"]);
+    let path = ctx.mkfifo("specgate.toml");
+    let run = ctx.run_bounded(&["check"]);
     assert_eq!(run.code, 2, "{run}");
     assert!(run.stderr.contains("FIFO, socket or device, not a regular file"), "{run}");
     assert!(run.stderr.contains("regular file (not a FIFO, device or folder) of at most 1 MiB"), "{run}");
     // Named with --config, a FIFO blocked for ever.
-    let run = run_bounded(&ctx, &["--config", "specgate.toml", "check"]);
+    let run = ctx.run_bounded(&["--config", "specgate.toml", "check"]);
     assert_eq!(run.code, 2, "{run}");
     std::fs::remove_file(&path).unwrap();
     std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
-    let run = run_bounded(&ctx, &["--config", "specgate.toml", "check"]);
+    let run = ctx.run_bounded(&["--config", "specgate.toml", "check"]);
     assert_eq!(run.code, 2, "{run}");
     assert!(run.stderr.contains("not a regular file"), "{run}");
     std::fs::remove_file(&path).unwrap();
     let mut file = std::fs::File::create(&path).unwrap();
     writeln!(file, "[severity]\nspec-missing-field = \"{}\"", "a".repeat(10_000_000)).unwrap();
-    let run = run_bounded(&ctx, &["check"]);
+    let run = ctx.run_bounded(&["check"]);
     assert_eq!(run.code, 2, "{run}");
     assert!(run.stderr.contains("over the limit of 1048576 bytes"), "{run}");
     assert!(run.stderr.len() < 2000, "{} bytes of stderr", run.stderr.len());
