@@ -58,9 +58,16 @@ impl RawTestsConfig {
                 "`tests.critical` is empty; remove the key or give it a command",
             ));
         }
+        if self.timeout_seconds == Some(0) {
+            // 0 used to become 1 s without a word: every test run would be a timeout.
+            return Err(Invalid::new(
+                KeyPath::new("tests.timeout-seconds"),
+                "`tests.timeout-seconds` must be at least 1 (seconds)",
+            ));
+        }
         Ok(TestsConfig {
             critical: self.critical,
-            timeout: Duration::from_secs(self.timeout_seconds.unwrap_or(600).max(1)),
+            timeout: Duration::from_secs(self.timeout_seconds.unwrap_or(600)),
             paths,
             path_patterns: patterns,
             tail_lines: self.tail_lines.unwrap_or(40).max(1),
