@@ -336,7 +336,7 @@ impl<'a> Locator<'a> {
         self.follow(at).0.and_then(Node::len).unwrap_or(0)
     }
 
-    /// The line of `at`'s position, with the file's text, for a finding's excerpt.
+    /// The file's text by lines, for the excerpt under a finding about an entry.
     pub fn source(&self) -> &diag::SourceFile {
         &self.source
     }

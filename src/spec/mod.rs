@@ -338,8 +338,6 @@ pub fn check(ctx: &CheckContext, paths: Option<&[String]>, report: &mut Report) 
     if paths.is_none() {
         // A configured root, exclude, component or folder name that matches nothing.
         crate::config_paths::check(ctx, &[crate::config_paths::Section::Spec], report);
-    }
-    if paths.is_none() {
         let specs: Vec<&Document> = specifications(&corpus.documents, ctx);
         trace::check_coverage(&specs, &corpus.markers, report);
         for (component, present, mentioned) in &corpus.component_mentions {
