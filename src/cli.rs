@@ -164,6 +164,12 @@ pub struct InstallArgs {
     /// Seconds to wait for another install holding the lock.
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub lock_timeout: u64,
+    /// Seconds the interpreter check and each bin/ entry point may run before they are stopped.
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::probe::PROBE_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub probe_timeout: u64,
+    /// Seconds each gpg run (with --signing-key) may take before it is stopped.
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::gpg::GPG_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub gpg_timeout: u64,
     /// Require the detached signature `<URL>.asc` made by this OpenPGP public key (file).
     #[arg(long, value_name = "FILE", requires = "signing_fingerprint")]
     pub signing_key: Option<PathBuf>,

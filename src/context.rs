@@ -91,6 +91,18 @@ impl CheckContext {
         }
     }
 
+    /// Read a file of at most `limit` bytes: on disk only a regular file (a FIFO or device is
+    /// refused, never waited on), in git a blob no larger than the limit.
+    pub fn read_within(&self, path: &str, limit: u64) -> io::Result<Vec<u8>> {
+        match self.snapshot {
+            Snapshot::WorkTree => crate::readfile::regular(&self.workspace.root.join(path), limit),
+            _ => match self.size(path)? {
+                size if size > limit => Err(crate::readfile::too_large(size, limit)),
+                _ => self.read(path),
+            },
+        }
+    }
+
     /// Read at most `limit` bytes of a file; `None` when it is larger, missing or unreadable.
     pub fn read_limited(&self, path: &str, limit: u64) -> Option<Vec<u8>> {
         if self.snapshot != Snapshot::WorkTree {

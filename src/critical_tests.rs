@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use crate::config::{Invalid, KeyPath};
 use crate::diag::{Code, Diagnostic, Level, Position, Report};
 
 pub const CODES: &[Code] = &[
@@ -44,26 +45,29 @@ pub struct TestsConfig {
 }
 
 impl RawTestsConfig {
-    pub fn validate(self) -> Result<TestsConfig, String> {
+    pub fn validate(self) -> Result<TestsConfig, Invalid> {
         let patterns = self.paths.unwrap_or_default();
         let paths = if patterns.is_empty() {
             None
         } else {
-            let mut builder = globset::GlobSetBuilder::new();
-            for pattern in &patterns {
-                builder.add(
-                    globset::Glob::new(pattern)
-                        .map_err(|e| format!("`tests.paths` pattern `{pattern}` is not a valid glob: {e}"))?,
-                );
-            }
-            Some(builder.build().map_err(|e| format!("`tests.paths` globs do not combine: {e}"))?)
+            Some(crate::config::globs(&KeyPath::new("tests.paths"), &patterns, globset::Glob::new)?)
         };
         if self.critical.as_deref().is_some_and(|c| c.trim().is_empty()) {
-            return Err("`tests.critical` is empty; remove the key or give it a command".to_owned());
+            return Err(Invalid::new(
+                KeyPath::new("tests.critical"),
+                "`tests.critical` is empty; remove the key or give it a command",
+            ));
+        }
+        if self.timeout_seconds == Some(0) {
+            // 0 used to become 1 s without a word: every test run would be a timeout.
+            return Err(Invalid::new(
+                KeyPath::new("tests.timeout-seconds"),
+                "`tests.timeout-seconds` must be at least 1 (seconds)",
+            ));
         }
         Ok(TestsConfig {
             critical: self.critical,
-            timeout: Duration::from_secs(self.timeout_seconds.unwrap_or(600).max(1)),
+            timeout: Duration::from_secs(self.timeout_seconds.unwrap_or(600)),
             paths,
             path_patterns: patterns,
             tail_lines: self.tail_lines.unwrap_or(40).max(1),
@@ -73,7 +77,7 @@ impl RawTestsConfig {
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("could not start the critical tests `{command}`")]
+    #[error("could not start the critical tests `{}`", crate::config::shorten(command))]
     Spawn {
         command: String,
         #[source]
@@ -163,11 +167,13 @@ pub fn touches_dependencies(config: &TestsConfig, changed: &[String]) -> bool {
 
 /// Run the critical tests and report the outcome as findings and a note.
 pub fn check(config: &TestsConfig, dir: &Path, report: &mut Report) -> Result<(), Error> {
-    let Some(command) = &config.critical else {
+    let Some(full) = &config.critical else {
         report.note("tests: no critical tests configured (`[tests] critical` in specgate.toml)");
         return Ok(());
     };
-    match run(command, dir, config.timeout, config.tail_lines)? {
+    // The command as messages show it: a long one is cut.
+    let command = crate::config::shorten(full);
+    match run(full, dir, config.timeout, config.tail_lines)? {
         Outcome::Passed { duration } => {
             report.note(format!("tests: `{command}` passed in {:.1} s", duration.as_secs_f64()));
         }
@@ -232,6 +238,18 @@ mod tests {
             Outcome::TimedOut { tail, .. } => assert_eq!(tail, "started"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_long_command_is_cut_in_the_messages_that_name_it() {
+        let command = format!("exit 3 # {}", "x".repeat(10_000));
+        let config = RawTestsConfig { critical: Some(command), ..RawTestsConfig::default() }.validate().unwrap();
+        let mut report = Report::new(crate::diag::Levels::default());
+        check(&config, &std::env::temp_dir(), &mut report).unwrap();
+        let message = &report.diagnostics[0].message;
+        assert!(message.starts_with("critical tests `exit 3 # xxx"), "{message}");
+        assert!(message.contains("... (10009 bytes)` failed (exit code 3)"), "{message}");
+        assert!(message.len() < 300, "{message}");
     }
 
     #[test]

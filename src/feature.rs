@@ -69,6 +69,9 @@ pub const MANIFEST: &str = "devcontainer-feature.json";
 /// The folder that holds the repository's Features, one per subfolder.
 pub const FOLDER: &str = "feature";
 
+/// A manifest is a few KiB of JSON; one is read only when it is a regular file of at most this.
+pub const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
+
 /// Top-level properties of devcontainer-feature.json (containers.dev, Features reference).
 const TOP_LEVEL: &[&str] = &[
     "$schema",
@@ -497,7 +500,7 @@ pub fn check(ctx: &CheckContext, report: &mut Report) {
         let install = path.trim_end_matches(MANIFEST).to_owned() + "install.sh";
         let has_install = ctx.files.contains(&install)
             || (ctx.snapshot == Snapshot::WorkTree && ctx.workspace.root.join(&install).is_file());
-        match ctx.read(path) {
+        match ctx.read_within(path, MAX_MANIFEST_BYTES) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => check_manifest(&SourceFile::new(path.clone(), text), has_install, report),
                 Err(_) => report.push(
@@ -510,12 +513,15 @@ pub fn check(ctx: &CheckContext, report: &mut Report) {
                     .help("save the manifest as UTF-8 JSON"),
                 ),
             },
-            Err(error) => report.push(Diagnostic::new(
-                "feature-unreadable",
-                path.clone(),
-                Position::new(1, 1),
-                format!("could not read the manifest: {error}"),
-            )),
+            Err(error) => report.push(
+                Diagnostic::new(
+                    "feature-unreadable",
+                    path.clone(),
+                    Position::new(1, 1),
+                    format!("could not read the manifest: {error}"),
+                )
+                .help("the manifest must be a regular UTF-8 JSON file of at most 1 MiB"),
+            ),
         }
     }
     report.note(format!(

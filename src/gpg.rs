@@ -16,8 +16,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// How long one gpg run may take (an import or a verify needs well under a second).
-pub const GPG_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+use crate::probe::{RunError, TimeLimit};
+
+/// Default seconds one gpg run may take (an import or a verify needs well under one).
+pub const GPG_SECONDS: u64 = 120;
 
 /// A verified signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +38,8 @@ pub struct Verified {
 pub enum Error {
     #[error("could not run `gpg` to verify `{}`: {reason}", data.display())]
     Spawn { data: PathBuf, reason: String },
+    #[error("`gpg {step}` for `{}` did not finish within {limit} and was stopped", data.display())]
+    TimedOut { data: PathBuf, step: &'static str, limit: TimeLimit },
     #[error("could not prepare a temporary GnuPG home for `{}`", data.display())]
     Home {
         data: PathBuf,
@@ -67,7 +71,8 @@ pub enum Error {
 impl Error {
     pub fn hint(&self) -> Option<String> {
         Some(match self {
-            Error::Spawn { .. } => format!("install GnuPG (`apt-get install -y gnupg`) and make sure `gpg` is on PATH; a gpg that hangs (a broken agent or keyring) is stopped after {} s", GPG_LIMIT.as_secs()),
+            Error::Spawn { .. } => "install GnuPG (`apt-get install -y gnupg`) and make sure `gpg` is on PATH".to_owned(),
+            Error::TimedOut { limit, .. } => format!("an import or a verify takes well under a second, so gpg was probably waiting (a broken gpg-agent, a locked keyring, or a `gpg` on PATH that is not GnuPG): run the same check by hand to see it; on a machine that is only slow, raise {}", limit.setting),
             Error::Home { .. } => "check that the temporary folder (TMPDIR) is writable and not full".to_owned(),
             Error::Missing { .. } => "pass an existing file; the signature of a source is usually `<file>.asc` beside it".to_owned(),
             Error::Key { .. } => "the key file must be an armored or binary OpenPGP public key (`gpg --export --armor FPR`)".to_owned(),
@@ -84,18 +89,36 @@ impl Error {
 }
 
 /// Verify `signature` (detached, armored or binary) over `data` with the key in `public_key`,
-/// requiring the signer to be `fingerprint` (case and spaces ignored).
-pub fn verify_detached(data: &Path, signature: &Path, public_key: &Path, fingerprint: &str) -> Result<Verified, Error> {
+/// requiring the signer to be `fingerprint` (case and spaces ignored). Each gpg run is stopped
+/// at `limit`, so a hung agent cannot keep a build or an install (and its lock) waiting.
+pub fn verify_detached(
+    data: &Path,
+    signature: &Path,
+    public_key: &Path,
+    fingerprint: &str,
+    limit: TimeLimit,
+) -> Result<Verified, Error> {
+    verify_with(Path::new("gpg"), data, signature, public_key, fingerprint, limit)
+}
+
+/// [`verify_detached`] with the gpg program named, so a test can run one that hangs.
+fn verify_with(
+    program: &Path,
+    data: &Path,
+    signature: &Path,
+    public_key: &Path,
+    fingerprint: &str,
+    limit: TimeLimit,
+) -> Result<Verified, Error> {
     let expected = normalize_fingerprint(fingerprint)?;
     for path in [data, signature, public_key] {
         if !path.is_file() {
             return Err(Error::Missing { path: path.to_path_buf() });
         }
     }
-    let home = TempHome::new().map_err(|source| Error::Home { data: data.to_path_buf(), source })?;
-    // Each gpg run has a time limit, so a hung agent cannot keep a build waiting.
-    let gpg = |args: &[&std::ffi::OsStr]| {
-        let mut command = Command::new("gpg");
+    let home = TempHome::new(limit).map_err(|source| Error::Home { data: data.to_path_buf(), source })?;
+    let gpg = |step: &'static str, args: &[&std::ffi::OsStr]| {
+        let mut command = Command::new(program);
         command
             .arg("--homedir")
             .arg(&home.0)
@@ -103,16 +126,19 @@ pub fn verify_detached(data: &Path, signature: &Path, public_key: &Path, fingerp
             .args(args)
             .env("LC_ALL", "C")
             .stdin(Stdio::null());
-        crate::probe::output_within(command, GPG_LIMIT)
-            .map(|(_, stdout, stderr)| (stdout, stderr))
-            .map_err(|reason| Error::Spawn { data: data.to_path_buf(), reason })
+        crate::probe::output_within(command, limit).map(|(_, stdout, stderr)| (stdout, stderr)).map_err(|error| {
+            match error {
+                RunError::TimedOut(limit) => Error::TimedOut { data: data.to_path_buf(), step, limit },
+                RunError::Start(error) => Error::Spawn { data: data.to_path_buf(), reason: error.to_string() },
+            }
+        })
     };
-    let (import_status, import_stderr) = gpg(&["--import".as_ref(), public_key.as_os_str()])?;
+    let (import_status, import_stderr) = gpg("--import", &["--import".as_ref(), public_key.as_os_str()])?;
     if !import_status.lines().any(|l| l.starts_with("[GNUPG:] IMPORT_OK")) {
         let detail = import_stderr.trim().lines().last().unwrap_or("no key imported").to_owned();
         return Err(Error::Key { path: public_key.to_path_buf(), detail });
     }
-    let (status, stderr) = gpg(&["--verify".as_ref(), signature.as_os_str(), data.as_os_str()])?;
+    let (status, stderr) = gpg("--verify", &["--verify".as_ref(), signature.as_os_str(), data.as_os_str()])?;
     interpret(&status, &stderr, &expected, data, signature)
 }
 
@@ -196,10 +222,10 @@ pub fn normalize_fingerprint(text: &str) -> Result<String, Error> {
 }
 
 /// A private GnuPG home, removed on drop (with gpg-agent asked to stop first).
-struct TempHome(PathBuf);
+struct TempHome(PathBuf, TimeLimit);
 
 impl TempHome {
-    fn new() -> std::io::Result<TempHome> {
+    fn new(limit: TimeLimit) -> std::io::Result<TempHome> {
         use std::os::unix::fs::DirBuilderExt;
         let base = std::env::temp_dir();
         for attempt in 0..100u32 {
@@ -207,7 +233,7 @@ impl TempHome {
                 std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
             let path = base.join(format!("specgate-gnupg-{}-{nanos}-{attempt}", std::process::id()));
             match std::fs::DirBuilder::new().mode(0o700).create(&path) {
-                Ok(()) => return Ok(TempHome(path)),
+                Ok(()) => return Ok(TempHome(path, limit)),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
                 Err(e) => return Err(e),
             }
@@ -218,13 +244,9 @@ impl TempHome {
 
 impl Drop for TempHome {
     fn drop(&mut self) {
-        let _ = Command::new("gpgconf")
-            .arg("--homedir")
-            .arg(&self.0)
-            .args(["--kill", "all"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        let mut gpgconf = Command::new("gpgconf");
+        gpgconf.arg("--homedir").arg(&self.0).args(["--kill", "all"]).stdin(Stdio::null());
+        let _ = crate::probe::output_within(gpgconf, self.1);
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
@@ -288,6 +310,23 @@ mod tests {
         assert!(error.hint().unwrap().contains("SHA-256"));
         let sha256 = format!("[GNUPG:] GOODSIG X T\n[GNUPG:] VALIDSIG {FPR} 2025-06-11 1 0 4 0 1 8 00 {FPR}\n");
         assert!(run(&sha256).is_ok());
+    }
+
+    #[test]
+    fn a_gpg_that_hangs_is_stopped_at_the_limit_with_the_setting_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let program = dir.path().join("gpg");
+        std::fs::write(&program, "#!/bin/sh\nsleep 1000\n").unwrap();
+        std::fs::set_permissions(&program, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let file = dir.path().join("data");
+        std::fs::write(&file, "x").unwrap();
+        let limit = TimeLimit::new(std::time::Duration::from_secs(1), "`--gpg-timeout`");
+        let started = std::time::Instant::now();
+        let error = verify_with(&program, &file, &file, &file, FPR, limit).unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "{:?}", started.elapsed());
+        assert!(error.to_string().contains("`gpg --import` for"), "{error}");
+        assert!(error.to_string().contains("did not finish within 1 s"), "{error}");
+        assert!(error.hint().unwrap().contains("raise `--gpg-timeout`"), "{error:?}");
     }
 
     #[test]

@@ -51,20 +51,14 @@ pub struct HooksConfig {
 }
 
 impl RawHooksConfig {
-    pub fn validate(self) -> Result<HooksConfig, String> {
+    pub fn validate(self) -> Result<HooksConfig, crate::config::Invalid> {
         let patterns = self.spec_required_branches.unwrap_or_else(|| vec!["feature/*".to_owned()]);
-        let mut builder = globset::GlobSetBuilder::new();
-        for pattern in &patterns {
-            let glob = globset::GlobBuilder::new(pattern)
-                .literal_separator(false)
-                .build()
-                .map_err(|e| format!("`hooks.spec-required-branches` pattern `{pattern}` is not a valid glob: {e}"))?;
-            builder.add(glob);
-        }
+        let spec_required_branches =
+            crate::config::globs(&crate::config::KeyPath::new("hooks.spec-required-branches"), &patterns, |p| {
+                globset::GlobBuilder::new(p).literal_separator(false).build()
+            })?;
         Ok(HooksConfig {
-            spec_required_branches: builder
-                .build()
-                .map_err(|e| format!("`hooks.spec-required-branches` globs do not combine: {e}"))?,
+            spec_required_branches,
             branch_patterns: patterns,
             spec_folders: self
                 .spec_folders
@@ -158,7 +152,9 @@ pub fn cargo_build_folder(binary: &Path) -> Option<PathBuf> {
     binary
         .ancestors()
         .skip(1)
-        .find(|dir| std::fs::read_to_string(dir.join("CACHEDIR.TAG")).is_ok_and(|tag| tag.contains("created by cargo")))
+        .find(|dir| {
+            crate::readfile::text(&dir.join("CACHEDIR.TAG"), 4096).is_ok_and(|tag| tag.contains("created by cargo"))
+        })
         .map(Path::to_path_buf)
 }
 
@@ -257,7 +253,7 @@ pub enum Action {
 }
 
 fn is_ours(path: &Path) -> bool {
-    std::fs::read_to_string(path).is_ok_and(|text| text.contains(SHIM_MARK))
+    crate::readfile::text(path, 1 << 20).is_ok_and(|text| text.contains(SHIM_MARK))
 }
 
 fn shell_quote(text: &str) -> String {

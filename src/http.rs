@@ -413,7 +413,8 @@ impl Client {
 
 /// The CA certificates of a PEM file, as the only TLS roots.
 fn load_roots(path: &std::path::Path) -> Result<ureq::tls::RootCerts, String> {
-    let pem = std::fs::read(path).map_err(|e| format!("it cannot be read ({e})"))?;
+    // A system bundle is about 200 KiB; a FIFO or device named here is refused at once.
+    let pem = crate::readfile::regular(path, 16 * 1024 * 1024).map_err(|e| format!("it cannot be read ({e})"))?;
     let mut certs = Vec::new();
     for item in ureq::tls::parse_pem(&pem) {
         match item {

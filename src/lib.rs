@@ -13,6 +13,7 @@ pub mod build;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod config_paths;
 pub mod context;
 pub mod critical_tests;
 pub mod diag;

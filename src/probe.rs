@@ -11,8 +11,59 @@ use std::time::{Duration, Instant};
 /// The modules every interpreter must import (BR-007).
 pub const REQUIRED_MODULES: [&str; 5] = ["ssl", "sqlite3", "uuid", "lzma", "bz2"];
 
-/// How long the probe may take before it is killed (it needs well under a second).
-pub const LIMIT: Duration = Duration::from_secs(120);
+/// Default seconds the probe and each `bin/` entry point may run (they need well under one).
+pub const PROBE_SECONDS: u64 = 120;
+/// Default seconds `python -m venv` (with ensurepip; about 6 s here) and pip in the new venv may run.
+pub const VENV_SECONDS: u64 = 300;
+
+/// A time limit on a child process, with the setting that raises it, so the message at the
+/// limit says what to change: `[limits] probe-timeout-seconds` for a build, `--probe-timeout`
+/// for an install, which runs without a repository.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeLimit {
+    pub duration: Duration,
+    /// The key or flag, in backticks, with where it lives.
+    pub setting: &'static str,
+}
+
+impl TimeLimit {
+    pub const fn new(duration: Duration, setting: &'static str) -> TimeLimit {
+        TimeLimit { duration, setting }
+    }
+}
+
+impl std::fmt::Display for TimeLimit {
+    /// `120 s`, or `0.2 s` for the short limits of tests.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.duration.subsec_millis() == 0 {
+            write!(f, "{} s", self.duration.as_secs())
+        } else {
+            write!(f, "{:.1} s", self.duration.as_secs_f64())
+        }
+    }
+}
+
+/// Why a child process gave no result.
+#[derive(Debug)]
+pub enum RunError {
+    /// It could not be started.
+    Start(std::io::Error),
+    /// It ran past its limit; it and its process group were killed.
+    TimedOut(TimeLimit),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Start(error) => write!(f, "{error}"),
+            RunError::TimedOut(limit) => write!(
+                f,
+                "it did not finish within {limit} and was stopped with its child processes ({} sets this limit)",
+                limit.setting
+            ),
+        }
+    }
+}
 
 const SCRIPT: &str = r#"
 import importlib, sys
@@ -62,8 +113,8 @@ pub fn clean_command(program: &Path, home: Option<&Path>) -> Command {
     command
 }
 
-/// Run `python -I` with the probe script; `home` as in [`clean_command`].
-pub fn probe(python: &Path, modules: &[String], home: Option<&Path>) -> Result<Report, Failure> {
+/// Run `python -I` with the probe script within `limit`; `home` as in [`clean_command`].
+pub fn probe(python: &Path, modules: &[String], home: Option<&Path>, limit: TimeLimit) -> Result<Report, Failure> {
     if !python.exists() {
         return Err(Failure {
             reason: format!("there is no interpreter at `{}`", python.display()),
@@ -74,10 +125,23 @@ pub fn probe(python: &Path, modules: &[String], home: Option<&Path>) -> Result<R
     }
     let mut command = clean_command(python, home);
     command.arg("-I").arg("-c").arg(SCRIPT).args(modules);
-    let (status, stdout, stderr) = output_within(command, LIMIT).map_err(|reason| Failure {
-        reason: format!("could not run `{}`: {reason}", python.display()),
-        hint: "the file may be for another CPU architecture or the folder may be mounted noexec".to_owned(),
-        missing_library: None,
+    let (status, stdout, stderr) = output_within(command, limit).map_err(|error| match error {
+        RunError::TimedOut(limit) => Failure {
+            reason: format!(
+                "the interpreter probe (`{} -I -c <script>`, which prints the version and imports the required modules) did not finish within {limit} and was stopped",
+                python.display()
+            ),
+            hint: format!(
+                "a working interpreter answers in well under a second, so this one is probably broken (run it by hand to see where it waits); on a machine that is only slow, raise {}",
+                limit.setting
+            ),
+            missing_library: None,
+        },
+        RunError::Start(error) => Failure {
+            reason: format!("could not run `{}`: {error}", python.display()),
+            hint: "the file may be for another CPU architecture or the folder may be mounted noexec".to_owned(),
+            missing_library: None,
+        },
     })?;
     if !status.success() {
         return Err(explain_start_failure(&stderr, python));
@@ -124,14 +188,19 @@ pub fn interpreter_line(content: &[u8]) -> Option<(&str, Option<&str>, &[u8])> {
 }
 
 /// How one run ended: exit status, stdout and stderr, or why it could not run.
-type Ran = Result<(ExitStatus, String, String), String>;
+type Ran = Result<(ExitStatus, String, String), RunError>;
 
-/// Run every entry point in `prefix/bin` once, in a clean environment, and require each to exit
-/// 0: `--version` or `--help` (see `entry_point_flag`). `installed_prefix` is where the tree is
+/// Run every entry point in `prefix/bin` once, in a clean environment and each within `limit`,
+/// and require each to exit 0: `--version` or `--help` (see `entry_point_flag`). `installed_prefix` is where the tree is
 /// meant to live (`/opt/python-X.Y.Z`); a script whose interpreter line names a path under it
 /// is run with that file of `prefix` instead, so a tree checked before it is moved into place
 /// is judged by its own files, and a missing interpreter is named. Returns how many ran.
-pub fn check_entry_points(prefix: &Path, installed_prefix: &Path, home: Option<&Path>) -> Result<usize, Failure> {
+pub fn check_entry_points(
+    prefix: &Path,
+    installed_prefix: &Path,
+    home: Option<&Path>,
+    limit: TimeLimit,
+) -> Result<usize, Failure> {
     let bin = prefix.join("bin");
     let mut names: Vec<String> = match std::fs::read_dir(&bin) {
         Ok(entries) => entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect(),
@@ -196,7 +265,7 @@ pub fn check_entry_points(prefix: &Path, installed_prefix: &Path, home: Option<&
         let results: Vec<(String, Ran)> = std::thread::scope(|scope| {
             let running: Vec<_> = pair
                 .into_iter()
-                .map(|(shown, command)| scope.spawn(move || (shown, output_within(command, LIMIT))))
+                .map(|(shown, command)| scope.spawn(move || (shown, output_within(command, limit))))
                 .collect();
             running.into_iter().map(|handle| handle.join().expect("an entry point runner does not panic")).collect()
         });
@@ -208,7 +277,7 @@ pub fn check_entry_points(prefix: &Path, installed_prefix: &Path, home: Option<&
                     let code = status.code().map_or_else(|| "a signal".to_owned(), |c| format!("exit {c}"));
                     failures.push((shown, format!("{code}: {}", last_lines(&text, 3))));
                 }
-                Err(reason) => failures.push((shown, reason)),
+                Err(error) => failures.push((shown, error.to_string())),
             }
         }
     }
@@ -236,10 +305,10 @@ pub fn check_entry_points(prefix: &Path, installed_prefix: &Path, home: Option<&
 /// process group, and the whole group is killed at the limit and when it exits: a script that
 /// left a child behind (`sleep 1000 &`, or a shell waiting on `sleep`) cannot keep the pipes,
 /// and so the caller and any lock it holds, waiting.
-pub fn output_within(mut command: Command, limit: Duration) -> Result<(ExitStatus, String, String), String> {
+pub fn output_within(mut command: Command, limit: TimeLimit) -> Result<(ExitStatus, String, String), RunError> {
     use std::os::unix::process::CommandExt as _;
     command.stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
-    let mut child = command.spawn().map_err(|e| e.to_string())?;
+    let mut child = command.spawn().map_err(RunError::Start)?;
     let group = rustix::process::Pid::from_raw(child.id() as i32);
     let kill_group = || {
         if let Some(group) = group {
@@ -260,14 +329,14 @@ pub fn output_within(mut command: Command, limit: Duration) -> Result<(ExitStatu
     });
     let start = Instant::now();
     let status = loop {
-        match child.try_wait().map_err(|e| e.to_string())? {
+        match child.try_wait().map_err(RunError::Start)? {
             Some(status) => break status,
-            None if start.elapsed() > limit => {
+            None if start.elapsed() > limit.duration => {
                 kill_group();
                 let _ = child.kill();
                 let _ = child.wait();
                 let _ = (out.join(), err.join());
-                return Err(format!("it did not finish within {} s", limit.as_secs()));
+                return Err(RunError::TimedOut(limit));
             }
             None => std::thread::sleep(Duration::from_millis(10)),
         }
@@ -379,32 +448,63 @@ mod tests {
     fn the_probe_reports_version_libpython_and_failed_imports() {
         // The system's interpreter: its version, no error for json, a named failure otherwise.
         let python = Path::new("/usr/bin/python3");
-        let report = probe(python, &["json".to_owned(), "no_such_module_sg".to_owned()], None).unwrap();
+        let report = probe(python, &["json".to_owned(), "no_such_module_sg".to_owned()], None, limit(120)).unwrap();
         let version = report.version.expect("a version line");
         assert!(version.starts_with("3."), "{version}");
         assert_eq!(report.failed.len(), 1, "{:?}", report.failed);
         assert_eq!(report.failed[0].0, "no_such_module_sg");
         assert!(report.failed[0].1.starts_with("ModuleNotFoundError"), "{:?}", report.failed);
-        let missing = probe(Path::new("/nonexistent/python3"), &[], None).unwrap_err();
+        let missing = probe(Path::new("/nonexistent/python3"), &[], None, limit(120)).unwrap_err();
         assert!(missing.reason.contains("no interpreter"), "{missing:?}");
+    }
+
+    fn limit(seconds: u64) -> TimeLimit {
+        TimeLimit::new(Duration::from_secs(seconds), "`[limits] probe-timeout-seconds` in specgate.toml")
     }
 
     #[test]
     fn a_hung_command_is_killed_at_the_limit() {
+        let short = TimeLimit::new(Duration::from_millis(200), "`--probe-timeout`");
         let mut sleep = Command::new("sleep");
         sleep.arg("30");
-        let error = output_within(sleep, Duration::from_millis(200)).unwrap_err();
-        assert!(error.contains("did not finish"), "{error}");
+        let error = output_within(sleep, short).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "it did not finish within 0.2 s and was stopped with its child processes (`--probe-timeout` sets this limit)"
+        );
         // A shell waiting on its child, which holds the output pipe: the group is killed, so
         // the call returns at the limit instead of when `sleep` would end (in 50 minutes).
         let mut shell = Command::new("sh");
         shell.args(["-c", "sleep 3000; echo never"]);
-        let error = output_within(shell, Duration::from_millis(300)).unwrap_err();
+        let error = output_within(shell, short).unwrap_err().to_string();
         assert!(error.contains("did not finish"), "{error}");
         // A child left running in the background after a quick exit does not hold it up either.
         let mut detached = Command::new("sh");
         detached.args(["-c", "sleep 3000 & echo started"]);
-        let (status, stdout, _) = output_within(detached, Duration::from_secs(3600)).unwrap();
+        let (status, stdout, _) = output_within(detached, limit(3600)).unwrap();
         assert!(status.success() && stdout.trim() == "started");
+    }
+
+    #[test]
+    fn a_probe_that_hangs_names_the_limit_and_the_setting_that_raises_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let python = dir.path().join("python3.11");
+        std::fs::write(&python, "#!/bin/sh\nsleep 1000\n").unwrap();
+        std::fs::set_permissions(&python, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let started = Instant::now();
+        let limit = TimeLimit::new(Duration::from_secs(1), "`[limits] probe-timeout-seconds` in specgate.toml");
+        let failure = probe(&python, &[], None, limit).unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+        assert!(failure.reason.contains("interpreter probe") && failure.reason.contains("within 1 s"), "{failure:?}");
+        assert!(failure.hint.contains("`[limits] probe-timeout-seconds` in specgate.toml"), "{failure:?}");
+        // The entry points have the same limit, and say it.
+        std::fs::create_dir_all(dir.path().join("bin")).unwrap();
+        std::fs::rename(&python, dir.path().join("bin/python3.11")).unwrap();
+        let failure = check_entry_points(dir.path(), Path::new("/opt/python-3.11.2"), None, limit).unwrap_err();
+        assert!(
+            failure.reason.contains("`bin/python3.11 --version` failed: it did not finish within 1 s"),
+            "{failure:?}"
+        );
+        assert!(failure.reason.contains("probe-timeout-seconds"), "{failure:?}");
     }
 }

@@ -30,7 +30,23 @@ pub fn regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn too_large(size: u64, limit: u64) -> io::Error {
+/// The text of the regular file at `path`, read as [`regular`] reads it. Bytes that are not
+/// UTF-8 are an `InvalidData` error naming the first bad byte's offset and line.
+pub fn text(path: &Path, limit: u64) -> io::Result<String> {
+    String::from_utf8(regular(path, limit)?).map_err(|error| {
+        let offset = error.utf8_error().valid_up_to();
+        let bytes = error.as_bytes();
+        let line = memchr::memchr_iter(b'\n', &bytes[..offset]).count() + 1;
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("it is not UTF-8: byte {offset} (line {line}) is 0x{:02x}", bytes[offset]),
+        )
+    })
+}
+
+/// The error of a file over its limit, for readers that know the size without `regular` (a
+/// git blob).
+pub fn too_large(size: u64, limit: u64) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, format!("it is {size} bytes or more, over the limit of {limit} bytes"))
 }
 
@@ -55,5 +71,17 @@ mod tests {
         assert!(regular(&fifo, 10).unwrap_err().to_string().contains("FIFO"));
         assert!(regular(dir.path(), 10).unwrap_err().to_string().contains("a folder"));
         assert_eq!(regular(&dir.path().join("missing"), 10).unwrap_err().kind(), io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn text_names_the_first_byte_that_is_not_utf8() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.toml");
+        std::fs::write(&file, b"[spec]\nroots = [\"\xff\"]\n").unwrap();
+        let error = text(&file, 100).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::InvalidData);
+        assert_eq!(error.to_string(), "it is not UTF-8: byte 17 (line 2) is 0xff");
+        std::fs::write(&file, "caf\u{e9}\n").unwrap();
+        assert_eq!(text(&file, 100).unwrap(), "caf\u{e9}\n");
     }
 }

@@ -3,6 +3,7 @@
 use crate::diag::Code;
 
 pub const CODE_TABLES: &[&[Code]] = &[
+    crate::config_paths::CODES,
     crate::spec::CODES,
     crate::critical_tests::CODES,
     crate::hooks::CODES,

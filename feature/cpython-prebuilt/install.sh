@@ -40,6 +40,8 @@ allow_http=${ALLOWHTTP:-false}
 read_timeout=${READTIMEOUT:-}
 retries=${RETRIES:-}
 lock_timeout=${LOCKTIMEOUT:-}
+probe_timeout=${PROBETIMEOUT:-}
+gpg_timeout=${GPGTIMEOUT:-}
 modules=${MODULES:-}
 ca_certificates=${CACERTIFICATES:-}
 signing_key=${SIGNINGKEY:-}
@@ -137,6 +139,8 @@ extra=
 number --read-timeout readTimeout "$read_timeout"
 number --retries retries "$retries"
 number --lock-timeout lockTimeout "$lock_timeout"
+number --probe-timeout probeTimeout "$probe_timeout"
+number --gpg-timeout gpgTimeout "$gpg_timeout"
 # shellcheck disable=SC2086 # the options and numbers above hold no spaces
 set -- "$@" $extra
 

@@ -417,10 +417,14 @@ fn check_files(
     }
     let sidecar_path = Sidecar::path_for(&path);
     let sidecar_shown = format!("{shown_path}.sha256");
-    match std::fs::read_to_string(&sidecar_path) {
-        Err(_) => report.push(
+    match crate::readfile::text(&sidecar_path, super::sidecar::MAX_BYTES) {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => report.push(
             Diagnostic::new("artifact-sidecar-missing", shown_path.clone(), Position::new(1, 1), format!("`{file_name}` has no sidecar `{file_name}.sha256`"))
                 .help(format!("run `sha256sum {file_name} > {file_name}.sha256` in `{shown}`")),
+        ),
+        Err(error) => report.push(
+            Diagnostic::new("artifact-sidecar-invalid", sidecar_shown, Position::new(1, 1), format!("the sidecar could not be read: {error}"))
+                .help(format!("a sidecar is a regular file of one line; replace it with `sha256sum {file_name} > {file_name}.sha256` in `{shown}`")),
         ),
         Ok(text) => match Sidecar::parse(&text) {
             Err(reason) => report.push(

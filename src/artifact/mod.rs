@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::config::{shorten, Invalid, KeyPath};
 pub use check::{check, CheckOptions, CODES};
 pub use ledger::{Entry, Ledger, Status};
 pub use name::{ArtifactName, Compression, PythonVersion};
@@ -104,12 +105,19 @@ impl Default for ArtifactsConfig {
 }
 
 impl RawArtifacts {
-    /// Resolve defaults and check values; the message names the key.
-    pub fn validate(self) -> Result<ArtifactsConfig, String> {
-        let clean = |key: &str, value: String| -> Result<String, String> {
+    /// Resolve defaults and check values; the error names the key and where it is.
+    pub fn validate(self) -> Result<ArtifactsConfig, Invalid> {
+        let at = |key: &str| KeyPath::new("artifacts").key(key);
+        let clean = |key: &str, value: String| -> Result<String, Invalid> {
             let value = value.trim_start_matches("./").trim_end_matches('/').to_owned();
             if value.is_empty() || Path::new(&value).is_absolute() || value.split('/').any(|p| p == "..") {
-                return Err(format!("`artifacts.{key}` must be a path inside the repository, not `{value}`"));
+                return Err(Invalid::new(
+                    at(key),
+                    format!(
+                        "`artifacts.{key}` must be a path inside the repository (relative, without `..`), not `{}`",
+                        shorten(&value)
+                    ),
+                ));
             }
             Ok(value)
         };
@@ -120,15 +128,17 @@ impl RawArtifacts {
         };
         let max_active = self.max_active.unwrap_or(3);
         if max_active == 0 {
-            return Err("`artifacts.max-active` must be at least 1".to_owned());
+            return Err(Invalid::new(at("max-active"), "`artifacts.max-active` must be at least 1"));
         }
         let defaults = Limits::default();
         let limits = Limits {
             max_entries: self.unpack_max_entries.unwrap_or(defaults.max_entries),
             max_bytes: self.unpack_max_bytes.unwrap_or(defaults.max_bytes),
         };
-        if limits.max_entries == 0 || limits.max_bytes == 0 {
-            return Err("`artifacts.unpack-max-entries` and `unpack-max-bytes` must be at least 1".to_owned());
+        for (key, value) in [("unpack-max-entries", limits.max_entries), ("unpack-max-bytes", limits.max_bytes)] {
+            if value == 0 {
+                return Err(Invalid::new(at(key), format!("`artifacts.{key}` must be at least 1")));
+            }
         }
         Ok(ArtifactsConfig { folder, ledger, max_active, limits })
     }

@@ -57,6 +57,10 @@ impl fmt::Debug for Digest {
 /// The read size for hashing: large enough that syscalls do not matter, small enough to stay in cache.
 const BUFFER: usize = 256 * 1024;
 
+/// A sidecar is one line (`sha256sum` format) and is read only up to this size, and only when
+/// it is a regular file: a FIFO or a link to `/dev/zero` beside an artifact is refused at once.
+pub const MAX_BYTES: u64 = 64 * 1024;
+
 /// Hash everything `reader` yields, streaming; returns the digest and the byte count.
 pub fn sha256_reader(mut reader: impl Read) -> io::Result<(Digest, u64)> {
     let mut hasher = Sha256::new();
@@ -163,7 +167,7 @@ impl Sidecar {
     /// Read and parse the sidecar of `artifact`.
     pub fn read_for(artifact: &Path) -> Result<Sidecar, Error> {
         let path = Sidecar::path_for(artifact);
-        let text = std::fs::read_to_string(&path).map_err(|source| Error::io("read", &path, source))?;
+        let text = crate::readfile::text(&path, MAX_BYTES).map_err(|source| Error::io("read", &path, source))?;
         Sidecar::parse(&text).map_err(|reason| Error::Sidecar { path, reason })
     }
 
@@ -284,5 +288,21 @@ mod tests {
         Sidecar::write_for(&artifact, sha256_file(&artifact).unwrap()).unwrap();
         std::fs::write(&artifact, b"two").unwrap();
         assert!(matches!(verify(&artifact), Err(Error::Mismatch { .. })));
+    }
+
+    #[test]
+    fn a_sidecar_is_read_only_as_a_small_regular_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let artifact = dir.path().join("cpython-3.12.6-debian12-build1.tgz");
+        let sidecar = Sidecar::path_for(&artifact);
+        assert!(std::process::Command::new("mkfifo").arg(&sidecar).status().unwrap().success());
+        let error = Sidecar::read_for(&artifact).unwrap_err();
+        let cause = std::error::Error::source(&error).map(ToString::to_string).unwrap_or_default();
+        assert!(cause.contains("FIFO"), "{error}: {cause}");
+        std::fs::remove_file(&sidecar).unwrap();
+        std::fs::write(&sidecar, format!("{EMPTY}  x{}\n", " ".repeat(MAX_BYTES as usize))).unwrap();
+        let error = Sidecar::read_for(&artifact).unwrap_err();
+        let cause = std::error::Error::source(&error).map(ToString::to_string).unwrap_or_default();
+        assert!(cause.contains("over the limit of 65536 bytes"), "{error}: {cause}");
     }
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::artifact::PythonVersion;
+use crate::config::{shorten, Invalid, KeyPath};
 
 /// `[build]` as written.
 #[derive(Debug, Default, Deserialize)]
@@ -88,77 +89,105 @@ impl Default for BuildConfig {
 }
 
 impl RawBuild {
-    pub fn validate(self) -> Result<BuildConfig, String> {
+    pub fn validate(self) -> Result<BuildConfig, Invalid> {
+        let at = |key: &str| KeyPath::new("build").key(key);
         let allowed_os = self.allowed_os.unwrap_or_else(|| vec!["ubuntu20.04".to_owned(), "ubuntu24.04".to_owned()]);
-        for os in &allowed_os {
+        for (index, os) in allowed_os.iter().enumerate() {
             if !crate::artifact::name::is_distro(os) {
-                return Err(format!("`build.allowed-os` entry `{os}` is not `<id><version>` like `ubuntu20.04`"));
+                return Err(Invalid::new(
+                    at("allowed-os").index(index),
+                    format!("`build.allowed-os` entry `{}` is not `<id><version>` like `ubuntu20.04`", shorten(os)),
+                ));
             }
         }
         let configure_flags =
             self.configure_flags.unwrap_or_else(|| DEFAULT_CONFIGURE_FLAGS.iter().map(|s| (*s).to_owned()).collect());
         if !configure_flags.iter().any(|f| f.starts_with("--prefix=")) {
-            return Err(
-                "`build.configure-flags` must set `--prefix={prefix}` (artifacts install to /opt/python-X.Y.Z)"
-                    .to_owned(),
-            );
+            return Err(Invalid::new(
+                at("configure-flags"),
+                "`build.configure-flags` must set `--prefix={prefix}` (artifacts install to /opt/python-X.Y.Z)",
+            ));
         }
         let modules = self.modules.unwrap_or_else(|| DEFAULT_MODULES.iter().map(|s| (*s).to_owned()).collect());
-        for module in &modules {
+        for (index, module) in modules.iter().enumerate() {
             if module.is_empty()
                 || !module.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
             {
-                return Err(format!("`build.modules` entry `{module}` is not a module name"));
+                return Err(Invalid::new(
+                    at("modules").index(index),
+                    format!("`build.modules` entry `{}` is not a module name", shorten(module)),
+                ));
             }
         }
         let packages = self.packages.unwrap_or_default();
-        for package in &packages {
+        for (index, package) in packages.iter().enumerate() {
             if package.is_empty() || !package.chars().all(|c| c.is_ascii_alphanumeric() || "+-.:".contains(c)) {
-                return Err(format!("`build.packages` entry `{package}` is not a package name"));
+                return Err(Invalid::new(
+                    at("packages").index(index),
+                    format!("`build.packages` entry `{}` is not a package name", shorten(package)),
+                ));
             }
         }
         let container_engine = self.container_engine.unwrap_or_else(|| "podman".to_owned());
         if !matches!(container_engine.as_str(), "podman" | "docker") {
-            return Err(format!(
-                "`build.container-engine` must be \"podman\" or \"docker\", not \"{container_engine}\""
+            return Err(Invalid::new(
+                at("container-engine"),
+                format!(
+                    "`build.container-engine` must be \"podman\" or \"docker\", not \"{}\"",
+                    shorten(&container_engine)
+                ),
             ));
         }
         let container_image = self.container_image.unwrap_or_else(|| "localhost/specgate-debian12".to_owned());
         let mut sources = BTreeMap::new();
         for (version, raw) in self.sources.unwrap_or_default() {
+            let pin = at("sources").key(&version);
             let Some(parsed) = PythonVersion::parse(&version) else {
-                return Err(format!("`build.sources` key `{version}` is not a version `X.Y.Z`"));
+                return Err(Invalid::new(
+                    pin.name(),
+                    format!("`build.sources` key `{}` is not a version `X.Y.Z`", shorten(&version)),
+                ));
             };
             let sha256 = raw.sha256.to_ascii_lowercase();
             if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(format!("`build.sources.\"{version}\".sha256` must be 64 hexadecimal digits"));
+                return Err(Invalid::new(
+                    pin.clone().key("sha256"),
+                    format!("`build.sources.\"{version}\".sha256` must be 64 hexadecimal digits"),
+                ));
             }
             let fingerprint = match raw.fingerprint {
-                Some(f) => Some(
-                    crate::gpg::normalize_fingerprint(&f)
-                        .map_err(|e| format!("`build.sources.\"{version}\".fingerprint`: {e}"))?,
-                ),
+                Some(f) => Some(crate::gpg::normalize_fingerprint(&f).map_err(|_| {
+                    Invalid::new(
+                        pin.clone().key("fingerprint"),
+                        format!(
+                            "`build.sources.\"{version}\".fingerprint` `{}` is not a fingerprint (40 or 64 hexadecimal digits)",
+                            shorten(&f)
+                        ),
+                    )
+                })?),
                 None => None,
             };
             if fingerprint.is_some() != raw.public_key.is_some() {
-                return Err(format!(
-                    "`build.sources.\"{version}\"` needs both `fingerprint` and `public-key`, or neither"
+                return Err(Invalid::new(
+                    pin.name(),
+                    format!("`build.sources.\"{version}\"` needs both `fingerprint` and `public-key`, or neither"),
                 ));
             }
             let sigstore = match (raw.sigstore_identity, raw.sigstore_issuer) {
                 (Some(identity), Some(issuer)) => Some((identity, issuer)),
                 (None, None) => None,
                 _ => {
-                    return Err(format!(
-                        "`build.sources.\"{version}\"` needs both `sigstore-identity` and `sigstore-issuer`"
+                    return Err(Invalid::new(
+                        pin.name(),
+                        format!("`build.sources.\"{version}\"` needs both `sigstore-identity` and `sigstore-issuer`"),
                     ))
                 }
             };
             let allow_unsigned = raw.allow_unsigned.unwrap_or(false);
             if parsed >= super::gates::SIGSTORE_ONLY && sigstore.is_none() && !allow_unsigned {
-                return Err(format!(
+                return Err(Invalid::new(pin.name(), format!(
                     "`build.sources.\"{version}\"` pins no Sigstore signer: CPython 3.14 and later are signed with Sigstore only, and specgate requires that signature for them; add `sigstore-identity` and `sigstore-issuer` (python.org/downloads/metadata/sigstore lists them: `hugo@python.org` with `https://github.com/login/oauth` for 3.14), or set `allow-unsigned = true` to build from the SHA-256 alone"
-                ));
+                )));
             }
             sources.insert(
                 version,
@@ -174,7 +203,10 @@ impl RawBuild {
             );
         }
         if self.sigstore_trusted_root.as_deref().is_some_and(|p| p.trim().is_empty()) {
-            return Err("`build.sigstore-trusted-root` must be a path to a trusted_root.json".to_owned());
+            return Err(Invalid::new(
+                at("sigstore-trusted-root"),
+                "`build.sigstore-trusted-root` must be a path to a trusted_root.json",
+            ));
         }
         Ok(BuildConfig {
             allowed_os,

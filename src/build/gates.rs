@@ -52,8 +52,8 @@ impl OsInfo {
 
 /// Read and parse an os-release file.
 pub fn read_os_release(path: &Path) -> Result<OsInfo, Error> {
-    let text =
-        fs::read_to_string(path).map_err(|e| Error::OsRelease { path: path.to_path_buf(), reason: e.to_string() })?;
+    let text = crate::readfile::text(path, 64 * 1024)
+        .map_err(|e| Error::OsRelease { path: path.to_path_buf(), reason: e.to_string() })?;
     parse_os_release(&text).map_err(|reason| Error::OsRelease { path: path.to_path_buf(), reason })
 }
 
@@ -167,17 +167,25 @@ pub struct VerifiedSource {
     pub how: String,
 }
 
-/// Fetch (if a URL) and verify the source against its pin. `root` resolves the pinned key path;
-/// `downloads` is where downloaded files are kept (in the build cache).
+/// Where verifying a source works: `root` resolves the pinned key path, `downloads` keeps
+/// downloaded files (in the build cache), and each gpg run stops at `gpg_limit`.
+#[derive(Debug, Clone, Copy)]
+pub struct Surroundings<'a> {
+    pub root: &'a Path,
+    pub downloads: &'a Path,
+    pub gpg_limit: crate::probe::TimeLimit,
+}
+
+/// Fetch (if a URL) and verify the source against its pin.
 pub fn verify_source(
     version: PythonVersion,
     spec: Option<&SourceSpec>,
     signature: Option<&Path>,
     config: &BuildConfig,
-    root: &Path,
-    downloads: &Path,
+    around: &Surroundings<'_>,
     progress: &mut dyn std::io::Write,
 ) -> Result<VerifiedSource, Error> {
+    let Surroundings { root, downloads, gpg_limit } = *around;
     let pin = config.sources.get(&version.to_string()).ok_or_else(|| Error::NoPin { version: version.to_string() })?;
     let spec = match spec {
         Some(spec) => spec.clone(),
@@ -204,7 +212,7 @@ pub fn verify_source(
         return Err(Error::HashMismatch { path, expected: pin.sha256.clone(), actual });
     }
     let search = SignatureSearch { source: &path, url: url.as_deref(), given: signature, downloads };
-    let how = verify_signature(version, pin, config, root, &search, progress)?;
+    let how = verify_signature(version, pin, config, root, &search, gpg_limit, progress)?;
     Ok(VerifiedSource { path, sha256: actual, how })
 }
 
@@ -258,6 +266,7 @@ fn verify_signature(
     config: &BuildConfig,
     root: &Path,
     search: &SignatureSearch<'_>,
+    gpg_limit: crate::probe::TimeLimit,
     progress: &mut dyn std::io::Write,
 ) -> Result<String, Error> {
     let resolve = |path: &str| if Path::new(path).is_absolute() { PathBuf::from(path) } else { root.join(path) };
@@ -282,7 +291,7 @@ fn verify_signature(
         return Ok("sha256 (no signature pinned)".to_owned());
     };
     let signature = search.find("asc", pin.signature_url.as_deref(), progress)?;
-    let verified = crate::gpg::verify_detached(search.source, &signature, &resolve(key), fingerprint)?;
+    let verified = crate::gpg::verify_detached(search.source, &signature, &resolve(key), fingerprint, gpg_limit)?;
     Ok(format!(
         "sha256 + OpenPGP signature by {}{}",
         verified.primary_fingerprint,
@@ -395,7 +404,9 @@ mod tests {
         let version = PythonVersion::parse("3.14.0").unwrap();
         let dir = source.parent().unwrap();
         let spec = SourceSpec::File(source.to_path_buf());
-        verify_source(version, Some(&spec), signature, config, dir, &dir.join("downloads"), &mut Vec::new())
+        let downloads = dir.join("downloads");
+        let around = Surroundings { root: dir, downloads: &downloads, gpg_limit: crate::config::Limits::default().gpg };
+        verify_source(version, Some(&spec), signature, config, &around, &mut Vec::new())
     }
 
     #[test]

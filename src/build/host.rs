@@ -69,6 +69,8 @@ pub struct Request {
     pub os_release: PathBuf,
     /// Repository root: resolves pinned key paths.
     pub root: PathBuf,
+    /// How long gpg, the probe, the entry points and the venv check may run (`[limits]`).
+    pub limits: crate::config::Limits,
 }
 
 /// A validated stage ready to pack.
@@ -200,8 +202,7 @@ pub fn build(request: &Request, config: &BuildConfig, steps: &mut Steps<'_>) -> 
             request.source.as_ref(),
             request.signature.as_deref(),
             config,
-            &request.root,
-            &downloads,
+            &gates::Surroundings { root: &request.root, downloads: &downloads, gpg_limit: request.limits.gpg },
             out,
         )?;
         let _ = writeln!(out, "    `{}`: {}", source.path.display(), source.how);
@@ -314,7 +315,7 @@ pub fn build(request: &Request, config: &BuildConfig, steps: &mut Steps<'_>) -> 
     })?;
     let modules = gates::required_modules(config);
     let metadata = steps.step("validate", |out| {
-        let metadata = inspect::validate(&prefix_dir, version, &modules, &os, &work, &log)?;
+        let metadata = inspect::validate(&prefix_dir, version, &modules, &os, &work, &log, &request.limits)?;
         let _ = writeln!(
             out,
             "    python {version}, own libpython, modules {}, venv ok, max GLIBC_{}",
@@ -362,7 +363,7 @@ fn artifact_error(error: crate::artifact::Error) -> Error {
 
 /// A cache entry, if complete and of this version.
 fn read_cached(entry: &Path, version: PythonVersion) -> Option<Metadata> {
-    let text = fs::read_to_string(entry.join("entry.json")).ok()?;
+    let text = crate::readfile::text(&entry.join("entry.json"), 16 * 1024 * 1024).ok()?;
     let metadata: Metadata = serde_json::from_str(&text).ok()?;
     (metadata.python == version.to_string() && entry.join("stage").join(format!("opt/python-{version}/bin")).is_dir())
         .then_some(metadata)

@@ -18,9 +18,6 @@ use super::Error;
 use crate::artifact::PythonVersion;
 use crate::probe;
 
-/// How long `venv` with ensurepip, or pip in it, may take (about 6 s here).
-const VENV_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
-
 /// The metadata file inside the prefix.
 pub const METADATA_FILE: &str = ".specgate-build.json";
 
@@ -298,6 +295,7 @@ pub fn validate(
     os: &OsInfo,
     work: &Path,
     log: &Path,
+    limits: &crate::config::Limits,
 ) -> Result<Metadata, Error> {
     let fail = |reason: String| Error::Validation { reason, log: Some(log.to_path_buf()) };
     check_rpath(prefix, version)?;
@@ -307,7 +305,7 @@ pub fn validate(
     let _cleanup = super::host::RemoveOnDrop(scratch.clone());
     let (venv, home) = (scratch.join("venv"), scratch.join("home"));
     fs::create_dir_all(&home).map_err(|e| Error::io("create", &home, e))?;
-    let report = probe::probe(&python, modules, Some(&home))
+    let report = probe::probe(&python, modules, Some(&home), limits.probe)
         .map_err(|failure| fail(format!("{} ({})", failure.reason, failure.hint)))?;
     if report.version.as_deref() != Some(&version.to_string()) {
         return Err(fail(format!(
@@ -329,20 +327,20 @@ pub fn validate(
     }
     let mut make_venv = probe::clean_command(&python, Some(&home));
     make_venv.arg("-I").arg("-m").arg("venv").arg(&venv);
-    let (status, _, stderr) =
-        probe::output_within(make_venv, VENV_LIMIT).map_err(|e| fail(format!("could not run venv: {e}")))?;
+    let (status, _, stderr) = probe::output_within(make_venv, limits.venv)
+        .map_err(|e| fail(format!("could not run `python -m venv`: {e}")))?;
     if !status.success() {
         return Err(fail(format!("`python -m venv` (with ensurepip) failed: {}", probe::last_lines(&stderr, 3))));
     }
     let mut pip = probe::clean_command(&venv.join("bin/python"), Some(&home));
     pip.arg("-I").arg("-m").arg("pip").arg("--version");
-    let (status, _, stderr) =
-        probe::output_within(pip, VENV_LIMIT).map_err(|e| fail(format!("could not run the venv's python: {e}")))?;
+    let (status, _, stderr) = probe::output_within(pip, limits.venv)
+        .map_err(|e| fail(format!("could not run `pip --version` in the new venv: {e}")))?;
     if !status.success() {
         return Err(fail(format!("pip does not run in a new venv: {}", probe::last_lines(&stderr, 3))));
     }
 
-    probe::check_entry_points(prefix, Path::new(&format!("/opt/python-{version}")), Some(&home))
+    probe::check_entry_points(prefix, Path::new(&format!("/opt/python-{version}")), Some(&home), limits.probe)
         .map_err(|failure| fail(format!("{} ({})", failure.reason, failure.hint)))?;
 
     let (max_glibc, needed) = elf_facts(prefix)?;
@@ -502,7 +500,9 @@ mod tests {
         let home = dir.path().join("home");
         fs::create_dir_all(&home).unwrap();
         // As make install left them, pip3 cannot start: the failure names script and interpreter.
-        let failure = probe::check_entry_points(&prefix, installed, Some(&home)).unwrap_err();
+        let failure =
+            probe::check_entry_points(&prefix, installed, Some(&home), crate::config::Limits::default().probe)
+                .unwrap_err();
         assert_eq!(
             failure.reason,
             "`bin/pip3` cannot run: its interpreter line names `/opt/python-3.11.2/bin/python`, which the artifact does not contain",
@@ -513,7 +513,8 @@ mod tests {
         assert_eq!(relocated.rewritten, ["bin/pip3", "bin/pydoc3"]);
         let pip = fs::read_to_string(prefix.join("bin/pip3")).unwrap();
         assert!(pip.starts_with("#!/bin/sh\n'''exec' \"$(dirname -- \"$(realpath -- \"$0\")\")/python3.11\" \"$0\" \"$@\"\n' '''\nimport sys\n"), "{pip}");
-        let ran = probe::check_entry_points(&prefix, installed, Some(&home)).unwrap();
+        let ran =
+            probe::check_entry_points(&prefix, installed, Some(&home), crate::config::Limits::default().probe).unwrap();
         assert_eq!(ran, 5, "python3, python3.11, pip3, pydoc3, python3.11-config");
         // Through a relative link elsewhere, as install makes /usr/local/bin/pip3.
         let links = dir.path().join("usr/local/bin");
@@ -535,12 +536,24 @@ mod tests {
         relocate_scripts(&prefix, "3.11.2".parse().unwrap()).unwrap();
         fs::write(prefix.join("bin/2to3"), "#!/bin/sh\necho 'no lib2to3 here' >&2\nexit 3\n").unwrap();
         fs::set_permissions(prefix.join("bin/2to3"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-        let failure = probe::check_entry_points(&prefix, Path::new("/opt/python-3.11.2"), None).unwrap_err();
+        let failure = probe::check_entry_points(
+            &prefix,
+            Path::new("/opt/python-3.11.2"),
+            None,
+            crate::config::Limits::default().probe,
+        )
+        .unwrap_err();
         assert_eq!(failure.reason, "`bin/2to3 --help` failed: exit 3: no lib2to3 here");
         // A link to nothing is named too.
         fs::remove_file(prefix.join("bin/2to3")).unwrap();
         std::os::unix::fs::symlink("python3.99", prefix.join("bin/python3.99")).unwrap();
-        let failure = probe::check_entry_points(&prefix, Path::new("/opt/python-3.11.2"), None).unwrap_err();
+        let failure = probe::check_entry_points(
+            &prefix,
+            Path::new("/opt/python-3.11.2"),
+            None,
+            crate::config::Limits::default().probe,
+        )
+        .unwrap_err();
         assert!(failure.reason.contains("`bin/python3.99` is a link to `python3.99`"), "{failure:?}");
     }
 

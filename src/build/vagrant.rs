@@ -138,7 +138,7 @@ pub fn run(args: &BuildArgs, root: &Path, out: &Path, progress: &mut dyn Write) 
 /// renamed into place, so an interrupted copy leaves nothing). Returns its path in `out`.
 pub fn collect(root: &Path, out: &Path) -> Result<PathBuf, Error> {
     let result = root.join(RESULT_FILE);
-    let reported = std::fs::read_to_string(&result).map_err(|e| Error::Vagrant {
+    let reported = crate::readfile::text(&result, 64 * 1024).map_err(|e| Error::Vagrant {
         reason: format!("provisioning wrote no `{RESULT_FILE}` ({e}); see the provision output above"),
     })?;
     let inside = PathBuf::from(reported.trim());

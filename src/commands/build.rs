@@ -69,6 +69,7 @@ pub fn run(global: &GlobalArgs, args: &BuildArgs, output: &mut Output<'_>) -> an
         log: args.log.as_deref().map(absolute),
         os_release,
         root: root.clone(),
+        limits: config.limits,
     };
     let mut steps = host::Steps::new(output.stderr);
     let built = host::build(&request, &config.build, &mut steps)?;

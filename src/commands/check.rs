@@ -1,6 +1,7 @@
 //! `specgate check [spec|emoji|secrets]`.
 
 use crate::cli::{CheckArgs, CheckCommand, GlobalArgs};
+use crate::config_paths::{self, Section};
 use crate::diag::Report;
 use crate::scan::{emoji, Selection};
 use crate::{artifact, spec, ExitStatus, Output};
@@ -11,6 +12,8 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> an
     match &args.check {
         None => {
             spec::check(&ctx, None, &mut report);
+            // The spec check covers its own lists; the others are checked once here.
+            config_paths::check(&ctx, &[Section::Emoji, Section::Secrets, Section::Tests, Section::Hooks], &mut report);
             emoji::check(&ctx, &Selection::All, false, &mut report)?;
             secrets(&ctx, global, &Selection::All, None, None, &mut report)?;
             artifact::check(&ctx, &artifact::CheckOptions::default(), &mut report);
@@ -30,10 +33,14 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> an
             spec::check(&ctx, paths.as_deref(), &mut report);
         }
         Some(CheckCommand::Tests) => {
+            config_paths::check(&ctx, &[Section::Tests], &mut report);
             crate::critical_tests::check(&ctx.config.tests, &ctx.workspace.root, &mut report)?;
         }
         Some(CheckCommand::Emoji(emoji_args)) => {
             let selection = super::selection(&ctx, &emoji_args.files, global)?;
+            if selection == Selection::All {
+                config_paths::check(&ctx, &[Section::Emoji], &mut report);
+            }
             emoji::check(&ctx, &selection, emoji_args.strict, &mut report)?;
         }
         Some(CheckCommand::Secrets(args)) if args.list_rules => {
@@ -43,6 +50,9 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> an
         }
         Some(CheckCommand::Secrets(args)) => {
             let selection = super::selection(&ctx, &args.files, global)?;
+            if selection == Selection::All {
+                config_paths::check(&ctx, &[Section::Secrets], &mut report);
+            }
             secrets(
                 &ctx,
                 global,

@@ -7,6 +7,7 @@ use anyhow::Context as _;
 
 use crate::cli::{GlobalArgs, HookArgs, HookCommand, HooksAction, HooksArgs};
 use crate::config::Config;
+use crate::config_paths;
 use crate::context::{CheckContext, Snapshot};
 use crate::diag::{Diagnostic, Position, Report};
 use crate::hooks::{self, Action, Chosen, PushUpdate, RefPlan};
@@ -125,6 +126,7 @@ fn pre_push(global: &GlobalArgs, output: &mut Output<'_>) -> anyhow::Result<Exit
     drop(workspace);
 
     let mut all_changed: Vec<String> = Vec::new();
+    let mut tests_paths_checked = false;
     for plan in &plans {
         let name = &plan.update.remote_ref;
         if plan.update.is_deletion() {
@@ -139,6 +141,11 @@ fn pre_push(global: &GlobalArgs, output: &mut Output<'_>) -> anyhow::Result<Exit
         all_changed.extend(plan.changed.iter().cloned());
         let ctx = CheckContext::at(Workspace::discover(&root)?, config.clone(), Snapshot::Commit(plan.update.local))?;
         check_content(&ctx, &plan.changed, &mut report);
+        // A `[tests] paths` glob that matches nothing would skip the tests on every push.
+        if config.tests.critical.is_some() && !tests_paths_checked {
+            tests_paths_checked = true;
+            config_paths::check(&ctx, &[config_paths::Section::Tests], &mut report);
+        }
         if !plan.commits.is_empty() {
             scan_added_lines(&ctx, &Selection::Commits(plan.commits.clone()), &mut report)?;
         }
@@ -189,6 +196,9 @@ fn pre_commit(global: &GlobalArgs, output: &mut Output<'_>) -> anyhow::Result<Ex
     }
 
     if config.hooks.pre_commit_tests {
+        if config.tests.critical.is_some() {
+            config_paths::check(&ctx, &[config_paths::Section::Tests], &mut report);
+        }
         run_tests(&config, &root, &changed, !changed.is_empty(), &mut report)?;
     }
     finish(report, global, output, "commit", "git commit --no-verify")
@@ -223,7 +233,8 @@ fn require_spec(ctx: &CheckContext, branch: &str, report: &mut Report) {
         report.note(format!("branch `{branch}`: governed by {}", valid.join(", ")));
         return;
     }
-    let folders_text = folders.iter().map(|f| format!("`{f}/`")).collect::<Vec<_>>().join(" or ");
+    let folders_text =
+        folders.iter().map(|f| format!("`{}/`", crate::config::shorten(f))).collect::<Vec<_>>().join(" or ");
     let found = if invalid.is_empty() {
         String::new()
     } else {
@@ -259,7 +270,7 @@ fn run_tests(
     if !critical_tests::touches_dependencies(&config.tests, changed) {
         report.note(format!(
             "tests: skipped, no changed file matches `[tests] paths` ({})",
-            config.tests.path_patterns.join(", ")
+            config.tests.path_patterns.iter().map(|p| crate::config::shorten(p)).collect::<Vec<_>>().join(", ")
         ));
         return Ok(());
     }

@@ -48,6 +48,8 @@ pub fn install(global: &GlobalArgs, args: &InstallArgs, output: &mut Output<'_>)
             .signing_key
             .as_ref()
             .map(|key| (start_dir.join(key), args.signing_fingerprint.clone().unwrap_or_default())),
+        probe_limit: crate::probe::TimeLimit::new(Duration::from_secs(args.probe_timeout), "`--probe-timeout SECONDS`"),
+        gpg_limit: crate::probe::TimeLimit::new(Duration::from_secs(args.gpg_timeout), "`--gpg-timeout SECONDS`"),
     };
     let bar = match args.progress {
         Progress::Bar => true,

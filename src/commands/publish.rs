@@ -60,7 +60,7 @@ pub fn run(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> 
             writeln!(output.stdout, "gpg --detach-sign --armor {}", artifact.display())?;
             None
         } else {
-            let (path, made) = sign::sign(&artifact, &signer)?;
+            let (path, made) = sign::sign(&artifact, &signer, ctx.config.limits.gpg)?;
             writeln!(
                 output.stderr,
                 "{} `{}`",

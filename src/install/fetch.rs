@@ -140,7 +140,7 @@ pub fn sidecar_digest(location: &Location, file_name: &str, client: &http::Clien
     }
     let sidecar = location.with_suffix(".sha256");
     let text = match &sidecar {
-        Location::File(path) => match fs::read(path) {
+        Location::File(path) => match crate::readfile::regular(path, crate::artifact::sidecar::MAX_BYTES) {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(Error::io("read the sidecar", path, source)),
@@ -148,7 +148,7 @@ pub fn sidecar_digest(location: &Location, file_name: &str, client: &http::Clien
         Location::Http(url) => {
             let fetched = client.fetch(url, |body| {
                 let mut text = String::new();
-                body.take(64 * 1024).read_to_string(&mut text)?;
+                body.take(crate::artifact::sidecar::MAX_BYTES).read_to_string(&mut text)?;
                 Ok(text)
             });
             match fetched {

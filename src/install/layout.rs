@@ -64,7 +64,7 @@ impl Layout {
     }
 
     pub fn read_receipt(&self, version: PythonVersion) -> Option<Receipt> {
-        let text = fs::read(self.prefix(version).join(RECEIPT)).ok()?;
+        let text = crate::readfile::regular(&self.prefix(version).join(RECEIPT), 1 << 20).ok()?;
         serde_json::from_slice(&text).ok()
     }
 

@@ -130,6 +130,10 @@ pub struct Request {
     pub modules: Vec<String>,
     /// Require `<URL>.asc`, a detached signature by this key (public key file, pinned fingerprint).
     pub signing_key: Option<(PathBuf, String)>,
+    /// How long the interpreter probe and each `bin/` entry point may run (`--probe-timeout`).
+    pub probe_limit: crate::probe::TimeLimit,
+    /// How long each gpg run may take (`--gpg-timeout`).
+    pub gpg_limit: crate::probe::TimeLimit,
 }
 
 /// Progress, for the caller to show.
@@ -273,7 +277,7 @@ pub fn install(request: &Request, events: &mut dyn FnMut(Event<'_>)) -> Result<O
 
     if let Some((key, fingerprint)) = &request.signing_key {
         let start = Instant::now();
-        let signer = verify_signature(&location, &archive, expected, key, fingerprint, &client)?;
+        let signer = verify_signature(&location, &archive, expected, (key, fingerprint), &client, request.gpg_limit)?;
         events(Event::Phase("signature", format!("good signature by {signer}"), start.elapsed()));
     }
 
@@ -306,7 +310,7 @@ pub fn install(request: &Request, events: &mut dyn FnMut(Event<'_>)) -> Result<O
     // The entry points' HOME: inside the staging folder, removed with it.
     let home = tree.join("home");
     std::fs::create_dir_all(&home).map_err(|source| Error::Fs { action: "create", path: home.clone(), source })?;
-    let entry_points = validate::validate(&staged, request.version, &modules, &home)
+    let entry_points = validate::validate(&staged, request.version, &modules, &home, request.probe_limit)
         .map_err(|failure| Error::Invalid { reason: failure.reason, hint: failure.hint })?;
     events(Event::Phase(
         "validate",
@@ -366,28 +370,33 @@ fn expected_digest(
     Err(Error::NoDigest { url: location.display(), looked: looked.join(", ") })
 }
 
+/// A detached signature is a few hundred bytes; `<URL>.asc` is read up to this size.
+const SIGNATURE_MAX_BYTES: u64 = 1 << 20;
+
 /// Fetch `<URL>.asc` beside the cached artifact and verify it with the pinned key; returns the
 /// signing key's fingerprint.
 fn verify_signature(
     location: &Location,
     archive: &Path,
     digest: Digest,
-    key: &Path,
-    fingerprint: &str,
+    (key, fingerprint): (&Path, &str),
     client: &http::Client,
+    gpg_limit: crate::probe::TimeLimit,
 ) -> Result<String, Error> {
     let at = location.with_suffix(".asc");
     let signature = archive.with_file_name(format!("{}.asc", digest.to_hex()));
     let missing = |reason: String| Error::NoSignature { url: location.display(), reason };
     match &at {
         Location::File(path) => {
-            std::fs::copy(path, &signature).map_err(|e| missing(format!("`{}`: {e}", path.display())))?;
+            let bytes = crate::readfile::regular(path, SIGNATURE_MAX_BYTES)
+                .map_err(|e| missing(format!("`{}`: {e}", path.display())))?;
+            crate::atomic::write(&signature, &bytes).map_err(|source| Error::fs("write", &signature, source))?;
         }
         Location::Http(url) => {
             let bytes = client
                 .fetch(url, |body| {
                     let mut bytes = Vec::new();
-                    std::io::Read::read_to_end(&mut std::io::Read::take(body, 1 << 20), &mut bytes)?;
+                    std::io::Read::read_to_end(&mut std::io::Read::take(body, SIGNATURE_MAX_BYTES), &mut bytes)?;
                     Ok(bytes)
                 })
                 .map_err(|e| match e.status() {
@@ -397,7 +406,7 @@ fn verify_signature(
             crate::atomic::write(&signature, &bytes).map_err(|source| Error::fs("write", &signature, source))?;
         }
     }
-    let result = crate::gpg::verify_detached(archive, &signature, key, fingerprint);
+    let result = crate::gpg::verify_detached(archive, &signature, key, fingerprint, gpg_limit);
     let _ = std::fs::remove_file(&signature);
     result.map(|v| v.signing_fingerprint).map_err(|source| Error::Signature { url: location.display(), source })
 }
@@ -419,7 +428,7 @@ fn finish(
 
 /// The ld.so.conf.d entry exists with the right content.
 fn ld_conf_in_place(layout: &Layout, version: PythonVersion) -> bool {
-    std::fs::read_to_string(layout.ld_conf(version)).ok().as_deref()
+    crate::readfile::text(&layout.ld_conf(version), 64 * 1024).ok().as_deref()
         == Some(format!("{}/lib\n", Layout::system_prefix(version)).as_str())
 }
 

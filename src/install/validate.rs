@@ -25,7 +25,9 @@ pub struct BuildFacts {
 }
 
 pub fn build_facts(prefix: &Path) -> BuildFacts {
-    let Ok(bytes) = std::fs::read(prefix.join(METADATA_FILE)) else { return BuildFacts::default() };
+    let Ok(bytes) = crate::readfile::regular(&prefix.join(METADATA_FILE), 1 << 20) else {
+        return BuildFacts::default();
+    };
     let mut facts: BuildFacts = serde_json::from_slice(&bytes).unwrap_or_default();
     facts.build_os = facts.build_os.filter(|s| !s.is_empty());
     facts.max_glibc = facts.max_glibc.filter(|s| !s.is_empty());
@@ -69,8 +71,16 @@ pub fn check_glibc(facts: &BuildFacts, system: Option<&str>) -> Result<(), Failu
 
 /// Run `prefix/bin/pythonX.Y` in a clean environment and check what it reports; a static
 /// interpreter (no libpython mapped) is accepted, a libpython from outside the prefix is not.
-/// Then run every `bin/` entry point once (`home` is their HOME); returns how many ran.
-pub fn validate(prefix: &Path, version: PythonVersion, modules: &[String], home: &Path) -> Result<usize, Failure> {
+/// Then run every `bin/` entry point once (`home` is their HOME); returns how many ran. Each
+/// run is stopped at `limit` with its child processes, so a hung interpreter cannot keep the
+/// install (and its lock) waiting.
+pub fn validate(
+    prefix: &Path,
+    version: PythonVersion,
+    modules: &[String],
+    home: &Path,
+    limit: crate::probe::TimeLimit,
+) -> Result<usize, Failure> {
     let facts = build_facts(prefix);
     check_glibc(&facts, system_glibc().as_deref())?;
     let python = prefix.join(format!("bin/python{}.{}", version.major, version.minor));
@@ -81,7 +91,7 @@ pub fn validate(prefix: &Path, version: PythonVersion, modules: &[String], home:
             missing_library: None,
         });
     }
-    let report = probe(&python, modules, None).map_err(|f| name_runtime_packages(f, &facts))?;
+    let report = probe(&python, modules, None, limit).map_err(|f| name_runtime_packages(f, &facts))?;
     if report.version.as_deref() != Some(&version.to_string()) {
         return Err(Failure {
             reason: format!(
@@ -107,7 +117,7 @@ pub fn validate(prefix: &Path, version: PythonVersion, modules: &[String], home:
     if !report.failed.is_empty() {
         return Err(name_runtime_packages(explain_modules(&report.failed), &facts));
     }
-    crate::probe::check_entry_points(prefix, Path::new(&super::Layout::system_prefix(version)), Some(home))
+    crate::probe::check_entry_points(prefix, Path::new(&super::Layout::system_prefix(version)), Some(home), limit)
 }
 
 /// Import failures, with the -dev package a rebuild needs or the runtime package to install.

@@ -309,13 +309,15 @@ pub fn local_assets(gated: &Gated, signature: Option<&Path>) -> Result<Vec<Local
         content_type,
     }];
     let sidecar_path = Sidecar::path_for(&gated.path);
-    let bytes = std::fs::read(&sidecar_path).map_err(|source| Error::io("read", &sidecar_path, source))?;
+    let bytes = crate::readfile::regular(&sidecar_path, crate::artifact::sidecar::MAX_BYTES)
+        .map_err(|source| Error::io("read", &sidecar_path, source))?;
     assets.push(LocalAsset::bytes(gated.name.sidecar_name(), bytes, "text/plain"));
     if let Some(license) = &gated.license {
         assets.push(LocalAsset::bytes(LICENSE_ASSET.to_owned(), license.clone(), "text/plain"));
     }
     if let Some(signature) = signature {
-        let bytes = std::fs::read(signature).map_err(|source| Error::io("read", signature, source))?;
+        let bytes =
+            crate::readfile::regular(signature, 1 << 20).map_err(|source| Error::io("read", signature, source))?;
         assets.push(LocalAsset::bytes(format!("{}.asc", gated.name), bytes, "application/pgp-signature"));
     }
     Ok(assets)

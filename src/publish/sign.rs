@@ -9,10 +9,11 @@
 //! spec[impl SPEC_INFRA_001]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::Error;
+use crate::probe::{RunError, TimeLimit};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -32,34 +33,55 @@ pub fn signature_path(artifact: &Path) -> PathBuf {
 }
 
 /// A temporary GnuPG home that is removed (and its agent stopped) when dropped.
-struct TempHome(PathBuf);
+struct TempHome(PathBuf, TimeLimit);
 
 impl Drop for TempHome {
     fn drop(&mut self) {
-        let _ = Command::new("gpgconf").arg("--homedir").arg(&self.0).args(["--kill", "all"]).output();
+        let mut gpgconf = Command::new("gpgconf");
+        gpgconf.arg("--homedir").arg(&self.0).args(["--kill", "all"]).stdin(Stdio::null());
+        let _ = crate::probe::output_within(gpgconf, self.1);
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
-/// The signature of `artifact`: the kept one when it verifies, else a new one.
-/// Returns the path and whether it was made now.
-pub fn sign(artifact: &Path, signer: &Signer) -> Result<(PathBuf, bool), Error> {
+/// Run one gpg step within `limit`: its exit status and stderr.
+fn run_gpg(command: Command, step: &str, limit: TimeLimit) -> Result<(bool, String), Error> {
+    match crate::probe::output_within(command, limit) {
+        Ok((status, _, stderr)) => Ok((status.success(), stderr)),
+        Err(RunError::Start(source)) => Err(Error::Sign {
+            reason: format!("`gpg` could not be started ({source})"),
+            hint: "install GnuPG (`apt-get install gnupg`)".to_owned(),
+        }),
+        Err(RunError::TimedOut(limit)) => Err(Error::Sign {
+            reason: format!("`gpg {step}` did not finish within {limit} and was stopped"),
+            hint: format!(
+                "gpg in batch mode does not prompt, so it was probably waiting on gpg-agent (a passphrase, a locked keyring): run `gpg --detach-sign` by hand to see it; on a machine that is only slow, raise {}",
+                limit.setting
+            ),
+        }),
+    }
+}
+
+/// The signature of `artifact`: the kept one when it verifies, else a new one; each gpg run
+/// is stopped at `limit`. Returns the path and whether it was made now.
+pub fn sign(artifact: &Path, signer: &Signer, limit: TimeLimit) -> Result<(PathBuf, bool), Error> {
     let target = signature_path(artifact);
     let home = match signer {
-        Signer::KeyFile(key) => Some(import_key(key)?),
+        Signer::KeyFile(key) => Some(import_key(key, limit)?),
         Signer::Keyring { .. } => None,
     };
     let gpg = || {
         let mut command = Command::new("gpg");
-        command.args(["--batch", "--no-tty", "--quiet"]);
+        command.args(["--batch", "--no-tty", "--quiet"]).stdin(Stdio::null());
         if let Some(home) = &home {
             command.arg("--homedir").arg(&home.0);
         }
         command
     };
     if target.is_file() {
-        let verified = gpg().arg("--verify").arg(&target).arg(artifact).output();
-        if verified.is_ok_and(|o| o.status.success()) {
+        let mut verify = gpg();
+        verify.arg("--verify").arg(&target).arg(artifact);
+        if run_gpg(verify, "--verify", limit)?.0 {
             return Ok((target, false));
         }
     }
@@ -77,14 +99,18 @@ pub fn sign(artifact: &Path, signer: &Signer) -> Result<(PathBuf, bool), Error> 
         command.arg("--local-user").arg(key);
     }
     command.arg(artifact);
-    let output = command.output().map_err(|source| Error::Sign {
-        reason: format!("`gpg` could not be started ({source})"),
-        hint: "install GnuPG (`apt-get install gnupg`)".to_owned(),
-    })?;
-    if !output.status.success() {
+    let signed = run_gpg(command, "--detach-sign", limit);
+    let (success, stderr) = match signed {
+        Ok(ran) => ran,
+        Err(error) => {
+            let _ = std::fs::remove_file(&temp);
+            return Err(error);
+        }
+    };
+    if !success {
         let _ = std::fs::remove_file(&temp);
         return Err(Error::Sign {
-            reason: format!("`gpg --detach-sign` failed: {}", last_lines(&output.stderr)),
+            reason: format!("`gpg --detach-sign` failed: {}", last_lines(&stderr)),
             hint: match signer {
                 Signer::Keyring { .. } => "check that `gpg --list-secret-keys` shows the team's key (pass `--sign-as KEYID` to pick one), and that it needs no passphrase prompt in batch mode (use gpg-agent)".to_owned(),
                 Signer::KeyFile(_) => "the key file must hold a secret key without a passphrase, as `gpg --export-secret-keys --armor KEYID` writes it".to_owned(),
@@ -95,7 +121,7 @@ pub fn sign(artifact: &Path, signer: &Signer) -> Result<(PathBuf, bool), Error> 
     Ok((target, true))
 }
 
-fn import_key(key: &Path) -> Result<TempHome, Error> {
+fn import_key(key: &Path, limit: TimeLimit) -> Result<TempHome, Error> {
     if !key.is_file() {
         return Err(Error::Sign {
             reason: format!("the key file `{}` does not exist", key.display()),
@@ -113,28 +139,20 @@ fn import_key(key: &Path) -> Result<TempHome, Error> {
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
     }
-    let home = TempHome(dir);
-    let output = Command::new("gpg")
-        .args(["--batch", "--no-tty", "--quiet", "--homedir"])
-        .arg(&home.0)
-        .arg("--import")
-        .arg(key)
-        .output()
-        .map_err(|source| Error::Sign {
-            reason: format!("`gpg` could not be started ({source})"),
-            hint: "install GnuPG (`apt-get install gnupg`)".to_owned(),
-        })?;
-    if !output.status.success() {
+    let home = TempHome(dir, limit);
+    let mut import = Command::new("gpg");
+    import.args(["--batch", "--no-tty", "--quiet", "--homedir"]).arg(&home.0).arg("--import").arg(key);
+    let (success, stderr) = run_gpg(import, "--import", limit)?;
+    if !success {
         return Err(Error::Sign {
-            reason: format!("`gpg --import` of `{}` failed: {}", key.display(), last_lines(&output.stderr)),
+            reason: format!("`gpg --import` of `{}` failed: {}", key.display(), last_lines(&stderr)),
             hint: "the file must be an OpenPGP secret key (`gpg --export-secret-keys --armor KEYID`)".to_owned(),
         });
     }
     Ok(home)
 }
 
-fn last_lines(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
+fn last_lines(text: &str) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(3)..].join("; ")
 }

@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 /// The format version written in the file.
 pub const VERSION: u32 = 1;
 
+/// A baseline is read only when it is a regular file of at most this size (an entry takes
+/// about 150 bytes: 100,000 accepted findings fit).
+pub const MAX_BYTES: u64 = 16 * 1024 * 1024;
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("could not read the secrets baseline `{path}`")]
@@ -32,7 +36,10 @@ pub enum Error {
 impl Error {
     pub fn hint(&self) -> Option<String> {
         Some(match self {
-            Error::Read { .. } => "check the path given with `--baseline` or `secrets.baseline`".to_owned(),
+            Error::Read { .. } => format!(
+                "check the path given with `--baseline` or `[secrets] baseline`: it must be a regular UTF-8 file of at most {} MiB (rewrite it with `specgate check secrets --all --write-baseline`)",
+                MAX_BYTES >> 20
+            ),
             Error::Invalid { .. } => {
                 "fix the file by hand, or rewrite it with `specgate check secrets --all --write-baseline`".to_owned()
             }
@@ -68,7 +75,7 @@ impl Baseline {
     /// Load `path`; `Ok(None)` when it does not exist.
     pub fn load(path: &Path) -> Result<Option<Baseline>, Error> {
         let shown = path.display().to_string();
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::readfile::text(path, MAX_BYTES) {
             Ok(text) => text,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(Error::Read { path: shown, source }),
@@ -167,5 +174,17 @@ mod tests {
         ] {
             assert!(Baseline::parse(text, "b.json").is_err(), "{text}");
         }
+    }
+
+    #[test]
+    fn a_baseline_is_read_only_as_a_regular_file_within_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("baseline.json");
+        assert!(Baseline::load(&path).unwrap().is_none());
+        assert!(std::process::Command::new("mkfifo").arg(&path).status().unwrap().success());
+        let error = Baseline::load(&path).unwrap_err();
+        let cause = std::error::Error::source(&error).map(ToString::to_string).unwrap_or_default();
+        assert!(cause.contains("FIFO"), "{error}: {cause}");
+        assert!(error.hint().unwrap().contains("at most 16 MiB"), "{error:?}");
     }
 }

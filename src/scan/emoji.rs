@@ -17,6 +17,7 @@ use serde::Deserialize;
 use unicode_properties::{EmojiStatus, UnicodeEmoji};
 use unicode_segmentation::UnicodeSegmentation;
 
+use crate::config::{Invalid, KeyPath};
 use crate::context::CheckContext;
 use crate::diag::{Code, Diagnostic, Excerpt, Level, Position, Report};
 use crate::scan::fileset::{self, Options, ScanItem, Selection, Summary};
@@ -62,20 +63,20 @@ impl Default for EmojiConfig {
 }
 
 impl RawEmojiConfig {
-    /// Validate into `EmojiConfig`; the error is a message naming the bad key.
-    pub fn validate(self) -> Result<EmojiConfig, String> {
+    /// Validate into `EmojiConfig`; the error names the bad key and where it is.
+    pub fn validate(self) -> Result<EmojiConfig, Invalid> {
         let defaults = EmojiConfig::default();
-        let mut builder = globset::GlobSetBuilder::new();
-        for pattern in self.allow_paths.unwrap_or_default() {
-            let glob = globset::Glob::new(&pattern)
-                .map_err(|error| format!("`emoji.allow-paths` pattern `{pattern}` is not a valid glob: {error}"))?;
-            builder.add(glob);
-        }
-        let allow_paths =
-            builder.build().map_err(|error| format!("`emoji.allow-paths` globs do not combine: {error}"))?;
+        let allow_paths = crate::config::globs(
+            &KeyPath::new("emoji.allow-paths"),
+            &self.allow_paths.unwrap_or_default(),
+            globset::Glob::new,
+        )?;
         let max_file_bytes = self.max_file_bytes.unwrap_or(defaults.max_file_bytes);
         if max_file_bytes == 0 {
-            return Err("`emoji.max-file-bytes` must be greater than 0".to_owned());
+            return Err(Invalid::new(
+                KeyPath::new("emoji.max-file-bytes"),
+                "`emoji.max-file-bytes` must be greater than 0",
+            ));
         }
         Ok(EmojiConfig { strict: self.strict.unwrap_or(false), allow_paths, max_file_bytes })
     }
@@ -585,7 +586,9 @@ mod tests {
         let config = config.validate().unwrap();
         assert!(config.strict && config.allow_paths.is_match("docs/x.md") && config.max_file_bytes == 10);
         let bad: RawEmojiConfig = toml::from_str("allow-paths = [\"a/[\"]\n").unwrap();
-        assert!(bad.validate().unwrap_err().contains("emoji.allow-paths"));
+        let error = bad.validate().unwrap_err();
+        assert!(error.message.contains("emoji.allow-paths"), "{error}");
+        assert_eq!(error.at, KeyPath::new("emoji.allow-paths").index(0));
         assert!(toml::from_str::<RawEmojiConfig>("stric = true\n").is_err());
     }
 }

@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use super::baseline::{Baseline, BaselineEntry};
 use super::secrets_rules::{self, Scope, Validation, BUILTIN_RULES};
+use crate::config::{regex_reason, shorten, Invalid, KeyPath};
 use crate::diag::{self, Code, Cursor, Diagnostic, Excerpt, Level, Position, Report};
 
 pub const CODES: &[Code] = &[
@@ -111,8 +112,8 @@ impl Default for SecretsConfig {
 }
 
 impl SecretsConfig {
-    /// Validate `[secrets]`; the error is a message naming the key at fault.
-    pub fn from_raw(raw: RawSecrets) -> Result<SecretsConfig, String> {
+    /// Validate `[secrets]`; the error names the key at fault and where it is.
+    pub fn from_raw(raw: RawSecrets) -> Result<SecretsConfig, Invalid> {
         let mut rules: Vec<Rule> = Vec::new();
         for builtin in BUILTIN_RULES {
             let source = if builtin.validation == Validation::Assignment && builtin.regex.is_empty() {
@@ -120,8 +121,9 @@ impl SecretsConfig {
             } else {
                 builtin.regex.to_owned()
             };
-            let regex =
-                Regex::new(&source).map_err(|e| format!("built-in rule `{}` does not compile: {e}", builtin.id))?;
+            let regex = Regex::new(&source).map_err(|e| {
+                Invalid::new(KeyPath::new("secrets"), format!("built-in rule `{}` does not compile: {e}", builtin.id))
+            })?;
             let group = if builtin.validation == Validation::PrivateKey { 0 } else { 1 };
             rules.push(Rule {
                 id: builtin.id.to_owned(),
@@ -138,40 +140,47 @@ impl SecretsConfig {
                 multiline: builtin.multiline,
             });
         }
-        for raw_rule in raw.rules.unwrap_or_default() {
+        for (index, raw_rule) in raw.rules.unwrap_or_default().into_iter().enumerate() {
             let id = raw_rule.id.clone();
-            let where_ = format!("`secrets.rules` entry `{id}`");
+            let at = KeyPath::new("secrets.rules").index(index);
+            let invalid = |key: &str, message: String| {
+                Invalid::new(at.clone().key(key), format!("`secrets.rules` entry `{}`: {message}", shorten(&id)))
+            };
             if id.is_empty() || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-                return Err(format!("{where_}: `id` must be kebab-case ASCII (a-z, 0-9, -)"));
+                return Err(invalid("id", "`id` must be kebab-case ASCII (a-z, 0-9, -)".to_owned()));
             }
-            let regex = regex::bytes::RegexBuilder::new(&raw_rule.regex)
-                .unicode(false)
-                .build()
-                .map_err(|e| format!("{where_}: `regex` is not a valid ASCII regular expression: {e}"))?;
+            let regex = regex::bytes::RegexBuilder::new(&raw_rule.regex).unicode(false).build().map_err(|e| {
+                invalid(
+                    "regex",
+                    format!("`regex` is not a valid ASCII regular expression: {}", regex_reason(&raw_rule.regex, &e)),
+                )
+            })?;
             let group = raw_rule.secret_group.unwrap_or(if regex.captures_len() > 1 { 1 } else { 0 });
             if group >= regex.captures_len() {
-                return Err(format!(
-                    "{where_}: `secret-group = {group}` but the regex has {} capture group(s)",
-                    regex.captures_len() - 1
+                return Err(invalid(
+                    "secret-group",
+                    format!("`secret-group = {group}` but the regex has {} capture group(s)", regex.captures_len() - 1),
                 ));
             }
             let keywords: Vec<String> =
                 raw_rule.keywords.unwrap_or_default().iter().map(|k| k.to_ascii_lowercase()).collect();
             if keywords.iter().any(String::is_empty) {
-                return Err(format!("{where_}: `keywords` must not contain an empty string"));
+                return Err(invalid("keywords", "`keywords` must not contain an empty string".to_owned()));
             }
             let scope = match raw_rule.paths {
-                Some(globs) => RuleScope::Globs(build_globs(&globs, &format!("{where_} `paths`"))?),
+                Some(globs) => RuleScope::Globs(build_globs(&globs, &at.clone().key("paths"))?),
                 None => RuleScope::Any,
             };
             if keywords.is_empty() && matches!(scope, RuleScope::Any) {
-                return Err(format!(
-                    "{where_}: give `keywords` (the prefilter) or `paths`; a rule without either would run its regex on every file"
+                return Err(invalid(
+                    "id",
+                    "give `keywords` (the prefilter) or `paths`; a rule without either would run its regex on every file"
+                        .to_owned(),
                 ));
             }
             if let Some(entropy) = raw_rule.entropy {
                 if !(0.0..=8.0).contains(&entropy) {
-                    return Err(format!("{where_}: `entropy` is in bits per byte, between 0 and 8"));
+                    return Err(invalid("entropy", "`entropy` is in bits per byte, between 0 and 8".to_owned()));
                 }
             }
             let rule = Rule {
@@ -190,14 +199,17 @@ impl SecretsConfig {
                 None => rules.push(rule),
             }
         }
-        for id in raw.disable.unwrap_or_default() {
+        for (index, id) in raw.disable.unwrap_or_default().into_iter().enumerate() {
             let before = rules.len();
             rules.retain(|r| r.id != id);
             if rules.len() == before {
-                return Err(format!("`secrets.disable` names unknown rule `{id}`; docs/secrets.md lists the rules"));
+                return Err(Invalid::new(
+                    KeyPath::new("secrets.disable").index(index),
+                    format!("`secrets.disable` names unknown rule `{}`; docs/secrets.md lists the rules", shorten(&id)),
+                ));
             }
         }
-        let allowlist = build_globs(&raw.allow_paths.unwrap_or_default(), "`secrets.allow-paths`")?;
+        let allowlist = build_globs(&raw.allow_paths.unwrap_or_default(), &KeyPath::new("secrets.allow-paths"))?;
         Ok(SecretsConfig {
             rules,
             allowlist,
@@ -213,16 +225,8 @@ impl SecretsConfig {
     }
 }
 
-fn build_globs(patterns: &[String], what: &str) -> Result<globset::GlobSet, String> {
-    let mut builder = globset::GlobSetBuilder::new();
-    for pattern in patterns {
-        let glob = globset::GlobBuilder::new(pattern)
-            .literal_separator(true)
-            .build()
-            .map_err(|e| format!("{what}: `{pattern}` is not a valid glob: {e}"))?;
-        builder.add(glob);
-    }
-    builder.build().map_err(|e| format!("{what}: the globs do not combine: {e}"))
+fn build_globs(patterns: &[String], at: &KeyPath) -> Result<globset::GlobSet, Invalid> {
+    crate::config::globs(at, patterns, |pattern| globset::GlobBuilder::new(pattern).literal_separator(true).build())
 }
 
 // ---------------------------------------------------------------- scanner

@@ -130,15 +130,9 @@ fn integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> 
 
 /// Read and decode the bundle at `path`.
 pub fn read(path: &Path) -> Result<Bundle, Error> {
-    use std::io::Read as _;
-    let file = std::fs::File::open(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
-    let mut text = String::new();
-    file.take(MAX_BYTES + 1)
-        .read_to_string(&mut text)
-        .map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
-    if text.len() as u64 > MAX_BYTES {
-        return Err(Error::Bundle { path: path.to_path_buf(), reason: format!("larger than {MAX_BYTES} bytes") });
-    }
+    // Only a regular file: opening a FIFO for reading would wait for a writer.
+    let text =
+        crate::readfile::text(path, MAX_BYTES).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
     parse(&text, path)
 }
 

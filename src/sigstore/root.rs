@@ -207,7 +207,9 @@ impl TrustedRoot {
 
     /// A trusted_root.json file (another Sigstore instance, or a newer copy of production).
     pub fn from_file(path: &Path) -> Result<TrustedRoot, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+        // Production's is 8 KiB; a FIFO or device named here is refused at once.
+        let text = crate::readfile::text(path, 4 * 1024 * 1024)
+            .map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
         TrustedRoot::parse(&text, &path.display().to_string())
     }
 

@@ -518,3 +518,17 @@ fn every_error_has_a_hint() {
     let error = Error::TrustedRoot { origin: "x".into(), reason: "y".into() };
     assert!(error.hint().unwrap().contains("sigstore-trusted-root"));
 }
+
+#[test]
+fn a_bundle_or_trusted_root_that_is_a_fifo_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("x.sigstore");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    // Opening a FIFO for reading used to wait for a writer that never comes.
+    let error = bundle::read(&fifo).unwrap_err();
+    let cause = std::error::Error::source(&error).map(ToString::to_string).unwrap_or_default();
+    assert!(cause.contains("FIFO"), "{error}: {cause}");
+    let Err(error) = TrustedRoot::from_file(&fifo) else { panic!("a FIFO is no trusted root") };
+    let cause = std::error::Error::source(&error).map(ToString::to_string).unwrap_or_default();
+    assert!(cause.contains("FIFO"), "{error}: {cause}");
+}

@@ -335,10 +335,9 @@ pub fn check(ctx: &CheckContext, paths: Option<&[String]>, report: &mut Report) 
     }
     trace::check_markers(&corpus.markers, &corpus.malformed, &graph, report);
 
-    if paths.is_none() && config.roots_configured {
-        empty_roots(ctx, report);
-    }
     if paths.is_none() {
+        // A configured root, exclude, component or folder name that matches nothing.
+        crate::config_paths::check(ctx, &[crate::config_paths::Section::Spec], report);
         let specs: Vec<&Document> = specifications(&corpus.documents, ctx);
         trace::check_coverage(&specs, &corpus.markers, report);
         for (component, present, mentioned) in &corpus.component_mentions {
@@ -356,33 +355,6 @@ pub fn check(ctx: &CheckContext, paths: Option<&[String]>, report: &mut Report) 
         corpus.markers.len(),
         if corpus.markers.len() == 1 { "" } else { "s" }
     ));
-}
-
-/// A configured root that holds no file is a finding at its line of specgate.toml: a typo there
-/// would otherwise check nothing and pass.
-fn empty_roots(ctx: &CheckContext, report: &mut Report) {
-    let config_path = ctx.config.source.as_deref();
-    let shown = config_path
-        .map(|p| ctx.workspace.relative(p).unwrap_or_else(|| p.display().to_string()))
-        .unwrap_or_else(|| "specgate.toml".to_owned());
-    let text = config_path.and_then(|p| crate::readfile::regular(p, 1 << 20).ok()).unwrap_or_default();
-    let text = String::from_utf8_lossy(&text);
-    let line = text.lines().position(|l| l.trim_start().starts_with("roots")).map_or(1, |i| i + 1);
-    for root in &ctx.config.spec.roots {
-        let prefix = format!("{root}/");
-        if root.is_empty() || ctx.files.iter().any(|f| f.starts_with(&prefix)) {
-            continue;
-        }
-        report.push(
-            Diagnostic::new(
-                "spec-root-empty",
-                shown.clone(),
-                Position::new(line, 1),
-                format!("`[spec] roots` names `{root}`, which holds no file: nothing there is checked"),
-            )
-            .help("fix the folder name (relative to the repository root), or remove it from `roots`"),
-        );
-    }
 }
 
 /// The documents whose `tipo` runs body checks (the specifications).

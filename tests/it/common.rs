@@ -108,6 +108,36 @@ impl TestContext {
         self.to_run(output)
     }
 
+    /// Run `specgate ARGS`, killed after 60 s so a reader that blocks (a FIFO) fails the test
+    /// instead of hanging it.
+    pub fn run_bounded(&self, args: &[&str]) -> Run {
+        let mut child = self
+            .specgate()
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run specgate");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while child.try_wait().expect("wait for specgate").is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("`specgate {}` did not finish within 60 s", args.join(" "));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        self.to_run(child.wait_with_output().expect("specgate's output"))
+    }
+
+    /// Make a FIFO at `path` (nobody writes to it: a reader that opens it blocks).
+    pub fn mkfifo(&self, path: &str) -> PathBuf {
+        let full = self.root.join(path);
+        let _ = std::fs::remove_file(&full);
+        let made = Command::new("mkfifo").arg(&full).status().expect("run mkfifo");
+        assert!(made.success(), "mkfifo {}", full.display());
+        full
+    }
+
     pub fn to_run(&self, output: Output) -> Run {
         let filter = |text: &[u8]| {
             let text = String::from_utf8_lossy(text).into_owned();

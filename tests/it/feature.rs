@@ -112,6 +112,31 @@ fn jsonc_is_refused_and_an_untracked_feature_is_checked_before_git_add() {
 }
 
 #[test]
+fn a_manifest_that_is_too_large_or_a_device_is_refused_at_once() {
+    // Valid JSON of 2 MiB: a manifest has a few KiB, so this is not read.
+    let padded = shipped_manifest().replacen('{', &format!("{{\n{}", " ".repeat(2 << 20)), 1);
+    let ctx = feature_repo("cpython-prebuilt", &padded);
+    let checked = ctx.run_bounded(&["check", "feature"]);
+    assert_eq!(checked.code, 1, "{checked}");
+    assert!(checked.stderr.contains("error[feature-unreadable]: could not read the manifest"), "{checked}");
+    assert!(checked.stderr.contains("over the limit of 1048576 bytes"), "{checked}");
+    assert!(checked.stderr.contains("regular UTF-8 JSON file of at most 1 MiB"), "{checked}");
+    // A link to /dev/zero, committed: refused as a device, not read until memory runs out.
+    let path = ctx.path("feature/cpython-prebuilt/devcontainer-feature.json");
+    fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
+    ctx.commit("link");
+    let checked = ctx.run_bounded(&["check", "feature"]);
+    assert_eq!(checked.code, 1, "{checked}");
+    assert!(checked.stderr.contains("not a regular file"), "{checked}");
+    // An untracked FIFO in a new Feature folder is not waited on either.
+    fs::create_dir_all(ctx.path("feature/other")).unwrap();
+    ctx.mkfifo("feature/other/devcontainer-feature.json");
+    let checked = ctx.run_bounded(&["check", "feature"]);
+    assert_eq!(checked.code, 1, "{checked}");
+}
+
+#[test]
 fn a_repository_without_features_is_untouched() {
     let ctx = TestContext::new();
     ctx.write("README.md", "no features here\n");

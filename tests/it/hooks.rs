@@ -191,17 +191,32 @@ fn failing_or_hanging_critical_tests_refuse_the_push() {
     assert!(!ok, "{stderr}");
     assert!(stderr.contains("error[tests-timeout]"), "{stderr}");
 
-    // Tests that depend on `src/` are skipped, with the reason, when nothing there changed.
+    // A `[tests] paths` glob that matches no file of the pushed tree would skip the tests on
+    // every push: the push is refused until it names something.
     ctx.write("specgate.toml", "[tests]\ncritical = \"exit 1\"\npaths = [\"src/**\"]\n");
     ctx.commit("scoped tests");
     let (ok, stderr) = push(&ctx, &["origin", "main"]);
-    assert!(ok, "{stderr}");
-    assert!(stderr.contains("tests: skipped, no changed file matches `[tests] paths` (src/**)"), "{stderr}");
+    assert!(!ok, "{stderr}");
+    assert!(
+        stderr.contains(
+            "specgate.toml:3:10: error[config-path-unmatched]: `[tests] paths` names `src/**`, which matches no file"
+        ),
+        "{stderr}"
+    );
     ctx.write("src/lib.py", "x = 1\n");
     ctx.commit("code");
     let (ok, stderr) = push(&ctx, &["origin", "main"]);
     assert!(!ok, "{stderr}");
     assert!(stderr.contains("tests-failed"), "{stderr}");
+    assert!(!stderr.contains("config-path-unmatched"), "{stderr}");
+    // Tests that depend on `src/` are skipped, with the reason, when nothing there changed.
+    let (ok, _) = push(&ctx, &["--no-verify", "origin", "main"]);
+    assert!(ok);
+    ctx.write("docs/notes.md", "notes\n");
+    ctx.commit("docs");
+    let (ok, stderr) = push(&ctx, &["origin", "main"]);
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("tests: skipped, no changed file matches `[tests] paths` (src/**)"), "{stderr}");
 }
 
 #[test]

@@ -453,6 +453,36 @@ fn failed_validation_keeps_the_previous_installation() {
 }
 
 #[test]
+fn an_interpreter_that_never_exits_is_stopped_at_probe_timeout_and_the_lock_is_released() {
+    let f = Fixture::new();
+    // `package` accepts it; before the limit was configurable it held the lock for 120 s.
+    let hung = f.artifact(&f.version, 1, "#!/bin/sh\nsleep 1000\n", &[]);
+    let good = f.artifact(&f.version, 2, WRAPPER, &[]);
+    let started = std::time::Instant::now();
+    let first =
+        f.install_command(hung.to_str().unwrap(), &["--probe-timeout", "3"]).stderr(Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    // Waits for the lock the first run holds, and gets it once that run gives up.
+    let second =
+        f.install_command(good.to_str().unwrap(), &["--lock-timeout", "120"]).stderr(Stdio::piped()).spawn().unwrap();
+    let first = Run::from(first.wait_with_output().unwrap());
+    assert!(started.elapsed() < Duration::from_secs(60), "{:?}", started.elapsed());
+    assert_eq!(first.code, 2, "{first}");
+    assert!(first.stderr.contains("the interpreter probe"), "{first}");
+    assert!(first.stderr.contains("did not finish within 3 s and was stopped"), "{first}");
+    assert!(first.stderr.contains("raise `--probe-timeout SECONDS`"), "{first}");
+    let second = Run::from(second.wait_with_output().unwrap());
+    assert_eq!(second.code, 0, "{second}");
+    assert!(second.stderr.contains("installed Python"), "{second}");
+    assert!(f.python3("print('ok')") == "ok");
+    f.assert_clean();
+    // A limit of 0 is refused by the flag itself.
+    let zero = f.install(good.to_str().unwrap(), &["--probe-timeout", "0"]);
+    assert_eq!(zero.code, 2, "{zero}");
+    assert!(zero.stderr.contains("--probe-timeout"), "{zero}");
+}
+
+#[test]
 fn an_interpreter_needing_a_newer_glibc_is_explained() {
     let f = Fixture::new();
     let script = "#!/bin/sh\necho \"python: /lib/x86_64-linux-gnu/libc.so.6: version \\`GLIBC_2.99' not found (required by python)\" >&2\nexit 1\n";

@@ -308,27 +308,6 @@ fn remote_check_retries_server_errors_and_catches_a_wrong_file() {
     assert_eq!(server.hits("/never-fetched.tgz"), 0, "only Activo rows are fetched");
 }
 
-/// Run `specgate ARGS` in `ctx`, killed after 60 s so a reader that blocks fails the test
-/// instead of hanging it.
-fn run_bounded(ctx: &TestContext, args: &[&str]) -> Run {
-    let mut child = ctx
-        .specgate()
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("`specgate {}` did not finish within 60 s", args.join(" "));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    ctx.to_run(child.wait_with_output().unwrap())
-}
-
 #[test]
 fn a_ledger_that_is_a_fifo_or_a_link_to_a_device_is_refused_at_once() {
     let ctx = packaged();
@@ -336,18 +315,52 @@ fn a_ledger_that_is_a_fifo_or_a_link_to_a_device_is_refused_at_once() {
     fs::remove_file(&ledger).unwrap();
     // A FIFO nobody writes to: reading it would block for ever.
     assert!(std::process::Command::new("mkfifo").arg(&ledger).status().unwrap().success());
-    let checked = run_bounded(&ctx, &["check", "ledger"]);
+    let checked = ctx.run_bounded(&["check", "ledger"]);
     assert_eq!(checked.code, 1, "{checked}");
     assert!(checked.stderr.contains("ledger-unreadable") && checked.stderr.contains("FIFO"), "{checked}");
-    let added = run_bounded(&ctx, &["ledger", "add", &format!("artifacts/{NAME}")]);
+    let added = ctx.run_bounded(&["ledger", "add", &format!("artifacts/{NAME}")]);
     assert_eq!(added.code, 2, "{added}");
     assert!(added.stderr.contains("not a regular file"), "{added}");
     // A link to /dev/zero: an endless read (it used to take 13 GB before running out of memory).
     fs::remove_file(&ledger).unwrap();
     std::os::unix::fs::symlink("/dev/zero", &ledger).unwrap();
-    let checked = run_bounded(&ctx, &["check", "ledger"]);
+    let checked = ctx.run_bounded(&["check", "ledger"]);
     assert_eq!(checked.code, 1, "{checked}");
     assert!(checked.stderr.contains("not a regular file"), "{checked}");
+}
+
+#[test]
+fn a_sidecar_that_is_a_fifo_or_too_large_is_refused_at_once() {
+    let ctx = packaged();
+    let sidecar = format!("artifacts/{NAME}.sha256");
+    let line = read(&ctx, &sidecar);
+    // A FIFO nobody writes to: `check ledger` and `install` used to wait on it for ever.
+    ctx.mkfifo(&sidecar);
+    let checked = ctx.run_bounded(&["check", "ledger"]);
+    assert_eq!(checked.code, 1, "{checked}");
+    assert!(checked.stderr.contains("error[artifact-sidecar-invalid]: the sidecar could not be read"), "{checked}");
+    assert!(checked.stderr.contains("FIFO"), "{checked}");
+    let root = ctx.dir.path().join("root");
+    let installed = ctx.run_bounded(&[
+        "install",
+        "--version",
+        "3.12.6",
+        "--url",
+        &format!("artifacts/{NAME}"),
+        "--root",
+        root.to_str().unwrap(),
+        "--cache",
+        ctx.dir.path().join("cache").to_str().unwrap(),
+    ]);
+    assert_eq!(installed.code, 2, "{installed}");
+    assert!(installed.stderr.contains("could not read the sidecar"), "{installed}");
+    assert!(installed.stderr.contains("not a regular file"), "{installed}");
+    // Larger than any one-line sidecar: refused, not read into memory.
+    fs::remove_file(ctx.path(&sidecar)).unwrap();
+    ctx.write(&sidecar, format!("{line}{}", " ".repeat(100_000)));
+    let checked = ctx.run_bounded(&["check", "ledger"]);
+    assert_eq!(checked.code, 1, "{checked}");
+    assert!(checked.stderr.contains("over the limit of 65536 bytes"), "{checked}");
 }
 
 #[test]
@@ -357,7 +370,7 @@ fn a_spec_linked_to_a_device_is_a_finding_not_an_endless_read() {
     ctx.commit("start");
     fs::create_dir_all(ctx.path("specs")).unwrap();
     std::os::unix::fs::symlink("/dev/zero", ctx.path("specs/SPEC_ZERO_001.md")).unwrap();
-    let checked = run_bounded(&ctx, &["check", "spec"]);
+    let checked = ctx.run_bounded(&["check", "spec"]);
     assert_eq!(checked.code, 1, "{checked}");
     assert!(checked.stderr.contains("spec-unreadable") && checked.stderr.contains("not a regular file"), "{checked}");
 }

@@ -3,6 +3,7 @@
 mod artifact;
 mod build;
 mod common;
+mod config;
 mod emoji;
 mod feature;
 mod github_fake;

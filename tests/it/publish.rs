@@ -516,6 +516,29 @@ fn signing_publishes_a_detached_signature_that_verifies() {
 }
 
 #[test]
+fn a_gpg_that_hangs_while_signing_is_stopped_at_the_configured_limit() {
+    let ctx = TestContext::new();
+    package(&ctx, 1, None);
+    ctx.write("specgate.toml", "[limits]\ngpg-timeout-seconds = 1\n");
+    // A `gpg` that waits for ever, as one waiting on a locked agent does; it had no limit.
+    let bin = scratch(&ctx).join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    fs::write(bin.join("gpg"), "#!/bin/sh\nsleep 1000\n").unwrap();
+    fs::set_permissions(bin.join("gpg"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mirror = scratch(&ctx).join("mirror");
+    let mut command = ctx.specgate();
+    command.args(["publish", NAME_PATH, "--to", &mirror.display().to_string(), "--sign"]);
+    command.env("PATH", format!("{}:/usr/bin:/bin", bin.display()));
+    let started = std::time::Instant::now();
+    let result = run(&mut command);
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
+    assert_eq!(result.code, 2, "{result}");
+    assert!(result.stderr.contains("`gpg --detach-sign` did not finish within 1 s and was stopped"), "{result}");
+    assert!(result.stderr.contains("raise `[limits] gpg-timeout-seconds` in specgate.toml"), "{result}");
+    assert!(!mirror.join(format!("{NAME}.asc")).exists());
+}
+
+#[test]
 fn prune_deprecates_old_builds_and_deletes_only_their_assets_when_asked() {
     let ctx = TestContext::new();
     let fake = FakeGitHub::start(REPO, TOKEN);

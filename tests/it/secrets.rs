@@ -379,3 +379,29 @@ fn bare_check_runs_secrets_and_bad_baseline_is_an_error() {
     let (code, _, stderr) = run(ctx.specgate().args(["check", "secrets", "--baseline", "missing.json"]));
     assert_eq!(code, 2, "{stderr}");
 }
+
+#[test]
+fn a_baseline_that_is_a_fifo_or_too_large_is_refused_at_once() {
+    let ctx = TestContext::new();
+    ctx.write("a.py", "x = 1\n");
+    ctx.commit("start");
+    // A FIFO nobody writes to: reading it used to block `check secrets` for ever.
+    ctx.mkfifo(".specgate-secrets-baseline.json");
+    let run = ctx.run_bounded(&["check", "secrets", "--all"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr.contains("could not read the secrets baseline `[REPO]/.specgate-secrets-baseline.json`"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("FIFO"), "{run}");
+    assert!(run.stderr.contains("regular UTF-8 file of at most 16 MiB"), "{run}");
+    // Over 16 MiB: refused before it is parsed.
+    std::fs::remove_file(ctx.path(".specgate-secrets-baseline.json")).unwrap();
+    ctx.write(
+        ".specgate-secrets-baseline.json",
+        format!("{{\"version\": 1, \"entries\": []}}{}", " ".repeat(17 << 20)),
+    );
+    let run = ctx.run_bounded(&["check", "secrets", "--all"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("over the limit of 16777216 bytes"), "{run}");
+}

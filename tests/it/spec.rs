@@ -454,7 +454,7 @@ fn a_configured_root_that_holds_nothing_is_an_error_not_a_silent_pass() {
     assert_eq!(checked.code, 1, "{checked}");
     assert!(
         checked.stderr.contains(
-            "specgate.toml:3:1: error[spec-root-empty]: `[spec] roots` names `spces`, which holds no file: nothing there is checked"
+            "specgate.toml:3:10: error[spec-root-empty]: `[spec] roots` names `spces`, which holds no file: nothing there is checked"
         ),
         "{checked}"
     );

@@ -322,7 +322,7 @@ fn config_adds_overrides_and_disables_rules() {
         ("allow-paths = [\"a/[\"]", "not a valid glob"),
     ] {
         let raw: RawSecrets = toml::from_str(text).unwrap();
-        let error = SecretsConfig::from_raw(raw).unwrap_err();
+        let error = SecretsConfig::from_raw(raw).unwrap_err().to_string();
         assert!(error.contains(needle), "{text}: {error}");
     }
 }
