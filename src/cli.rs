@@ -130,8 +130,12 @@ pub struct InstallArgs {
     #[arg(long)]
     pub version: String,
     /// The artifact: https://, http:// (loopback only unless --allow-http), file:// or a path.
-    #[arg(long)]
-    pub url: String,
+    #[arg(long, required_unless_present = "index")]
+    pub url: Option<String>,
+    /// Without --url: the Feature's index (`specgate ledger index`); the newest published build
+    /// of --version for this root's distro (`etc/os-release`), verified against its SHA-256.
+    #[arg(long, value_name = "FILE")]
+    pub index: Option<PathBuf>,
     /// Expected SHA-256 (64 hex); default: `<URL>.sha256`, then the --ledger row.
     #[arg(long, value_name = "HEX")]
     pub sha256: Option<String>,
@@ -297,6 +301,20 @@ pub enum LedgerCommand {
     Add(LedgerAddArgs),
     /// Mark Activo builds beyond the newest N per version line and distro `Deprecado`.
     Prune(LedgerPruneArgs),
+    /// Write the Activo rows as the Dev Container Feature's index (`make feature` does), so
+    /// `"version"` alone installs the right artifact.
+    Index(LedgerIndexArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerIndexArgs {
+    /// The ledger to read (default: `[artifacts] ledger` of specgate.toml); a missing file is an
+    /// empty index.
+    #[arg(long, value_name = "FILE")]
+    pub ledger: Option<PathBuf>,
+    /// Where to write the index (default: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -16,6 +16,11 @@ use crate::diag::{Code, Diagnostic, Level, Position, Report, SourceFile};
 
 pub const CODES: &[Code] = &[
     Code {
+        name: "feature-index-stale",
+        default: Level::Deny,
+        summary: "the Feature's artifacts.json disagrees with the ledger's Activo rows (run `make feature`)",
+    },
+    Code {
         name: "feature-unreadable",
         default: Level::Deny,
         summary: "a devcontainer-feature.json could not be read or is not UTF-8",
@@ -524,11 +529,48 @@ pub fn check(ctx: &CheckContext, report: &mut Report) {
             ),
         }
     }
+    for path in &manifests {
+        check_index(ctx, &path.replace(MANIFEST, crate::artifact::index::FILE_NAME), report);
+    }
     report.note(format!(
         "feature: {} manifest{} checked",
         manifests.len(),
         if manifests.len() == 1 { "" } else { "s" }
     ));
+}
+
+/// The Feature's index (when the folder has one) against the ledger's Activo rows now.
+fn check_index(ctx: &CheckContext, path: &str, report: &mut Report) {
+    use crate::artifact::index::{self, Index};
+    let exists = ctx.files.iter().any(|f| f == path)
+        || (ctx.snapshot == Snapshot::WorkTree && ctx.workspace.root.join(path).is_file());
+    if !exists {
+        return;
+    }
+    let stale = |message: String| {
+        Diagnostic::new("feature-index-stale", path.to_owned(), Position::new(1, 1), message).help(
+            "run `make feature` (it writes the index from ARTIFACTS.md) and commit the index with the ledger change",
+        )
+    };
+    let text = match ctx.read_within(path, index::MAX_BYTES).map(String::from_utf8) {
+        Ok(Ok(text)) => text,
+        Ok(Err(_)) => return report.push(stale("the index is not UTF-8".to_owned())),
+        Err(error) => return report.push(stale(format!("the index cannot be read: {error}"))),
+    };
+    let found = match Index::parse(&text) {
+        Ok(found) => found,
+        Err(reason) => return report.push(stale(format!("the index cannot be used: {reason}"))),
+    };
+    let ledger = &ctx.config.artifacts.ledger;
+    let entries = match ctx.read_within(ledger, crate::artifact::ledger::MAX_BYTES).map(String::from_utf8) {
+        Ok(Ok(text)) => crate::artifact::ledger::Ledger::parse(text).entries(),
+        // No ledger (or one `check ledger` reports): the index must be empty.
+        _ => Vec::new(),
+    };
+    let differences = index::differences(&found, &Index::from_entries(&entries));
+    if !differences.is_empty() {
+        report.push(stale(format!("the index disagrees with `{ledger}`: {}", differences.join("; "))));
+    }
 }
 
 fn is_manifest_path(path: &str) -> bool {

@@ -8,7 +8,8 @@
 # RETRIES, LOCKTIMEOUT, MODULES, CACERTIFICATES, SIGNINGKEY, SIGNINGFINGERPRINT,
 # INSTALLRUNTIMELIBRARIES.
 # The binary `specgate` beside this script is a static build placed here by `make feature`
-# (see README.md), so nothing else is downloaded and no package is added to the image.
+# (see README.md), so nothing else is downloaded and no package is added to the image; so is
+# artifacts.json, the index of the ledger's Activo rows that `"version"` alone installs from.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -103,10 +104,16 @@ clean_apt() {
 
 [ -n "$version" ] || fail "option \`version\` is empty" \
     "set \"version\": \"X.Y.Z\" under the Feature in devcontainer.json"
-[ -n "$url" ] || fail "option \`artifactUrl\` is empty" \
-    "set \"artifactUrl\" to the artifact's URL (the URL column of ARTIFACTS.md)"
-
-set -- install --version "$version" --url "$url"
+# With no artifactUrl, the index `make feature` wrote from ARTIFACTS.md picks the artifact (the
+# newest published build of this version for the image's distro) and its SHA-256.
+if [ -n "$url" ]; then
+    set -- install --version "$version" --url "$url"
+elif [ -f "$here/artifacts.json" ]; then
+    set -- install --version "$version" --index "$here/artifacts.json"
+else
+    fail "option \`artifactUrl\` is empty and the Feature has no index ($here/artifacts.json)" \
+        "run \`make feature\` in the specgate repository (it writes the index from ARTIFACTS.md), or set \"artifactUrl\" to the artifact's URL (the URL column of ARTIFACTS.md)"
+fi
 if [ -n "$sha256" ]; then
     set -- "$@" --sha256 "$sha256"
 fi

@@ -6,6 +6,7 @@
 //! `http`/install, publishing to publish, and printing to `commands/`.
 
 pub mod check;
+pub mod index;
 pub mod ledger;
 pub mod name;
 pub mod pack;

@@ -17,6 +17,34 @@ fn version(text: &str) -> anyhow::Result<PythonVersion> {
     })
 }
 
+/// The URL and SHA-256 of the newest published build of `version` for the distro of `root`
+/// (its `etc/os-release`), from the Feature's index; and a line saying which row it is.
+fn from_index(
+    index: &std::path::Path,
+    version: PythonVersion,
+    root: &std::path::Path,
+) -> anyhow::Result<(String, Digest, String)> {
+    let usage = |message: String, hint: String| super::UsageError { message, hint: Some(hint) };
+    let table = crate::artifact::index::Index::read(index).map_err(|reason| {
+        usage(
+            format!("the Feature's index `{}` cannot be used: {reason}", index.display()),
+            "run `make feature` in the specgate repository again: it writes the index from ARTIFACTS.md; or set \"artifactUrl\" and \"sha256\"".to_owned(),
+        )
+    })?;
+    let os_release = root.join("etc/os-release");
+    let os = crate::build::gates::read_os_release(&os_release).map_err(|error| {
+        usage(
+            format!("cannot tell which distro this image is, to pick its artifact: {error}"),
+            "every Debian and Ubuntu image has /etc/os-release; for another image set \"artifactUrl\" and \"sha256\" explicitly".to_owned(),
+        )
+    })?;
+    let row = table.select(version, &os.tag()).map_err(|missing| usage(missing.to_string(), missing.hint()))?;
+    let digest = Digest::from_hex(&row.sha256).expect("Index::read checked every digest");
+    let note =
+        format!("index: Python {} build {} for {} from `{}`", row.version, row.build, row.distro, index.display());
+    Ok((row.url.clone(), digest, note))
+}
+
 pub fn install(global: &GlobalArgs, args: &InstallArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
     let sha256 = match &args.sha256 {
         Some(hex) => Some(Digest::from_hex(hex.trim()).ok_or_else(|| super::UsageError {
@@ -26,13 +54,28 @@ pub fn install(global: &GlobalArgs, args: &InstallArgs, output: &mut Output<'_>)
         None => None,
     };
     let start_dir = super::start_dir(global)?;
+    let root = start_dir.join(&args.root.root);
+    let version = version(&args.version)?;
+    let (url, sha256, sha256_from_index) = match (&args.url, &args.index) {
+        (Some(url), _) => (url.clone(), sha256, None),
+        (None, Some(index)) => {
+            let index = start_dir.join(index);
+            let (url, digest, note) = from_index(&index, version, &root)?;
+            writeln!(output.stderr, "{note}")?;
+            // An explicit --sha256 still wins over the index's.
+            let from = sha256.is_none().then(|| index.clone());
+            (url, sha256.or(Some(digest)), from)
+        }
+        (None, None) => unreachable!("clap requires --url or --index"),
+    };
     let request = install::Request {
-        version: version(&args.version)?,
-        url: args.url.clone(),
+        version,
+        url,
         sha256,
+        sha256_from_index,
         ledger: args.ledger.as_ref().map(|l| start_dir.join(l)),
         mirror: args.mirror.clone().filter(|m| !m.is_empty()),
-        root: start_dir.join(&args.root.root),
+        root,
         cache: args.cache.as_ref().map_or_else(install::default_cache, |c| start_dir.join(c)),
         force: args.force,
         set_default: !args.no_default,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 
 use crate::artifact::{self, ledger, sidecar, ArtifactName, Entry, Status};
-use crate::cli::{GlobalArgs, LedgerAddArgs, LedgerArgs, LedgerCommand, LedgerPruneArgs};
+use crate::cli::{GlobalArgs, LedgerAddArgs, LedgerArgs, LedgerCommand, LedgerIndexArgs, LedgerPruneArgs};
 use crate::config::Config;
 use crate::workspace::Workspace;
 use crate::{ExitStatus, Output};
@@ -17,7 +17,38 @@ pub fn run(global: &GlobalArgs, args: &LedgerArgs, output: &mut Output<'_>) -> a
     match &args.command {
         LedgerCommand::Add(add) => run_add(&root, &config, add, global, output),
         LedgerCommand::Prune(prune) => run_prune(&root, &config, prune, output),
+        LedgerCommand::Index(index) => run_index(&root, &config, index, global, output),
     }
+}
+
+fn run_index(
+    root: &std::path::Path,
+    config: &Config,
+    args: &LedgerIndexArgs,
+    global: &GlobalArgs,
+    output: &mut Output<'_>,
+) -> anyhow::Result<ExitStatus> {
+    let start = super::start_dir(global)?;
+    let path = args.ledger.as_ref().map_or_else(|| root.join(&config.artifacts.ledger), |l| start.join(l));
+    let entries = if path.exists() { ledger::read(&path)?.entries() } else { Vec::new() };
+    let index = artifact::index::Index::from_entries(&entries);
+    match &args.out {
+        None => output.stdout.write_all(index.to_json().as_bytes())?,
+        Some(out) => {
+            let out = start.join(out);
+            crate::atomic::write(&out, index.to_json().as_bytes())
+                .with_context(|| format!("could not write the index `{}`", out.display()))?;
+            writeln!(
+                output.stderr,
+                "wrote `{}`: {} Activo row{} of `{}`",
+                out.display(),
+                index.artifacts.len(),
+                if index.artifacts.len() == 1 { "" } else { "s" },
+                path.display()
+            )?;
+        }
+    }
+    Ok(ExitStatus::Success)
 }
 
 /// The repository root (or the start folder outside git) and the configuration, without

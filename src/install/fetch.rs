@@ -115,14 +115,20 @@ pub fn apply_mirror(url: &str, mirror: Option<&str>) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expected {
     Flag,
+    /// The Feature's index (the ledger's row, embedded by `make feature`).
+    Index(PathBuf),
     Sidecar(String),
-    Ledger { path: PathBuf, line: usize },
+    Ledger {
+        path: PathBuf,
+        line: usize,
+    },
 }
 
 impl std::fmt::Display for Expected {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Expected::Flag => write!(f, "--sha256"),
+            Expected::Index(path) => write!(f, "the Feature's index `{}`, the ledger's row", path.display()),
             Expected::Sidecar(at) => write!(f, "the sidecar `{at}`"),
             Expected::Ledger { path, line } => write!(f, "the ledger row `{}:{line}`", path.display()),
         }

@@ -116,6 +116,8 @@ pub struct Request {
     pub version: PythonVersion,
     pub url: String,
     pub sha256: Option<Digest>,
+    /// The index `sha256` comes from, when the URL was chosen from one (`--index`).
+    pub sha256_from_index: Option<PathBuf>,
     pub ledger: Option<PathBuf>,
     pub mirror: Option<String>,
     pub root: PathBuf,
@@ -353,7 +355,8 @@ fn expected_digest(
     client: &http::Client,
 ) -> Result<(Digest, Expected), Error> {
     if let Some(digest) = request.sha256 {
-        return Ok((digest, Expected::Flag));
+        let from = request.sha256_from_index.clone().map_or(Expected::Flag, Expected::Index);
+        return Ok((digest, from));
     }
     if let Some(digest) = fetch::sidecar_digest(location, file_name, client)? {
         return Ok((digest, Expected::Sidecar(location.with_suffix(".sha256").display())));

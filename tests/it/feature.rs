@@ -137,6 +137,40 @@ fn a_manifest_that_is_too_large_or_a_device_is_refused_at_once() {
 }
 
 #[test]
+fn a_feature_index_that_disagrees_with_the_ledger_is_a_finding_until_make_feature_rewrites_it() {
+    let ctx = feature_repo("cpython-prebuilt", &shipped_manifest());
+    let sha = "ab".repeat(32);
+    ctx.write(
+        "artifacts/ARTIFACTS.md",
+        format!(
+            "# Artifacts\n\n| Version | Build | Distro | Fecha | SHA256 | URL Release | Estado |\n| --- | --- | --- | --- | --- | --- | --- |\n| 3.11.2 | 1 | debian12 | 2026-01-01 | {sha} | https://example.invalid/a.tgz | Activo |\n"
+        ),
+    );
+    ctx.write("feature/cpython-prebuilt/artifacts.json", "{\"schema\": 1, \"artifacts\": []}\n");
+    ctx.git(&["add", "-A"]);
+    let stale = ctx.run(&["check", "feature"]);
+    assert_eq!(stale.code, 1, "{stale}");
+    assert!(stale.stderr.contains("feature-index-stale"), "{stale}");
+    assert!(
+        stale.stderr.contains("3.11.2 build 1 for debian12 is Activo in the ledger but not in the index"),
+        "{stale}"
+    );
+
+    let written = ctx.run(&["ledger", "index", "--out", "feature/cpython-prebuilt/artifacts.json"]);
+    assert_eq!(written.code, 0, "{written}");
+    let index = fs::read_to_string(ctx.path("feature/cpython-prebuilt/artifacts.json")).unwrap();
+    assert!(index.contains(&sha) && index.contains("https://example.invalid/a.tgz"), "{index}");
+    let fresh = ctx.run(&["check", "feature"]);
+    assert_eq!(fresh.code, 0, "{fresh}");
+
+    // Retiring the row makes the index stale again.
+    let ledger = fs::read_to_string(ctx.path("artifacts/ARTIFACTS.md")).unwrap();
+    ctx.write("artifacts/ARTIFACTS.md", ledger.replace("| Activo |", "| Deprecado |"));
+    let retired = ctx.run(&["check", "feature"]);
+    assert!(retired.stderr.contains("is in the index but no longer Activo in the ledger"), "{retired}");
+}
+
+#[test]
 fn a_repository_without_features_is_untouched() {
     let ctx = TestContext::new();
     ctx.write("README.md", "no features here\n");
@@ -223,7 +257,22 @@ fn install_sh_is_posix_and_refuses_missing_options() {
     assert!(failed.stderr.contains("checksum mismatch"), "{failed}");
     let no_url = install(&[("VERSION", "3.11.2")]);
     assert_eq!(no_url.code, 1);
-    assert!(no_url.stderr.contains("option `artifactUrl` is empty"), "{no_url}");
+    assert!(no_url.stderr.contains("option `artifactUrl` is empty and the Feature has no index"), "{no_url}");
+    // With the index `make feature` writes, `version` alone is enough: the index picks.
+    fs::write(
+        bin.join("specgate"),
+        "#!/bin/sh
+printf '%s\\n' \"$@\"\n",
+    )
+    .unwrap();
+    fs::write(copy.join("artifacts.json"), "{\"schema\": 1, \"artifacts\": []}\n").unwrap();
+    let from_index = install(&[("VERSION", "3.11.2")]);
+    assert_eq!(from_index.code, 0, "{from_index}");
+    assert_eq!(
+        from_index.stdout,
+        format!("install\n--version\n3.11.2\n--index\n{}/artifacts.json\n", copy.display()) + &cache
+    );
+    fs::remove_file(copy.join("artifacts.json")).unwrap();
     let bad_bool = install(&[("VERSION", "3.11.2"), ("ARTIFACTURL", "file:///a"), ("SETDEFAULT", "yes")]);
     assert_eq!(bad_bool.code, 1);
     assert!(bad_bool.stderr.contains("option `setDefault` is `yes`, not true or false"), "{bad_bool}");
@@ -370,9 +419,17 @@ fn feature_installs_cpython_in_a_real_dev_container() {
     let bad_image = format!("localhost/specgate-e2e-feature-bad:{tag}");
     let _cleanup = Images(vec![image.clone(), bad_image.clone()]);
 
-    // CA-002: the Feature installs CPython during a real container build.
+    // CA-002, zero configuration (SPEC_INFRA_001 4.5): `"version"` alone. The Feature's index
+    // is written the way `make feature` writes it, from a ledger whose row names the artifact's
+    // URL (here the loopback server) and SHA-256.
+    let ledger = TestContext::new();
+    let added = ledger.run(&["ledger", "add", &artifact.path.display().to_string(), "--url", &url]);
+    assert_eq!(added.code, 0, "{added}");
     let good = work.path().join("good");
-    project(&good, &serde_json::json!({ "version": VERSION, "artifactUrl": url, "sha256": artifact.sha256 }));
+    project(&good, &serde_json::json!({ "version": VERSION }));
+    let index = good.join(".devcontainer/cpython-prebuilt/artifacts.json").display().to_string();
+    let written = ledger.run(&["ledger", "index", "--out", &index]);
+    assert_eq!(written.code, 0, "{written}");
     let built = devcontainer_build(&good, &image);
     assert_eq!(built.code, 0, "devcontainer build failed:\n{built}");
     assert_eq!(server.hits(&format!("/{name}")), 1, "{:?}", server.log());

@@ -970,3 +970,82 @@ fn a_download_into_a_full_cache_leaves_no_partial_file() {
         fs::read_dir(&cache).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     assert!(!left.iter().any(|n| n.ends_with(".partial")), "{left:?}");
 }
+
+/// `specgate install --version V --index INDEX` into the fixture's root.
+fn install_from_index(f: &Fixture, version: &str, index: &serde_json::Value) -> Run {
+    let path = f.dir("feature").join("artifacts.json");
+    fs::write(&path, serde_json::to_vec_pretty(index).unwrap()).unwrap();
+    let mut command = f.ctx.specgate();
+    command
+        .args(["install", "--version", version, "--index"])
+        .arg(&path)
+        .arg("--root")
+        .arg(f.root())
+        .arg("--cache")
+        .arg(f.cache())
+        .args(["--progress", "lines"]);
+    command.output().map(Run::from).unwrap()
+}
+
+fn index_of(rows: &[(&str, u32, &str, &str, &str)]) -> serde_json::Value {
+    let rows: Vec<_> = rows
+        .iter()
+        .map(|(version, build, distro, sha256, url)| {
+            serde_json::json!({"version": version, "build": build, "distro": distro, "sha256": sha256, "url": url})
+        })
+        .collect();
+    serde_json::json!({"schema": 1, "artifacts": rows})
+}
+
+#[test]
+fn version_alone_installs_the_newest_published_build_for_the_roots_distro_from_the_index() {
+    let f = Fixture::new();
+    let artifact = f.good();
+    let name = artifact.file_name().unwrap().to_string_lossy().into_owned();
+    let distro = specgate::artifact::ArtifactName::parse(&name).unwrap().distro;
+    let (id, version_id) = distro.split_at(distro.find(|c: char| c.is_ascii_digit()).unwrap());
+    let (_server, url) = served(&f, &artifact);
+    let sha = sha256_of(&artifact);
+    let version = f.version.clone();
+
+    // No os-release under the root: the distro cannot be told.
+    let index = index_of(&[(&version, 1, &distro, &sha, &url)]);
+    let unknown = install_from_index(&f, &version, &index);
+    assert_eq!(unknown.code, 2, "{unknown}");
+    assert!(unknown.stderr.contains("cannot tell which distro this image is"), "{unknown}");
+
+    fs::create_dir_all(f.root().join("etc")).unwrap();
+    fs::write(f.root().join("etc/os-release"), format!("ID={id}\nVERSION_ID=\"{version_id}\"\n")).unwrap();
+
+    // A version the index lacks, a distro it lacks, a row not yet published: each says what there is.
+    let missing = install_from_index(&f, "3.99.1", &index);
+    assert_eq!(missing.code, 2, "{missing}");
+    assert!(missing.stderr.contains(&format!("no Activo build of Python 3.99.1; it has {version}")), "{missing}");
+    let other = install_from_index(&f, &version, &index_of(&[(&version, 1, "ubuntu20.04", &sha, &url)]));
+    assert_eq!(other.code, 2, "{other}");
+    assert!(other.stderr.contains(&format!("for ubuntu20.04, not for this image's distro `{distro}`")), "{other}");
+    let unpublished = install_from_index(&f, &version, &index_of(&[(&version, 1, &distro, &sha, "-")]));
+    assert!(unpublished.stderr.contains("not published yet"), "{unpublished}");
+
+    // A tampered artifact (the index's digest is the ledger's; the server has other bytes): BR-002.
+    let other_sha = "0".repeat(64);
+    let tampered = install_from_index(&f, &version, &index_of(&[(&version, 1, &distro, &other_sha, &url)]));
+    assert_eq!(tampered.code, 2, "{tampered}");
+    assert!(
+        tampered.stderr.contains("checksum mismatch") && tampered.stderr.contains("the Feature's index"),
+        "{tampered}"
+    );
+    assert!(!f.prefix().exists(), "nothing installed:\n{tampered}");
+    f.assert_clean();
+
+    // The newest published build wins; build 2 without a URL does not hide build 1.
+    let index = index_of(&[
+        (&version, 2, &distro, &sha, "-"),
+        (&version, 1, &distro, &sha, &url),
+        ("3.99.1", 1, &distro, &sha, &url),
+    ]);
+    let installed = install_from_index(&f, &version, &index);
+    assert_eq!(installed.code, 0, "{installed}");
+    assert!(installed.stderr.contains(&format!("index: Python {version} build 1 for {distro}")), "{installed}");
+    assert_eq!(f.receipt()["sha256"], sha.as_str());
+}

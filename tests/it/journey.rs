@@ -312,8 +312,15 @@ fn serve_mirror(journey: &Journey, artifact: &Path) -> String {
 // ---------------------------------------------------------------- the Dev Container
 
 fn build_the_image(journey: &Journey, image: &str, url: &str, sha256: &str) {
+    // Zero configuration: `version`, and the team's mirror (the ledger's URLs name GitHub,
+    // which this machine cannot reach). The index is the ledger's, as `make feature` writes it.
     let dir = journey.work.path().join("project");
-    project(&dir, &serde_json::json!({ "version": OLD, "artifactUrl": url, "sha256": sha256 }));
+    project(&dir, &serde_json::json!({ "version": OLD, "mirror": journey.server.url }));
+    let index = dir.join(".devcontainer/cpython-prebuilt/artifacts.json");
+    let written = run(journey.ctx.specgate().args(["ledger", "index", "--out"]).arg(&index));
+    assert_eq!(written.code, 0, "`specgate ledger index` failed:\n{written}");
+    let text = fs::read_to_string(&index).expect("read the Feature's index");
+    assert!(text.contains(sha256), "the index lacks the artifact's SHA-256:\n{text}");
     let path = url.strip_prefix(&journey.server.url).expect("a URL of the mirror server").to_owned();
     let built = devcontainer_build(&dir, image);
     assert_eq!(built.code, 0, "devcontainer build with the Feature failed:\n{built}");
