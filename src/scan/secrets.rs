@@ -369,7 +369,22 @@ impl<'c> Scanner<'c> {
     ) {
         let rule = &self.config.rules[index];
         let window = &content[start..end];
-        for captures in rule.regex.captures_iter(window) {
+        let mut at = 0;
+        while at <= window.len() {
+            let Some(captures) = rule.regex.captures_at(window, at) else {
+                break;
+            };
+            let whole = captures.get(0).expect("group 0 is the whole match");
+            // A token rule's match ends with the byte after the token, which can be the byte
+            // before the next token (`KEYS=TOKEN1,TOKEN2`): search on from the token's end, not
+            // after that byte, or the second token is never seen.
+            let token_end = match rule.validation {
+                Validation::GithubChecksum | Validation::Jwt | Validation::Token => {
+                    captures.get(rule.group).map(|m| m.end()).filter(|end| *end > whole.start())
+                }
+                _ => None,
+            };
+            at = token_end.unwrap_or(whole.end().max(whole.start() + 1));
             let candidate = match rule.validation {
                 Validation::Assignment | Validation::DotEnv => {
                     let key = captures.get(1).map_or(&b""[..], |m| m.as_bytes());

@@ -249,7 +249,9 @@ fn parse_body(source: &SourceFile, body_offset: usize, any_id: &Regex) -> Body {
 
         if trimmed == "---" && previous_blank && body.misplaced_front_matter.is_none() {
             // A thematic break is fine; one followed by `id:`/`tipo:` lines is a lost front-matter.
-            let next = text[body_offset..].lines().nth(index + 1).unwrap_or("");
+            // The next line from the line table: walking the body again from its start made a
+            // run of `---` lines quadratic.
+            let next = source.line_text(number + 1).unwrap_or("");
             if next.starts_with("id:") || next.starts_with("tipo:") {
                 body.misplaced_front_matter = Some(number);
             }
