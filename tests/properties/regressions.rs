@@ -1,9 +1,6 @@
 //! Inputs that once broke a property or a fuzz target, kept as named tests so they run on every
 //! `cargo test` and say what broke. docs/fuzzing.md explains how a crash becomes one of these.
 
-use std::sync::mpsc;
-use std::time::Duration;
-
 use specgate::diag::SourceFile;
 use specgate::scan::secrets::{Scanner, SecretsConfig};
 use specgate::spec::document::Document;
@@ -26,16 +23,12 @@ fn secrets_separated_by_one_byte_are_each_found() {
 }
 
 /// A body of 100,000 `---` lines (400 KB): each one looked ahead by walking the body again from
-/// its start, so the scan was quadratic (20,000 lines took 36 s in a debug build). Linear, it
-/// takes well under a second; the watchdog fails the test instead of letting it hang.
+/// its start, so the scan was quadratic (20,000 lines took 36 s in a debug build; 42 ms once
+/// linear). Tests assert behaviour, not time: this one checks the result on that input, and
+/// `bash bench/spec.sh` measures the time.
 #[test]
-fn a_run_of_thematic_breaks_is_scanned_in_linear_time() {
-    let (done, finished) = mpsc::channel();
-    std::thread::spawn(move || {
-        let any_id = specgate::config::Config::defaults().spec.any_id;
-        let document = Document::parse(SourceFile::new("specs/X.md", "---\n".repeat(100_000)), &any_id);
-        let _ = done.send(document.body.misplaced_front_matter);
-    });
-    let misplaced = finished.recv_timeout(Duration::from_secs(120)).expect("parsed within two minutes");
-    assert_eq!(misplaced, None);
+fn a_run_of_thematic_breaks_is_not_front_matter() {
+    let any_id = specgate::config::Config::defaults().spec.any_id;
+    let document = Document::parse(SourceFile::new("specs/X.md", "---\n".repeat(100_000)), &any_id);
+    assert_eq!(document.body.misplaced_front_matter, None);
 }

@@ -131,8 +131,8 @@ proptest! {
         for finding in &findings {
             prop_assert!((1..=lines).contains(&finding.line) && finding.column >= 1);
             prop_assert!(finding.preview.ends_with("...") && finding.preview.chars().count() <= 7);
-            prop_assert!(finding.redacted_line.chars().count() <= 200);
-            prop_assert!(finding.excerpt_column >= 1);
+            prop_assert!(finding.excerpt.text.chars().count() <= 200);
+            prop_assert!(finding.excerpt.column >= 1);
             prop_assert_eq!(finding.sha256.len(), 64);
         }
     }
@@ -186,8 +186,8 @@ proptest! {
         let findings = scan_file(scanner, "keys.py", content.as_bytes(), None);
         prop_assert_eq!(findings.len(), 2, "{:?}", findings);
         for finding in &findings {
-            prop_assert!(!finding.redacted_line.contains(&token), "{}", finding.redacted_line);
-            prop_assert!(!finding.redacted_line.contains(&key), "{}", finding.redacted_line);
+            prop_assert!(!finding.excerpt.text.contains(&token), "{}", finding.excerpt.text);
+            prop_assert!(!finding.excerpt.text.contains(&key), "{}", finding.excerpt.text);
         }
     }
 }
@@ -233,7 +233,7 @@ proptest! {
         );
         // The value itself never appears in the finding.
         for finding in findings.iter().filter(|f| f.rule == "github-token") {
-            prop_assert!(!finding.redacted_line.contains(&token));
+            prop_assert!(!finding.excerpt.text.contains(&token));
             prop_assert!(!finding.preview.contains(&token[4..]));
         }
     }
@@ -259,6 +259,6 @@ proptest! {
         let findings = scan_file(scanner, "bundle.min.js", content.as_bytes(), None);
         prop_assert!(findings.len() <= content.len() / 4);
         prop_assert!(findings.iter().any(|f| f.rule == "github-token"));
-        prop_assert!(findings.iter().all(|f| f.redacted_line.chars().count() <= 200));
+        prop_assert!(findings.iter().all(|f| f.excerpt.text.chars().count() <= 200));
     }
 }
