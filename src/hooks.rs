@@ -163,26 +163,30 @@ fn is_executable_file(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
-/// What `<binary> --version` prints, trimmed; `None` when it does not run.
+/// What `<binary> --version` prints, trimmed; `None` when it does not run, or runs past 10 s
+/// (a binary that hangs is not a working specgate).
 fn version_of(binary: &Path) -> Option<String> {
+    const LIMIT: crate::probe::TimeLimit = crate::probe::TimeLimit::new(
+        std::time::Duration::from_secs(10),
+        "(not configurable: `--version` answers at once)",
+    );
     let run = || {
-        std::process::Command::new(binary)
-            .arg("--version")
-            .stdin(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .output()
+        let mut command = std::process::Command::new(binary);
+        command.arg("--version").stdin(std::process::Stdio::null());
+        crate::probe::output_within(command, LIMIT)
     };
     // A binary written a moment ago can still be open for writing in a forked child.
     let mut output = run();
     for _ in 0..10 {
-        if !matches!(&output, Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy) {
+        if !matches!(&output, Err(crate::probe::RunError::Start(e)) if e.kind() == std::io::ErrorKind::ExecutableFileBusy)
+        {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
         output = run();
     }
-    let output = output.ok()?;
-    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    let (status, stdout, _) = output.ok()?;
+    status.success().then(|| stdout.trim().to_owned())
 }
 
 /// `--version` of this build, as clap prints it.
@@ -532,6 +536,15 @@ mod tests {
         assert!(error.to_string().contains("does not exist"), "{error}");
         let error = choose_binary(Some(Path::new("specgate")), &running, None).unwrap_err();
         assert!(error.to_string().contains("not absolute"), "{error}");
+    }
+
+    #[test]
+    fn a_specgate_on_path_that_hangs_is_passed_over_not_waited_on() {
+        let (_dir, running, bin) = layout();
+        // `--version` never answers: it used to keep `hooks install` waiting for ever.
+        executable(&bin.join("specgate"), "#!/bin/sh\nsleep 1000\n");
+        let error = choose_binary(None, &running, Some(bin.as_os_str())).unwrap_err();
+        assert!(error.to_string().contains("bin/specgate`) does not run"), "the hanging binary is named: {error}");
     }
 
     #[test]

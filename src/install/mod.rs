@@ -245,7 +245,7 @@ pub fn install(request: &Request, events: &mut dyn FnMut(Event<'_>)) -> Result<O
                 if fix.is_empty() && ld_conf_in_place(&layout, request.version) {
                     return Ok(Outcome::AlreadyInstalled { prefix });
                 }
-                finish(&layout, request.version, &fix, events)?;
+                finish(&layout, request.version, &fix, request.probe_limit, events)?;
                 return Ok(Outcome::LinksRepaired { prefix });
             }
         }
@@ -341,7 +341,13 @@ pub fn install(request: &Request, events: &mut dyn FnMut(Event<'_>)) -> Result<O
         // The old tree now sits inside staging; the guard removes it with the rest.
         let _ = layout::remove_tree(&old);
     }
-    finish(&layout, request.version, &Layout::links(request.version, request.set_default), events)?;
+    finish(
+        &layout,
+        request.version,
+        &Layout::links(request.version, request.set_default),
+        request.probe_limit,
+        events,
+    )?;
     events(Event::Phase("link", format!("`{}`", prefix.display()), start.elapsed()));
     drop(staging);
     Ok(Outcome::Installed { prefix, replaced })
@@ -421,12 +427,13 @@ fn finish(
     layout: &Layout,
     version: PythonVersion,
     links: &[(String, PathBuf)],
+    limit: crate::probe::TimeLimit,
     events: &mut dyn FnMut(Event<'_>),
 ) -> Result<(), Error> {
     let unfinished =
         |what, source| Error::Unfinished { version, prefix: layout.prefix(version), what, source: Box::new(source) };
     layout.write_links(links).map_err(|e| unfinished("links", e))?;
-    write_ld_conf(layout, version, events).map_err(|e| unfinished("ld.so.conf.d entry", e))
+    write_ld_conf(layout, version, limit, events).map_err(|e| unfinished("ld.so.conf.d entry", e))
 }
 
 /// The ld.so.conf.d entry exists with the right content.
@@ -436,7 +443,12 @@ fn ld_conf_in_place(layout: &Layout, version: PythonVersion) -> bool {
 }
 
 /// `/etc/ld.so.conf.d/specgate-python-X.Y.Z.conf`, then ldconfig when running as root on `/`.
-fn write_ld_conf(layout: &Layout, version: PythonVersion, events: &mut dyn FnMut(Event<'_>)) -> Result<(), Error> {
+fn write_ld_conf(
+    layout: &Layout,
+    version: PythonVersion,
+    limit: crate::probe::TimeLimit,
+    events: &mut dyn FnMut(Event<'_>),
+) -> Result<(), Error> {
     let path = layout.ld_conf(version);
     let wanted = format!("{}/lib\n", Layout::system_prefix(version));
     if !ld_conf_in_place(layout, version) {
@@ -446,11 +458,16 @@ fn write_ld_conf(layout: &Layout, version: PythonVersion, events: &mut dyn FnMut
         crate::atomic::write(&path, wanted.as_bytes()).map_err(|source| Error::fs("write", &path, source))?;
     }
     if layout.root == Path::new("/") && rustix::process::geteuid().is_root() {
-        match std::process::Command::new("ldconfig").status() {
-            Ok(status) if status.success() => {}
-            _ => events(Event::Note(
-                "ldconfig failed; the interpreter finds its libpython through its rpath anyway".to_owned(),
-            )),
+        // Under the install lock, so bounded like every program install runs.
+        match crate::probe::output_within(std::process::Command::new("ldconfig"), limit) {
+            Ok((status, _, _)) if status.success() => {}
+            Ok((_, _, stderr)) => events(Event::Note(format!(
+                "ldconfig failed ({}); the interpreter finds its libpython through its rpath anyway",
+                stderr.trim()
+            ))),
+            Err(error) => events(Event::Note(format!(
+                "ldconfig: {error}; the interpreter finds its libpython through its rpath anyway"
+            ))),
         }
     }
     Ok(())
