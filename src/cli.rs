@@ -439,8 +439,13 @@ pub struct SecretsArgs {
 #[derive(Debug, Args)]
 pub struct PublishArgs {
     /// The artifact (`cpython-X.Y.Z-<distro>-buildN.tgz`), with its sidecar and ledger row.
-    #[arg(required_unless_present = "prune")]
+    #[arg(required_unless_present_any = ["prune", "feature"])]
     pub artifact: Option<PathBuf>,
+    /// Publish this Dev Container Feature folder instead (after `make feature`), packed as
+    /// `devcontainer-feature-<id>.tgz` in the release `feature-<id>-v<version>`, so other
+    /// repositories reference it by URL.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["artifact", "prune", "sign"])]
+    pub feature: Option<PathBuf>,
     /// The GitHub repository of the releases; the token comes from `GH_TOKEN` or `GITHUB_TOKEN`.
     #[arg(long, value_name = "OWNER/NAME")]
     pub repo: Option<String>,

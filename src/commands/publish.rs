@@ -25,7 +25,10 @@ pub fn run(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> 
         }
         .into());
     }
-    let artifact = args.artifact.as_ref().expect("clap requires ARTIFACT without --prune");
+    if let Some(feature) = &args.feature {
+        return publish_feature(global, args, feature, output);
+    }
+    let artifact = args.artifact.as_ref().expect("clap requires ARTIFACT without --prune or --feature");
     let artifact = if artifact.is_absolute() { artifact.clone() } else { super::start_dir(global)?.join(artifact) };
     if !artifact.is_file() {
         return Err(super::UsageError {
@@ -154,6 +157,66 @@ pub fn run(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> 
     super::finish(&mut report, global, output)
 }
 
+/// `specgate publish --feature DIR`: the Feature folder packed, to the release
+/// `feature-<id>-v<version>` and/or the mirror; never the repository's Latest release unless
+/// `--latest yes`.
+fn publish_feature(
+    global: &GlobalArgs,
+    args: &PublishArgs,
+    dir: &Path,
+    output: &mut Output<'_>,
+) -> anyhow::Result<ExitStatus> {
+    let dir = super::start_dir(global)?.join(dir);
+    let packed = publish::feature::pack(&dir)?;
+    let tag = packed.tag();
+    let mut report = Report::default();
+    if args.dry_run {
+        for asset in &packed.assets {
+            writeln!(output.stdout, "{tag}/{} ({} bytes, sha256 {})", asset.name, asset.size, asset.sha256)?;
+        }
+        writeln!(output.stderr, "dry run: nothing was sent or written")?;
+        return super::finish(&mut report, global, output);
+    }
+    if let Some(to) = &args.to {
+        let to = super::start_dir(global)?.join(to);
+        let outcomes = publish::publish_mirror(&to, &tag, &packed.assets, args.replace)?;
+        describe(&outcomes, &format!("mirror `{}`", to.display()), "copied", &mut report, output.stderr)?;
+    }
+    if let Some(repo) = &args.repo {
+        let token = publish::token_from_env()?;
+        let stderr = RefCell::new(&mut *output.stderr);
+        let notify = |message: &str| {
+            let _ = writeln!(stderr.borrow_mut(), "{message}");
+        };
+        let mut gh = GitHub::new(http::Client::new(publish::http_options()), &args.api_url, repo, token, &notify)?;
+        if let Some(interval) = write_interval()? {
+            gh.write_interval = interval;
+        }
+        let spec = publish::ReleaseSpec {
+            tag: tag.clone(),
+            title: format!("Dev Container Feature {} {}", packed.id, packed.version),
+            version: None,
+            target: args
+                .target
+                .clone()
+                .or_else(|| std::env::var(crate::env::GITHUB_SHA).ok())
+                .filter(|t| !t.trim().is_empty()),
+            latest: args.latest,
+        };
+        let result = publish::publish_github(&gh, &spec, &packed.assets, args.replace)?;
+        drop(gh);
+        let stderr = stderr.into_inner();
+        describe(&result.outcomes, &format!("release `{tag}` of `{repo}`"), "uploaded", &mut report, stderr)?;
+        if let Some(url) = &result.tarball_url {
+            writeln!(
+                stderr,
+                "reference it in devcontainer.json as \"features\": {{ \"{url}\": {{ \"version\": \"X.Y.Z\" }} }}"
+            )?;
+        }
+    }
+    super::finish(&mut report, global, output)
+}
+
 /// The release of the artifact, from `--target`/`GITHUB_SHA` and `--latest`.
 fn release_spec(name: &crate::artifact::ArtifactName, args: &PublishArgs) -> publish::ReleaseSpec {
     let target =
@@ -161,7 +224,7 @@ fn release_spec(name: &crate::artifact::ArtifactName, args: &PublishArgs) -> pub
     publish::ReleaseSpec {
         tag: publish::release_tag(name),
         title: format!("CPython {} ({}, build {})", name.version, name.distro, name.build),
-        version: name.version,
+        version: Some(name.version),
         target,
         latest: args.latest,
     }

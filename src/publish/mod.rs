@@ -8,6 +8,7 @@
 //!
 //! spec[impl SPEC_INFRA_001]
 
+pub mod feature;
 pub mod github;
 pub mod mirror;
 pub mod sign;
@@ -79,6 +80,8 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("the Feature folder `{}` cannot be published: {reason}", dir.display())]
+    Feature { dir: PathBuf, reason: String },
     #[error("could not sign the artifact: {reason}")]
     Sign { reason: String, hint: String },
     #[error(transparent)]
@@ -109,6 +112,7 @@ impl Error {
             Error::Response { .. } => "`--api-url` may not point at a GitHub REST API; check it".to_owned(),
             Error::Http(error) => return error.hint(),
             Error::Io { .. } => "check that the path exists and that you may read and write it".to_owned(),
+            Error::Feature { .. } => "run `make feature` in the specgate repository first: it puts the static specgate and the index artifacts.json into feature/cpython-prebuilt/; then `specgate publish --feature feature/cpython-prebuilt`".to_owned(),
             Error::Sign { hint, .. } => hint.clone(),
             Error::Artifact(error) => return error.hint(),
             Error::Scan(error) => return error.hint(),
@@ -391,7 +395,8 @@ pub enum Latest {
 pub struct ReleaseSpec {
     pub tag: String,
     pub title: String,
-    pub version: PythonVersion,
+    /// The CPython version, for `--latest auto`; `None` (a Feature) is never Latest by `auto`.
+    pub version: Option<PythonVersion>,
     /// The commit the tag names when the release is published (`--target`, else
     /// `GITHUB_SHA`); GitHub's default branch when `None`.
     pub target: Option<String>,
@@ -441,10 +446,13 @@ pub fn publish_github(
             (draft, remote)
         }
         None => {
-            let body = format!(
-                "Prebuilt CPython {}, published by specgate. The tarball has a `.sha256` sidecar (sha256sum format); the ledger ARTIFACTS.md records every build.\n\nTag `{}`.",
-                spec.version, spec.tag
-            );
+            let body = match spec.version {
+                Some(version) => format!(
+                    "Prebuilt CPython {version}, published by specgate. The tarball has a `.sha256` sidecar (sha256sum format); the ledger ARTIFACTS.md records every build.\n\nTag `{}`.",
+                    spec.tag
+                ),
+                None => format!("{}, published by specgate, with its `.sha256` sidecar.\n\nTag `{}`.", spec.title, spec.tag),
+            };
             (gh.create_draft(&spec.tag, &spec.title, &body, spec.target.as_deref())?, Vec::new())
         }
     };
@@ -471,7 +479,10 @@ pub fn publish_github(
     let latest = match spec.latest {
         Latest::Yes => true,
         Latest::No => false,
-        Latest::Auto => !gh.releases()?.iter().any(|r| !r.draft && tag_version(&r.tag_name) > Some(spec.version)),
+        Latest::Auto => match spec.version {
+            Some(version) => !gh.releases()?.iter().any(|r| !r.draft && tag_version(&r.tag_name) > Some(version)),
+            None => false,
+        },
     };
     let published = gh.publish_draft(draft.id, latest)?;
     // Download URLs change when a draft is published (a draft's name its files `untagged-...`).

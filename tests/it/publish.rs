@@ -947,3 +947,68 @@ fn writes_to_github_are_a_second_apart_by_default() {
         assert!(gap >= std::time::Duration::from_millis(990), "writes {gap:?} apart");
     }
 }
+
+#[test]
+fn the_feature_folder_is_published_as_a_packaged_feature_other_repositories_reference_by_url() {
+    let ctx = TestContext::new();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("feature/cpython-prebuilt");
+    let folder = scratch(&ctx).join("cpython-prebuilt");
+    fs::create_dir_all(&folder).unwrap();
+    for name in ["devcontainer-feature.json", "install.sh", "README.md", "artifacts.json"] {
+        fs::copy(shipped.join(name), folder.join(name)).unwrap();
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(folder.join("devcontainer-feature.json")).unwrap()).unwrap();
+    let version = manifest["version"].as_str().unwrap().to_owned();
+    let fake = FakeGitHub::start(REPO, TOKEN);
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["--feature".to_owned(), folder.display().to_string(), "--repo".into(), REPO.into()];
+        args.extend(["--api-url".to_owned(), fake.api.clone()]);
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let run_with = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        publish_with(&ctx, Some(TOKEN), &args)
+    };
+
+    // Without the binary `make feature` puts there, it says to run it.
+    let refused = run_with(args(&[]));
+    assert_eq!(refused.code, 2, "{refused}");
+    assert!(refused.stderr.contains("it has no `specgate`") && refused.stderr.contains("make feature"), "{refused}");
+
+    fs::write(folder.join("specgate"), b"#!/bin/sh\necho 'specgate 0.1.0'\n").unwrap();
+    let published = run_with(args(&[]));
+    assert_eq!(published.code, 0, "{published}");
+    let tag = format!("feature-cpython-prebuilt-v{version}");
+    let release = fake.release(&tag).expect("the Feature's release");
+    assert!(!release.draft);
+    assert_eq!(release.make_latest.as_deref(), Some("false"), "a Feature release does not become Latest");
+    let names: Vec<&str> = release.assets.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["devcontainer-feature-cpython-prebuilt.tgz", "devcontainer-feature-cpython-prebuilt.tgz.sha256"]
+    );
+    assert!(
+        published.stderr.contains(&format!("releases/download/{tag}/devcontainer-feature-cpython-prebuilt.tgz")),
+        "{published}"
+    );
+
+    // The layout of `devcontainer features package`: the folder's files at the root, the
+    // scripts executable.
+    let tarball = scratch(&ctx).join("feature.tgz");
+    fs::write(&tarball, release.assets[0].content.clone().expect("kept")).unwrap();
+    let listed = run(Command::new("tar").arg("-tvzf").arg(&tarball));
+    let members: Vec<String> = listed.stdout.lines().map(|l| l.rsplit(' ').next().unwrap().to_owned()).collect();
+    assert_eq!(
+        members,
+        ["README.md", "artifacts.json", "devcontainer-feature.json", "install.sh", "specgate"],
+        "{listed}"
+    );
+    assert!(listed.stdout.lines().any(|l| l.starts_with("-rwxr-xr-x") && l.ends_with(" install.sh")), "{listed}");
+
+    // Packed reproducibly: publishing again finds the same bytes and uploads nothing.
+    let again = run_with(args(&[]));
+    assert_eq!(again.code, 0, "{again}");
+    assert_eq!(fake.upload_count(), 2, "{again}");
+}
