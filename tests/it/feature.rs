@@ -477,6 +477,33 @@ fn feature_installs_cpython_in_a_real_dev_container() {
     assert!(again.stdout.contains(&format!("Python {VERSION}")), "{again}");
     assert_eq!(server.log().len(), before, "the second run downloaded: {:?}", server.log());
 
+    // The index answers what it has: a version it lacks, and a distro it has no build for,
+    // each stop the container build with the list (no download is attempted).
+    let index_text = fs::read_to_string(&index).expect("read the index");
+    for (label, options, text, expected) in [
+        (
+            "missing-version",
+            serde_json::json!({ "version": "3.99.1" }),
+            index_text.clone(),
+            format!("no Activo build of Python 3.99.1; it has {VERSION}"),
+        ),
+        (
+            "ubuntu-only",
+            serde_json::json!({ "version": VERSION }),
+            index_text.replace("\"debian12\"", "\"ubuntu20.04\""),
+            "for ubuntu20.04, not for this image's distro `debian12`".to_owned(),
+        ),
+    ] {
+        let dir = work.path().join(label);
+        project(&dir, &options);
+        fs::write(dir.join(".devcontainer/cpython-prebuilt/artifacts.json"), text).unwrap();
+        let before = server.log().len();
+        let refused = devcontainer_build(&dir, &bad_image);
+        assert_ne!(refused.code, 0, "{label}: the build passed:\n{refused}");
+        assert!(format!("{}{}", refused.stdout, refused.stderr).contains(&expected), "{label}:\n{refused}");
+        assert_eq!(server.log().len(), before, "{label}: something was downloaded");
+    }
+
     // CA-003: a wrong sha256 fails the container build with the reason, and leaves no prefix.
     let wrong = "0".repeat(64);
     let bad = work.path().join("bad");
