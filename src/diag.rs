@@ -152,14 +152,8 @@ impl Excerpt {
     pub fn of(line: &[u8], at: usize) -> Excerpt {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let at = at.min(line.len());
-        let (mut start, mut end) = excerpt_window(line.len(), at);
-        // Whole characters only: a window edge inside a UTF-8 sequence moves outwards.
-        while start > 0 && is_continuation(line[start]) {
-            start -= 1;
-        }
-        while end < line.len() && is_continuation(line[end]) {
-            end += 1;
-        }
+        let (start, end) = excerpt_window(line.len(), at);
+        let (start, end) = whole_characters(line, (start, end), (0, line.len()));
         let mut text = String::new();
         if start > 0 {
             text.push_str("...");
@@ -174,8 +168,17 @@ impl Excerpt {
     }
 }
 
-fn is_continuation(byte: u8) -> bool {
-    byte & 0xC0 == 0x80
+/// The window `(start, end)` of `bytes`, each edge that falls inside a UTF-8 sequence moved
+/// outwards, never past `bounds`.
+pub fn whole_characters(bytes: &[u8], (mut start, mut end): (usize, usize), bounds: (usize, usize)) -> (usize, usize) {
+    let is_continuation = |byte: u8| byte & 0xC0 == 0x80;
+    while start > bounds.0 && is_continuation(bytes[start]) {
+        start -= 1;
+    }
+    while end < bounds.1 && is_continuation(bytes[end]) {
+        end += 1;
+    }
+    (start, end)
 }
 
 /// Line and column of byte offsets visited in ascending order, in time linear in the text:

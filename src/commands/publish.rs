@@ -93,7 +93,7 @@ pub fn run(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> 
                 publish::github::ACCEPT,
                 publish::github::API_VERSION
             )?;
-            for line in publish::dry_run_requests(&gh, &release_spec(&gated.name, args), &assets) {
+            for line in publish::dry_run_requests(&gh, &release_spec(&gated.name, args, &notify), &assets) {
                 writeln!(output.stdout, "{line}")?;
             }
             writeln!(output.stdout, "# then the `URL Release` cell of the ledger row gets the tarball's download URL")?;
@@ -125,17 +125,8 @@ pub fn run(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> 
         let notify = |message: &str| {
             let _ = writeln!(stderr.borrow_mut(), "{message}");
         };
-        let mut gh = GitHub::new(http::Client::new(publish::http_options()), &args.api_url, repo, token, &notify)?;
-        if let Some(interval) = write_interval()? {
-            gh.write_interval = interval;
-        }
-        let spec = release_spec(&gated.name, args);
-        if spec.target.is_none() {
-            notify(&format!(
-                "note: no `--target` and no {}: the tag will name the head of the repository's default branch",
-                crate::env::GITHUB_SHA
-            ));
-        }
+        let gh = github(args, repo, token, &notify)?;
+        let spec = release_spec(&gated.name, args, &notify);
         let result = publish::publish_github(&gh, &spec, &assets, args.replace)?;
         drop(gh);
         let stderr = stderr.into_inner();
@@ -188,19 +179,12 @@ fn publish_feature(
         let notify = |message: &str| {
             let _ = writeln!(stderr.borrow_mut(), "{message}");
         };
-        let mut gh = GitHub::new(http::Client::new(publish::http_options()), &args.api_url, repo, token, &notify)?;
-        if let Some(interval) = write_interval()? {
-            gh.write_interval = interval;
-        }
+        let gh = github(args, repo, token, &notify)?;
         let spec = publish::ReleaseSpec {
             tag: tag.clone(),
             title: format!("Dev Container Feature {} {}", packed.id, packed.version),
             version: None,
-            target: args
-                .target
-                .clone()
-                .or_else(|| std::env::var(crate::env::GITHUB_SHA).ok())
-                .filter(|t| !t.trim().is_empty()),
+            target: target(args, &notify),
             latest: args.latest,
         };
         let result = publish::publish_github(&gh, &spec, &packed.assets, args.replace)?;
@@ -217,15 +201,40 @@ fn publish_feature(
     super::finish(&mut report, global, output)
 }
 
-/// The release of the artifact, from `--target`/`GITHUB_SHA` and `--latest`.
-fn release_spec(name: &crate::artifact::ArtifactName, args: &PublishArgs) -> publish::ReleaseSpec {
+/// The GitHub client of `--repo`, `--api-url` and `SPECGATE_GITHUB_WRITE_INTERVAL`.
+fn github<'n>(args: &PublishArgs, repo: &str, token: String, notify: &'n dyn Fn(&str)) -> anyhow::Result<GitHub<'n>> {
+    let mut gh = GitHub::new(http::Client::new(publish::http_options()), &args.api_url, repo, token, notify)?;
+    if let Some(interval) = write_interval()? {
+        gh.write_interval = interval;
+    }
+    Ok(gh)
+}
+
+/// The commit a new release's tag names: `--target`, else `GITHUB_SHA`; without either, a
+/// note says the tag will follow the default branch.
+fn target(args: &PublishArgs, notify: &dyn Fn(&str)) -> Option<String> {
     let target =
         args.target.clone().or_else(|| std::env::var(crate::env::GITHUB_SHA).ok()).filter(|t| !t.trim().is_empty());
+    if target.is_none() {
+        notify(&format!(
+            "note: no `--target` and no {}: the tag will name the head of the repository's default branch",
+            crate::env::GITHUB_SHA
+        ));
+    }
+    target
+}
+
+/// The release of the artifact, from `--target`/`GITHUB_SHA` and `--latest`.
+fn release_spec(
+    name: &crate::artifact::ArtifactName,
+    args: &PublishArgs,
+    notify: &dyn Fn(&str),
+) -> publish::ReleaseSpec {
     publish::ReleaseSpec {
         tag: publish::release_tag(name),
         title: format!("CPython {} ({}, build {})", name.version, name.distro, name.build),
         version: Some(name.version),
-        target,
+        target: target(args, notify),
         latest: args.latest,
     }
 }
@@ -347,13 +356,7 @@ fn prune(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> an
         let notify = |message: &str| {
             let _ = writeln!(stderr.borrow_mut(), "{message}");
         };
-        let gh = GitHub::new(
-            http::Client::new(publish::http_options()),
-            &args.api_url,
-            repo,
-            token.clone().unwrap_or_default(),
-            &notify,
-        )?;
+        let gh = github(args, repo, token.clone().unwrap_or_default(), &notify)?;
         // One release per artifact: a retired artifact's release goes whole (GitHub allows
         // that for immutable releases too).
         for tag in publish::retired_releases(&entries) {

@@ -440,7 +440,9 @@ pub fn publish_github(
         let (outcomes, tarball_url) = upload_all(gh, &release, &remote, &actions, assets)?;
         return Ok(RemoteResult { release_url: release.html_url, outcomes, tarball_url });
     }
-    let (draft, remote) = match gh.draft_by_tag(&spec.tag)? {
+    // One listing serves both the draft an interrupted run left and the Latest decision.
+    let releases = gh.releases()?;
+    let (draft, remote) = match releases.iter().find(|r| r.draft && r.tag_name == spec.tag).cloned() {
         Some(draft) => {
             let remote = remote_assets(gh, &draft, assets)?;
             (draft, remote)
@@ -480,7 +482,7 @@ pub fn publish_github(
         Latest::Yes => true,
         Latest::No => false,
         Latest::Auto => match spec.version {
-            Some(version) => !gh.releases()?.iter().any(|r| !r.draft && tag_version(&r.tag_name) > Some(version)),
+            Some(version) => !releases.iter().any(|r| !r.draft && tag_version(&r.tag_name) > Some(version)),
             None => false,
         },
     };

@@ -1243,13 +1243,7 @@ fn redacted_excerpt(content: &[u8], line: (usize, usize), spans: &Spans, anchor:
             _ => merged.push((start, end)),
         }
     }
-    // Whole characters only.
-    while from > line.0 && content[from] & 0xC0 == 0x80 {
-        from -= 1;
-    }
-    while to < line.1 && content[to] & 0xC0 == 0x80 {
-        to += 1;
-    }
+    let (from, to) = diag::whole_characters(content, (from, to), line);
     let text = |a: usize, b: usize| String::from_utf8_lossy(&content[a..b]).into_owned();
     let mut out = String::new();
     if from > line.0 {
