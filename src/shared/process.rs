@@ -55,6 +55,27 @@ impl std::fmt::Display for RunError {
     }
 }
 
+/// At most this many bytes of a child's stdout, and as many of its stderr, are kept: enough for
+/// every output specgate reads, while a child that prints without end cannot fill the memory.
+pub const MAX_CAPTURE: usize = 4 * 1024 * 1024;
+
+/// The first `MAX_CAPTURE` bytes of a stream, as text (invalid UTF-8 replaced); the rest is
+/// read and dropped, so the child never blocks on a full pipe.
+fn capture(stream: &mut dyn Read) -> String {
+    let mut kept = Vec::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                let room = MAX_CAPTURE - kept.len();
+                kept.extend_from_slice(&buffer[..n.min(room)]);
+            }
+        }
+    }
+    String::from_utf8_lossy(&kept).into_owned()
+}
+
 /// Run `command` with stdout and stderr captured, killing it after `limit`. It runs in its own
 /// process group, and the whole group is killed at the limit and when it exits: a script that
 /// left a child behind (`sleep 1000 &`, or a shell waiting on `sleep`) cannot keep the pipes,
@@ -71,16 +92,8 @@ pub fn output_within(mut command: Command, limit: TimeLimit) -> Result<(ExitStat
     };
     let mut stdout = child.stdout.take().expect("piped");
     let mut stderr = child.stderr.take().expect("piped");
-    let out = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stdout.read_to_string(&mut text);
-        text
-    });
-    let err = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
+    let out = std::thread::spawn(move || capture(&mut stdout));
+    let err = std::thread::spawn(move || capture(&mut stderr));
     let start = Instant::now();
     let status = loop {
         match child.try_wait().map_err(RunError::Start)? {
@@ -102,4 +115,34 @@ pub fn output_within(mut command: Command, limit: TimeLimit) -> Result<(ExitStat
 /// No process `pid` runs in this process-id namespace.
 pub fn process_gone(pid: u32) -> bool {
     !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> Command {
+        let mut command = Command::new("sh");
+        command.args(["-c", script]);
+        command
+    }
+
+    #[test]
+    fn endless_output_is_cut_at_the_cap_and_the_child_still_finishes() {
+        // 16 MiB on stdout, more than the cap; the child must not block on a full pipe.
+        let limit = TimeLimit::new(Duration::from_secs(60), "`test`");
+        let (status, stdout, stderr) =
+            output_within(sh("head -c 16777216 /dev/zero | tr '\\0' x; echo done >&2"), limit).unwrap();
+        assert!(status.success());
+        assert_eq!(stdout.len(), MAX_CAPTURE);
+        assert!(stdout.bytes().all(|b| b == b'x'));
+        assert_eq!(stderr, "done\n");
+    }
+
+    #[test]
+    fn output_that_is_not_utf8_is_kept_with_replacement_characters() {
+        let limit = TimeLimit::new(Duration::from_secs(60), "`test`");
+        let (_, stdout, _) = output_within(sh("printf 'caf\\351 ok'"), limit).unwrap();
+        assert_eq!(stdout, "caf\u{FFFD} ok");
+    }
 }

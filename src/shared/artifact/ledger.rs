@@ -121,7 +121,7 @@ impl Entry {
             self.distro.clone(),
             self.date.clone(),
             self.sha256.to_hex(),
-            self.url.clone(),
+            table_safe(&self.url),
             self.status.to_string(),
         ]
     }
@@ -432,6 +432,7 @@ impl Ledger {
     /// The text with one cell of one row replaced; every other byte is kept.
     pub fn with_cell(&self, row: usize, column: usize, value: &str) -> Option<String> {
         let cell = self.table.as_ref()?.rows.get(row)?.cells.get(column)?;
+        let value = &table_safe(value);
         let mut text = String::with_capacity(self.text.len() + value.len());
         text.push_str(&self.text[..cell.start]);
         if cell.text.is_empty() {
@@ -452,6 +453,12 @@ impl Ledger {
     pub fn with_status(&self, row: usize, status: Status) -> Option<String> {
         self.with_cell(row, column::STATUS, status.as_str())
     }
+}
+
+/// A value as one table cell: `|` and line breaks, which would end the cell or the row and
+/// break the ledger, are percent-encoded (`%7C`, `%0D`, `%0A`; the same URL for any client).
+fn table_safe(value: &str) -> String {
+    value.replace('|', "%7C").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 fn format_row(cells: &[String; 7]) -> String {
@@ -639,6 +646,26 @@ mod tests {
             let reparsed = Ledger::parse(added);
             assert_eq!(reparsed.entries().len(), 3);
             assert_eq!(reparsed.entries()[0].1.version.to_string(), "3.13.1");
+        }
+    }
+
+    #[test]
+    fn a_url_with_a_pipe_or_a_line_break_stays_in_its_cell() {
+        let hostile = "https://example.test/a|b\n| 9.9.9 | 1 | debian12 |\r\nc";
+        let encoded = "https://example.test/a%7Cb%0A%7C 9.9.9 %7C 1 %7C debian12 %7C%0D%0Ac";
+        let ledger = Ledger::parse(sample("\n"));
+        let rows = ledger.table.as_ref().unwrap().rows.len();
+        let mut new = entry("3.13.1", 1);
+        new.url = hostile.to_owned();
+        // The new row goes first; the changed cell is in row 0 too.
+        for (text, expected_rows) in
+            [(ledger.with_row_added(&new), rows + 1), (ledger.with_cell(0, column::URL, hostile).unwrap(), rows)]
+        {
+            let reparsed = Ledger::parse(text);
+            let table = reparsed.table.as_ref().unwrap();
+            assert_eq!(table.rows.len(), expected_rows);
+            assert!(table.rows.iter().all(|r| r.cells.len() == 7), "{:?}", table.rows);
+            assert_eq!(table.rows[0].cells[column::URL].text, encoded);
         }
     }
 

@@ -49,12 +49,19 @@ impl RawTestsConfig {
                 "`tests.timeout-seconds` must be at least 1 (seconds)",
             ));
         }
+        if self.tail_lines == Some(0) {
+            // 0 used to become 1 without a word.
+            return Err(Invalid::new(
+                KeyPath::new("tests.tail-lines"),
+                "`tests.tail-lines` must be at least 1 (the lines of output shown when the tests fail)",
+            ));
+        }
         Ok(TestsConfig {
             critical: self.critical,
             timeout: Duration::from_secs(self.timeout_seconds.unwrap_or(600)),
             paths,
             path_patterns: patterns,
-            tail_lines: self.tail_lines.unwrap_or(40).max(1),
+            tail_lines: self.tail_lines.unwrap_or(40),
         })
     }
 }

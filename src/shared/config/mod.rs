@@ -790,6 +790,7 @@ mod tests {
             ("[secrets]\nrules = [{ id = \"x\", regex = \"a\", paths = [\"[\"] }]\n".into(), "2:44", "`secrets.rules[0].paths`"),
             ("[tests]\ncritical = \" \"\n".into(), "2:12", "`tests.critical` is empty"),
             ("[tests]\ntimeout-seconds = 0\n".into(), "2:19", "`tests.timeout-seconds` must be at least 1"),
+            ("[tests]\ntail-lines = 0\n".into(), "2:14", "`tests.tail-lines` must be at least 1"),
             ("[tests]\npaths = [\"src/[\"]\n".into(), "2:10", "`tests.paths` pattern"),
             ("[hooks]\nspec-required-branches = [\"feature/[\"]\n".into(), "2:27", "`hooks.spec-required-branches`"),
             ("[build]\nallowed-os = [\"debian12\", \"windows\"]\n".into(), "2:27", "`windows` is not `<id><version>`"),
