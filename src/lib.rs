@@ -24,6 +24,7 @@ pub mod gpg;
 pub mod hooks;
 pub mod http;
 pub mod install;
+pub mod outdated;
 pub mod probe;
 pub mod publish;
 pub mod readfile;
@@ -108,6 +109,9 @@ pub fn hint(error: &anyhow::Error) -> Option<String> {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<sigstore::Error>() {
+            return e.hint();
+        }
+        if let Some(e) = cause.downcast_ref::<outdated::Error>() {
             return e.hint();
         }
         if let Some(e) = cause.downcast_ref::<commands::UsageError>() {

@@ -13,4 +13,5 @@ pub const CODE_TABLES: &[&[Code]] = &[
     crate::artifact::CODES,
     crate::feature::CODES,
     crate::publish::CODES,
+    crate::outdated::CODES,
 ];

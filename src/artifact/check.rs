@@ -80,6 +80,11 @@ pub const CODES: &[Code] = &[
         summary: "the tarball does not hold the PSF LICENSE",
     },
     Code {
+        name: "ledger-stale",
+        default: Level::Warn,
+        summary: "the newest Activo build of a version line is older than the rebuild period (BR-004)",
+    },
+    Code {
         name: "artifact-corrupt",
         default: Level::Deny,
         summary: "the artifact cannot be read as a compressed tarball",
@@ -92,6 +97,8 @@ pub struct CheckOptions {
     /// Also download each published Activo row's URL and compare its SHA-256.
     pub remote: bool,
     pub http: http::Options,
+    /// Today, in days since 1970-01-01, for `ledger-stale`; `None` reads the system clock.
+    pub today: Option<i64>,
 }
 
 /// A row of the ledger with where its cells are.
@@ -163,6 +170,7 @@ pub fn check(ctx: &CheckContext, options: &CheckOptions, report: &mut Report) {
     let ledger = Ledger::parse(text.clone());
     let file = SourceFile::new(config.ledger.clone(), text);
     let rows = check_table(&ledger, &file, config.max_active, report);
+    check_stale(&rows, &file, config.rebuild_after, options.today.unwrap_or_else(super::stale::today), report);
 
     let mut by_key: HashMap<(super::PythonVersion, u32, String), &Located<'_>> = HashMap::new();
     for located in &rows {
@@ -381,6 +389,36 @@ fn check_table<'a>(ledger: &'a Ledger, file: &SourceFile, max_active: u32, repor
         );
     }
     rows
+}
+
+/// BR-004: the newest Activo build of each version line and distro is younger than the
+/// rebuild period.
+fn check_stale(rows: &[Located<'_>], file: &SourceFile, period: super::stale::Period, today: i64, report: &mut Report) {
+    let entries: Vec<(usize, Entry)> = rows.iter().enumerate().map(|(i, l)| (i, l.entry.clone())).collect();
+    for stale in super::stale::stale(&entries, period, today) {
+        let located = &rows[stale.index];
+        let e = &located.entry;
+        report.push(
+            at_cell(
+                "ledger-stale",
+                file,
+                &located.row.cells[column::DATE],
+                format!(
+                    "the newest Activo build of {} for {} ({} build {}) dates from {}; BR-004 asks for a rebuild every {period}, due since {}",
+                    e.version.line(),
+                    e.distro,
+                    e.version,
+                    e.build,
+                    e.date,
+                    stale.due
+                ),
+            )
+            .help(format!(
+                "run `specgate outdated` for newer patch releases and advisories, then rebuild (`specgate update --python {}` pins the newest patch; docs/updating-python.md)",
+                e.version.line()
+            )),
+        );
+    }
 }
 
 /// Sidecar, real digest against the row and the sidecar, and the LICENSE of one artifact.

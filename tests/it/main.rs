@@ -12,6 +12,7 @@ mod httpserver;
 mod install;
 mod journey;
 mod ledger;
+mod outdated;
 mod precommit;
 pub mod publish;
 mod secrets;
