@@ -4,12 +4,12 @@
 
 use anyhow::Context as _;
 
-use crate::artifact::{stale, Ledger, PythonVersion};
 use crate::cli::{GlobalArgs, OutdatedArgs, ReleaseIndexArgs};
-use crate::config::{Config, KeyPath};
-use crate::diag::{Position, Report, SourceFile};
-use crate::outdated::{self, Location, Source};
-use crate::workspace::Workspace;
+use crate::pipeline::outdated::{self, Location, Source};
+use crate::shared::artifact::{stale, Ledger, PythonVersion};
+use crate::shared::config::{Config, KeyPath};
+use crate::shared::diag::{Position, Report, SourceFile};
+use crate::shared::workspace::Workspace;
 use crate::{ExitStatus, Output};
 
 pub fn run(global: &GlobalArgs, args: &OutdatedArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
@@ -26,7 +26,7 @@ pub fn run(global: &GlobalArgs, args: &OutdatedArgs, output: &mut Output<'_>) ->
     let advisories_location = Location::parse(&args.advisories, &start, Source::Advisories)?;
 
     let ledger_path = workspace.root.join(&config.artifacts.ledger);
-    let ledger = match crate::readfile::text(&ledger_path, 16 * 1024 * 1024) {
+    let ledger = match crate::shared::readfile::text(&ledger_path, 16 * 1024 * 1024) {
         Ok(text) => Some((SourceFile::new(config.artifacts.ledger.clone(), text.clone()), Ledger::parse(text))),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
         Err(error) => {
@@ -47,18 +47,18 @@ pub fn run(global: &GlobalArgs, args: &OutdatedArgs, output: &mut Output<'_>) ->
         ));
         return super::finish(&mut report, global, output);
     }
-    let client = crate::http::Client::new(http_options(&args.index));
+    let client = crate::shared::http::Client::new(http_options(&args.index));
     let index = outdated::read_index(&client, &index_location)?;
     let advisories = outdated::read_advisories(&client, &advisories_location)?;
     outdated::assess(&outdated::Inputs { subjects: &subjects, index: &index, advisories: &advisories }, &mut report);
     super::finish(&mut report, global, output)
 }
 
-pub(crate) fn http_options(args: &ReleaseIndexArgs) -> crate::http::Options {
-    crate::http::Options {
+pub(crate) fn http_options(args: &ReleaseIndexArgs) -> crate::shared::http::Options {
+    crate::shared::http::Options {
         read_timeout: std::time::Duration::from_secs(args.read_timeout),
         retries: args.retries,
-        ..crate::http::Options::default()
+        ..crate::shared::http::Options::default()
     }
 }
 
@@ -68,7 +68,7 @@ fn pins(workspace: &Workspace, config: &Config) -> Vec<(PythonVersion, String, P
         .source
         .as_deref()
         .map(|path| workspace.relative(path).unwrap_or_else(|| path.display().to_string()))
-        .unwrap_or_else(|| crate::config::FILE_NAME.to_owned());
+        .unwrap_or_else(|| crate::shared::config::FILE_NAME.to_owned());
     let locator = config.locator();
     config
         .build

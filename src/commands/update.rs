@@ -1,10 +1,10 @@
 //! `specgate update --python X.Y`: find the newest patch release, build its pin, add it to
 //! specgate.toml atomically and print the build command on stdout (status on stderr).
 
-use crate::artifact::stale;
 use crate::cli::{GlobalArgs, UpdateArgs};
-use crate::config::Config;
-use crate::outdated::{self, update, Location, Source};
+use crate::pipeline::outdated::{self, update, Location, Source};
+use crate::shared::artifact::stale;
+use crate::shared::config::Config;
 use crate::{ExitStatus, Output};
 
 pub fn run(global: &GlobalArgs, args: &UpdateArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
@@ -15,7 +15,7 @@ pub fn run(global: &GlobalArgs, args: &UpdateArgs, output: &mut Output<'_>) -> a
         hint: Some("name the line, `--python 3.13`; update pins its newest patch release".to_owned()),
     })?;
     let index_location = Location::parse(&args.index.index, &start, Source::Releases)?;
-    let client = crate::http::Client::new(super::outdated::http_options(&args.index));
+    let client = crate::shared::http::Client::new(super::outdated::http_options(&args.index));
     let index = outdated::read_index(&client, &index_location)?;
     let release = index
         .newest_of_line(major, minor)
@@ -30,13 +30,13 @@ pub fn run(global: &GlobalArgs, args: &UpdateArgs, output: &mut Output<'_>) -> a
     let file = outdated::read_source_file(&client, &index_location, release)?;
     let pin = update::choose(version, &file, |key| workspace.root.join(key).is_file())?;
 
-    let path = config.source.clone().unwrap_or_else(|| workspace.root.join(crate::config::FILE_NAME));
-    let text = match crate::readfile::text(&path, crate::config::MAX_BYTES) {
+    let path = config.source.clone().unwrap_or_else(|| workspace.root.join(crate::shared::config::FILE_NAME));
+    let text = match crate::shared::readfile::text(&path, crate::shared::config::MAX_BYTES) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(source) => return Err(outdated::Error::Write { path, source }.into()),
     };
-    let (year, month, day) = crate::formats::civil_from_days(stale::today());
+    let (year, month, day) = crate::shared::formats::civil_from_days(stale::today());
     let edited = update::insert_block(&text, &update::pin_block(&pin, &format!("{year:04}-{month:02}-{day:02}")));
     // The edited file must still be a valid configuration that holds exactly this pin.
     match Config::parse(&edited, &path) {
@@ -50,7 +50,7 @@ pub fn run(global: &GlobalArgs, args: &UpdateArgs, output: &mut Output<'_>) -> a
         }
         Err(error) => return Err(outdated::Error::Edit { path, reason: error.to_string() }.into()),
     }
-    crate::atomic::write(&path, edited.as_bytes())
+    crate::shared::atomic::write(&path, edited.as_bytes())
         .map_err(|source| outdated::Error::Write { path: path.clone(), source })?;
     let signer = match &pin.signature {
         update::Signature::OpenPgp { fingerprint, .. } => format!("OpenPGP signature by {fingerprint}"),
