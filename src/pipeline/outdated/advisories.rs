@@ -96,6 +96,11 @@ impl Advisories {
         }
     }
 
+    /// Count a file that could not be read at all (too large, not a regular file).
+    pub fn unreadable_file(&mut self, origin: &str, reason: &str) {
+        self.unreadable(origin, reason);
+    }
+
     fn unreadable(&mut self, origin: &str, reason: &str) {
         self.unreadable_count += 1;
         if self.unreadable.len() < 5 {

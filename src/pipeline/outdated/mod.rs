@@ -327,7 +327,7 @@ fn read_folder(folder: &Path, advisories: &mut Advisories) -> std::io::Result<()
                 let shown = path.strip_prefix(folder).unwrap_or(&path).display().to_string();
                 match crate::shared::readfile::regular(&path, MAX_RECORD_BYTES) {
                     Ok(bytes) => advisories.add_document(&shown, &bytes),
-                    Err(error) => advisories.add_document(&shown, error.to_string().as_bytes()),
+                    Err(error) => advisories.unreadable_file(&shown, &error.to_string()),
                 }
             }
         }
@@ -356,7 +356,7 @@ fn read_tarball(bytes: &[u8], advisories: &mut Advisories) -> Result<(), String>
             continue;
         }
         if entry.size() > MAX_RECORD_BYTES {
-            advisories.add_document(&path, b"larger than the limit of one record");
+            advisories.unreadable_file(&path, &format!("larger than {MAX_RECORD_BYTES} bytes"));
             continue;
         }
         let mut record = Vec::new();
