@@ -99,12 +99,15 @@ proptest! {
     fn a_pin_inserted_anywhere_keeps_every_other_byte(text in text_from(&["[build]\n", "[build.sources.\"3.11.2\"]\n", "# c\n", "\n", "sha256 = \"aa\"\n", "[limits]\n", "x = 1"])) {
         let block = "[build.sources.\"3.11.9\"]\nsha256 = \"bb\"\n";
         let edited = update::insert_block(&text, block);
+        // A CRLF file gets the block with CRLF line ends.
+        let block = if text.contains("\r\n") { block.replace('\n', "\r\n") } else { block.to_owned() };
+        let block = block.as_str();
         prop_assert!(edited.contains(block));
         // Removing the block (and the blank lines added around it) gives the text back.
         let at = edited.find(block).unwrap();
         let (before, after) = (&edited[..at], &edited[at + block.len()..]);
         let rebuilt = format!("{}{}", before, after);
-        let squeeze = |s: &str| s.split('\n').filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n");
+        let squeeze = |s: &str| s.split('\n').map(|l| l.trim_end_matches('\r')).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n");
         prop_assert_eq!(squeeze(&rebuilt), squeeze(&text));
     }
 }

@@ -167,6 +167,14 @@ fn toml_escape(text: &str) -> String {
 /// `text` with `block` inserted after the last `[build.sources."..."]` table (before the
 /// comments that lead into the next table), or at the end; every other byte is kept.
 pub fn insert_block(text: &str, block: &str) -> String {
+    // A file written with CRLF line ends gets a block with CRLF too.
+    let converted;
+    let block = if text.contains("\r\n") {
+        converted = block.replace('\n', "\r\n");
+        converted.as_str()
+    } else {
+        block
+    };
     let lines: Vec<(usize, &str)> = line_starts(text);
     let is_header = |line: &str| line.trim_start().starts_with('[');
     let last_pin = lines.iter().rposition(|(_, line)| line.trim_start().starts_with("[build.sources."));
@@ -185,8 +193,8 @@ pub fn insert_block(text: &str, block: &str) -> String {
     match at {
         Some(offset) => {
             let (before, after) = text.split_at(offset);
-            let gap = if before.ends_with("\n\n") { "" } else { "\n" };
-            let tail = if after.starts_with('\n') || after.starts_with("\r\n") { "" } else { "\n" };
+            let gap = if before.ends_with("\n\n") || before.ends_with("\n\r\n") { "" } else { line_end(text) };
+            let tail = if after.starts_with('\n') || after.starts_with("\r\n") { "" } else { line_end(text) };
             format!("{before}{gap}{block}{tail}{after}")
         }
         None => {
@@ -199,6 +207,14 @@ pub fn insert_block(text: &str, block: &str) -> String {
             };
             format!("{text}{gap}{block}")
         }
+    }
+}
+
+fn line_end(text: &str) -> &'static str {
+    if text.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
     }
 }
 
@@ -287,6 +303,15 @@ mod tests {
             "# top comment\n[build]\nallowed-os = [\"debian12\"]  # BR-001\n\n# the old pin\n[build.sources.\"3.11.2\"]\nsha256 = \"aa\"\n\n[build.sources.\"3.11.9\"]\nsha256 = \"bb\"\n\n# limits follow\n[limits]\ngpg-timeout-seconds = 60\n"
         );
         assert_eq!(insert_block("", block), block);
+        let crlf = "[build.sources.\"3.11.2\"]\r\nsha256 = \"aa\"\r\n\r\n[limits]\r\n";
+        assert_eq!(
+            insert_block(crlf, block),
+            "[build.sources.\"3.11.2\"]\r\nsha256 = \"aa\"\r\n\r\n[build.sources.\"3.11.9\"]\r\nsha256 = \"bb\"\r\n\r\n[limits]\r\n"
+        );
+        assert_eq!(
+            insert_block("[build.sources.\"3.11.2\"]\nsha256 = \"aa\"\n[limits]\n", block),
+            format!("[build.sources.\"3.11.2\"]\nsha256 = \"aa\"\n\n{block}\n[limits]\n")
+        );
         assert_eq!(insert_block("[spec]\nroots = [\"docs\"]", block), format!("[spec]\nroots = [\"docs\"]\n\n{block}"));
         assert_eq!(
             insert_block("[build.sources.\"3.11.2\"]\nsha256 = \"aa\"\n", block),
