@@ -83,7 +83,7 @@ impl std::fmt::Display for Source {
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{source_kind} at `{location}` is not a location specgate can read: {reason}")]
+    #[error("cannot read {source_kind} from `{location}`: {reason}")]
     Location { source_kind: Source, location: String, reason: String },
     #[error("could not read {source_kind} from `{location}`")]
     Fetch {
@@ -99,9 +99,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    #[error("{source_kind} at `{location}` is larger than {limit} bytes; it was not read further")]
+    #[error("could not use {source_kind} at `{location}`: it is larger than {limit} bytes (not read further)")]
     TooLarge { source_kind: Source, location: String, limit: u64 },
-    #[error("{source_kind} at `{location}` is not usable: {reason}")]
+    #[error("could not use {source_kind} at `{location}`: {reason}")]
     Unusable { source_kind: Source, location: String, reason: String },
     #[error("python.org's release index lists no published final release of {line}")]
     NoRelease { line: String },
