@@ -26,7 +26,7 @@ pub fn run(global: &GlobalArgs, args: &OutdatedArgs, output: &mut Output<'_>) ->
     let advisories_location = Location::parse(&args.advisories, &start, Source::Advisories)?;
 
     let ledger_path = workspace.root.join(&config.artifacts.ledger);
-    let ledger = match crate::shared::readfile::text(&ledger_path, 16 * 1024 * 1024) {
+    let ledger = match crate::shared::readfile::text(&ledger_path, crate::shared::artifact::ledger::MAX_BYTES) {
         Ok(text) => Some((SourceFile::new(config.artifacts.ledger.clone(), text.clone()), Ledger::parse(text))),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
         Err(error) => {
