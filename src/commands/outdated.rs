@@ -2,7 +2,7 @@
 //! usual renderers. Exit 0 when nothing is due, 1 when something is, 2 when an index cannot
 //! be read.
 
-use anyhow::Context as _;
+use crate::error::Context as _;
 
 use crate::cli::{GlobalArgs, OutdatedArgs, ReleaseIndexArgs};
 use crate::pipeline::outdated::{self, Location, Source};
@@ -12,7 +12,7 @@ use crate::shared::diag::{Position, Report, SourceFile};
 use crate::shared::workspace::Workspace;
 use crate::{ExitStatus, Output};
 
-pub fn run(global: &GlobalArgs, args: &OutdatedArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+pub fn run(global: &GlobalArgs, args: &OutdatedArgs, output: &mut Output<'_>) -> crate::error::Result<ExitStatus> {
     let start = super::start_dir(global)?;
     let (workspace, config) = super::workspace_and_config(global)?;
     let today = match &args.today {

@@ -7,7 +7,7 @@ use crate::shared::artifact::stale;
 use crate::shared::config::Config;
 use crate::{ExitStatus, Output};
 
-pub fn run(global: &GlobalArgs, args: &UpdateArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+pub fn run(global: &GlobalArgs, args: &UpdateArgs, output: &mut Output<'_>) -> crate::error::Result<ExitStatus> {
     let start = super::start_dir(global)?;
     let (workspace, config) = super::workspace_and_config(global)?;
     let (major, minor) = parse_line(&args.python).ok_or_else(|| super::UsageError {

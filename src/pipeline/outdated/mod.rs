@@ -4,7 +4,8 @@
 //!
 //! Owns where the two indexes are read from (`https://`, loopback `http://`, `file://`, a
 //! path or a folder), the bounds on what is read, and the `outdated-` findings. Parsing lives in
-//! `releases` and `advisories`, the rebuild period in `artifact::stale`, the pin that
+//! `releases` and `advisories`, the rebuild period in `artifact::stale`, the codes in
+//! `diag::codes::OUTDATED`, the pin that
 //! `specgate update` writes in `update`. Transport is `http`'s; printing is `commands/`'.
 
 pub mod advisories;
@@ -18,28 +19,10 @@ use std::path::{Path, PathBuf};
 use crate::shared::artifact::ledger::{column, Ledger, Status};
 use crate::shared::artifact::stale::{self, Period};
 use crate::shared::artifact::PythonVersion;
-use crate::shared::diag::{Code, Diagnostic, Level, Position, Report, SourceFile};
+use crate::shared::diag::{Diagnostic, Position, Report, SourceFile};
 use crate::shared::http;
 pub use advisories::{Advisories, Verdict};
 pub use releases::Index;
-
-pub const CODES: &[Code] = &[
-    Code {
-        name: "outdated-patch",
-        default: Level::Deny,
-        summary: "python.org has a newer patch release of the version line in use",
-    },
-    Code {
-        name: "outdated-advisory",
-        default: Level::Deny,
-        summary: "a published PSF advisory (CVE) affects the CPython version in use",
-    },
-    Code {
-        name: "outdated-rebuild",
-        default: Level::Deny,
-        summary: "the newest Activo build of a version line is older than the rebuild period (BR-004)",
-    },
-];
 
 /// python.org's list of releases.
 pub const DEFAULT_INDEX: &str = "https://www.python.org/api/v2/downloads/release/?is_published=true";
