@@ -11,6 +11,7 @@ mod hooks;
 mod httpserver;
 mod install;
 mod journey;
+mod layout;
 mod ledger;
 mod outdated;
 mod precommit;
