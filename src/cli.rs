@@ -79,6 +79,12 @@ pub enum Command {
     Use(UseArgs),
     /// Remove an installed version.
     Uninstall(UninstallArgs),
+    /// Whether the CPython versions in use are due for an update: newer patch releases,
+    /// advisories that affect them, builds older than the rebuild period (BR-004).
+    Outdated(OutdatedArgs),
+    /// Pin the newest patch release of a version line in specgate.toml, verified, and print
+    /// the build command.
+    Update(UpdateArgs),
 }
 
 impl Command {
@@ -89,7 +95,9 @@ impl Command {
             Command::Trace(args) => Some(&args.format),
             Command::Hook(args) => Some(&args.format),
             Command::Publish(args) => Some(&args.format),
-            Command::Ledger(_)
+            Command::Outdated(args) => Some(&args.format),
+            Command::Update(_)
+            | Command::Ledger(_)
             | Command::Package(_)
             | Command::Hooks(_)
             | Command::Build(_)
@@ -115,6 +123,8 @@ impl Command {
             Command::List(_) => "list",
             Command::Use(_) => "use",
             Command::Uninstall(_) => "uninstall",
+            Command::Outdated(_) => "outdated",
+            Command::Update(_) => "update",
         }
     }
 }
@@ -480,4 +490,43 @@ pub struct PublishArgs {
     pub delete_assets: bool,
     #[command(flatten)]
     pub format: FormatArgs,
+}
+
+/// Where `outdated` and `update` read python.org's releases, and how patiently.
+#[derive(Debug, Args)]
+pub struct ReleaseIndexArgs {
+    /// python.org's release list: https://, loopback http://, file://, a JSON file, or a folder
+    /// holding `release.json` (and `release_file-<id>.json` for `update`).
+    #[arg(long, value_name = "URL|PATH", default_value = crate::pipeline::outdated::DEFAULT_INDEX)]
+    pub index: String,
+    /// Seconds any single read may wait before the attempt fails.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub read_timeout: u64,
+    /// Attempts after the first on connection errors, timeouts, 5xx and 429.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub retries: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct OutdatedArgs {
+    #[command(flatten)]
+    pub index: ReleaseIndexArgs,
+    /// The PSF advisories (OSV): https://, loopback http://, file://, a folder of records (a
+    /// clone's `advisories/python`), a `.tar.gz` snapshot of the database, or a JSON file.
+    #[arg(long, value_name = "URL|PATH", default_value = crate::pipeline::outdated::DEFAULT_ADVISORIES)]
+    pub advisories: String,
+    /// Today as `YYYY-MM-DD` for the rebuild period (default: the system clock's UTC date).
+    #[arg(long, value_name = "YYYY-MM-DD", hide = true)]
+    pub today: Option<String>,
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The version line `X.Y` whose newest patch release to pin.
+    #[arg(long, value_name = "X.Y")]
+    pub python: String,
+    #[command(flatten)]
+    pub index: ReleaseIndexArgs,
 }

@@ -6,9 +6,11 @@ mod check;
 mod hooks;
 mod install;
 mod ledger;
+mod outdated;
 mod package;
 mod publish;
 mod trace;
+mod update;
 
 use std::path::{Path, PathBuf};
 
@@ -40,6 +42,8 @@ pub fn dispatch(cli: Cli, output: &mut Output<'_>) -> crate::error::Result<ExitS
         Command::Use(args) => install::use_version(args, output),
         Command::Uninstall(args) => install::uninstall(args, output),
         Command::Build(args) => build::run(global, args, output),
+        Command::Outdated(args) => outdated::run(global, args, output),
+        Command::Update(args) => update::run(global, args, output),
     }
 }
 
@@ -51,7 +55,7 @@ fn output_format(command: &Command, before_command: Option<Format>) -> crate::er
         Some(args) => Ok(before_command.or(args.format)),
         None if before_command.is_some() => Err(UsageError {
             message: format!("`specgate {}` prints no findings, so `--format` does not apply to it", command.name()),
-            hint: Some("`--format` is an option of check, trace, hook and publish; leave it out".to_owned()),
+            hint: Some("`--format` is an option of check, trace, hook, publish and outdated; leave it out".to_owned()),
         }
         .into()),
         None => Ok(None),

@@ -22,6 +22,8 @@ pub struct CheckOptions {
     /// Also download each published Activo row's URL and compare its SHA-256.
     pub remote: bool,
     pub http: http::Options,
+    /// Today, in days since 1970-01-01, for `ledger-stale`; `None` reads the system clock.
+    pub today: Option<i64>,
 }
 
 /// A row of the ledger with where its cells are.
@@ -93,6 +95,8 @@ pub fn check(ctx: &CheckContext, options: &CheckOptions, report: &mut Report) {
     let ledger = Ledger::parse(text.clone());
     let file = SourceFile::new(config.ledger.clone(), text);
     let rows = check_table(&ledger, &file, config.max_active, report);
+    let today = options.today.unwrap_or_else(crate::shared::artifact::stale::today);
+    check_stale(&rows, &file, config.rebuild_after, today, report);
 
     let mut by_key: HashMap<(crate::shared::artifact::PythonVersion, u32, String), &Located<'_>> = HashMap::new();
     for located in &rows {
@@ -311,6 +315,42 @@ fn check_table<'a>(ledger: &'a Ledger, file: &SourceFile, max_active: u32, repor
         );
     }
     rows
+}
+
+/// BR-004: the newest Activo build of each version line and distro is younger than the
+/// rebuild period.
+fn check_stale(
+    rows: &[Located<'_>],
+    file: &SourceFile,
+    period: crate::shared::artifact::stale::Period,
+    today: i64,
+    report: &mut Report,
+) {
+    let entries: Vec<(usize, Entry)> = rows.iter().enumerate().map(|(i, l)| (i, l.entry.clone())).collect();
+    for stale in crate::shared::artifact::stale::stale(&entries, period, today) {
+        let located = &rows[stale.index];
+        let e = &located.entry;
+        report.push(
+            at_cell(
+                "ledger-stale",
+                file,
+                &located.row.cells[column::DATE],
+                format!(
+                    "the newest Activo build of {} for {} ({} build {}) dates from {}; BR-004 asks for a rebuild every {period}, due since {}",
+                    e.version.line(),
+                    e.distro,
+                    e.version,
+                    e.build,
+                    e.date,
+                    stale.due
+                ),
+            )
+            .help(format!(
+                "run `specgate outdated` for newer patch releases and advisories, then rebuild (`specgate update --python {}` pins the newest patch; docs/updating-python.md)",
+                e.version.line()
+            )),
+        );
+    }
 }
 
 /// Sidecar, real digest against the row and the sidecar, and the LICENSE of one artifact.

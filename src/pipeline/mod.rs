@@ -6,6 +6,7 @@
 pub mod build;
 pub mod gpg;
 pub mod install;
+pub mod outdated;
 pub mod probe;
 pub mod publish;
 pub mod sigstore;

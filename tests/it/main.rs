@@ -13,6 +13,7 @@ mod install;
 mod journey;
 mod layout;
 mod ledger;
+mod outdated;
 mod precommit;
 pub mod publish;
 mod secrets;

@@ -11,6 +11,7 @@ mod document;
 mod emoji;
 mod frontmatter;
 mod ledger;
+mod outdated;
 mod regressions;
 mod secrets;
 mod unpack;

@@ -11,6 +11,7 @@ pub mod ledger;
 pub mod name;
 pub mod pack;
 pub mod sidecar;
+pub mod stale;
 pub mod unpack;
 pub mod upstream;
 

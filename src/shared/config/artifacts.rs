@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::{shorten, Invalid, KeyPath};
+use crate::shared::artifact::stale::{self, Period};
 use crate::shared::artifact::unpack::Limits;
 
 /// `[artifacts]` in specgate.toml, as written.
@@ -17,6 +18,7 @@ pub struct RawArtifacts {
     max_active: Option<u32>,
     unpack_max_entries: Option<u64>,
     unpack_max_bytes: Option<u64>,
+    rebuild_after: Option<String>,
 }
 
 /// `[artifacts]`, validated.
@@ -30,6 +32,8 @@ pub struct ArtifactsConfig {
     /// At most this many Activo builds per version line and distro (BR-005).
     pub max_active: u32,
     pub limits: Limits,
+    /// The newest Activo build of a version line older than this is due for a rebuild (BR-004).
+    pub rebuild_after: Period,
 }
 
 impl Default for ArtifactsConfig {
@@ -74,7 +78,19 @@ impl RawArtifacts {
                 return Err(Invalid::new(at(key), format!("`artifacts.{key}` must be at least 1")));
             }
         }
-        Ok(ArtifactsConfig { folder, ledger, max_active, limits })
+        let rebuild_after = match self.rebuild_after {
+            None => stale::DEFAULT_PERIOD,
+            Some(text) => Period::parse(&text).ok_or_else(|| {
+                Invalid::new(
+                    at("rebuild-after"),
+                    format!(
+                        "`artifacts.rebuild-after` must be a number and a unit, such as \"6 months\", \"26 weeks\" or \"180 days\", not `{}`",
+                        shorten(&text)
+                    ),
+                )
+            })?,
+        };
+        Ok(ArtifactsConfig { folder, ledger, max_active, limits, rebuild_after })
     }
 }
 
@@ -90,6 +106,7 @@ mod tests {
         assert_eq!(defaults.folder, "artifacts");
         assert_eq!(defaults.ledger, "artifacts/ARTIFACTS.md");
         assert_eq!(defaults.max_active, 3);
+        assert_eq!(defaults.rebuild_after, crate::shared::artifact::stale::Period::Months(6));
         let config = Config::parse(
             "[artifacts]\nfolder = \"./infrastructure/cpython/artifacts/\"\nmax-active = 5\nunpack-max-entries = 10\n",
             Path::new("specgate.toml"),
@@ -108,6 +125,7 @@ mod tests {
             ("[artifacts]\nfolder = \"../elsewhere\"\n", "artifacts.folder"),
             ("[artifacts]\nmax-active = 0\n", "max-active"),
             ("[artifacts]\nledgr = \"x\"\n", "unknown field `ledgr`"),
+            ("[artifacts]\nrebuild-after = \"half a year\"\n", "artifacts.rebuild-after"),
         ] {
             let error = Config::parse(text, Path::new("specgate.toml")).unwrap_err().to_string();
             assert!(error.contains(needle), "{text}: {error}");

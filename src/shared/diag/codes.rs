@@ -274,6 +274,11 @@ pub const LEDGER: &[Code] = &[
         summary: "the tarball does not hold the PSF LICENSE",
     },
     Code {
+        name: "ledger-stale",
+        default: Level::Warn,
+        summary: "the newest Activo build of a version line is older than the rebuild period (BR-004)",
+    },
+    Code {
         name: "artifact-corrupt",
         default: Level::Deny,
         summary: "the artifact cannot be read as a compressed tarball",
@@ -361,5 +366,24 @@ pub const PUBLISH: &[Code] = &[
 ];
 
 /// Every slice above.
+/// `specgate outdated` (pipeline::outdated): what is due to stay current (BR-004).
+pub const OUTDATED: &[Code] = &[
+    Code {
+        name: "outdated-patch",
+        default: Level::Deny,
+        summary: "python.org has a newer patch release of the version line in use",
+    },
+    Code {
+        name: "outdated-advisory",
+        default: Level::Deny,
+        summary: "a published PSF advisory (CVE) affects the CPython version in use",
+    },
+    Code {
+        name: "outdated-rebuild",
+        default: Level::Deny,
+        summary: "the newest Activo build of a version line is older than the rebuild period (BR-004)",
+    },
+];
+
 pub const TABLES: &[&[Code]] =
-    &[CONFIG_PATHS, SPEC, CRITICAL_TESTS, HOOKS, SCAN, EMOJI, SECRETS, LEDGER, FEATURE, PUBLISH];
+    &[CONFIG_PATHS, SPEC, CRITICAL_TESTS, HOOKS, SCAN, EMOJI, SECRETS, LEDGER, FEATURE, PUBLISH, OUTDATED];
