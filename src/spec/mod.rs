@@ -4,6 +4,7 @@
 pub mod check;
 pub mod document;
 pub mod frontmatter;
+pub mod markdown;
 pub mod trace;
 
 use std::collections::BTreeSet;

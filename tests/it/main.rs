@@ -3,6 +3,7 @@
 mod artifact;
 mod build;
 mod common;
+mod commonmark;
 mod config;
 mod emoji;
 mod feature;
