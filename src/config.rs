@@ -357,6 +357,7 @@ struct RawConfig {
     secrets: Option<crate::scan::secrets::RawSecrets>,
     build: Option<crate::build::RawBuild>,
     limits: Option<RawLimits>,
+    links: Option<crate::links::config::RawLinks>,
 }
 
 /// `[limits]`: how long each kind of child process may run, in seconds.
@@ -502,6 +503,7 @@ pub struct Config {
     pub secrets: crate::scan::secrets::SecretsConfig,
     pub build: crate::build::BuildConfig,
     pub limits: Limits,
+    pub links: crate::links::config::LinksConfig,
 }
 
 const DEFAULT_REQUIRED: &[&str] =
@@ -697,11 +699,13 @@ impl Config {
         let hooks = raw.hooks.unwrap_or_default().validate()?;
         let build = raw.build.unwrap_or_default().validate()?;
         let limits = raw.limits.unwrap_or_default().validate()?;
+        let links = raw.links.unwrap_or_default().validate()?;
 
         Ok(Config {
             source,
             text: Arc::from(text),
             limits,
+            links,
             tests,
             hooks,
             spec: SpecConfig {

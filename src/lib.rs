@@ -24,6 +24,7 @@ pub mod gpg;
 pub mod hooks;
 pub mod http;
 pub mod install;
+pub mod links;
 pub mod probe;
 pub mod publish;
 pub mod readfile;

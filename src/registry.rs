@@ -5,6 +5,7 @@ use crate::diag::Code;
 pub const CODE_TABLES: &[&[Code]] = &[
     crate::config_paths::CODES,
     crate::spec::CODES,
+    crate::links::CODES,
     crate::critical_tests::CODES,
     crate::hooks::CODES,
     crate::scan::CODES,

@@ -1,4 +1,4 @@
-//! `specgate check [spec|emoji|secrets]`.
+//! `specgate check [spec|links|emoji|secrets|...]`.
 
 use crate::cli::{CheckArgs, CheckCommand, GlobalArgs};
 use crate::config_paths::{self, Section};
@@ -18,6 +18,12 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> an
             secrets(&ctx, global, &Selection::All, None, None, &mut report)?;
             artifact::check(&ctx, &artifact::CheckOptions::default(), &mut report);
             crate::feature::check(&ctx, &mut report);
+            let options = crate::links::Options { skip_governed: true, ..Default::default() };
+            crate::links::check(&ctx, &options, &mut report);
+        }
+        Some(CheckCommand::Links(links_args)) => {
+            let options = crate::links::Options { remote: links_args.remote, ..Default::default() };
+            crate::links::check(&ctx, &options, &mut report);
         }
         Some(CheckCommand::Feature) => crate::feature::check(&ctx, &mut report),
         Some(CheckCommand::Ledger(ledger_args)) => {

@@ -13,6 +13,7 @@ mod httpserver;
 mod install;
 mod journey;
 mod ledger;
+mod links;
 mod precommit;
 pub mod publish;
 mod secrets;

@@ -11,6 +11,7 @@ mod document;
 mod emoji;
 mod frontmatter;
 mod ledger;
+mod links;
 mod regressions;
 mod secrets;
 mod unpack;
