@@ -195,15 +195,42 @@ pub struct Summary {
     pub remote: Vec<RemoteUse>,
 }
 
-/// A local target a link needs read: the anchors of a Markdown file, the lines of another.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-enum Need {
-    Anchors(String),
-    Lines(String),
-}
-
 fn is_markdown(path: &str) -> bool {
     path.ends_with(".md") || path.ends_with(".markdown")
+}
+
+/// What was read of a link target that is not among the parsed documents.
+#[derive(Debug)]
+enum Target {
+    /// A Markdown file's anchors, sorted.
+    Anchors(Vec<String>),
+    Lines(usize),
+}
+
+/// The anchors and lines link targets offer: parsed documents' anchors by path, and the other
+/// targets read once from the snapshot.
+struct Targets<'a> {
+    parsed: HashMap<&'a str, &'a [String]>,
+    read: HashMap<String, Option<Target>>,
+}
+
+impl Targets<'_> {
+    fn anchors(&self, path: &str) -> Option<&[String]> {
+        match self.parsed.get(path) {
+            Some(anchors) => Some(anchors),
+            None => match self.read.get(path) {
+                Some(Some(Target::Anchors(anchors))) => Some(anchors),
+                _ => None,
+            },
+        }
+    }
+
+    fn lines(&self, path: &str) -> Option<usize> {
+        match self.read.get(path) {
+            Some(Some(Target::Lines(lines))) => Some(*lines),
+            _ => None,
+        }
+    }
 }
 
 /// Check the links of `documents`; `known` are documents already parsed (their anchors are not
@@ -215,60 +242,40 @@ pub fn check_documents(
     report: &mut Report,
 ) -> Summary {
     let tree = Tree { files: &ctx.files };
+    let parsed: HashMap<&str, &[String]> =
+        known.iter().chain(documents.iter().copied()).map(|d| (d.path(), d.body.anchors.as_slice())).collect();
 
-    // The targets whose anchors or lines are needed.
-    let mut needs: BTreeSet<Need> = BTreeSet::new();
+    // The other targets whose anchors or lines are needed, read in parallel.
+    let mut needs: HashSet<String> = HashSet::new();
     for document in documents {
         for link in &document.body.links {
-            match classify(&link.destination) {
-                Destination::Fragment(_) => {
-                    needs.insert(Need::Anchors(document.path().to_owned()));
+            if let Destination::Local { path, fragment: Some(fragment) } = classify(&link.destination) {
+                let Some(target) = resolve(document.path(), &path) else { continue };
+                if parsed.contains_key(target.as_str()) || !tree.is_file(&target) {
+                    continue;
                 }
-                Destination::Local { path, fragment: Some(fragment) } => {
-                    let Some(target) = resolve(document.path(), &path) else { continue };
-                    if !tree.is_file(&target) {
-                        continue;
-                    }
-                    if is_markdown(&target) {
-                        needs.insert(Need::Anchors(target));
-                    } else if line_anchor(&fragment).is_some() {
-                        needs.insert(Need::Lines(target));
-                    }
+                if is_markdown(&target) || line_anchor(&fragment).is_some() {
+                    needs.insert(target);
                 }
-                _ => {}
             }
         }
     }
-    let parsed: HashMap<&str, &Document> =
-        known.iter().chain(documents.iter().copied()).map(|d| (d.path(), d)).collect();
     let any_id = &ctx.config.spec.any_id;
     let max_bytes = ctx.config.spec.max_document_bytes;
-    // Anchors of parsed documents are computed here; other targets are read in parallel
-    // (documents hold a position cursor, so they stay on this thread).
-    let (in_hand, to_read): (Vec<Need>, Vec<Need>) =
-        needs.into_iter().partition(|need| matches!(need, Need::Anchors(path) if parsed.contains_key(path.as_str())));
-    let mut read: HashMap<Need, Option<Target>> = to_read
+    let read: HashMap<String, Option<Target>> = needs
         .into_par_iter()
-        .map(|need| {
-            let target = match &need {
-                Need::Anchors(path) => {
-                    ctx.read_limited(path, max_bytes).and_then(|bytes| String::from_utf8(bytes).ok()).map(|text| {
-                        Target::Anchors(anchors_of(&Document::parse(SourceFile::new(path.as_str(), text), any_id)))
-                    })
-                }
-                Need::Lines(path) => {
-                    ctx.read_limited(path, MAX_LINE_TARGET).map(|bytes| Target::Lines(line_count(&bytes)))
-                }
+        .map(|path| {
+            let target = if is_markdown(&path) {
+                ctx.read_limited(&path, max_bytes).and_then(|bytes| String::from_utf8(bytes).ok()).map(|text| {
+                    Target::Anchors(Document::parse(SourceFile::new(path.as_str(), text), any_id).body.anchors)
+                })
+            } else {
+                ctx.read_limited(&path, MAX_LINE_TARGET).map(|bytes| Target::Lines(line_count(&bytes)))
             };
-            (need, target)
+            (path, target)
         })
         .collect();
-    for need in in_hand {
-        if let Need::Anchors(path) = &need {
-            let target = parsed.get(path.as_str()).map(|document| Target::Anchors(anchors_of(document)));
-            read.insert(need, target);
-        }
-    }
+    let targets = Targets { parsed, read };
 
     let mut summary = Summary { files: documents.len(), ..Summary::default() };
     for (index, document) in documents.iter().enumerate() {
@@ -281,11 +288,10 @@ pub fn check_documents(
                     None
                 }
                 Destination::Fragment(fragment) => {
-                    let target = read.get(&Need::Anchors(document.path().to_owned())).and_then(Option::as_ref);
-                    check_fragment(document, link, document.path(), &fragment, target, true)
+                    check_fragment(document, link, document.path(), &fragment, Some(&document.body.anchors), true)
                 }
                 Destination::Local { path, fragment } => {
-                    check_local(document, link, &tree, &read, &path, fragment.as_deref())
+                    check_local(document, link, &tree, &targets, &path, fragment.as_deref())
                 }
             };
             if let Some(finding) = finding {
@@ -294,17 +300,6 @@ pub fn check_documents(
         }
     }
     summary
-}
-
-/// What was read of a link target.
-#[derive(Debug)]
-enum Target {
-    Anchors(HashSet<String>),
-    Lines(usize),
-}
-
-fn anchors_of(document: &Document) -> HashSet<String> {
-    slug::anchors(document.body.headings.iter().map(|h| h.text.as_str()), &document.body.anchors)
 }
 
 fn line_count(bytes: &[u8]) -> usize {
@@ -320,7 +315,7 @@ fn check_local(
     document: &Document,
     link: &Link,
     tree: &Tree<'_>,
-    read: &HashMap<Need, Option<Target>>,
+    targets: &Targets<'_>,
     path: &str,
     fragment: Option<&str>,
 ) -> Option<Diagnostic> {
@@ -344,17 +339,16 @@ fn check_local(
         return None;
     }
     if is_markdown(&target) {
-        let anchors = read.get(&Need::Anchors(target.clone())).and_then(Option::as_ref);
-        return check_fragment(document, link, &target, fragment, anchors, false);
+        return check_fragment(document, link, &target, fragment, targets.anchors(&target), false);
     }
     let last = line_anchor(fragment)?;
-    match read.get(&Need::Lines(target.clone())).and_then(Option::as_ref) {
-        Some(Target::Lines(lines)) if last > *lines => Some(
+    match targets.lines(&target) {
+        Some(lines) if last > lines => Some(
             finding(
                 document,
                 link,
                 "link-broken-anchor",
-                format!("`{target}` has {lines} line{}; `#{fragment}` points past its end", if *lines == 1 { "" } else { "s" }),
+                format!("`{target}` has {lines} line{}; `#{fragment}` points past its end", if lines == 1 { "" } else { "s" }),
             )
             .help("point the link at lines the file has; line anchors go stale when the file changes, so a heading or a permalink lasts longer"),
         ),
@@ -367,13 +361,12 @@ fn check_fragment(
     link: &Link,
     target: &str,
     fragment: &str,
-    anchors: Option<&Target>,
+    anchors: Option<&[String]>,
     same_file: bool,
 ) -> Option<Diagnostic> {
-    let Some(Target::Anchors(anchors)) = anchors else {
-        return None;
-    };
-    if fragment.is_empty() || anchors.contains(fragment) || anchors.contains(&fragment.to_lowercase()) {
+    let anchors = anchors?;
+    let has = |name: &str| anchors.binary_search_by(|a| a.as_str().cmp(name)).is_ok();
+    if fragment.is_empty() || has(fragment) || has(&fragment.to_lowercase()) {
         return None;
     }
     let place = if same_file { "this file".to_owned() } else { format!("`{target}`") };
@@ -389,7 +382,7 @@ fn check_fragment(
 
 /// The anchor closest to `fragment`: the longest common start once numbering (`33-`) is set
 /// aside, when it covers at least half of the fragment.
-fn closest<'a>(fragment: &str, anchors: &'a HashSet<String>) -> Option<&'a str> {
+fn closest<'a>(fragment: &str, anchors: &'a [String]) -> Option<&'a str> {
     let unnumbered = |text: &str| text.trim_start_matches(|c: char| c.is_ascii_digit() || c == '-').to_lowercase();
     let wanted = unnumbered(fragment);
     let common = |anchor: &str| unnumbered(anchor).chars().zip(wanted.chars()).take_while(|(x, y)| x == y).count();
@@ -441,7 +434,7 @@ pub fn check(ctx: &CheckContext, options: &Options, report: &mut Report) {
 
 /// The status line of a link check: links checked, files, external links.
 pub fn note(summary: &Summary, remote: bool, fetched: usize) -> String {
-    let external: BTreeSet<&str> = summary.remote.iter().map(|r| r.url.as_str()).collect();
+    let external: BTreeSet<&str> = summary.remote.iter().map(|r| remote::request_url(&r.url)).collect();
     let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let tail = if external.is_empty() {
         String::new()

@@ -50,8 +50,6 @@ pub struct Heading {
     /// Heading text with its numbering ("3.3 ", "1. ") removed.
     pub title: String,
     pub line: usize,
-    /// The heading's text as rendered (numbering kept, markup removed): what anchors are made of.
-    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,7 +107,8 @@ pub struct Body {
     pub test_cases: Vec<TestCaseRow>,
     pub mentions: Vec<Mention>,
     pub links: Vec<Link>,
-    /// Explicit anchors (`<a id="...">`, `<a name="...">`) in HTML of the body.
+    /// Every anchor a link may name (sorted): the headings' GitHub slugs (`-1`, `-2` for
+    /// repeats) and explicit anchors (`<a id="...">`, `<a name="...">`) in the body's HTML.
     pub anchors: Vec<String>,
     /// A `---` line followed by `key: value` lines after the start: a front-matter in the wrong place.
     pub misplaced_front_matter: Option<usize>,

@@ -88,6 +88,7 @@ pub fn read_body(source: &SourceFile, body_offset: usize, any_id: &Regex) -> Bod
     // Offsets of prose (text and code spans outside code and HTML blocks), merged when adjacent.
     let mut prose: Vec<Range<usize>> = Vec::new();
     let mut last_definition_line = 0;
+    let mut slugger = crate::links::slug::Slugger::default();
 
     let parser = Parser::new_ext(&text[body_offset..], options()).into_offset_iter();
     for (event, range) in parser {
@@ -140,11 +141,13 @@ pub fn read_body(source: &SourceFile, body_offset: usize, any_id: &Regex) -> Bod
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, start, raw)) = heading.take() {
+                    let mut anchor = slugger.next(&raw);
+                    anchor.shrink_to_fit();
+                    body.anchors.push(anchor);
                     body.headings.push(Heading {
                         level,
                         title: heading_title(&raw),
                         line: source.position(start).line,
-                        text: raw,
                     });
                 }
                 line_start = LineStart::No;
@@ -211,6 +214,10 @@ pub fn read_body(source: &SourceFile, body_offset: usize, any_id: &Regex) -> Bod
         }
     }
 
+    // Sorted, so link checking finds an anchor by binary search.
+    body.anchors.sort_unstable();
+    body.anchors.dedup();
+
     // Ids of other documents mentioned in prose: one regex pass over the whole body is much
     // cheaper than one per text event; a match counts when it lies inside a prose range.
     let mut ranges = prose.iter().peekable();
@@ -223,6 +230,14 @@ pub fn read_body(source: &SourceFile, body_offset: usize, any_id: &Regex) -> Bod
             body.mentions.push(Mention { id: found.as_str().to_owned(), position: source.position(start) });
         }
     }
+    // Ten thousand documents stay in memory together: no spare capacity per list.
+    body.headings.shrink_to_fit();
+    body.definitions.shrink_to_fit();
+    body.code_blocks.shrink_to_fit();
+    body.test_cases.shrink_to_fit();
+    body.mentions.shrink_to_fit();
+    body.links.shrink_to_fit();
+    body.anchors.shrink_to_fit();
     body
 }
 

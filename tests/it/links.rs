@@ -226,3 +226,75 @@ fn a_push_that_adds_a_broken_link_is_refused() {
     assert!(!ok, "{stderr}");
     assert!(stderr.contains("README.md:3:1: error[link-broken]"), "{stderr}");
 }
+
+/// `check links --remote` against the loopback server: each URL once, HEAD then GET, redirect
+/// chains, 429 with `Retry-After`, a timeout, and `[links] exclude`; without `--remote`, nothing
+/// is requested.
+#[test]
+fn remote_links_are_requested_once_each_only_with_remote() {
+    use crate::httpserver::{Fault, Server};
+    use std::time::Duration;
+
+    let server = Server::start();
+    for path in ["/ok", "/a", "/b", "/c", "/moved", "/limited", "/head-refused", "/slow", "/skip"] {
+        server.put(path, b"page".to_vec());
+    }
+    let url = &server.url;
+    server.faults("/a", vec![Fault::Redirect(format!("{url}/b"))]);
+    server.faults("/b", vec![Fault::Redirect(format!("{url}/c"))]);
+    // Twice: HEAD ends at a 404, so GET asks again.
+    server.faults("/moved", vec![Fault::Redirect(format!("{url}/gone")); 2]);
+    server.faults("/limited", vec![Fault::StatusWith(429, vec![("Retry-After", "1".to_owned())])]);
+    server.faults("/head-refused", vec![Fault::Status(405)]);
+    server.faults("/slow", vec![Fault::Stall(Duration::from_secs(3)); 3]);
+
+    let ctx = TestContext::new();
+    ctx.write(
+        "README.md",
+        format!(
+            "# Demo\n\n[ok]({url}/ok) [ok otra vez]({url}/ok#seccion) <{url}/missing>\n\
+             [cadena]({url}/a) [movida]({url}/moved) [limitada]({url}/limited)\n\
+             [sin head]({url}/head-refused) [lenta]({url}/slow) [excluida]({url}/skip)\n"
+        ),
+    );
+    ctx.write("specgate.toml", "[links]\nexclude = ['/skip$']\ntimeout-seconds = 1\nconcurrency = 4\n");
+    ctx.commit("readme");
+
+    let run = ctx.run(&["check", "links"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("9 links checked in 1 file; 8 external URLs not requested (use `--remote`)"), "{run}");
+    assert!(server.log().is_empty(), "nothing is requested without --remote");
+
+    let (code, report) = ctx.json(&["check", "links", "--remote", "--format", "json"]);
+    assert_eq!(code, 1, "{report:#}");
+    // Columns depend on the server's port; each finding starts where its link does.
+    let readme = std::fs::read_to_string(ctx.path("README.md")).unwrap();
+    let column = |line: usize, text: &str| readme.lines().nth(line - 1).unwrap().find(text).unwrap() as u64 + 1;
+    let got: Vec<(String, u64, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap().to_owned(), f["line"].as_u64().unwrap(), f["column"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("link-remote-broken".to_owned(), 3, column(3, "<http")),
+            ("link-remote-broken".to_owned(), 4, column(4, "[movida]")),
+            ("link-remote-unreachable".to_owned(), 5, column(5, "[lenta]")),
+        ],
+        "{report:#}"
+    );
+    assert_eq!(report["findings"][1]["message"], format!("`{url}/moved` answered HTTP 404"));
+    assert_eq!(report["findings"][2]["severity"], "warning");
+    // One request per URL, whatever the number of links to it; the fragment is not sent.
+    assert_eq!(server.hits("/ok"), 1);
+    assert_eq!(server.hits("/skip"), 0);
+    let methods =
+        |path: &str| server.log().iter().filter(|l| l.path == path).map(|l| l.method.clone()).collect::<Vec<_>>();
+    assert_eq!(methods("/head-refused"), ["HEAD", "GET"]);
+    assert_eq!(methods("/limited"), ["HEAD", "HEAD"]);
+    assert_eq!(methods("/moved"), ["HEAD", "GET"]);
+    assert_eq!((server.hits("/b"), server.hits("/c")), (1, 1));
+    assert_eq!(server.hits("/slow"), 3);
+}
