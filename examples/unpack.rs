@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use specgate::artifact::{sidecar, unpack, Compression};
+use specgate::shared::artifact::{sidecar, unpack, Compression};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

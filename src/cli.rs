@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::diag::Format;
+use crate::shared::diag::Format;
 
 /// specgate: the spec-driven gate and the prebuilt CPython pipeline.
 #[derive(Debug, Parser)]
@@ -26,7 +26,7 @@ pub struct Cli {
 #[derive(Debug, Clone, Default, Args)]
 pub struct FormatArgs {
     /// Output format of findings: human on stderr, json or sarif on stdout.
-    #[arg(long, global = true, value_enum, env = crate::env::FORMAT)]
+    #[arg(long, global = true, value_enum, env = crate::shared::env::FORMAT)]
     pub format: Option<Format>,
 }
 
@@ -38,7 +38,7 @@ pub struct GlobalArgs {
     #[arg(skip)]
     pub format: Option<Format>,
     /// Configuration file (default: specgate.toml at the root of the work tree).
-    #[arg(long, global = true, env = crate::env::CONFIG, value_name = "FILE")]
+    #[arg(long, global = true, env = crate::shared::env::CONFIG, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Run as if started in DIR.
     #[arg(short = 'C', long = "directory", global = true, value_name = "DIR")]
@@ -143,7 +143,7 @@ pub struct InstallArgs {
     #[arg(long, value_name = "FILE")]
     pub ledger: Option<PathBuf>,
     /// Download from this folder (URL, file:// or path) instead, keeping the artifact's file name.
-    #[arg(long, value_name = "URL", env = crate::env::MIRROR)]
+    #[arg(long, value_name = "URL", env = crate::shared::env::MIRROR)]
     pub mirror: Option<String>,
     #[command(flatten)]
     pub root: RootArgs,
@@ -169,10 +169,10 @@ pub struct InstallArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub lock_timeout: u64,
     /// Seconds the interpreter check and each bin/ entry point may run before they are stopped.
-    #[arg(long, value_name = "SECONDS", default_value_t = crate::probe::PROBE_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::pipeline::probe::PROBE_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
     pub probe_timeout: u64,
     /// Seconds each gpg run (with --signing-key) may take before it is stopped.
-    #[arg(long, value_name = "SECONDS", default_value_t = crate::gpg::GPG_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::pipeline::gpg::GPG_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
     pub gpg_timeout: u64,
     /// Require the detached signature `<URL>.asc` made by this OpenPGP public key (file).
     #[arg(long, value_name = "FILE", requires = "signing_fingerprint")]
@@ -476,7 +476,7 @@ pub struct PublishArgs {
     /// Whether the release becomes the repository's Latest: `auto` unless a newer CPython
     /// version is already published.
     #[arg(long, value_enum, default_value_t)]
-    pub latest: crate::publish::Latest,
+    pub latest: crate::pipeline::publish::Latest,
     /// Make a detached OpenPGP signature with gpg and publish it as `<artifact>.asc`.
     #[arg(long)]
     pub sign: bool,
@@ -531,7 +531,7 @@ pub struct BuildArgs {
     pub jobs: Option<usize>,
     /// `release` (PGO+LTO, the seed's flags) or `fast` (no PGO/LTO, for development and tests).
     #[arg(long, value_enum, default_value_t)]
-    pub profile: crate::build::Profile,
+    pub profile: crate::pipeline::build::Profile,
     /// Where it runs.
     #[arg(long, value_enum, default_value_t)]
     pub on: BuildOn,
@@ -539,7 +539,7 @@ pub struct BuildArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Build cache folder (default: `$XDG_CACHE_HOME/specgate/build`, else /var/tmp/specgate-build-cache).
-    #[arg(long, value_name = "DIR", env = crate::env::BUILD_CACHE)]
+    #[arg(long, value_name = "DIR", env = crate::shared::env::BUILD_CACHE)]
     pub cache: Option<PathBuf>,
     /// Compile even when the cache holds a matching build.
     #[arg(long)]

@@ -7,34 +7,18 @@
 #![forbid(unsafe_code)]
 #![warn(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
-pub mod artifact;
-pub mod atomic;
-pub mod build;
 pub mod cli;
 pub mod commands;
-pub mod config;
-pub mod config_paths;
-pub mod context;
-pub mod critical_tests;
-pub mod diag;
-pub mod env;
-pub mod feature;
-pub mod formats;
-pub mod gpg;
-pub mod hooks;
-pub mod http;
-pub mod install;
-pub mod links;
-pub mod probe;
-pub mod publish;
-pub mod readfile;
+pub mod gate;
+pub mod pipeline;
 pub mod registry;
-pub mod scan;
-pub mod sigstore;
-pub mod spec;
-pub mod workspace;
+pub mod shared;
 
 use std::io::Write;
+
+use gate::{critical_tests, hooks, scan};
+use pipeline::{build, gpg, install, publish, sigstore};
+use shared::{artifact, config, http, workspace};
 
 /// How a run ended; the only place exit codes are decided (DESIGN.md "Exit codes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use specgate::config::Config;
-use specgate::scan::secrets::{scan_file, Scanner};
+use specgate::shared::config::Config;
+use specgate::gate::scan::secrets::{scan_file, Scanner};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

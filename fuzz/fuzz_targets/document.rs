@@ -5,9 +5,9 @@
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use specgate::config::Config;
-use specgate::diag::SourceFile;
-use specgate::spec::document::Document;
+use specgate::shared::config::Config;
+use specgate::shared::diag::SourceFile;
+use specgate::gate::spec::document::Document;
 
 /// The default id pattern, compiled once.
 static ANY_ID: LazyLock<regex::Regex> = LazyLock::new(|| Config::defaults().spec.any_id);

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use specgate::scan::emoji::{self, Kind};
+use specgate::gate::scan::emoji::{self, Kind};
 
 fuzz_target!(|data: &[u8]| {
     let found = emoji::find(data, false);

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use specgate::spec::frontmatter::{self, Block};
+use specgate::gate::spec::frontmatter::{self, Block};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use specgate::artifact::ledger::{Entry, Ledger, Status, UNPUBLISHED};
-use specgate::artifact::{Digest, PythonVersion};
+use specgate::shared::artifact::ledger::{Entry, Ledger, Status, UNPUBLISHED};
+use specgate::shared::artifact::{Digest, PythonVersion};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -6,7 +6,7 @@
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use specgate::scan::secrets::{scan_file, Scanner, SecretsConfig};
+use specgate::gate::scan::secrets::{scan_file, Scanner, SecretsConfig};
 
 static CONFIG: LazyLock<SecretsConfig> = LazyLock::new(SecretsConfig::default);
 static SCANNER: LazyLock<Scanner<'static>> = LazyLock::new(|| Scanner::new(&CONFIG));

@@ -9,9 +9,9 @@ use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 
 use libfuzzer_sys::fuzz_target;
-use specgate::artifact::name::Compression;
-use specgate::artifact::pack::ParallelGzip;
-use specgate::artifact::unpack::{self, Limits};
+use specgate::shared::artifact::name::Compression;
+use specgate::shared::artifact::pack::ParallelGzip;
+use specgate::shared::artifact::unpack::{self, Limits};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {

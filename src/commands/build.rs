@@ -7,9 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::artifact::{ledger, pack, ArtifactName, Compression, Entry, PythonVersion, Status};
-use crate::build::{self, gates, host, Keep, Request};
 use crate::cli::{BuildArgs, BuildOn, GlobalArgs, PackageFormat};
+use crate::pipeline::build::{self, gates, host, Keep, Request};
+use crate::shared::artifact::{ledger, pack, ArtifactName, Compression, Entry, PythonVersion, Status};
 use crate::{ExitStatus, Output};
 
 pub fn run(global: &GlobalArgs, args: &BuildArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
@@ -110,7 +110,7 @@ pub fn run(global: &GlobalArgs, args: &BuildArgs, output: &mut Output<'_>) -> an
             Err(error) => {
                 // No artifact without its ledger row.
                 let _ = std::fs::remove_file(&summary.path);
-                let _ = std::fs::remove_file(crate::artifact::Sidecar::path_for(&summary.path));
+                let _ = std::fs::remove_file(crate::shared::artifact::Sidecar::path_for(&summary.path));
                 return Err(error);
             }
         }

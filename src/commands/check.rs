@@ -1,10 +1,11 @@
 //! `specgate check [spec|links|emoji|secrets|...]`.
 
 use crate::cli::{CheckArgs, CheckCommand, GlobalArgs};
-use crate::config_paths::{self, Section};
-use crate::diag::Report;
-use crate::scan::{emoji, Selection};
-use crate::{artifact, spec, ExitStatus, Output};
+use crate::gate::config_paths::{self, Section};
+use crate::gate::scan::{emoji, Selection};
+use crate::gate::spec;
+use crate::shared::diag::Report;
+use crate::{ExitStatus, Output};
 
 pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
     let ctx = super::context(global)?;
@@ -16,19 +17,22 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> an
             config_paths::check(&ctx, &[Section::Emoji, Section::Secrets, Section::Tests, Section::Hooks], &mut report);
             emoji::check(&ctx, &Selection::All, false, &mut report)?;
             secrets(&ctx, global, &Selection::All, None, None, &mut report)?;
-            artifact::check(&ctx, &artifact::CheckOptions::default(), &mut report);
-            crate::feature::check(&ctx, &mut report);
-            let options = crate::links::Options { skip_governed: true, ..Default::default() };
-            crate::links::check(&ctx, &options, &mut report);
+            crate::gate::ledger::check(&ctx, &crate::gate::ledger::CheckOptions::default(), &mut report);
+            crate::gate::feature::check(&ctx, &mut report);
+            let options = crate::gate::links::Options { skip_governed: true, ..Default::default() };
+            crate::gate::links::check(&ctx, &options, &mut report);
         }
         Some(CheckCommand::Links(links_args)) => {
-            let options = crate::links::Options { remote: links_args.remote, ..Default::default() };
-            crate::links::check(&ctx, &options, &mut report);
+            let options = crate::gate::links::Options { remote: links_args.remote, ..Default::default() };
+            crate::gate::links::check(&ctx, &options, &mut report);
         }
-        Some(CheckCommand::Feature) => crate::feature::check(&ctx, &mut report),
+        Some(CheckCommand::Feature) => crate::gate::feature::check(&ctx, &mut report),
         Some(CheckCommand::Ledger(ledger_args)) => {
-            let options = artifact::CheckOptions { remote: ledger_args.remote, ..artifact::CheckOptions::default() };
-            artifact::check(&ctx, &options, &mut report);
+            let options = crate::gate::ledger::CheckOptions {
+                remote: ledger_args.remote,
+                ..crate::gate::ledger::CheckOptions::default()
+            };
+            crate::gate::ledger::check(&ctx, &options, &mut report);
         }
         Some(CheckCommand::Spec(spec_args)) => {
             let paths = if spec_args.paths.is_empty() {
@@ -40,7 +44,7 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> an
         }
         Some(CheckCommand::Tests) => {
             config_paths::check(&ctx, &[Section::Tests], &mut report);
-            crate::critical_tests::check(&ctx.config.tests, &ctx.workspace.root, &mut report)?;
+            crate::gate::critical_tests::check(&ctx.config.tests, &ctx.workspace.root, &mut report)?;
         }
         Some(CheckCommand::Emoji(emoji_args)) => {
             let selection = super::selection(&ctx, &emoji_args.files, global)?;
@@ -50,7 +54,7 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> an
             emoji::check(&ctx, &selection, emoji_args.strict, &mut report)?;
         }
         Some(CheckCommand::Secrets(args)) if args.list_rules => {
-            let text = crate::scan::secrets::list_rules(&ctx.config.secrets);
+            let text = crate::gate::scan::secrets::list_rules(&ctx.config.secrets);
             output.stdout.write_all(text.as_bytes())?;
             return Ok(ExitStatus::Success);
         }
@@ -74,14 +78,14 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> an
 
 /// Run the secrets check; `write_baseline` of `Some(None)` means the configured baseline path.
 fn secrets(
-    ctx: &crate::context::CheckContext,
+    ctx: &crate::shared::context::CheckContext,
     global: &GlobalArgs,
-    selection: &crate::scan::Selection,
+    selection: &crate::gate::scan::Selection,
     baseline: Option<&std::path::Path>,
     write_baseline: Option<Option<&std::path::Path>>,
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    use crate::scan::secrets;
+    use crate::gate::scan::secrets;
     let base = super::start_dir(global)?;
     let options = secrets::RunOptions {
         baseline: baseline.map(|p| base.join(p)),
@@ -94,8 +98,8 @@ fn secrets(
     // An artifact's members identical to its pinned upstream source are not scanned, as
     // `publish` does (artifact::upstream).
     let mut options = options;
-    if let crate::scan::Selection::Archive(archive) = selection {
-        options.upstream = crate::artifact::upstream::scan_exemption(archive, &ctx.config, report)?;
+    if let crate::gate::scan::Selection::Archive(archive) = selection {
+        options.upstream = crate::shared::artifact::upstream::scan_exemption(archive, &ctx.config, report)?;
     }
     let summary = secrets::check(ctx, selection, &options, report)?;
     match &summary.written {

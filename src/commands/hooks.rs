@@ -6,15 +6,16 @@ use std::io::Read;
 use anyhow::Context as _;
 
 use crate::cli::{GlobalArgs, HookArgs, HookCommand, HooksAction, HooksArgs};
-use crate::config::Config;
-use crate::config_paths;
-use crate::context::{CheckContext, Snapshot};
-use crate::diag::{Diagnostic, Position, Report};
-use crate::hooks::{self, Action, Chosen, PushUpdate, RefPlan};
-use crate::scan::fileset::Selection;
-use crate::scan::{emoji, secrets};
-use crate::workspace::Workspace;
-use crate::{artifact, critical_tests, spec, ExitStatus, Output};
+use crate::gate::config_paths;
+use crate::gate::hooks::{self, Action, Chosen, PushUpdate, RefPlan};
+use crate::gate::scan::fileset::Selection;
+use crate::gate::scan::{emoji, secrets};
+use crate::gate::{critical_tests, spec};
+use crate::shared::config::Config;
+use crate::shared::context::{CheckContext, Snapshot};
+use crate::shared::diag::{Diagnostic, Position, Report};
+use crate::shared::workspace::Workspace;
+use crate::{ExitStatus, Output};
 
 pub fn install(global: &GlobalArgs, args: &HooksArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
     let (workspace, _) = super::workspace_and_config(global)?;
@@ -184,8 +185,10 @@ fn pre_commit(global: &GlobalArgs, output: &mut Output<'_>) -> anyhow::Result<Ex
         let Ok(text) = String::from_utf8(bytes) else {
             continue;
         };
-        let document =
-            spec::document::Document::parse(crate::diag::SourceFile::new(path.as_str(), text), &config.spec.any_id);
+        let document = spec::document::Document::parse(
+            crate::shared::diag::SourceFile::new(path.as_str(), text),
+            &config.spec.any_id,
+        );
         let is_spec = document
             .front_matter()
             .and_then(|f| f.text("tipo"))
@@ -220,13 +223,13 @@ fn check_content(ctx: &CheckContext, changed: &[String], removes: bool, report: 
         .cloned()
         .collect();
     if !markdown.is_empty() {
-        let options = crate::links::Options { paths: Some(markdown), ..Default::default() };
-        crate::links::check(ctx, &options, report);
+        let options = crate::gate::links::Options { paths: Some(markdown), ..Default::default() };
+        crate::gate::links::check(ctx, &options, report);
     }
     let artifacts = &ctx.config.artifacts;
     let folder = format!("{}/", artifacts.folder.trim_end_matches('/'));
     if changed.iter().any(|p| *p == artifacts.ledger || p.starts_with(&folder)) {
-        artifact::check(ctx, &artifact::CheckOptions::default(), report);
+        crate::gate::ledger::check(ctx, &crate::gate::ledger::CheckOptions::default(), report);
     }
 }
 
@@ -246,7 +249,7 @@ fn require_spec(ctx: &CheckContext, branch: &str, report: &mut Report) {
         return;
     }
     let folders_text =
-        folders.iter().map(|f| format!("`{}/`", crate::config::shorten(f))).collect::<Vec<_>>().join(" or ");
+        folders.iter().map(|f| format!("`{}/`", crate::shared::config::shorten(f))).collect::<Vec<_>>().join(" or ");
     let found = if invalid.is_empty() {
         String::new()
     } else {
@@ -282,7 +285,7 @@ fn run_tests(
     if !critical_tests::touches_dependencies(&config.tests, changed) {
         report.note(format!(
             "tests: skipped, no changed file matches `[tests] paths` ({})",
-            config.tests.path_patterns.iter().map(|p| crate::config::shorten(p)).collect::<Vec<_>>().join(", ")
+            config.tests.path_patterns.iter().map(|p| crate::shared::config::shorten(p)).collect::<Vec<_>>().join(", ")
         ));
         return Ok(());
     }

@@ -1,13 +1,13 @@
 //! `specgate install`, `list`, `use`, `uninstall`: parse the arguments, show progress, print
-//! the outcome. The work is in `crate::install`.
+//! the outcome. The work is in `crate::pipeline::install`.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::artifact::{Digest, PythonVersion};
 use crate::cli::{GlobalArgs, InstallArgs, Progress, RootArgs, UninstallArgs, UseArgs};
-use crate::install::{self, Event, Layout, Outcome};
+use crate::pipeline::install::{self, Event, Layout, Outcome};
+use crate::shared::artifact::{Digest, PythonVersion};
 use crate::{ExitStatus, Output};
 
 fn version(text: &str) -> anyhow::Result<PythonVersion> {
@@ -25,14 +25,14 @@ fn from_index(
     root: &std::path::Path,
 ) -> anyhow::Result<(String, Digest, String)> {
     let usage = |message: String, hint: String| super::UsageError { message, hint: Some(hint) };
-    let table = crate::artifact::index::Index::read(index).map_err(|reason| {
+    let table = crate::shared::artifact::index::Index::read(index).map_err(|reason| {
         usage(
             format!("the Feature's index `{}` cannot be used: {reason}", index.display()),
             "run `make feature` in the specgate repository again: it writes the index from ARTIFACTS.md; or set \"artifactUrl\" and \"sha256\"".to_owned(),
         )
     })?;
     let os_release = root.join("etc/os-release");
-    let os = crate::build::gates::read_os_release(&os_release).map_err(|error| {
+    let os = crate::pipeline::build::gates::read_os_release(&os_release).map_err(|error| {
         usage(
             format!("cannot tell which distro this image is, to pick its artifact: {error}"),
             "every Debian and Ubuntu image has /etc/os-release; for another image set \"artifactUrl\" and \"sha256\" explicitly".to_owned(),
@@ -80,7 +80,7 @@ pub fn install(global: &GlobalArgs, args: &InstallArgs, output: &mut Output<'_>)
         force: args.force,
         set_default: !args.no_default,
         allow_http: args.allow_http,
-        http: crate::http::Options {
+        http: crate::shared::http::Options {
             read_timeout: Duration::from_secs(args.read_timeout.max(1)),
             retries: args.retries,
             ..Default::default()
@@ -91,8 +91,14 @@ pub fn install(global: &GlobalArgs, args: &InstallArgs, output: &mut Output<'_>)
             .signing_key
             .as_ref()
             .map(|key| (start_dir.join(key), args.signing_fingerprint.clone().unwrap_or_default())),
-        probe_limit: crate::probe::TimeLimit::new(Duration::from_secs(args.probe_timeout), "`--probe-timeout SECONDS`"),
-        gpg_limit: crate::probe::TimeLimit::new(Duration::from_secs(args.gpg_timeout), "`--gpg-timeout SECONDS`"),
+        probe_limit: crate::pipeline::probe::TimeLimit::new(
+            Duration::from_secs(args.probe_timeout),
+            "`--probe-timeout SECONDS`",
+        ),
+        gpg_limit: crate::pipeline::probe::TimeLimit::new(
+            Duration::from_secs(args.gpg_timeout),
+            "`--gpg-timeout SECONDS`",
+        ),
     };
     let bar = match args.progress {
         Progress::Bar => true,

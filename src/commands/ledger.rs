@@ -6,10 +6,10 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
-use crate::artifact::{self, ledger, sidecar, ArtifactName, Entry, Status};
 use crate::cli::{GlobalArgs, LedgerAddArgs, LedgerArgs, LedgerCommand, LedgerIndexArgs, LedgerPruneArgs};
-use crate::config::Config;
-use crate::workspace::Workspace;
+use crate::shared::artifact::{self, ledger, sidecar, ArtifactName, Entry, Status};
+use crate::shared::config::Config;
+use crate::shared::workspace::Workspace;
 use crate::{ExitStatus, Output};
 
 pub fn run(global: &GlobalArgs, args: &LedgerArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
@@ -36,7 +36,7 @@ fn run_index(
         None => output.stdout.write_all(index.to_json().as_bytes())?,
         Some(out) => {
             let out = start.join(out);
-            crate::atomic::write(&out, index.to_json().as_bytes())
+            crate::shared::atomic::write(&out, index.to_json().as_bytes())
                 .with_context(|| format!("could not write the index `{}`", out.display()))?;
             writeln!(
                 output.stderr,

@@ -15,10 +15,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 
 use crate::cli::{Cli, Command, GlobalArgs};
-use crate::config::Config;
-use crate::context::CheckContext;
-use crate::diag::{self, Format, Level, Report};
-use crate::workspace::Workspace;
+use crate::shared::config::Config;
+use crate::shared::context::CheckContext;
+use crate::shared::diag::{self, Format, Level, Report};
+use crate::shared::workspace::Workspace;
 use crate::{ExitStatus, Output};
 
 /// A command line that names something that does not exist or cannot work.
@@ -129,8 +129,8 @@ pub(crate) fn selection(
     ctx: &CheckContext,
     args: &crate::cli::FileSetArgs,
     global: &GlobalArgs,
-) -> anyhow::Result<crate::scan::Selection> {
-    use crate::scan::Selection;
+) -> anyhow::Result<crate::gate::scan::Selection> {
+    use crate::gate::scan::Selection;
     let base = start_dir(global)?;
     Ok(if let Some(range) = &args.range {
         Selection::Range(range.clone())

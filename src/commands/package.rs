@@ -4,9 +4,11 @@ use std::fmt::Write as _;
 
 use std::path::{Path, PathBuf};
 
-use crate::artifact::{ledger, pack, sidecar, upstream, ArtifactName, Compression, Entry, PythonVersion, Status};
-use crate::build::host::RemoveOnDrop;
 use crate::cli::{GlobalArgs, PackageArgs, PackageFormat};
+use crate::pipeline::build::host::RemoveOnDrop;
+use crate::shared::artifact::{
+    ledger, pack, sidecar, upstream, ArtifactName, Compression, Entry, PythonVersion, Status,
+};
 use crate::{ExitStatus, Output};
 
 pub fn run(global: &GlobalArgs, args: &PackageArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
@@ -100,7 +102,7 @@ fn upstream_record(
     source: &Path,
     stage: &Path,
     version: PythonVersion,
-    config: &crate::config::Config,
+    config: &crate::shared::config::Config,
     out: &Path,
 ) -> anyhow::Result<(PathBuf, usize, RemoveOnDrop)> {
     let usage = |message: String, hint: String| super::UsageError { message, hint: Some(hint) };

@@ -7,9 +7,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{GlobalArgs, PublishArgs};
-use crate::diag::{Diagnostic, Position, Report};
-use crate::publish::{self, sign, GitHub, Outcome};
-use crate::{http, ExitStatus, Output};
+use crate::pipeline::publish::{self, sign, GitHub, Outcome};
+use crate::shared::diag::{Diagnostic, Position, Report};
+use crate::shared::http;
+use crate::{ExitStatus, Output};
 
 pub fn run(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
     if let Some(repo) = &args.repo {
@@ -44,7 +45,7 @@ pub fn run(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> 
     };
 
     let ctx = super::context(global)?;
-    let mut report = crate::diag::Report::new(ctx.config.levels.clone());
+    let mut report = crate::shared::diag::Report::new(ctx.config.levels.clone());
     let gated = publish::gate(&ctx, &artifact, &mut report)?;
     if report.has_errors() {
         writeln!(output.stderr, "the gate refused `{}`; nothing was published", gated.name)?;
@@ -213,12 +214,15 @@ fn github<'n>(args: &PublishArgs, repo: &str, token: String, notify: &'n dyn Fn(
 /// The commit a new release's tag names: `--target`, else `GITHUB_SHA`; without either, a
 /// note says the tag will follow the default branch.
 fn target(args: &PublishArgs, notify: &dyn Fn(&str)) -> Option<String> {
-    let target =
-        args.target.clone().or_else(|| std::env::var(crate::env::GITHUB_SHA).ok()).filter(|t| !t.trim().is_empty());
+    let target = args
+        .target
+        .clone()
+        .or_else(|| std::env::var(crate::shared::env::GITHUB_SHA).ok())
+        .filter(|t| !t.trim().is_empty());
     if target.is_none() {
         notify(&format!(
             "note: no `--target` and no {}: the tag will name the head of the repository's default branch",
-            crate::env::GITHUB_SHA
+            crate::shared::env::GITHUB_SHA
         ));
     }
     target
@@ -226,7 +230,7 @@ fn target(args: &PublishArgs, notify: &dyn Fn(&str)) -> Option<String> {
 
 /// The release of the artifact, from `--target`/`GITHUB_SHA` and `--latest`.
 fn release_spec(
-    name: &crate::artifact::ArtifactName,
+    name: &crate::shared::artifact::ArtifactName,
     args: &PublishArgs,
     notify: &dyn Fn(&str),
 ) -> publish::ReleaseSpec {
@@ -241,13 +245,16 @@ fn release_spec(
 
 /// `SPECGATE_GITHUB_WRITE_INTERVAL` in seconds, when set.
 fn write_interval() -> anyhow::Result<Option<std::time::Duration>> {
-    let Ok(text) = std::env::var(crate::env::GITHUB_WRITE_INTERVAL) else {
+    let Ok(text) = std::env::var(crate::shared::env::GITHUB_WRITE_INTERVAL) else {
         return Ok(None);
     };
     match text.trim().parse::<f64>() {
         Ok(seconds) if (0.0..=60.0).contains(&seconds) => Ok(Some(std::time::Duration::from_secs_f64(seconds))),
         _ => Err(super::UsageError {
-            message: format!("{} is `{text}`, not a number of seconds from 0 to 60", crate::env::GITHUB_WRITE_INTERVAL),
+            message: format!(
+                "{} is `{text}`, not a number of seconds from 0 to 60",
+                crate::shared::env::GITHUB_WRITE_INTERVAL
+            ),
             hint: Some("unset it to keep GitHub's one second between writes".to_owned()),
         }
         .into()),
@@ -312,7 +319,7 @@ fn describe(
 
 /// `--prune`: retention in the ledger, then (when asked) the files of builds no longer Activo.
 fn prune(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
-    use crate::artifact::ledger;
+    use crate::shared::artifact::ledger;
     let (root, config) = super::ledger::root_and_config(global)?;
     let keep = super::ledger::keep_active(args.keep, &config)?;
     let token = match (&args.repo, args.delete_assets && !args.dry_run) {

@@ -5,8 +5,9 @@ use std::fmt::Write as _;
 use anyhow::Context as _;
 
 use crate::cli::{GlobalArgs, TraceArgs};
-use crate::diag::Format;
-use crate::{spec, ExitStatus, Output};
+use crate::gate::spec;
+use crate::shared::diag::Format;
+use crate::{ExitStatus, Output};
 
 pub fn run(global: &GlobalArgs, _args: &TraceArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
     let ctx = super::context(global)?;

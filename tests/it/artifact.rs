@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-use specgate::artifact::unpack::{self, Limits};
-use specgate::artifact::{sidecar, Compression, Error};
+use specgate::shared::artifact::unpack::{self, Limits};
+use specgate::shared::artifact::{sidecar, Compression, Error};
 
 use crate::common::{Run, TestContext};
 
@@ -548,8 +548,8 @@ fn gnu_tar_pax_archive_unpacks_like_tar_does() {
 /// The bytes do not depend on how many threads compress them (machines differ in cores).
 #[test]
 fn output_does_not_depend_on_the_thread_count() {
-    use specgate::artifact::pack::{pack, PackOptions, DEFAULT_MTIME};
-    use specgate::artifact::{ArtifactName, PythonVersion};
+    use specgate::shared::artifact::pack::{pack, PackOptions, DEFAULT_MTIME};
+    use specgate::shared::artifact::{ArtifactName, PythonVersion};
     let dir = tempfile::tempdir().unwrap();
     let stage = make_stage(dir.path(), "3.12.6");
     let version = PythonVersion::parse("3.12.6").unwrap();

@@ -409,8 +409,8 @@ pub(crate) fn cpython_source(line: &str) -> PathBuf {
 
 const RM_313: &str = "7169605F62C751356D054A26A821E680E5FA6305";
 /// gpg's default time limit, as a build without `[limits]` has it.
-const GPG: specgate::probe::TimeLimit = specgate::probe::TimeLimit::new(
-    std::time::Duration::from_secs(specgate::gpg::GPG_SECONDS),
+const GPG: specgate::pipeline::probe::TimeLimit = specgate::pipeline::probe::TimeLimit::new(
+    std::time::Duration::from_secs(specgate::pipeline::gpg::GPG_SECONDS),
     "`[limits] gpg-timeout-seconds` in specgate.toml",
 );
 
@@ -421,7 +421,8 @@ fn the_real_313_signature_verifies_with_the_expired_release_manager_key() {
     let tarball = fixture.join("Python-3.13.5.tar.xz");
     let asc = fixture.join("Python-3.13.5.tar.xz.asc");
     let key = fixture.join("signing-key.asc");
-    let verified = specgate::gpg::verify_detached(&tarball, &asc, &key, RM_313, GPG).expect("valid signature");
+    let verified =
+        specgate::pipeline::gpg::verify_detached(&tarball, &asc, &key, RM_313, GPG).expect("valid signature");
     assert_eq!(verified.primary_fingerprint, RM_313);
     // The key expired on 2026-07-02: gpg says EXPKEYSIG, and the signature still counts.
     let expired_now =
@@ -431,7 +432,8 @@ fn the_real_313_signature_verifies_with_the_expired_release_manager_key() {
     }
     // The key committed in the repository is the same key.
     let committed = Path::new(REPO).join(format!("keys/python-release-{RM_313}.asc"));
-    specgate::gpg::verify_detached(&tarball, &asc, &committed, RM_313, GPG).expect("the committed key verifies");
+    specgate::pipeline::gpg::verify_detached(&tarball, &asc, &committed, RM_313, GPG)
+        .expect("the committed key verifies");
 
     // One flipped byte: BADSIG.
     let dir = tempfile::tempdir().unwrap();
@@ -440,11 +442,11 @@ fn the_real_313_signature_verifies_with_the_expired_release_manager_key() {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 1;
     std::fs::write(&tampered, &bytes).unwrap();
-    let error = specgate::gpg::verify_detached(&tampered, &asc, &key, RM_313, GPG).unwrap_err();
-    assert!(matches!(error, specgate::gpg::Error::Bad { .. }), "{error}");
+    let error = specgate::pipeline::gpg::verify_detached(&tampered, &asc, &key, RM_313, GPG).unwrap_err();
+    assert!(matches!(error, specgate::pipeline::gpg::Error::Bad { .. }), "{error}");
     // Another pinned fingerprint: refused though the signature is good.
     let other = "0123456789ABCDEF0123456789ABCDEF01234567";
-    let error = specgate::gpg::verify_detached(&tarball, &asc, &key, other, GPG).unwrap_err();
+    let error = specgate::pipeline::gpg::verify_detached(&tarball, &asc, &key, other, GPG).unwrap_err();
     assert!(error.to_string().contains(&format!("not by the pinned {other}")), "{error}");
     // A key that did not make the signature: ERRSIG (no public key).
     let wrong_key = dir.path().join("wrong.asc");
@@ -462,8 +464,8 @@ fn the_real_313_signature_verifies_with_the_expired_release_manager_key() {
         .output()
         .unwrap();
     std::fs::write(&wrong_key, &export.stdout).unwrap();
-    let error = specgate::gpg::verify_detached(&tarball, &asc, &wrong_key, RM_313, GPG).unwrap_err();
-    assert!(matches!(error, specgate::gpg::Error::Unverifiable { .. }), "{error}");
+    let error = specgate::pipeline::gpg::verify_detached(&tarball, &asc, &wrong_key, RM_313, GPG).unwrap_err();
+    assert!(matches!(error, specgate::pipeline::gpg::Error::Unverifiable { .. }), "{error}");
     let _ = Command::new("gpgconf").arg("--homedir").arg(dir.path()).args(["--kill", "all"]).status();
 }
 

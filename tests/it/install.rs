@@ -1002,7 +1002,7 @@ fn version_alone_installs_the_newest_published_build_for_the_roots_distro_from_t
     let f = Fixture::new();
     let artifact = f.good();
     let name = artifact.file_name().unwrap().to_string_lossy().into_owned();
-    let distro = specgate::artifact::ArtifactName::parse(&name).unwrap().distro;
+    let distro = specgate::shared::artifact::ArtifactName::parse(&name).unwrap().distro;
     let (id, version_id) = distro.split_at(distro.find(|c: char| c.is_ascii_digit()).unwrap());
     let (_server, url) = served(&f, &artifact);
     let sha = sha256_of(&artifact);

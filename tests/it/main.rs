@@ -18,6 +18,6 @@ mod precommit;
 pub mod publish;
 mod secrets;
 /// The Sigstore test PKI and log of the library's unit tests, shared as one source file.
-#[path = "../../src/sigstore/testing.rs"]
+#[path = "../../src/pipeline/sigstore/testing.rs"]
 mod sigstore_fixture;
 mod spec;

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::Path;
 
-use specgate::scan::secrets::{scan_file, Finding, Scanner, SecretsConfig};
-use specgate::scan::secrets_rules::{base62_checksum, crc32};
+use specgate::gate::scan::secrets::{scan_file, Finding, Scanner, SecretsConfig};
+use specgate::gate::scan::secrets_rules::{base62_checksum, crc32};
 
 use crate::common::TestContext;
 
@@ -134,14 +134,14 @@ fn corpus_precision_and_recall() {
         ]),
     )
     .unwrap();
-    let workspace = specgate::workspace::Workspace::discover(dir.path()).unwrap();
+    let workspace = specgate::shared::workspace::Workspace::discover(dir.path()).unwrap();
     let mut wheel_findings = Vec::new();
-    specgate::scan::fileset::for_each(
+    specgate::gate::scan::fileset::for_each(
         &workspace,
-        &specgate::scan::Selection::Archive(wheel.clone()),
-        &specgate::scan::Options::default(),
+        &specgate::gate::scan::Selection::Archive(wheel.clone()),
+        &specgate::gate::scan::Options::default(),
         &mut |event| {
-            if let specgate::scan::Event::Item(item) = event {
+            if let specgate::gate::scan::Event::Item(item) = event {
                 wheel_findings.extend(scan(&item.path, &item.content));
             }
         },

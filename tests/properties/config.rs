@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use proptest::prelude::*;
-use specgate::config::{Config, Error};
-use specgate::scan::secrets::{scan_file, Scanner};
+use specgate::gate::scan::secrets::{scan_file, Scanner};
+use specgate::shared::config::{Config, Error};
 
 use crate::{config, text_from};
 

@@ -5,10 +5,10 @@ use std::sync::LazyLock;
 
 use proptest::prelude::*;
 use regex::Regex;
-use specgate::config::Config;
-use specgate::diag::SourceFile;
-use specgate::spec::document::{BodyIdKind, Document, Front};
-use specgate::spec::frontmatter;
+use specgate::gate::spec::document::{BodyIdKind, Document, Front};
+use specgate::gate::spec::frontmatter;
+use specgate::shared::config::Config;
+use specgate::shared::diag::SourceFile;
 
 use crate::{config, text_from};
 

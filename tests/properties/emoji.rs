@@ -2,7 +2,7 @@
 //! real lines; an emoji put at a known place is found there. Every emoji here is a Rust escape.
 
 use proptest::prelude::*;
-use specgate::scan::emoji::{self, Kind};
+use specgate::gate::scan::emoji::{self, Kind};
 
 use crate::{bytes_from, config};
 

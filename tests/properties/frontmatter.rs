@@ -2,7 +2,7 @@
 //! positions, control characters, nesting, aliases and size.
 
 use proptest::prelude::*;
-use specgate::spec::frontmatter::{self, Block, FrontMatter, Value, YamlErrorKind};
+use specgate::gate::spec::frontmatter::{self, Block, FrontMatter, Value, YamlErrorKind};
 
 use crate::{config, line_column, text_from};
 

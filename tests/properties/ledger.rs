@@ -2,8 +2,8 @@
 //! byte-stable edits (a row added, a cell changed), which must parse back to the same rows.
 
 use proptest::prelude::*;
-use specgate::artifact::ledger::{self, column, Entry, Ledger, Status, HEADERS, UNPUBLISHED};
-use specgate::artifact::{Digest, PythonVersion};
+use specgate::shared::artifact::ledger::{self, column, Entry, Ledger, Status, HEADERS, UNPUBLISHED};
+use specgate::shared::artifact::{Digest, PythonVersion};
 
 use crate::{config, text_from};
 

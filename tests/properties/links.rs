@@ -1,15 +1,15 @@
-//! The Markdown reader's link surface (`spec::markdown`: links, anchors, headings) and link
-//! checking's pure parts (`links`: destinations, paths, line anchors, GitHub slugs).
+//! The Markdown reader's link surface (`gate::spec::markdown`: links, anchors, headings) and
+//! link checking's pure parts (`gate::links`: destinations, paths, line anchors, GitHub slugs).
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use proptest::prelude::*;
 use regex::Regex;
-use specgate::config::Config;
-use specgate::diag::SourceFile;
-use specgate::links::{self, slug, Destination};
-use specgate::spec::document::Document;
+use specgate::gate::links::{self, slug, Destination};
+use specgate::gate::spec::document::Document;
+use specgate::shared::config::Config;
+use specgate::shared::diag::SourceFile;
 
 use crate::{config, text_from};
 

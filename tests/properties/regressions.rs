@@ -1,9 +1,9 @@
 //! Inputs that once broke a property or a fuzz target, kept as named tests so they run on every
 //! `cargo test` and say what broke. docs/fuzzing.md explains how a crash becomes one of these.
 
-use specgate::diag::SourceFile;
-use specgate::scan::secrets::{Scanner, SecretsConfig};
-use specgate::spec::document::Document;
+use specgate::gate::scan::secrets::{Scanner, SecretsConfig};
+use specgate::gate::spec::document::Document;
+use specgate::shared::diag::SourceFile;
 
 /// Two AWS key ids with one separator between them: the first match used to swallow the
 /// separator, which the second needs as its leading boundary, so the second key was missed
@@ -28,7 +28,7 @@ fn secrets_separated_by_one_byte_are_each_found() {
 /// `bash bench/spec.sh` measures the time.
 #[test]
 fn a_run_of_thematic_breaks_is_not_front_matter() {
-    let any_id = specgate::config::Config::defaults().spec.any_id;
+    let any_id = specgate::shared::config::Config::defaults().spec.any_id;
     let document = Document::parse(SourceFile::new("specs/X.md", "---\n".repeat(100_000)), &any_id);
     assert_eq!(document.body.misplaced_front_matter, None);
 }

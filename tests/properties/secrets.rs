@@ -7,8 +7,8 @@
 use std::sync::LazyLock;
 
 use proptest::prelude::*;
-use specgate::scan::secrets::{self, is_placeholder, scan_file, Scanner, SecretsConfig};
-use specgate::scan::secrets_rules::{base62_checksum, crc32};
+use specgate::gate::scan::secrets::{self, is_placeholder, scan_file, Scanner, SecretsConfig};
+use specgate::gate::scan::secrets_rules::{base62_checksum, crc32};
 
 use crate::{bytes_from, config};
 

@@ -8,9 +8,9 @@ use std::fs;
 use std::path::{Component, Path, PathBuf};
 
 use proptest::prelude::*;
-use specgate::artifact::name::Compression;
-use specgate::artifact::pack::ParallelGzip;
-use specgate::artifact::unpack::{self, Limits, Summary};
+use specgate::shared::artifact::name::Compression;
+use specgate::shared::artifact::pack::ParallelGzip;
+use specgate::shared::artifact::unpack::{self, Limits, Summary};
 
 use crate::config;
 
