@@ -6,6 +6,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::shared::diag::Format;
 
+pub use crate::pipeline::build::args::{BuildArgs, BuildOn, PackageFormat};
+
 /// specgate: the spec-driven gate and the prebuilt CPython pipeline.
 #[derive(Debug, Parser)]
 #[command(name = "specgate", version, about, long_about = None)]
@@ -169,10 +171,10 @@ pub struct InstallArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub lock_timeout: u64,
     /// Seconds the interpreter check and each bin/ entry point may run before they are stopped.
-    #[arg(long, value_name = "SECONDS", default_value_t = crate::pipeline::probe::PROBE_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::shared::config::limits::PROBE_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
     pub probe_timeout: u64,
     /// Seconds each gpg run (with --signing-key) may take before it is stopped.
-    #[arg(long, value_name = "SECONDS", default_value_t = crate::pipeline::gpg::GPG_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::shared::config::limits::GPG_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
     pub gpg_timeout: u64,
     /// Require the detached signature `<URL>.asc` made by this OpenPGP public key (file).
     #[arg(long, value_name = "FILE", requires = "signing_fingerprint")]
@@ -345,16 +347,6 @@ pub struct LedgerPruneArgs {
     pub keep: Option<u32>,
 }
 
-/// Compression of `specgate package`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum PackageFormat {
-    /// `.tgz` (gzip level 6, parallel).
-    #[default]
-    Tgz,
-    /// `.tar.zst` (zstd level 3, multithreaded).
-    Zst,
-}
-
 #[derive(Debug, Args)]
 pub struct PackageArgs {
     /// The DESTDIR of `make install`, holding `opt/python-X.Y.Z/`.
@@ -497,75 +489,4 @@ pub struct PublishArgs {
     pub delete_assets: bool,
     #[command(flatten)]
     pub format: FormatArgs,
-}
-
-/// Where `specgate build` runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum BuildOn {
-    /// This machine.
-    #[default]
-    Host,
-    /// A podman or docker container from `[build] container-image`, running this same binary.
-    Container,
-    /// The team's Vagrant VM (vagrant/Vagrantfile), provisioned to run `specgate build`.
-    Vagrant,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct BuildArgs {
-    /// CPython version `X.Y.Z`.
-    #[arg(long, value_name = "X.Y.Z")]
-    pub python: String,
-    /// The source tarball: a file, or an http(s) URL (default: `[build.sources."X.Y.Z"] url`).
-    #[arg(long, value_name = "FILE|URL")]
-    pub source: Option<String>,
-    /// The signature of the source: the OpenPGP `.asc` (default: `<source>.asc`), or for
-    /// 3.14 and later the Sigstore bundle (default: `<source>.sigstore`).
-    #[arg(long, value_name = "FILE")]
-    pub signature: Option<PathBuf>,
-    /// Build number, from 1.
-    #[arg(long, default_value_t = 1)]
-    pub build: u32,
-    /// Parallel make jobs (default: the number of cores).
-    #[arg(long, value_name = "N")]
-    pub jobs: Option<usize>,
-    /// `release` (PGO+LTO, the seed's flags) or `fast` (no PGO/LTO, for development and tests).
-    #[arg(long, value_enum, default_value_t)]
-    pub profile: crate::pipeline::build::Profile,
-    /// Where it runs.
-    #[arg(long, value_enum, default_value_t)]
-    pub on: BuildOn,
-    /// Output folder (default: `[artifacts] folder`, `artifacts/`).
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Build cache folder (default: `$XDG_CACHE_HOME/specgate/build`, else /var/tmp/specgate-build-cache).
-    #[arg(long, value_name = "DIR", env = crate::shared::env::BUILD_CACHE)]
-    pub cache: Option<PathBuf>,
-    /// Compile even when the cache holds a matching build.
-    #[arg(long)]
-    pub no_cache: bool,
-    /// The build log (default: `<cache>/logs/build-<version>-<profile>-<key>-<time>.log`).
-    #[arg(long, value_name = "FILE")]
-    pub log: Option<PathBuf>,
-    /// Keep the stdlib test suite (left out by default).
-    #[arg(long)]
-    pub keep_tests: bool,
-    /// Keep the static libpythonX.Y.a (left out by default).
-    #[arg(long)]
-    pub keep_static: bool,
-    /// Keep debug symbols (stripped by default).
-    #[arg(long)]
-    pub keep_debug: bool,
-    /// The PSF LICENSE to place at `opt/python-X.Y.Z/LICENSE` (default: the one `make install` writes).
-    #[arg(long, value_name = "FILE")]
-    pub license: Option<PathBuf>,
-    /// Compression of the artifact.
-    #[arg(long, value_enum, default_value_t)]
-    pub compression: PackageFormat,
-    /// Do not add the row to the ledger.
-    #[arg(long)]
-    pub no_ledger: bool,
-    /// The container image (default: `[build] container-image`); with `--on container`.
-    #[arg(long, value_name = "IMAGE")]
-    pub image: Option<String>,
 }

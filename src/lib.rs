@@ -9,16 +9,12 @@
 
 pub mod cli;
 pub mod commands;
+pub mod error;
 pub mod gate;
 pub mod pipeline;
-pub mod registry;
 pub mod shared;
 
 use std::io::Write;
-
-use gate::{critical_tests, hooks, scan};
-use pipeline::{build, gpg, install, publish, sigstore};
-use shared::{artifact, config, http, workspace};
 
 /// How a run ended; the only place exit codes are decided (DESIGN.md "Exit codes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,55 +45,6 @@ pub struct Output<'a> {
 }
 
 /// Run one command line.
-pub fn run(cli: cli::Cli, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+pub fn run(cli: cli::Cli, output: &mut Output<'_>) -> error::Result<ExitStatus> {
     commands::dispatch(cli, output)
-}
-
-/// The hint of the first error in the chain that has one.
-pub fn hint(error: &anyhow::Error) -> Option<String> {
-    for cause in error.chain() {
-        if let Some(e) = cause.downcast_ref::<config::Error>() {
-            return e.hint();
-        }
-        if let Some(e) = cause.downcast_ref::<workspace::Error>() {
-            return e.hint();
-        }
-        if let Some(e) = cause.downcast_ref::<artifact::Error>() {
-            return e.hint();
-        }
-        if let Some(e) = cause.downcast_ref::<install::Error>() {
-            return e.hint();
-        }
-        if let Some(e) = cause.downcast_ref::<http::Error>() {
-            return e.hint();
-        }
-        if let Some(e) = cause.downcast_ref::<hooks::Error>() {
-            return e.hint();
-        }
-        if let Some(e) = cause.downcast_ref::<critical_tests::Error>() {
-            return e.hint();
-        }
-        if let Some(e) = cause.downcast_ref::<scan::secrets::Error>() {
-            return e.hint();
-        }
-        if let Some(e) = cause.downcast_ref::<scan::Error>() {
-            return e.hint();
-        }
-        if let Some(e) = cause.downcast_ref::<publish::Error>() {
-            return e.hint();
-        }
-        if let Some(e) = cause.downcast_ref::<build::Error>() {
-            return e.hint();
-        }
-        if let Some(e) = cause.downcast_ref::<gpg::Error>() {
-            return e.hint();
-        }
-        if let Some(e) = cause.downcast_ref::<sigstore::Error>() {
-            return e.hint();
-        }
-        if let Some(e) = cause.downcast_ref::<commands::UsageError>() {
-            return e.hint.clone();
-        }
-    }
-    None
 }

@@ -16,17 +16,15 @@ fn main() -> ExitCode {
         Ok(status) => status,
         Err(error) => {
             // A closed stdout (`specgate trace | head`) is not a failure.
-            if error
-                .chain()
-                .any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
-            {
+            if error.is_broken_pipe() {
                 return ExitCode::SUCCESS;
             }
-            let mut text = format!("error: {error}\n");
-            for cause in error.chain().skip(1) {
+            let mut chain = error.chain();
+            let mut text = format!("error: {}\n", chain.next().expect("an error is the first link of its chain"));
+            for cause in chain {
                 text.push_str(&format!("  caused by: {cause}\n"));
             }
-            if let Some(hint) = specgate::hint(&error) {
+            if let Some(hint) = error.hint() {
                 text.push_str(&format!("hint: {hint}\n"));
             }
             let _ = stderr.write_all(text.as_bytes());

@@ -31,6 +31,6 @@ fuzz_target!(|data: &[u8]| {
     for finding in scan_file(&SCANNER, path, content, None) {
         assert!((1..=lines).contains(&finding.line) && finding.column >= 1);
         assert!(finding.preview.ends_with("...") && finding.preview.chars().count() <= 7);
-        assert!(finding.redacted_line.chars().count() <= 200);
+        assert!(finding.excerpt.text.chars().count() <= 200 && finding.excerpt.column >= 1);
     }
 });

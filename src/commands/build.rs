@@ -12,7 +12,7 @@ use crate::pipeline::build::{self, gates, host, Keep, Request};
 use crate::shared::artifact::{ledger, pack, ArtifactName, Compression, Entry, PythonVersion, Status};
 use crate::{ExitStatus, Output};
 
-pub fn run(global: &GlobalArgs, args: &BuildArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+pub fn run(global: &GlobalArgs, args: &BuildArgs, output: &mut Output<'_>) -> crate::error::Result<ExitStatus> {
     let (root, config) = super::ledger::root_and_config(global)?;
     let start = super::start_dir(global)?;
     let usage = |message: String, hint: &str| super::UsageError { message, hint: Some(hint.to_owned()) };
@@ -127,7 +127,13 @@ pub fn run(global: &GlobalArgs, args: &BuildArgs, output: &mut Output<'_>) -> an
 }
 
 /// The ledger must not already hold this version, build and distro.
-fn refuse_recorded(path: &Path, shown: &str, version: PythonVersion, build: u32, distro: &str) -> anyhow::Result<()> {
+fn refuse_recorded(
+    path: &Path,
+    shown: &str,
+    version: PythonVersion,
+    build: u32,
+    distro: &str,
+) -> crate::error::Result<()> {
     let existing = ledger::read(path)?;
     if let Some((index, _)) = existing
         .entries()

@@ -7,7 +7,7 @@ use crate::gate::spec;
 use crate::shared::diag::Report;
 use crate::{ExitStatus, Output};
 
-pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> crate::error::Result<ExitStatus> {
     let ctx = super::context(global)?;
     let mut report = Report::new(ctx.config.levels.clone());
     match &args.check {
@@ -84,7 +84,7 @@ fn secrets(
     baseline: Option<&std::path::Path>,
     write_baseline: Option<Option<&std::path::Path>>,
     report: &mut Report,
-) -> anyhow::Result<()> {
+) -> crate::error::Result<()> {
     use crate::gate::scan::secrets;
     let base = super::start_dir(global)?;
     let options = secrets::RunOptions {
@@ -99,7 +99,7 @@ fn secrets(
     // `publish` does (artifact::upstream).
     let mut options = options;
     if let crate::gate::scan::Selection::Archive(archive) = selection {
-        options.upstream = crate::shared::artifact::upstream::scan_exemption(archive, &ctx.config, report)?;
+        options.upstream = crate::gate::scan::upstream::scan_exemption(archive, &ctx.config, report)?;
     }
     let summary = secrets::check(ctx, selection, &options, report)?;
     match &summary.written {

@@ -3,7 +3,7 @@
 
 use std::io::Read;
 
-use anyhow::Context as _;
+use crate::error::Context as _;
 
 use crate::cli::{GlobalArgs, HookArgs, HookCommand, HooksAction, HooksArgs};
 use crate::gate::config_paths;
@@ -17,7 +17,7 @@ use crate::shared::diag::{Diagnostic, Position, Report};
 use crate::shared::workspace::Workspace;
 use crate::{ExitStatus, Output};
 
-pub fn install(global: &GlobalArgs, args: &HooksArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+pub fn install(global: &GlobalArgs, args: &HooksArgs, output: &mut Output<'_>) -> crate::error::Result<ExitStatus> {
     let (workspace, _) = super::workspace_and_config(global)?;
     let repo = workspace.repository().ok_or(hooks::Error::NotARepository)?;
     let mut recorded = String::new();
@@ -81,7 +81,7 @@ fn describe_binary(binary: &hooks::Binary) -> String {
     }
 }
 
-pub fn run(global: &GlobalArgs, args: &HookArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+pub fn run(global: &GlobalArgs, args: &HookArgs, output: &mut Output<'_>) -> crate::error::Result<ExitStatus> {
     match &args.hook {
         HookCommand::PrePush { .. } => pre_push(global, output),
         HookCommand::PreCommit => pre_commit(global, output),
@@ -90,7 +90,7 @@ pub fn run(global: &GlobalArgs, args: &HookArgs, output: &mut Output<'_>) -> any
 
 /// The refs to check: git's stdin, or under the pre-commit framework (which consumes stdin)
 /// the one ref it describes in PRE_COMMIT_FROM_REF / PRE_COMMIT_TO_REF.
-fn read_updates(workspace: &Workspace, report: &mut Report) -> anyhow::Result<Vec<PushUpdate>> {
+fn read_updates(workspace: &Workspace, report: &mut Report) -> crate::error::Result<Vec<PushUpdate>> {
     let mut input = String::new();
     std::io::stdin().read_to_string(&mut input).context("could not read the refs git passes on stdin")?;
     let updates = hooks::parse_updates(&input)?;
@@ -114,7 +114,7 @@ fn read_updates(workspace: &Workspace, report: &mut Report) -> anyhow::Result<Ve
     }])
 }
 
-fn pre_push(global: &GlobalArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+fn pre_push(global: &GlobalArgs, output: &mut Output<'_>) -> crate::error::Result<ExitStatus> {
     let (workspace, config) = super::workspace_and_config(global)?;
     let root = workspace.root.clone();
     let mut report = Report::new(config.levels.clone());
@@ -161,7 +161,7 @@ fn pre_push(global: &GlobalArgs, output: &mut Output<'_>) -> anyhow::Result<Exit
     finish(report, global, output, "push", "git push --no-verify")
 }
 
-fn pre_commit(global: &GlobalArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+fn pre_commit(global: &GlobalArgs, output: &mut Output<'_>) -> crate::error::Result<ExitStatus> {
     let (workspace, config) = super::workspace_and_config(global)?;
     let root = workspace.root.clone();
     let mut report = Report::new(config.levels.clone());
@@ -234,7 +234,7 @@ fn check_content(ctx: &CheckContext, changed: &[String], removes: bool, report: 
 }
 
 /// Secrets and emoji on exactly the content being committed or pushed (added lines only).
-fn scan_added_lines(ctx: &CheckContext, selection: &Selection, report: &mut Report) -> anyhow::Result<()> {
+fn scan_added_lines(ctx: &CheckContext, selection: &Selection, report: &mut Report) -> crate::error::Result<()> {
     secrets::check(ctx, selection, &secrets::RunOptions::default(), report)?;
     emoji::check(ctx, selection, false, report)?;
     Ok(())
@@ -274,7 +274,7 @@ fn run_tests(
     changed: &[String],
     anything: bool,
     report: &mut Report,
-) -> anyhow::Result<()> {
+) -> crate::error::Result<()> {
     if config.tests.critical.is_none() {
         return Ok(());
     }
@@ -299,7 +299,7 @@ fn finish(
     output: &mut Output<'_>,
     what: &str,
     bypass: &str,
-) -> anyhow::Result<ExitStatus> {
+) -> crate::error::Result<ExitStatus> {
     let status = super::finish(&mut report, global, output)?;
     if status == ExitStatus::Findings {
         let text = format!(

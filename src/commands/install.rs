@@ -10,7 +10,7 @@ use crate::pipeline::install::{self, Event, Layout, Outcome};
 use crate::shared::artifact::{Digest, PythonVersion};
 use crate::{ExitStatus, Output};
 
-fn version(text: &str) -> anyhow::Result<PythonVersion> {
+fn version(text: &str) -> crate::error::Result<PythonVersion> {
     text.parse().map_err(|message: String| {
         super::UsageError { message, hint: Some("pass the CPython version as X.Y.Z, for example 3.11.2".to_owned()) }
             .into()
@@ -23,7 +23,7 @@ fn from_index(
     index: &std::path::Path,
     version: PythonVersion,
     root: &std::path::Path,
-) -> anyhow::Result<(String, Digest, String)> {
+) -> crate::error::Result<(String, Digest, String)> {
     let usage = |message: String, hint: String| super::UsageError { message, hint: Some(hint) };
     let table = crate::shared::artifact::index::Index::read(index).map_err(|reason| {
         usage(
@@ -45,7 +45,7 @@ fn from_index(
     Ok((row.url.clone(), digest, note))
 }
 
-pub fn install(global: &GlobalArgs, args: &InstallArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+pub fn install(global: &GlobalArgs, args: &InstallArgs, output: &mut Output<'_>) -> crate::error::Result<ExitStatus> {
     let sha256 = match &args.sha256 {
         Some(hex) => Some(Digest::from_hex(hex.trim()).ok_or_else(|| super::UsageError {
             message: format!("--sha256 `{hex}` is not a SHA-256 digest"),
@@ -91,11 +91,11 @@ pub fn install(global: &GlobalArgs, args: &InstallArgs, output: &mut Output<'_>)
             .signing_key
             .as_ref()
             .map(|key| (start_dir.join(key), args.signing_fingerprint.clone().unwrap_or_default())),
-        probe_limit: crate::pipeline::probe::TimeLimit::new(
+        probe_limit: crate::shared::process::TimeLimit::new(
             Duration::from_secs(args.probe_timeout),
             "`--probe-timeout SECONDS`",
         ),
-        gpg_limit: crate::pipeline::probe::TimeLimit::new(
+        gpg_limit: crate::shared::process::TimeLimit::new(
             Duration::from_secs(args.gpg_timeout),
             "`--gpg-timeout SECONDS`",
         ),
@@ -170,7 +170,7 @@ fn bar_line(done: u64, total: Option<u64>) -> String {
     }
 }
 
-pub fn list(args: &RootArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+pub fn list(args: &RootArgs, output: &mut Output<'_>) -> crate::error::Result<ExitStatus> {
     let layout = Layout::new(&args.root);
     let active = layout.active();
     let installed = layout.installed();
@@ -196,14 +196,14 @@ pub fn list(args: &RootArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStat
     Ok(ExitStatus::Success)
 }
 
-pub fn use_version(args: &UseArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+pub fn use_version(args: &UseArgs, output: &mut Output<'_>) -> crate::error::Result<ExitStatus> {
     let version = version(&args.version)?;
     let prefix: PathBuf = install::use_version(&args.root.root, version)?;
     writeln!(output.stderr, "python3 and pip3 now run Python {version} from `{}`", prefix.display())?;
     Ok(ExitStatus::Success)
 }
 
-pub fn uninstall(args: &UninstallArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+pub fn uninstall(args: &UninstallArgs, output: &mut Output<'_>) -> crate::error::Result<ExitStatus> {
     let version = version(&args.version)?;
     let prefix = install::uninstall(&args.root.root, version, args.force)?;
     writeln!(output.stderr, "removed Python {version} from `{}`", prefix.display())?;

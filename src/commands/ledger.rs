@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use anyhow::Context as _;
+use crate::error::Context as _;
 
 use crate::cli::{GlobalArgs, LedgerAddArgs, LedgerArgs, LedgerCommand, LedgerIndexArgs, LedgerPruneArgs};
 use crate::shared::artifact::{self, ledger, sidecar, ArtifactName, Entry, Status};
@@ -12,7 +12,7 @@ use crate::shared::config::Config;
 use crate::shared::workspace::Workspace;
 use crate::{ExitStatus, Output};
 
-pub fn run(global: &GlobalArgs, args: &LedgerArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+pub fn run(global: &GlobalArgs, args: &LedgerArgs, output: &mut Output<'_>) -> crate::error::Result<ExitStatus> {
     let (root, config) = root_and_config(global)?;
     match &args.command {
         LedgerCommand::Add(add) => run_add(&root, &config, add, global, output),
@@ -27,7 +27,7 @@ fn run_index(
     args: &LedgerIndexArgs,
     global: &GlobalArgs,
     output: &mut Output<'_>,
-) -> anyhow::Result<ExitStatus> {
+) -> crate::error::Result<ExitStatus> {
     let start = super::start_dir(global)?;
     let path = args.ledger.as_ref().map_or_else(|| root.join(&config.artifacts.ledger), |l| start.join(l));
     let entries = if path.exists() { ledger::read(&path)?.entries() } else { Vec::new() };
@@ -53,7 +53,7 @@ fn run_index(
 
 /// The repository root (or the start folder outside git) and the configuration, without
 /// listing files: ledger and package commands need neither the index nor a file walk.
-pub(crate) fn root_and_config(global: &GlobalArgs) -> anyhow::Result<(PathBuf, Config)> {
+pub(crate) fn root_and_config(global: &GlobalArgs) -> crate::error::Result<(PathBuf, Config)> {
     let start = super::start_dir(global)?;
     let workspace = Workspace::discover(&start)?;
     let config = Config::load(&workspace.root, global.config.as_deref())?;
@@ -72,7 +72,7 @@ fn run_add(
     args: &LedgerAddArgs,
     global: &GlobalArgs,
     output: &mut Output<'_>,
-) -> anyhow::Result<ExitStatus> {
+) -> crate::error::Result<ExitStatus> {
     let artifact_path = if args.artifact.is_absolute() {
         args.artifact.clone()
     } else {
@@ -113,7 +113,7 @@ pub(crate) fn add_row(
     shown: &str,
     entry: &Entry,
     max_active: u32,
-) -> anyhow::Result<String> {
+) -> crate::error::Result<String> {
     let added = ledger::add_entry(ledger_path, entry)?;
     let mut text = String::new();
     match added {
@@ -140,7 +140,7 @@ pub(crate) fn add_row(
 }
 
 /// `--keep`, else `[artifacts] max-active`: how many Activo builds a prune keeps; never 0.
-pub(super) fn keep_active(keep: Option<u32>, config: &Config) -> anyhow::Result<u32> {
+pub(super) fn keep_active(keep: Option<u32>, config: &Config) -> crate::error::Result<u32> {
     let keep = keep.unwrap_or(config.artifacts.max_active);
     if keep == 0 {
         return Err(super::UsageError {
@@ -157,7 +157,7 @@ fn run_prune(
     config: &Config,
     args: &LedgerPruneArgs,
     output: &mut Output<'_>,
-) -> anyhow::Result<ExitStatus> {
+) -> crate::error::Result<ExitStatus> {
     let keep = keep_active(args.keep, config)?;
     let shown = &config.artifacts.ledger;
     let ledger_path = root.join(shown);

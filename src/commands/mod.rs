@@ -12,7 +12,7 @@ mod trace;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
+use crate::error::Context as _;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::shared::config::Config;
@@ -21,15 +21,9 @@ use crate::shared::diag::{self, Format, Level, Report};
 use crate::shared::workspace::Workspace;
 use crate::{ExitStatus, Output};
 
-/// A command line that names something that does not exist or cannot work.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct UsageError {
-    pub message: String,
-    pub hint: Option<String>,
-}
+pub use crate::error::UsageError;
 
-pub fn dispatch(cli: Cli, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+pub fn dispatch(cli: Cli, output: &mut Output<'_>) -> crate::error::Result<ExitStatus> {
     let Cli { mut global, format, command } = cli;
     global.format = output_format(&command, format)?;
     let global = &global;
@@ -52,7 +46,7 @@ pub fn dispatch(cli: Cli, output: &mut Output<'_>) -> anyhow::Result<ExitStatus>
 /// The format of the findings: `--format` before the command name wins (it can only have been
 /// typed), then the command's own `--format` or `SPECGATE_FORMAT`. A command that prints no
 /// findings refuses `--format` before its name, and ignores `SPECGATE_FORMAT`.
-fn output_format(command: &Command, before_command: Option<Format>) -> anyhow::Result<Option<Format>> {
+fn output_format(command: &Command, before_command: Option<Format>) -> crate::error::Result<Option<Format>> {
     match command.format_args() {
         Some(args) => Ok(before_command.or(args.format)),
         None if before_command.is_some() => Err(UsageError {
@@ -71,7 +65,7 @@ pub(crate) fn count<N: std::fmt::Display + PartialEq + From<u8>>(n: N, one: &str
 }
 
 /// The folder the command runs in: `-C DIR` or the current directory.
-fn start_dir(global: &GlobalArgs) -> anyhow::Result<PathBuf> {
+fn start_dir(global: &GlobalArgs) -> crate::error::Result<PathBuf> {
     match &global.directory {
         Some(dir) => Ok(dir.clone()),
         None => std::env::current_dir().context("could not read the current directory"),
@@ -79,13 +73,13 @@ fn start_dir(global: &GlobalArgs) -> anyhow::Result<PathBuf> {
 }
 
 /// Discover the workspace, load the configuration and list the files.
-pub(crate) fn context(global: &GlobalArgs) -> anyhow::Result<CheckContext> {
+pub(crate) fn context(global: &GlobalArgs) -> crate::error::Result<CheckContext> {
     let (workspace, config) = workspace_and_config(global)?;
     Ok(CheckContext::new(workspace, config)?)
 }
 
 /// Discover the workspace and load the configuration, with `--deny` applied.
-pub(crate) fn workspace_and_config(global: &GlobalArgs) -> anyhow::Result<(Workspace, Config)> {
+pub(crate) fn workspace_and_config(global: &GlobalArgs) -> crate::error::Result<(Workspace, Config)> {
     let start = start_dir(global)?;
     let workspace = Workspace::discover(&start)?;
     let mut config = Config::load(&workspace.root, global.config.as_deref())?;
@@ -104,7 +98,7 @@ pub(crate) fn workspace_and_config(global: &GlobalArgs) -> anyhow::Result<(Works
 
 /// Turn command-line paths into repository-relative ones; a path that does not exist or lies
 /// outside the repository is a usage error.
-pub(crate) fn relative_paths(ctx: &CheckContext, paths: &[PathBuf], base: &Path) -> anyhow::Result<Vec<String>> {
+pub(crate) fn relative_paths(ctx: &CheckContext, paths: &[PathBuf], base: &Path) -> crate::error::Result<Vec<String>> {
     let mut out = Vec::new();
     for path in paths {
         let absolute = if path.is_absolute() { path.clone() } else { base.join(path) };
@@ -129,7 +123,7 @@ pub(crate) fn selection(
     ctx: &CheckContext,
     args: &crate::cli::FileSetArgs,
     global: &GlobalArgs,
-) -> anyhow::Result<crate::gate::scan::Selection> {
+) -> crate::error::Result<crate::gate::scan::Selection> {
     use crate::gate::scan::Selection;
     let base = start_dir(global)?;
     Ok(if let Some(range) = &args.range {
@@ -146,7 +140,11 @@ pub(crate) fn selection(
 }
 
 /// Print a report in the chosen format and pick the exit status.
-pub(crate) fn finish(report: &mut Report, global: &GlobalArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+pub(crate) fn finish(
+    report: &mut Report,
+    global: &GlobalArgs,
+    output: &mut Output<'_>,
+) -> crate::error::Result<ExitStatus> {
     report.sort();
     if global.quiet {
         report.notes.clear();

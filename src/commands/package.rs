@@ -5,13 +5,13 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{GlobalArgs, PackageArgs, PackageFormat};
-use crate::pipeline::build::host::RemoveOnDrop;
 use crate::shared::artifact::{
     ledger, pack, sidecar, upstream, ArtifactName, Compression, Entry, PythonVersion, Status,
 };
+use crate::shared::atomic::RemoveOnDrop;
 use crate::{ExitStatus, Output};
 
-pub fn run(global: &GlobalArgs, args: &PackageArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+pub fn run(global: &GlobalArgs, args: &PackageArgs, output: &mut Output<'_>) -> crate::error::Result<ExitStatus> {
     let (root, config) = super::ledger::root_and_config(global)?;
     let start = super::start_dir(global)?;
     let usage = |message: String, hint: &str| super::UsageError { message, hint: Some(hint.to_owned()) };
@@ -104,7 +104,7 @@ fn upstream_record(
     version: PythonVersion,
     config: &crate::shared::config::Config,
     out: &Path,
-) -> anyhow::Result<(PathBuf, usize, RemoveOnDrop)> {
+) -> crate::error::Result<(PathBuf, usize, RemoveOnDrop)> {
     let usage = |message: String, hint: String| super::UsageError { message, hint: Some(hint) };
     let Some(pin) = config.build.sources.get(&version.to_string()).map(|p| p.sha256.clone()) else {
         return Err(usage(

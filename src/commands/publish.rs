@@ -12,7 +12,7 @@ use crate::shared::diag::{Diagnostic, Position, Report};
 use crate::shared::http;
 use crate::{ExitStatus, Output};
 
-pub fn run(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+pub fn run(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> crate::error::Result<ExitStatus> {
     if let Some(repo) = &args.repo {
         publish::github::check_repo(repo)?;
     }
@@ -157,7 +157,7 @@ fn publish_feature(
     args: &PublishArgs,
     dir: &Path,
     output: &mut Output<'_>,
-) -> anyhow::Result<ExitStatus> {
+) -> crate::error::Result<ExitStatus> {
     let dir = super::start_dir(global)?.join(dir);
     let packed = publish::feature::pack(&dir)?;
     let tag = packed.tag();
@@ -203,7 +203,12 @@ fn publish_feature(
 }
 
 /// The GitHub client of `--repo`, `--api-url` and `SPECGATE_GITHUB_WRITE_INTERVAL`.
-fn github<'n>(args: &PublishArgs, repo: &str, token: String, notify: &'n dyn Fn(&str)) -> anyhow::Result<GitHub<'n>> {
+fn github<'n>(
+    args: &PublishArgs,
+    repo: &str,
+    token: String,
+    notify: &'n dyn Fn(&str),
+) -> crate::error::Result<GitHub<'n>> {
     let mut gh = GitHub::new(http::Client::new(publish::http_options()), &args.api_url, repo, token, notify)?;
     if let Some(interval) = write_interval()? {
         gh.write_interval = interval;
@@ -244,7 +249,7 @@ fn release_spec(
 }
 
 /// `SPECGATE_GITHUB_WRITE_INTERVAL` in seconds, when set.
-fn write_interval() -> anyhow::Result<Option<std::time::Duration>> {
+fn write_interval() -> crate::error::Result<Option<std::time::Duration>> {
     let Ok(text) = std::env::var(crate::shared::env::GITHUB_WRITE_INTERVAL) else {
         return Ok(None);
     };
@@ -268,7 +273,7 @@ fn describe(
     verb: &str,
     report: &mut Report,
     stderr: &mut dyn Write,
-) -> anyhow::Result<()> {
+) -> crate::error::Result<()> {
     let mut sent = 0;
     for (name, outcome) in outcomes {
         match outcome {
@@ -318,7 +323,7 @@ fn describe(
 }
 
 /// `--prune`: retention in the ledger, then (when asked) the files of builds no longer Activo.
-fn prune(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+fn prune(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> crate::error::Result<ExitStatus> {
     use crate::shared::artifact::ledger;
     let (root, config) = super::ledger::root_and_config(global)?;
     let keep = super::ledger::keep_active(args.keep, &config)?;

@@ -2,14 +2,14 @@
 
 use std::fmt::Write as _;
 
-use anyhow::Context as _;
+use crate::error::Context as _;
 
 use crate::cli::{GlobalArgs, TraceArgs};
 use crate::gate::spec;
 use crate::shared::diag::Format;
 use crate::{ExitStatus, Output};
 
-pub fn run(global: &GlobalArgs, _args: &TraceArgs, output: &mut Output<'_>) -> anyhow::Result<ExitStatus> {
+pub fn run(global: &GlobalArgs, _args: &TraceArgs, output: &mut Output<'_>) -> crate::error::Result<ExitStatus> {
     let ctx = super::context(global)?;
     let corpus = spec::load(&ctx, &[], &ctx.files);
     let specs = spec::specifications(&corpus.documents, &ctx);

@@ -12,13 +12,7 @@
 use crate::gate::scan::fileset::{self, ArchiveKind, Event, Options, Selection};
 use crate::shared::config::{KeyPath, Locator};
 use crate::shared::context::{CheckContext, Snapshot};
-use crate::shared::diag::{Code, Diagnostic, Level, Report};
-
-pub const CODES: &[Code] = &[Code {
-    name: "config-path-unmatched",
-    default: Level::Deny,
-    summary: "a path or glob written in specgate.toml matches no file, so the rule it feeds applies to nothing",
-}];
+use crate::shared::diag::{Diagnostic, Report};
 
 /// Which checks' lists to look at; each check looks at its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,72 +8,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
-
-use crate::shared::config::{Invalid, KeyPath};
-use crate::shared::diag::{Code, Diagnostic, Level, Position, Report};
-
-pub const CODES: &[Code] = &[
-    Code { name: "tests-failed", default: Level::Deny, summary: "the critical-test command exited with a failure" },
-    Code {
-        name: "tests-timeout",
-        default: Level::Deny,
-        summary: "the critical-test command ran longer than its timeout and was stopped",
-    },
-];
-
-/// `[tests]` in specgate.toml.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RawTestsConfig {
-    critical: Option<String>,
-    timeout_seconds: Option<u64>,
-    paths: Option<Vec<String>>,
-    tail_lines: Option<usize>,
-}
-
-#[derive(Debug, Clone)]
-pub struct TestsConfig {
-    /// A shell command (`sh -c`), for example `pytest -m critical` or `cargo test critical`.
-    pub critical: Option<String>,
-    pub timeout: Duration,
-    /// Globs of the files the tests depend on; a push that touches none of them skips the tests.
-    /// Empty: the tests always run.
-    pub paths: Option<globset::GlobSet>,
-    pub path_patterns: Vec<String>,
-    pub tail_lines: usize,
-}
-
-impl RawTestsConfig {
-    pub fn validate(self) -> Result<TestsConfig, Invalid> {
-        let patterns = self.paths.unwrap_or_default();
-        let paths = if patterns.is_empty() {
-            None
-        } else {
-            Some(crate::shared::config::globs(&KeyPath::new("tests.paths"), &patterns, globset::Glob::new)?)
-        };
-        if self.critical.as_deref().is_some_and(|c| c.trim().is_empty()) {
-            return Err(Invalid::new(
-                KeyPath::new("tests.critical"),
-                "`tests.critical` is empty; remove the key or give it a command",
-            ));
-        }
-        if self.timeout_seconds == Some(0) {
-            // 0 used to become 1 s without a word: every test run would be a timeout.
-            return Err(Invalid::new(
-                KeyPath::new("tests.timeout-seconds"),
-                "`tests.timeout-seconds` must be at least 1 (seconds)",
-            ));
-        }
-        Ok(TestsConfig {
-            critical: self.critical,
-            timeout: Duration::from_secs(self.timeout_seconds.unwrap_or(600)),
-            paths,
-            path_patterns: patterns,
-            tail_lines: self.tail_lines.unwrap_or(40).max(1),
-        })
-    }
-}
+pub use crate::shared::config::critical_tests::{RawTestsConfig, TestsConfig};
+use crate::shared::diag::{Diagnostic, Position, Report};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

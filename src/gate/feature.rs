@@ -12,62 +12,7 @@
 use std::collections::BTreeMap;
 
 use crate::shared::context::{CheckContext, Snapshot};
-use crate::shared::diag::{Code, Diagnostic, Level, Position, Report, SourceFile};
-
-pub const CODES: &[Code] = &[
-    Code {
-        name: "feature-index-stale",
-        default: Level::Deny,
-        summary: "the Feature's artifacts.json disagrees with the ledger's Activo rows (run `make feature`)",
-    },
-    Code {
-        name: "feature-unreadable",
-        default: Level::Deny,
-        summary: "a devcontainer-feature.json could not be read or is not UTF-8",
-    },
-    Code {
-        name: "feature-json-invalid",
-        default: Level::Deny,
-        summary: "a devcontainer-feature.json is not strict JSON (comments, trailing commas, syntax)",
-    },
-    Code {
-        name: "feature-duplicate-key",
-        default: Level::Deny,
-        summary: "a key appears twice in one object of a devcontainer-feature.json",
-    },
-    Code {
-        name: "feature-missing-field",
-        default: Level::Deny,
-        summary: "a required field (`id`, `version`, `name`) is missing",
-    },
-    Code { name: "feature-field-type", default: Level::Deny, summary: "a manifest field has the wrong JSON type" },
-    Code {
-        name: "feature-id-invalid",
-        default: Level::Deny,
-        summary: "the Feature id is not lowercase letters, digits and dashes",
-    },
-    Code {
-        name: "feature-id-mismatch",
-        default: Level::Deny,
-        summary: "the Feature id differs from the name of its folder",
-    },
-    Code {
-        name: "feature-version-invalid",
-        default: Level::Deny,
-        summary: "the Feature version is not a semantic version",
-    },
-    Code {
-        name: "feature-option-invalid",
-        default: Level::Deny,
-        summary: "an option's type, default, enum or proposals are inconsistent",
-    },
-    Code {
-        name: "feature-unknown-field",
-        default: Level::Warn,
-        summary: "a top-level or option property the devcontainers spec does not define",
-    },
-    Code { name: "feature-install-missing", default: Level::Deny, summary: "the Feature folder has no install.sh" },
-];
+use crate::shared::diag::{Diagnostic, Position, Report, SourceFile};
 
 /// The file name the devcontainers CLI looks for in a Feature folder.
 pub const MANIFEST: &str = "devcontainer-feature.json";
@@ -962,7 +907,7 @@ fn check_string_option(file: &SourceFile, name: &str, option: &Node, report: &mu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shared::diag::Levels;
+    use crate::shared::diag::{Level, Levels};
 
     fn findings(folder: &str, text: &str) -> Vec<(String, usize, usize)> {
         let mut report = Report::new(Levels::default());

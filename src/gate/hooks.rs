@@ -6,22 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-
-use crate::shared::diag::{Code, Level};
-
-pub const CODES: &[Code] = &[
-    Code {
-        name: "hook-spec-required",
-        default: Level::Deny,
-        summary: "a branch that needs a specification is pushed without a valid one",
-    },
-    Code {
-        name: "spec-version-not-bumped",
-        default: Level::Deny,
-        summary: "a spec's rules, criteria or test cases changed but its `version` did not",
-    },
-];
+pub use crate::shared::config::hooks::{HooksConfig, RawHooksConfig};
 
 /// The shim templates, embedded so the binary can install them anywhere.
 const PRE_PUSH: &str = include_str!("../../hooks/pre-push");
@@ -29,48 +14,6 @@ const PRE_COMMIT: &str = include_str!("../../hooks/pre-commit");
 /// The line that marks a hook file as ours.
 const SHIM_MARK: &str = "# specgate-hook-shim";
 const CHAINED_SUFFIX: &str = ".specgate-chained";
-
-/// `[hooks]` in specgate.toml.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RawHooksConfig {
-    spec_required_branches: Option<Vec<String>>,
-    spec_folders: Option<Vec<String>>,
-    pre_commit_tests: Option<bool>,
-}
-
-#[derive(Debug, Clone)]
-pub struct HooksConfig {
-    /// Branch name globs (without `refs/heads/`) that need a valid spec (CA-006).
-    pub spec_required_branches: globset::GlobSet,
-    pub branch_patterns: Vec<String>,
-    /// Folders where that spec may live.
-    pub spec_folders: Vec<String>,
-    /// Run the critical tests in the pre-commit hook too (they always run before a push).
-    pub pre_commit_tests: bool,
-}
-
-impl RawHooksConfig {
-    pub fn validate(self) -> Result<HooksConfig, crate::shared::config::Invalid> {
-        let patterns = self.spec_required_branches.unwrap_or_else(|| vec!["feature/*".to_owned()]);
-        let spec_required_branches = crate::shared::config::globs(
-            &crate::shared::config::KeyPath::new("hooks.spec-required-branches"),
-            &patterns,
-            |p| globset::GlobBuilder::new(p).literal_separator(false).build(),
-        )?;
-        Ok(HooksConfig {
-            spec_required_branches,
-            branch_patterns: patterns,
-            spec_folders: self
-                .spec_folders
-                .unwrap_or_else(|| vec!["docs/specs".to_owned(), "specs".to_owned()])
-                .into_iter()
-                .map(|f| f.trim_end_matches('/').to_owned())
-                .collect(),
-            pre_commit_tests: self.pre_commit_tests.unwrap_or(false),
-        })
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -168,19 +111,19 @@ fn is_executable_file(path: &Path) -> bool {
 /// What `<binary> --version` prints, trimmed; `None` when it does not run, or runs past 10 s
 /// (a binary that hangs is not a working specgate).
 fn version_of(binary: &Path) -> Option<String> {
-    const LIMIT: crate::pipeline::probe::TimeLimit = crate::pipeline::probe::TimeLimit::new(
+    const LIMIT: crate::shared::process::TimeLimit = crate::shared::process::TimeLimit::new(
         std::time::Duration::from_secs(10),
         "(not configurable: `--version` answers at once)",
     );
     let run = || {
         let mut command = std::process::Command::new(binary);
         command.arg("--version").stdin(std::process::Stdio::null());
-        crate::pipeline::probe::output_within(command, LIMIT)
+        crate::shared::process::output_within(command, LIMIT)
     };
     // A binary written a moment ago can still be open for writing in a forked child.
     let mut output = run();
     for _ in 0..10 {
-        if !matches!(&output, Err(crate::pipeline::probe::RunError::Start(e)) if e.kind() == std::io::ErrorKind::ExecutableFileBusy)
+        if !matches!(&output, Err(crate::shared::process::RunError::Start(e)) if e.kind() == std::io::ErrorKind::ExecutableFileBusy)
         {
             break;
         }

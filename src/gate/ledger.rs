@@ -13,78 +13,8 @@ use crate::shared::artifact::name::{ArtifactName, Compression};
 use crate::shared::artifact::sidecar::{self, Sidecar};
 use crate::shared::artifact::unpack;
 use crate::shared::context::CheckContext;
-use crate::shared::diag::{Code, Diagnostic, Level, Position, Report, SourceFile};
+use crate::shared::diag::{Diagnostic, Position, Report, SourceFile};
 use crate::shared::http;
-
-pub const CODES: &[Code] = &[
-    Code { name: "ledger-missing", default: Level::Deny, summary: "artifacts exist but the ledger file does not" },
-    Code { name: "ledger-unreadable", default: Level::Deny, summary: "the ledger could not be read or is not UTF-8" },
-    Code { name: "ledger-no-table", default: Level::Deny, summary: "the ledger has no table with the team's header" },
-    Code { name: "ledger-header", default: Level::Deny, summary: "the ledger table's header or separator is wrong" },
-    Code { name: "ledger-row-columns", default: Level::Deny, summary: "a ledger row has the wrong number of cells" },
-    Code { name: "ledger-invalid-field", default: Level::Deny, summary: "a ledger cell is not in its column's format" },
-    Code {
-        name: "ledger-duplicate",
-        default: Level::Deny,
-        summary: "two ledger rows have the same version, build and distro",
-    },
-    Code {
-        name: "ledger-too-many-active",
-        default: Level::Deny,
-        summary: "more Activo builds of a version line than retention allows",
-    },
-    Code {
-        name: "ledger-sha256-mismatch",
-        default: Level::Deny,
-        summary: "the artifact's real SHA-256 differs from its ledger row",
-    },
-    Code {
-        name: "ledger-remote-mismatch",
-        default: Level::Deny,
-        summary: "the published file's SHA-256 differs from its ledger row",
-    },
-    Code {
-        name: "ledger-remote-unreachable",
-        default: Level::Deny,
-        summary: "the release URL of an Activo row could not be downloaded",
-    },
-    Code {
-        name: "artifact-bad-name",
-        default: Level::Deny,
-        summary: "a file in the artifacts folder does not have an artifact name",
-    },
-    Code {
-        name: "artifact-unlisted",
-        default: Level::Deny,
-        summary: "an artifact in the artifacts folder has no ledger row",
-    },
-    Code { name: "artifact-sidecar-missing", default: Level::Deny, summary: "an artifact has no `.sha256` sidecar" },
-    Code {
-        name: "artifact-sidecar-invalid",
-        default: Level::Deny,
-        summary: "a sidecar is not in sha256sum format or names another file",
-    },
-    Code {
-        name: "artifact-sidecar-mismatch",
-        default: Level::Deny,
-        summary: "the artifact's real SHA-256 differs from its sidecar",
-    },
-    Code {
-        name: "artifact-sidecar-orphan",
-        default: Level::Warn,
-        summary: "a sidecar whose artifact is not in the folder",
-    },
-    Code {
-        name: "artifact-license-missing",
-        default: Level::Deny,
-        summary: "the tarball does not hold the PSF LICENSE",
-    },
-    Code {
-        name: "artifact-corrupt",
-        default: Level::Deny,
-        summary: "the artifact cannot be read as a compressed tarball",
-    },
-];
 
 /// Options of `specgate check ledger`.
 #[derive(Debug, Clone, Default)]

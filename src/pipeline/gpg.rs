@@ -16,10 +16,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::pipeline::probe::{RunError, TimeLimit};
-
-/// Default seconds one gpg run may take (an import or a verify needs well under one).
-pub const GPG_SECONDS: u64 = 120;
+use crate::shared::formats;
+use crate::shared::process::{RunError, TimeLimit};
 
 /// A verified signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,7 +124,7 @@ fn verify_with(
             .args(args)
             .env("LC_ALL", "C")
             .stdin(Stdio::null());
-        crate::pipeline::probe::output_within(command, limit).map(|(_, stdout, stderr)| (stdout, stderr)).map_err(
+        crate::shared::process::output_within(command, limit).map(|(_, stdout, stderr)| (stdout, stderr)).map_err(
             |error| match error {
                 RunError::TimedOut(limit) => Error::TimedOut { data: data.to_path_buf(), step, limit },
                 RunError::Start(error) => Error::Spawn { data: data.to_path_buf(), reason: error.to_string() },
@@ -213,12 +211,7 @@ fn interpret(status: &str, stderr: &str, expected: &str, data: &Path, signature:
 
 /// Uppercase hex without spaces; 40 (v4) or 64 (v5/v6) digits.
 pub fn normalize_fingerprint(text: &str) -> Result<String, Error> {
-    let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
-    if (clean.len() == 40 || clean.len() == 64) && clean.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(clean)
-    } else {
-        Err(Error::Fingerprint { fingerprint: text.to_owned() })
-    }
+    formats::openpgp_fingerprint(text).ok_or_else(|| Error::Fingerprint { fingerprint: text.to_owned() })
 }
 
 /// A private GnuPG home, removed on drop (with gpg-agent asked to stop first).
@@ -246,7 +239,7 @@ impl Drop for TempHome {
     fn drop(&mut self) {
         let mut gpgconf = Command::new("gpgconf");
         gpgconf.arg("--homedir").arg(&self.0).args(["--kill", "all"]).stdin(Stdio::null());
-        let _ = crate::pipeline::probe::output_within(gpgconf, self.1);
+        let _ = crate::shared::process::output_within(gpgconf, self.1);
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }

@@ -6,64 +6,11 @@
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+
+use crate::shared::process::{output_within, RunError, TimeLimit};
 
 /// The modules every interpreter must import (BR-007).
 pub const REQUIRED_MODULES: [&str; 5] = ["ssl", "sqlite3", "uuid", "lzma", "bz2"];
-
-/// Default seconds the probe and each `bin/` entry point may run (they need well under one).
-pub const PROBE_SECONDS: u64 = 120;
-/// Default seconds `python -m venv` (with ensurepip; about 6 s here) and pip in the new venv may run.
-pub const VENV_SECONDS: u64 = 300;
-
-/// A time limit on a child process, with the setting that raises it, so the message at the
-/// limit says what to change: `[limits] probe-timeout-seconds` for a build, `--probe-timeout`
-/// for an install, which runs without a repository.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TimeLimit {
-    pub duration: Duration,
-    /// The key or flag, in backticks, with where it lives.
-    pub setting: &'static str,
-}
-
-impl TimeLimit {
-    pub const fn new(duration: Duration, setting: &'static str) -> TimeLimit {
-        TimeLimit { duration, setting }
-    }
-}
-
-impl std::fmt::Display for TimeLimit {
-    /// `120 s`, or `0.2 s` for the short limits of tests.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.duration.subsec_millis() == 0 {
-            write!(f, "{} s", self.duration.as_secs())
-        } else {
-            write!(f, "{:.1} s", self.duration.as_secs_f64())
-        }
-    }
-}
-
-/// Why a child process gave no result.
-#[derive(Debug)]
-pub enum RunError {
-    /// It could not be started.
-    Start(std::io::Error),
-    /// It ran past its limit; it and its process group were killed.
-    TimedOut(TimeLimit),
-}
-
-impl std::fmt::Display for RunError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RunError::Start(error) => write!(f, "{error}"),
-            RunError::TimedOut(limit) => write!(
-                f,
-                "it did not finish within {limit} and was stopped with its child processes ({} sets this limit)",
-                limit.setting
-            ),
-        }
-    }
-}
 
 const SCRIPT: &str = r#"
 import importlib, sys
@@ -301,50 +248,6 @@ pub fn check_entry_points(
     Ok(count)
 }
 
-/// Run `command` with stdout and stderr captured, killing it after `limit`. It runs in its own
-/// process group, and the whole group is killed at the limit and when it exits: a script that
-/// left a child behind (`sleep 1000 &`, or a shell waiting on `sleep`) cannot keep the pipes,
-/// and so the caller and any lock it holds, waiting.
-pub fn output_within(mut command: Command, limit: TimeLimit) -> Result<(ExitStatus, String, String), RunError> {
-    use std::os::unix::process::CommandExt as _;
-    command.stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
-    let mut child = command.spawn().map_err(RunError::Start)?;
-    let group = rustix::process::Pid::from_raw(child.id() as i32);
-    let kill_group = || {
-        if let Some(group) = group {
-            let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
-        }
-    };
-    let mut stdout = child.stdout.take().expect("piped");
-    let mut stderr = child.stderr.take().expect("piped");
-    let out = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stdout.read_to_string(&mut text);
-        text
-    });
-    let err = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait().map_err(RunError::Start)? {
-            Some(status) => break status,
-            None if start.elapsed() > limit.duration => {
-                kill_group();
-                let _ = child.kill();
-                let _ = child.wait();
-                let _ = (out.join(), err.join());
-                return Err(RunError::TimedOut(limit));
-            }
-            None => std::thread::sleep(Duration::from_millis(10)),
-        }
-    };
-    kill_group();
-    Ok((status, out.join().unwrap_or_default(), err.join().unwrap_or_default()))
-}
-
 /// The interpreter did not start: name the cause the dynamic loader reported.
 pub fn explain_start_failure(stderr: &str, python: &Path) -> Failure {
     let tail = last_lines(stderr, 5);
@@ -417,6 +320,8 @@ pub fn system_glibc() -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, Instant};
+
     use super::*;
 
     #[test]

@@ -155,6 +155,15 @@ pub fn replace_dir(new: &Path, target: &Path) -> io::Result<Option<PathBuf>> {
     }
 }
 
+/// A folder removed when this goes out of scope, on success and on every error path.
+pub struct RemoveOnDrop(pub PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -88,6 +88,13 @@ pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (year_of_era + era * 400 + i64::from(month <= 2), month, day)
 }
 
+/// An OpenPGP fingerprint as uppercase hex without spaces, if it has 40 (v4) or 64 (v5/v6)
+/// hex digits.
+pub fn openpgp_fingerprint(text: &str) -> Option<String> {
+    let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+    ((clean.len() == 40 || clean.len() == 64) && clean.bytes().all(|b| b.is_ascii_hexdigit())).then_some(clean)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,5 +12,6 @@ pub mod diag;
 pub mod env;
 pub mod formats;
 pub mod http;
+pub mod process;
 pub mod readfile;
 pub mod workspace;

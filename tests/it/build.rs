@@ -409,8 +409,8 @@ pub(crate) fn cpython_source(line: &str) -> PathBuf {
 
 const RM_313: &str = "7169605F62C751356D054A26A821E680E5FA6305";
 /// gpg's default time limit, as a build without `[limits]` has it.
-const GPG: specgate::pipeline::probe::TimeLimit = specgate::pipeline::probe::TimeLimit::new(
-    std::time::Duration::from_secs(specgate::pipeline::gpg::GPG_SECONDS),
+const GPG: specgate::shared::process::TimeLimit = specgate::shared::process::TimeLimit::new(
+    std::time::Duration::from_secs(specgate::shared::config::limits::GPG_SECONDS),
     "`[limits] gpg-timeout-seconds` in specgate.toml",
 );
 

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::Path;
 
+use crc32fast::hash as crc32;
+use specgate::gate::scan::secrets::base62_checksum;
 use specgate::gate::scan::secrets::{scan_file, Finding, Scanner, SecretsConfig};
-use specgate::gate::scan::secrets_rules::{base62_checksum, crc32};
 
 use crate::common::TestContext;
 

@@ -6,9 +6,10 @@
 
 use std::sync::LazyLock;
 
+use crc32fast::hash as crc32;
 use proptest::prelude::*;
+use specgate::gate::scan::secrets::base62_checksum;
 use specgate::gate::scan::secrets::{self, is_placeholder, scan_file, Scanner, SecretsConfig};
-use specgate::gate::scan::secrets_rules::{base62_checksum, crc32};
 
 use crate::{bytes_from, config};
 

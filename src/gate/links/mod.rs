@@ -17,31 +17,7 @@ use rayon::prelude::*;
 
 use crate::gate::spec::document::{Document, Link};
 use crate::shared::context::CheckContext;
-use crate::shared::diag::{Code, Diagnostic, Level, Report, SourceFile};
-
-/// The codes of this capability; each has a heading in docs/diagnostics.md.
-pub const CODES: &[Code] = &[
-    Code {
-        name: "link-broken",
-        default: Level::Deny,
-        summary: "a relative link names a file or folder that the checked snapshot does not have",
-    },
-    Code {
-        name: "link-broken-anchor",
-        default: Level::Deny,
-        summary: "a link's `#fragment` is no heading or anchor of its target, or its `#L` lines lie past the end",
-    },
-    Code {
-        name: "link-remote-broken",
-        default: Level::Deny,
-        summary: "with `--remote`, an external link answers with an error status (404, 410, 500)",
-    },
-    Code {
-        name: "link-remote-unreachable",
-        default: Level::Warn,
-        summary: "with `--remote`, an external link could not be checked (timeout, connection, rate limit)",
-    },
-];
+use crate::shared::diag::{Diagnostic, Report, SourceFile};
 
 /// Files larger than this are not read to count their lines for `#L` anchors.
 const MAX_LINE_TARGET: u64 = 16 * 1024 * 1024;

@@ -13,74 +13,13 @@
 //! U+2764, ...) are left alone, because every LICENSE has one; `strict` reports them too.
 //! Letters, punctuation, box drawing, math, CJK and joiners inside scripts are never emoji.
 
-use serde::Deserialize;
 use unicode_properties::{EmojiStatus, UnicodeEmoji};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::gate::scan::fileset::{self, Options, ScanItem, Selection, Summary};
-use crate::shared::config::{Invalid, KeyPath};
+pub use crate::shared::config::emoji::{EmojiConfig, RawEmojiConfig};
 use crate::shared::context::CheckContext;
-use crate::shared::diag::{Code, Diagnostic, Excerpt, Level, Position, Report};
-
-pub const CODES: &[Code] = &[
-    Code {
-        name: "emoji-found",
-        default: Level::Deny,
-        summary: "the text contains an emoji (a character or sequence that renders as emoji by default)",
-    },
-    Code {
-        name: "emoji-text-symbol",
-        default: Level::Deny,
-        summary: "strict mode: the text contains a symbol with the Emoji property that renders as text by default",
-    },
-];
-
-// ---------------------------------------------------------------- configuration
-
-/// `[emoji]` in specgate.toml.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RawEmojiConfig {
-    strict: Option<bool>,
-    allow_paths: Option<Vec<String>>,
-    max_file_bytes: Option<u64>,
-}
-
-/// The validated `[emoji]` section.
-#[derive(Debug, Clone)]
-pub struct EmojiConfig {
-    /// Also report text-default symbols (the copyright sign, arrows, check marks).
-    pub strict: bool,
-    /// Paths (and archive members) never scanned for emoji.
-    pub allow_paths: globset::GlobSet,
-    pub max_file_bytes: u64,
-}
-
-impl Default for EmojiConfig {
-    fn default() -> EmojiConfig {
-        EmojiConfig { strict: false, allow_paths: globset::GlobSet::empty(), max_file_bytes: 16 * 1024 * 1024 }
-    }
-}
-
-impl RawEmojiConfig {
-    /// Validate into `EmojiConfig`; the error names the bad key and where it is.
-    pub fn validate(self) -> Result<EmojiConfig, Invalid> {
-        let defaults = EmojiConfig::default();
-        let allow_paths = crate::shared::config::globs(
-            &KeyPath::new("emoji.allow-paths"),
-            &self.allow_paths.unwrap_or_default(),
-            globset::Glob::new,
-        )?;
-        let max_file_bytes = self.max_file_bytes.unwrap_or(defaults.max_file_bytes);
-        if max_file_bytes == 0 {
-            return Err(Invalid::new(
-                KeyPath::new("emoji.max-file-bytes"),
-                "`emoji.max-file-bytes` must be greater than 0",
-            ));
-        }
-        Ok(EmojiConfig { strict: self.strict.unwrap_or(false), allow_paths, max_file_bytes })
-    }
-}
+use crate::shared::diag::{Diagnostic, Excerpt, Position, Report};
 
 // ---------------------------------------------------------------- detection
 
@@ -381,6 +320,7 @@ pub fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shared::config::KeyPath;
 
     /// (text, expected kind in default mode, expected kind in strict mode)
     const CLUSTERS: &[(&str, Option<Kind>, Option<Kind>)] = &[

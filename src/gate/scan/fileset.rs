@@ -738,7 +738,11 @@ fn read_archive<R: BufRead + Seek>(
 ) -> io::Result<()> {
     match kind {
         ArchiveKind::TarGz => read_tar(flate2::bufread::MultiGzDecoder::new(reader), display, options, depth, sink),
-        ArchiveKind::TarZst => read_tar(ZstdFrames::new(reader), display, options, depth, sink),
+        // One zstd library for packing, unpacking and scanning; its decoder reads every frame of a
+        // multi-frame stream (`zstd -T0` writes several).
+        ArchiveKind::TarZst => {
+            read_tar(zstd::stream::read::Decoder::with_buffer(reader)?, display, options, depth, sink)
+        }
         ArchiveKind::Tar => read_tar(reader, display, options, depth, sink),
         ArchiveKind::Zip => read_zip(reader, display, options, depth, sink),
     }
@@ -844,42 +848,6 @@ fn read_zip<R: Read + Seek>(
         }
     }
     Ok(())
-}
-
-/// A zstd stream of one or more frames (`zstd -T0` writes several), decoded as one stream.
-struct ZstdFrames<R: BufRead> {
-    source: Option<R>,
-    decoder: Option<ruzstd::decoding::StreamingDecoder<R, ruzstd::decoding::FrameDecoder>>,
-}
-
-impl<R: BufRead> ZstdFrames<R> {
-    fn new(source: R) -> ZstdFrames<R> {
-        ZstdFrames { source: Some(source), decoder: None }
-    }
-}
-
-impl<R: BufRead> Read for ZstdFrames<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        loop {
-            if let Some(decoder) = &mut self.decoder {
-                let read = decoder.read(buf)?;
-                if read > 0 || buf.is_empty() {
-                    return Ok(read);
-                }
-                let finished = self.decoder.take().expect("decoder is present in this branch");
-                self.source = Some(finished.into_inner());
-            }
-            let Some(mut source) = self.source.take() else {
-                return Ok(0);
-            };
-            if source.fill_buf()?.is_empty() {
-                return Ok(0);
-            }
-            let decoder = ruzstd::decoding::StreamingDecoder::new(source)
-                .map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error.to_string()))?;
-            self.decoder = Some(decoder);
-        }
-    }
 }
 
 // ---------------------------------------------------------------- scanning
@@ -1196,8 +1164,8 @@ mod tests {
         };
         // Two independent frames, as a multi-threaded zstd writes them.
         let (head, tail) = tar_bytes.split_at(700);
-        let mut bytes = ruzstd::encoding::compress_to_vec(head, ruzstd::encoding::CompressionLevel::Fastest);
-        bytes.extend(ruzstd::encoding::compress_to_vec(tail, ruzstd::encoding::CompressionLevel::Fastest));
+        let mut bytes = zstd::encode_all(head, 1).unwrap();
+        bytes.extend(zstd::encode_all(tail, 1).unwrap());
         let events = events_of(ArchiveKind::TarZst, bytes, &Options::default());
         assert_eq!(
             events,

@@ -15,9 +15,9 @@ use std::process::{Command, Stdio};
 
 use sha2::{Digest as _, Sha256};
 
-use super::config::BuildConfig;
+use super::args::{BuildArgs, BuildOn, PackageFormat};
 use super::{gates, Error};
-use crate::cli::{BuildArgs, BuildOn, PackageFormat};
+use crate::shared::config::build::BuildConfig;
 
 /// Run the build in a container; returns the artifact path (on the host).
 pub fn run(

@@ -5,9 +5,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::config::{BuildConfig, SourcePin};
 use super::Error;
 use crate::shared::artifact::{sidecar, PythonVersion};
+use crate::shared::config::build::{BuildConfig, SourcePin, SIGSTORE_ONLY};
 
 /// The Debian/Ubuntu package that provides the headers a module needs, by module name.
 pub const MODULE_PACKAGES: &[(&str, &str)] = &[
@@ -173,7 +173,7 @@ pub struct VerifiedSource {
 pub struct Surroundings<'a> {
     pub root: &'a Path,
     pub downloads: &'a Path,
-    pub gpg_limit: crate::pipeline::probe::TimeLimit,
+    pub gpg_limit: crate::shared::process::TimeLimit,
 }
 
 /// Fetch (if a URL) and verify the source against its pin.
@@ -215,9 +215,6 @@ pub fn verify_source(
     let how = verify_signature(version, pin, config, root, &search, gpg_limit, progress)?;
     Ok(VerifiedSource { path, sha256: actual, how })
 }
-
-/// The first CPython release signed only with Sigstore.
-pub(crate) const SIGSTORE_ONLY: PythonVersion = PythonVersion { major: 3, minor: 14, patch: 0 };
 
 /// Where the signature of a source may be: `--signature`, beside the source, or beside its URL.
 struct SignatureSearch<'a> {
@@ -266,7 +263,7 @@ fn verify_signature(
     config: &BuildConfig,
     root: &Path,
     search: &SignatureSearch<'_>,
-    gpg_limit: crate::pipeline::probe::TimeLimit,
+    gpg_limit: crate::shared::process::TimeLimit,
     progress: &mut dyn std::io::Write,
 ) -> Result<String, Error> {
     let resolve = |path: &str| if Path::new(path).is_absolute() { PathBuf::from(path) } else { root.join(path) };

@@ -15,11 +15,13 @@ use std::time::Instant;
 
 use sha2::{Digest as _, Sha256};
 
-use super::config::BuildConfig;
 use super::gates::{self, OsInfo, SourceSpec};
-use super::inspect::{self, Metadata};
+use super::inspect::{self, Keep, Metadata};
 use super::Error;
 use crate::shared::artifact::{upstream, PythonVersion};
+use crate::shared::atomic::RemoveOnDrop;
+use crate::shared::config::build::BuildConfig;
+use crate::shared::process::process_gone;
 
 /// Build profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -38,17 +40,6 @@ impl Profile {
             Profile::Fast => "fast",
         }
     }
-}
-
-/// What the slimming keeps (default: none of these).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Keep {
-    /// The stdlib test suite (`lib/pythonX.Y/test` and the packages' test folders).
-    pub tests: bool,
-    /// The static `libpythonX.Y.a`.
-    pub static_lib: bool,
-    /// Debug symbols (no `strip --strip-debug`).
-    pub debug: bool,
 }
 
 /// One build to run.
@@ -384,11 +375,6 @@ fn host_name() -> String {
     }
 }
 
-/// No process `pid` runs in this process-id namespace.
-pub(crate) fn process_gone(pid: u32) -> bool {
-    !Path::new(&format!("/proc/{pid}")).exists()
-}
-
 /// Remove work folders of this machine's processes that no longer run (an interrupted build).
 fn clean_stale_work(cache: &Path) {
     let host = host_name();
@@ -414,15 +400,6 @@ fn clean_stale_work(cache: &Path) {
                 }
             }
         }
-    }
-}
-
-/// A folder removed when this goes out of scope, on success and on every error path.
-pub(crate) struct RemoveOnDrop(pub(crate) PathBuf);
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
     }
 }
 

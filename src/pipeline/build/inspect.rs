@@ -13,10 +13,20 @@ use std::process::{Command, Stdio};
 use serde::{Deserialize, Serialize};
 
 use super::gates::OsInfo;
-use super::host::Keep;
 use super::Error;
 use crate::pipeline::probe;
 use crate::shared::artifact::PythonVersion;
+
+/// What the slimming keeps (default: none of these).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Keep {
+    /// The stdlib test suite (`lib/pythonX.Y/test` and the packages' test folders).
+    pub tests: bool,
+    /// The static `libpythonX.Y.a`.
+    pub static_lib: bool,
+    /// Debug symbols (no `strip --strip-debug`).
+    pub debug: bool,
+}
 
 /// The metadata file inside the prefix.
 pub const METADATA_FILE: &str = ".specgate-build.json";
@@ -302,7 +312,7 @@ pub fn validate(
     let python = prefix.join(format!("bin/python{}", version.line()));
     // One scratch folder for the probe's and the venv check's HOME and for the venv itself.
     let scratch = venv_scratch(work);
-    let _cleanup = super::host::RemoveOnDrop(scratch.clone());
+    let _cleanup = crate::shared::atomic::RemoveOnDrop(scratch.clone());
     let (venv, home) = (scratch.join("venv"), scratch.join("home"));
     fs::create_dir_all(&home).map_err(|e| Error::io("create", &home, e))?;
     let report = probe::probe(&python, modules, Some(&home), limits.probe)
@@ -327,14 +337,14 @@ pub fn validate(
     }
     let mut make_venv = probe::clean_command(&python, Some(&home));
     make_venv.arg("-I").arg("-m").arg("venv").arg(&venv);
-    let (status, _, stderr) = probe::output_within(make_venv, limits.venv)
+    let (status, _, stderr) = crate::shared::process::output_within(make_venv, limits.venv)
         .map_err(|e| fail(format!("could not run `python -m venv`: {e}")))?;
     if !status.success() {
         return Err(fail(format!("`python -m venv` (with ensurepip) failed: {}", probe::last_lines(&stderr, 3))));
     }
     let mut pip = probe::clean_command(&venv.join("bin/python"), Some(&home));
     pip.arg("-I").arg("-m").arg("pip").arg("--version");
-    let (status, _, stderr) = probe::output_within(pip, limits.venv)
+    let (status, _, stderr) = crate::shared::process::output_within(pip, limits.venv)
         .map_err(|e| fail(format!("could not run `pip --version` in the new venv: {e}")))?;
     if !status.success() {
         return Err(fail(format!("pip does not run in a new venv: {}", probe::last_lines(&stderr, 3))));
@@ -370,7 +380,7 @@ fn venv_scratch(work: &Path) -> PathBuf {
     for entry in fs::read_dir(shm).into_iter().flatten().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if let Some(pid) = name.strip_prefix(PREFIX).and_then(|p| p.parse::<u32>().ok()) {
-            if super::host::process_gone(pid) {
+            if crate::shared::process::process_gone(pid) {
                 let _ = fs::remove_dir_all(entry.path());
             }
         }
@@ -562,11 +572,11 @@ mod tests {
     fn the_venv_scratch_is_on_the_tmpfs_and_a_killed_builds_folder_is_removed() {
         let work = tempfile::tempdir().unwrap();
         // A process id that does not run: the folder a killed build left behind.
-        let dead = (4_000_000u32..).find(|p| super::super::host::process_gone(*p)).unwrap();
+        let dead = (4_000_000u32..).find(|p| crate::shared::process::process_gone(*p)).unwrap();
         let stale = Path::new("/dev/shm").join(format!("specgate-venv-check-{dead}"));
         let made = fs::create_dir_all(stale.join("venv")).is_ok();
         let dir = venv_scratch(work.path());
-        let _cleanup = super::super::host::RemoveOnDrop(dir.clone());
+        let _cleanup = crate::shared::atomic::RemoveOnDrop(dir.clone());
         let roomy = shm_has_room();
         if made {
             assert!(!stale.exists(), "the stale folder is removed");

@@ -9,7 +9,7 @@
 //!
 //! spec[impl SPEC_INFRA_001]
 
-pub mod config;
+pub mod args;
 pub mod container;
 pub mod gates;
 pub mod host;
@@ -18,8 +18,9 @@ pub mod vagrant;
 
 use std::path::{Path, PathBuf};
 
-pub use config::{BuildConfig, RawBuild, SourcePin};
-pub use host::{Built, Keep, Profile, Request};
+pub use crate::shared::config::build::{BuildConfig, RawBuild, SourcePin};
+pub use host::{Built, Profile, Request};
+pub use inspect::Keep;
 
 /// What stopped a build; every variant says what failed and keeps what is needed for the hint.
 #[derive(Debug, thiserror::Error)]

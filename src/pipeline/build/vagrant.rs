@@ -9,8 +9,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use super::args::BuildArgs;
 use super::Error;
-use crate::cli::BuildArgs;
 
 /// Where provision.sh writes the artifact path, relative to the repository (the synced folder).
 pub const RESULT_FILE: &str = "vagrant/.result/artifact";

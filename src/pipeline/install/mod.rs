@@ -133,9 +133,9 @@ pub struct Request {
     /// Require `<URL>.asc`, a detached signature by this key (public key file, pinned fingerprint).
     pub signing_key: Option<(PathBuf, String)>,
     /// How long the interpreter probe and each `bin/` entry point may run (`--probe-timeout`).
-    pub probe_limit: crate::pipeline::probe::TimeLimit,
+    pub probe_limit: crate::shared::process::TimeLimit,
     /// How long each gpg run may take (`--gpg-timeout`).
-    pub gpg_limit: crate::pipeline::probe::TimeLimit,
+    pub gpg_limit: crate::shared::process::TimeLimit,
 }
 
 /// Progress, for the caller to show.
@@ -391,7 +391,7 @@ fn verify_signature(
     digest: Digest,
     (key, fingerprint): (&Path, &str),
     client: &http::Client,
-    gpg_limit: crate::pipeline::probe::TimeLimit,
+    gpg_limit: crate::shared::process::TimeLimit,
 ) -> Result<String, Error> {
     let at = location.with_suffix(".asc");
     let signature = archive.with_file_name(format!("{}.asc", digest.to_hex()));
@@ -430,7 +430,7 @@ fn finish(
     layout: &Layout,
     version: PythonVersion,
     links: &[(String, PathBuf)],
-    limit: crate::pipeline::probe::TimeLimit,
+    limit: crate::shared::process::TimeLimit,
     events: &mut dyn FnMut(Event<'_>),
 ) -> Result<(), Error> {
     let unfinished =
@@ -449,7 +449,7 @@ fn ld_conf_in_place(layout: &Layout, version: PythonVersion) -> bool {
 fn write_ld_conf(
     layout: &Layout,
     version: PythonVersion,
-    limit: crate::pipeline::probe::TimeLimit,
+    limit: crate::shared::process::TimeLimit,
     events: &mut dyn FnMut(Event<'_>),
 ) -> Result<(), Error> {
     let path = layout.ld_conf(version);
@@ -462,7 +462,7 @@ fn write_ld_conf(
     }
     if layout.root == Path::new("/") && rustix::process::geteuid().is_root() {
         // Under the install lock, so bounded like every program install runs.
-        match crate::pipeline::probe::output_within(std::process::Command::new("ldconfig"), limit) {
+        match crate::shared::process::output_within(std::process::Command::new("ldconfig"), limit) {
             Ok((status, _, _)) if status.success() => {}
             Ok((_, _, stderr)) => events(Event::Note(format!(
                 "ldconfig failed ({}); the interpreter finds its libpython through its rpath anyway",

@@ -79,7 +79,7 @@ pub fn validate(
     version: PythonVersion,
     modules: &[String],
     home: &Path,
-    limit: crate::pipeline::probe::TimeLimit,
+    limit: crate::shared::process::TimeLimit,
 ) -> Result<usize, Failure> {
     let facts = build_facts(prefix);
     check_glibc(&facts, system_glibc().as_deref())?;

@@ -20,33 +20,10 @@ use crate::shared::artifact::ledger::{self, column, Entry, Status};
 use crate::shared::artifact::sidecar::{self, Digest, Sidecar};
 use crate::shared::artifact::{unpack, ArtifactName, Compression, PythonVersion};
 use crate::shared::context::CheckContext;
-use crate::shared::diag::{Code, Diagnostic, Level, Position, Report};
+use crate::shared::diag::{Diagnostic, Position, Report};
 use crate::shared::http;
 
 pub use github::{Asset, GitHub, Release};
-
-pub const CODES: &[Code] = &[
-    Code {
-        name: "publish-name-mismatch",
-        default: Level::Deny,
-        summary: "a tarball member lies outside the `opt/python-X.Y.Z/` folder its name promises",
-    },
-    Code {
-        name: "publish-not-active",
-        default: Level::Deny,
-        summary: "the artifact's ledger row is not Activo, so it must not be published",
-    },
-    Code {
-        name: "publish-asset-conflict",
-        default: Level::Deny,
-        summary: "the release or mirror already holds a different file under an asset's name",
-    },
-    Code {
-        name: "publish-digest-mismatch",
-        default: Level::Deny,
-        summary: "after an upload, the server reports another size or SHA-256 than the local file",
-    },
-];
 
 /// Why publishing could not run; findings (a gate that fails, a conflict) are not errors.
 #[derive(Debug, thiserror::Error)]
@@ -287,7 +264,7 @@ pub fn gate(ctx: &CheckContext, artifact: &Path, report: &mut Report) -> Result<
 
     // Secrets in the members, as `check secrets --archive` scans them: members byte-identical
     // to the pinned upstream source are public by construction (artifact::upstream).
-    let upstream = crate::shared::artifact::upstream::scan_exemption(artifact, &ctx.config, report)?;
+    let upstream = crate::gate::scan::upstream::scan_exemption(artifact, &ctx.config, report)?;
     crate::gate::scan::secrets::check(
         ctx,
         &crate::gate::scan::Selection::Archive(artifact.to_path_buf()),

@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::Error;
-use crate::pipeline::probe::{RunError, TimeLimit};
+use crate::shared::process::{RunError, TimeLimit};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -39,14 +39,14 @@ impl Drop for TempHome {
     fn drop(&mut self) {
         let mut gpgconf = Command::new("gpgconf");
         gpgconf.arg("--homedir").arg(&self.0).args(["--kill", "all"]).stdin(Stdio::null());
-        let _ = crate::pipeline::probe::output_within(gpgconf, self.1);
+        let _ = crate::shared::process::output_within(gpgconf, self.1);
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
 /// Run one gpg step within `limit`: its exit status and stderr.
 fn run_gpg(command: Command, step: &str, limit: TimeLimit) -> Result<(bool, String), Error> {
-    match crate::pipeline::probe::output_within(command, limit) {
+    match crate::shared::process::output_within(command, limit) {
         Ok((status, _, stderr)) => Ok((status.success(), stderr)),
         Err(RunError::Start(source)) => Err(Error::Sign {
             reason: format!("`gpg` could not be started ({source})"),

@@ -113,6 +113,16 @@ pub struct NameError {
     pub reason: String,
 }
 
+impl NameError {
+    pub fn hint(&self) -> Option<String> {
+        Some(
+            "`specgate build` and `specgate package` make the name from `--python`, `--distro` (a lowercase name and \
+             its version, `debian12`) and `--build` (from 1); a file named by hand must follow the same form"
+                .to_owned(),
+        )
+    }
+}
+
 impl ArtifactName {
     pub fn new(
         version: PythonVersion,

@@ -6,8 +6,6 @@
 //! [`Locator`] turns that into the `file:line:column` of the value, for every semantic error
 //! and for findings about the configuration itself.
 
-pub mod links;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,8 +13,19 @@ use std::sync::Arc;
 use regex::Regex;
 use serde::Deserialize;
 
-use crate::pipeline::probe::TimeLimit;
 use crate::shared::diag::{self, Level, Levels, Position};
+
+pub mod artifacts;
+pub mod build;
+pub mod critical_tests;
+pub mod emoji;
+pub mod hooks;
+pub mod limits;
+pub mod links;
+pub mod secret_rules;
+pub mod secrets;
+
+pub use limits::Limits;
 
 /// The file name looked up at the root of the work tree.
 pub const FILE_NAME: &str = "specgate.toml";
@@ -350,77 +359,16 @@ impl<'a> Locator<'a> {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawConfig {
     spec: Option<RawSpec>,
-    emoji: Option<crate::gate::scan::emoji::RawEmojiConfig>,
+    emoji: Option<emoji::RawEmojiConfig>,
     /// Per-code level: `code = "allow" | "warn" | "deny"`.
     severity: Option<BTreeMap<String, String>>,
-    artifacts: Option<crate::shared::artifact::RawArtifacts>,
-    tests: Option<crate::gate::critical_tests::RawTestsConfig>,
-    hooks: Option<crate::gate::hooks::RawHooksConfig>,
-    secrets: Option<crate::gate::scan::secrets::RawSecrets>,
-    build: Option<crate::pipeline::build::RawBuild>,
-    limits: Option<RawLimits>,
-    links: Option<crate::shared::config::links::RawLinks>,
-}
-
-/// `[limits]`: how long each kind of child process may run, in seconds.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawLimits {
-    probe_timeout_seconds: Option<u64>,
-    venv_timeout_seconds: Option<u64>,
-    gpg_timeout_seconds: Option<u64>,
-}
-
-/// How long child processes may run; each limit names the key that raises it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// The interpreter probe and each `bin/` entry point of a build.
-    pub probe: TimeLimit,
-    /// `python -m venv` and pip in the new venv, after a build.
-    pub venv: TimeLimit,
-    /// Each gpg run (import, verify, sign).
-    pub gpg: TimeLimit,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        RawLimits::default().validate().expect("the built-in limits are valid")
-    }
-}
-
-impl RawLimits {
-    fn validate(self) -> Result<Limits, Invalid> {
-        let limit = |key: &'static str, setting: &'static str, value: Option<u64>, default: u64| {
-            let seconds = value.unwrap_or(default);
-            if seconds == 0 {
-                return Err(Invalid::new(
-                    KeyPath::new("limits").key(key),
-                    format!("`limits.{key}` must be at least 1 (seconds)"),
-                ));
-            }
-            Ok(TimeLimit::new(std::time::Duration::from_secs(seconds), setting))
-        };
-        Ok(Limits {
-            probe: limit(
-                "probe-timeout-seconds",
-                "`[limits] probe-timeout-seconds` in specgate.toml",
-                self.probe_timeout_seconds,
-                crate::pipeline::probe::PROBE_SECONDS,
-            )?,
-            venv: limit(
-                "venv-timeout-seconds",
-                "`[limits] venv-timeout-seconds` in specgate.toml",
-                self.venv_timeout_seconds,
-                crate::pipeline::probe::VENV_SECONDS,
-            )?,
-            gpg: limit(
-                "gpg-timeout-seconds",
-                "`[limits] gpg-timeout-seconds` in specgate.toml",
-                self.gpg_timeout_seconds,
-                crate::pipeline::gpg::GPG_SECONDS,
-            )?,
-        })
-    }
+    artifacts: Option<artifacts::RawArtifacts>,
+    tests: Option<critical_tests::RawTestsConfig>,
+    hooks: Option<hooks::RawHooksConfig>,
+    secrets: Option<secrets::RawSecrets>,
+    build: Option<build::RawBuild>,
+    limits: Option<limits::RawLimits>,
+    links: Option<links::RawLinks>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -497,15 +445,15 @@ pub struct Config {
     /// The file's text (empty for the defaults), for [`Config::locator`].
     text: Arc<str>,
     pub spec: SpecConfig,
-    pub emoji: crate::gate::scan::emoji::EmojiConfig,
+    pub emoji: emoji::EmojiConfig,
     pub levels: Levels,
-    pub artifacts: crate::shared::artifact::ArtifactsConfig,
-    pub tests: crate::gate::critical_tests::TestsConfig,
-    pub hooks: crate::gate::hooks::HooksConfig,
-    pub secrets: crate::gate::scan::secrets::SecretsConfig,
-    pub build: crate::pipeline::build::BuildConfig,
+    pub artifacts: artifacts::ArtifactsConfig,
+    pub tests: critical_tests::TestsConfig,
+    pub hooks: hooks::HooksConfig,
+    pub secrets: secrets::SecretsConfig,
+    pub build: build::BuildConfig,
     pub limits: Limits,
-    pub links: crate::shared::config::links::LinksConfig,
+    pub links: links::LinksConfig,
 }
 
 const DEFAULT_REQUIRED: &[&str] =
@@ -674,7 +622,7 @@ impl Config {
             Invalid::new(KeyPath::new("spec.types"), format!("the id patterns do not combine: {}", regex_fault(&error)))
         })?;
 
-        let secrets = crate::gate::scan::secrets::SecretsConfig::from_raw(raw.secrets.unwrap_or_default())?;
+        let secrets = secrets::SecretsConfig::from_raw(raw.secrets.unwrap_or_default())?;
 
         let mut levels = Levels::default();
         for (code, level) in raw.severity.unwrap_or_default() {

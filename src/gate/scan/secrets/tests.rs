@@ -2,8 +2,10 @@
 //! fire (or `None` for a near miss that must not). Fake secrets here are accepted by the
 //! repository's own gate through the `[secrets] allowlist` in specgate.toml.
 
+use crc32fast::hash as crc32;
+
 use super::*;
-use crate::gate::scan::secrets_rules::{base62_checksum, crc32};
+use crate::shared::config::secrets::RawSecrets;
 
 /// A GitHub-format token with a valid checksum, made from a seed so no real token is pasted.
 pub(crate) fn github_token(prefix: &str, seed: u32, length: usize) -> String {
@@ -383,4 +385,21 @@ fn a_minified_line_of_many_secrets_gives_short_masked_excerpts_at_the_right_colu
         assert!(near.iter().all(|t| !excerpt.text.contains(&t[4..12])), "a secret shows in {excerpt:?}");
         assert_eq!(excerpt.text.chars().skip(excerpt.column - 1).take(7).collect::<String>(), "ghp_...");
     }
+}
+
+#[test]
+fn base62_checksum_pads_to_six() {
+    assert_eq!(base62_checksum(0), "000000");
+    assert_eq!(base62_checksum(61), "00000z");
+    assert_eq!(base62_checksum(62), "000010");
+}
+
+#[test]
+fn github_checksum_accepts_computed_and_rejects_altered() {
+    let body = "Ab3dEfGh1jKlMn0pQrStUvWxYz0123";
+    let token = format!("ghp_{body}{}", base62_checksum(crc32(body.as_bytes())));
+    assert!(github_checksum_valid(token.as_bytes()));
+    let mut altered = token.clone().into_bytes();
+    altered[6] = if altered[6] == b'x' { b'y' } else { b'x' };
+    assert!(!github_checksum_valid(&altered));
 }

@@ -5,10 +5,13 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::shared::artifact::PythonVersion;
-use crate::shared::config::{shorten, Invalid, KeyPath};
+use super::{shorten, Invalid, KeyPath};
+use crate::shared::artifact::name::{self, PythonVersion};
 
 /// `[build]` as written.
+/// The first CPython release signed only with Sigstore.
+pub(crate) const SIGSTORE_ONLY: PythonVersion = PythonVersion { major: 3, minor: 14, patch: 0 };
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawBuild {
@@ -93,7 +96,7 @@ impl RawBuild {
         let at = |key: &str| KeyPath::new("build").key(key);
         let allowed_os = self.allowed_os.unwrap_or_else(|| vec!["ubuntu20.04".to_owned(), "ubuntu24.04".to_owned()]);
         for (index, os) in allowed_os.iter().enumerate() {
-            if !crate::shared::artifact::name::is_distro(os) {
+            if !name::is_distro(os) {
                 return Err(Invalid::new(
                     at("allowed-os").index(index),
                     format!("`build.allowed-os` entry `{}` is not `<id><version>` like `ubuntu20.04`", shorten(os)),
@@ -156,7 +159,7 @@ impl RawBuild {
                 ));
             }
             let fingerprint = match raw.fingerprint {
-                Some(f) => Some(crate::pipeline::gpg::normalize_fingerprint(&f).map_err(|_| {
+                Some(f) => Some(crate::shared::formats::openpgp_fingerprint(&f).ok_or_else(|| {
                     Invalid::new(
                         pin.clone().key("fingerprint"),
                         format!(
@@ -184,7 +187,7 @@ impl RawBuild {
                 }
             };
             let allow_unsigned = raw.allow_unsigned.unwrap_or(false);
-            if parsed >= super::gates::SIGSTORE_ONLY && sigstore.is_none() && !allow_unsigned {
+            if parsed >= SIGSTORE_ONLY && sigstore.is_none() && !allow_unsigned {
                 return Err(Invalid::new(pin.name(), format!(
                     "`build.sources.\"{version}\"` pins no Sigstore signer: CPython 3.14 and later are signed with Sigstore only, and specgate requires that signature for them; add `sigstore-identity` and `sigstore-issuer` (python.org/downloads/metadata/sigstore lists them: `hugo@python.org` with `https://github.com/login/oauth` for 3.14), or set `allow-unsigned = true` to build from the SHA-256 alone"
                 )));

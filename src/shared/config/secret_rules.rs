@@ -325,68 +325,9 @@ pub fn generic_regex() -> String {
     )
 }
 
-/// CRC32 (IEEE 802.3, the zlib polynomial) of `bytes`, for GitHub token checksums.
-pub fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &byte in bytes {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            let mask = (crc & 1).wrapping_neg();
-            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
-        }
-    }
-    !crc
-}
-
-const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-/// `value` in base62, left-padded with `0` to six characters (the GitHub checksum form).
-pub fn base62_checksum(mut value: u32) -> String {
-    let mut digits = [b'0'; 6];
-    for slot in digits.iter_mut().rev() {
-        *slot = BASE62[(value % 62) as usize];
-        value /= 62;
-    }
-    String::from_utf8_lossy(&digits).into_owned()
-}
-
-/// Does a GitHub-format token carry a valid checksum? The last `_`-separated part ends with
-/// six base62 characters that encode the CRC32 of the characters before them.
-pub fn github_checksum_valid(token: &[u8]) -> bool {
-    let last = token.rsplit(|&b| b == b'_').next().unwrap_or(token);
-    if last.len() <= 6 || !last.iter().all(u8::is_ascii_alphanumeric) {
-        return false;
-    }
-    let (body, checksum) = last.split_at(last.len() - 6);
-    base62_checksum(crc32(body)).as_bytes() == checksum
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn crc32_matches_the_reference_value() {
-        // The check value of CRC-32/ISO-HDLC.
-        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
-    }
-
-    #[test]
-    fn base62_checksum_pads_to_six() {
-        assert_eq!(base62_checksum(0), "000000");
-        assert_eq!(base62_checksum(61), "00000z");
-        assert_eq!(base62_checksum(62), "000010");
-    }
-
-    #[test]
-    fn github_checksum_accepts_computed_and_rejects_altered() {
-        let body = "Ab3dEfGh1jKlMn0pQrStUvWxYz0123";
-        let token = format!("ghp_{body}{}", base62_checksum(crc32(body.as_bytes())));
-        assert!(github_checksum_valid(token.as_bytes()));
-        let mut altered = token.clone().into_bytes();
-        altered[6] = if altered[6] == b'x' { b'y' } else { b'x' };
-        assert!(!github_checksum_valid(&altered));
-    }
 
     #[test]
     fn rule_ids_are_unique_and_kebab_case() {
