@@ -12,6 +12,7 @@ mod hooks;
 mod httpserver;
 mod install;
 mod journey;
+mod layout;
 mod ledger;
 mod links;
 mod precommit;
