@@ -19,7 +19,9 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> cr
             secrets(&ctx, global, &Selection::All, None, None, &mut report)?;
             crate::gate::ledger::check(&ctx, &crate::gate::ledger::CheckOptions::default(), &mut report);
             crate::gate::feature::check(&ctx, &mut report);
-            let options = crate::gate::links::Options { skip_governed: true, ..Default::default() };
+            // `check spec` above checked the links of the governed documents.
+            let others = ctx.files.iter().filter(|p| !spec::is_governed(p, &ctx.config.spec)).cloned().collect();
+            let options = crate::gate::links::Options { paths: Some(others), ..Default::default() };
             crate::gate::links::check(&ctx, &options, &mut report);
         }
         Some(CheckCommand::Links(links_args)) => {

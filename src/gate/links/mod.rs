@@ -374,9 +374,8 @@ fn closest<'a>(fragment: &str, anchors: &'a [String]) -> Option<&'a str> {
 pub struct Options {
     /// Request external links (`--remote`).
     pub remote: bool,
-    /// Skip governed documents (`check spec` checks theirs), as the bare `specgate check` does.
-    pub skip_governed: bool,
-    /// Only these files (the hooks: the Markdown a commit changes); `None`: every Markdown file.
+    /// Only these files (the hooks: the Markdown a commit changes; the bare `specgate check`:
+    /// those `check spec` does not govern); `None`: every Markdown file.
     pub paths: Option<Vec<String>>,
 }
 
@@ -385,13 +384,13 @@ pub struct Options {
 pub fn check(ctx: &CheckContext, options: &Options, report: &mut Report) {
     let spec = &ctx.config.spec;
     let links = &ctx.config.links;
+    let only: Option<HashSet<&str>> = options.paths.as_ref().map(|paths| paths.iter().map(String::as_str).collect());
     let paths: Vec<&str> = ctx
         .files
         .iter()
         .map(String::as_str)
         .filter(|p| is_markdown(p) && !links.exclude_paths.is_match(p))
-        .filter(|p| !(options.skip_governed && crate::gate::spec::is_governed(p, spec)))
-        .filter(|p| options.paths.as_ref().is_none_or(|only| only.iter().any(|o| o == p)))
+        .filter(|p| only.as_ref().is_none_or(|only| only.contains(p)))
         .collect();
     let documents: Vec<Document> = paths
         .par_iter()

@@ -1,5 +1,5 @@
 //! `--remote`: the external links of the checked documents, each URL requested once per run
-//! through the one HTTP client (`crate::http`): HEAD first, GET when the server refuses HEAD,
+//! through the one HTTP client (`shared::http`): HEAD first, GET when the server refuses HEAD,
 //! redirects followed, at most `[links] concurrency` requests in flight, rate limits (429 with
 //! `Retry-After`) and server errors retried with the client's backoff, `[links] exclude`
 //! patterns never requested. A URL's `#fragment` is not sent and not checked in the page.
