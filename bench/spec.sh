@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Times `specgate check spec` on generated repositories of N interlinked specification
 # documents (about 5 KB each, every one with the template's sections, four acceptance criteria
-# with Gherkin, a test-case table and three links), plus one test file per ten documents with
-# `verify` markers. Prints seconds and peak memory per N, and the growth per document.
+# with Gherkin, a test-case table, three `relacionados` ids and three Markdown links: two to
+# headings of other documents, one to a heading of its own), plus one test file per ten
+# documents with `verify` markers. Prints seconds and peak memory per N, the growth per
+# document, and the links checked.
 #
 # Usage: bench/spec.sh [N ...]        (default: 1000 10000 50000)
-# Optional: SPECGATE_BENCH_STRICTDOC=1 also times StrictDoc (PyPI) on 1,000 requirements.
+# Optional: SPECGATE_BENCH_STRICTDOC=1 also times StrictDoc (PyPI) on 1,000 requirements;
+# SPECGATE_BENCH_BIN=PATH times that binary instead of building this tree (an older build, for
+# a before-and-after figure).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,8 +19,11 @@ work=${SPECGATE_BENCH_DIR:-/var/tmp/specgate-bench-spec}
 mkdir -p "$work"
 
 command -v /usr/bin/time >/dev/null || { echo "bench/spec.sh needs GNU time: apt-get install -y time" >&2; exit 2; }
-cargo build --release --quiet --manifest-path "$here/Cargo.toml"
-bin="$here/target/release/specgate"
+bin=${SPECGATE_BENCH_BIN:-}
+if [ -z "$bin" ]; then
+  cargo build --release --locked --quiet --manifest-path "$here/Cargo.toml"
+  bin="$here/target/release/specgate"
+fi
 
 generate() {
   local n=$1 dir=$2
@@ -42,7 +49,9 @@ for i in range(n):
             f"# {ident(i)}\n\n{sections}## 3. Requisitos Funcionales\n\n### 3.1 Casos de Uso\n\n"
             f"#### UC-1: Uso\n\n{filler}\n\n### 3.2 Reglas de Negocio\n\n| ID | Regla |\n|----|----|\n"
             f"| BR-001 | Regla |\n\n### 3.3 Criterios de Aceptación\n\n{crit}"
-            f"## 4. Requisitos No Funcionales\n\n{filler}\n\n## 5. Diseño de Solución\n\nVer {ident((i + 3) % n)}.\n\n"
+            f"## 4. Requisitos No Funcionales\n\n{filler}\n\n## 5. Diseño de Solución\n\nVer {ident((i + 3) % n)}, "
+            f"[sus criterios]({ident((i + 3) % n)}.md#33-criterios-de-aceptación), "
+            f"[sus casos]({ident((i + 5) % n)}.md#72-casos-de-prueba) y [el resumen](#1-resumen-ejecutivo).\n\n"
             f"## 6. Dependencias\n\n{filler}\n\n## 7. Plan de Testing\n\n### 7.2 Casos de Prueba\n\n"
             f"| ID | Descripción | Tipo | Criterio Aceptación |\n|----|----|----|----|\n{cases}\n"
             f"## 10. Riesgos e Impacto\n\n{filler}\n\n## 14. Historial de Cambios\n\n| 1.0.0 | 2025-11-06 | x | y |\n")
@@ -57,9 +66,9 @@ PY
   git -C "$dir" add -A
 }
 
-printf '%-8s %10s %12s %14s\n' "docs" "seconds" "peak MB" "us per doc"
+printf '%-8s %10s %12s %14s %10s\n' "docs" "seconds" "peak MB" "us per doc" "links"
 for n in "${sizes[@]}"; do
-  dir="$work/n$n"
+  dir="$work/links-n$n"
   if [ ! -f "$dir/.generated" ]; then
     rm -rf "$dir"; mkdir -p "$dir"
     generate "$n" "$dir"
@@ -72,7 +81,8 @@ for n in "${sizes[@]}"; do
   secs=$(printf '%s\n' "$out" | awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
   peak=$(printf '%s\n' "$out" | awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2/1024}')
   per=$(awk -v s="$secs" -v n="$n" 'BEGIN { printf "%.1f", s * 1e6 / n }')
-  printf '%-8s %10s %12s %14s\n' "$n" "$secs" "$peak" "$per"
+  links=$("$bin" -C "$dir" check spec 2>&1 | sed -n 's/^note: spec: .*, \([0-9]*\) links\{0,1\}$/\1/p')
+  printf '%-8s %10s %12s %14s %10s\n' "$n" "$secs" "$peak" "$per" "${links:-0}"
   findings=$("$bin" -C "$dir" check spec --format json 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["findings"]))')
   [ "$findings" = 0 ] || echo "  warning: the generated corpus produced $findings findings; the bench should be clean" >&2
 done

@@ -292,6 +292,15 @@ pub enum CheckCommand {
     Ledger(LedgerCheckArgs),
     /// The Dev Container Feature manifests `feature/*/devcontainer-feature.json`.
     Feature,
+    /// Links of every Markdown file: relative paths, `#anchors`, `#L` lines; with --remote, external URLs.
+    Links(LinksCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LinksCheckArgs {
+    /// Also request each external http(s) URL (HEAD, then GET), once per URL.
+    #[arg(long)]
+    pub remote: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,4 +1,4 @@
-//! `specgate check [spec|emoji|secrets]`.
+//! `specgate check [spec|links|emoji|secrets|...]`.
 
 use crate::cli::{CheckArgs, CheckCommand, GlobalArgs};
 use crate::gate::config_paths::{self, Section};
@@ -19,6 +19,14 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs, output: &mut Output<'_>) -> cr
             secrets(&ctx, global, &Selection::All, None, None, &mut report)?;
             crate::gate::ledger::check(&ctx, &crate::gate::ledger::CheckOptions::default(), &mut report);
             crate::gate::feature::check(&ctx, &mut report);
+            // `check spec` above checked the links of the governed documents.
+            let others = ctx.files.iter().filter(|p| !spec::is_governed(p, &ctx.config.spec)).cloned().collect();
+            let options = crate::gate::links::Options { paths: Some(others), ..Default::default() };
+            crate::gate::links::check(&ctx, &options, &mut report);
+        }
+        Some(CheckCommand::Links(links_args)) => {
+            let options = crate::gate::links::Options { remote: links_args.remote, ..Default::default() };
+            crate::gate::links::check(&ctx, &options, &mut report);
         }
         Some(CheckCommand::Feature) => crate::gate::feature::check(&ctx, &mut report),
         Some(CheckCommand::Ledger(ledger_args)) => {

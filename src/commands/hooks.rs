@@ -141,7 +141,7 @@ fn pre_push(global: &GlobalArgs, output: &mut Output<'_>) -> crate::error::Resul
         ));
         all_changed.extend(plan.changed.iter().cloned());
         let ctx = CheckContext::at(Workspace::discover(&root)?, config.clone(), Snapshot::Commit(plan.update.local))?;
-        check_content(&ctx, &plan.changed, &mut report);
+        check_content(&ctx, &plan.changed, plan.removes, &mut report);
         // A `[tests] paths` glob that matches nothing would skip the tests on every push.
         if config.tests.critical.is_some() && !tests_paths_checked {
             tests_paths_checked = true;
@@ -171,7 +171,7 @@ fn pre_commit(global: &GlobalArgs, output: &mut Output<'_>) -> crate::error::Res
     };
     let ctx = CheckContext::at(workspace, config.clone(), Snapshot::Index)?;
     report.note(format!("staged: {} changed", super::count(changed.len(), "file", "files")));
-    check_content(&ctx, &changed, &mut report);
+    check_content(&ctx, &changed, false, &mut report);
     if !changed.is_empty() {
         scan_added_lines(&ctx, &Selection::Staged, &mut report)?;
     }
@@ -209,10 +209,22 @@ fn pre_commit(global: &GlobalArgs, output: &mut Output<'_>) -> crate::error::Res
 
 /// The content checks on the files a commit or push changes, read from the snapshot: the
 /// documents and markers touched, and the ledger when it or the artifacts folder changed.
-fn check_content(ctx: &CheckContext, changed: &[String], report: &mut Report) {
+fn check_content(ctx: &CheckContext, changed: &[String], removes: bool, report: &mut Report) {
     let present: Vec<String> = changed.iter().filter(|p| ctx.files.binary_search(p).is_ok()).cloned().collect();
     if !present.is_empty() {
         spec::check(ctx, Some(&present), report);
+    }
+    // Links of the other Markdown files changed; a deleted or renamed file may break links
+    // anywhere, so then every file's.
+    let candidates = if removes || changed.len() != present.len() { &ctx.files } else { &present };
+    let markdown: Vec<String> = candidates
+        .iter()
+        .filter(|p| p.ends_with(".md") && !(spec::is_governed(p, &ctx.config.spec) && present.contains(p)))
+        .cloned()
+        .collect();
+    if !markdown.is_empty() {
+        let options = crate::gate::links::Options { paths: Some(markdown), ..Default::default() };
+        crate::gate::links::check(ctx, &options, report);
     }
     let artifacts = &ctx.config.artifacts;
     let folder = format!("{}/", artifacts.folder.trim_end_matches('/'));

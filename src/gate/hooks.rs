@@ -326,6 +326,8 @@ pub struct RefPlan {
     pub commits: Vec<git2::Oid>,
     /// Paths added or modified by those commits (deleted paths are not content to check).
     pub changed: Vec<String>,
+    /// Whether those commits delete (or rename) a file, which may break links to it elsewhere.
+    pub removes: bool,
 }
 
 /// The commits a ref update brings: those reachable from the new tip and not from the remote's
@@ -333,7 +335,7 @@ pub struct RefPlan {
 /// checks exactly the new commits; a new branch checks only commits no remote has yet.
 pub fn plan(repo: &git2::Repository, update: &PushUpdate) -> Result<RefPlan, Error> {
     if update.is_deletion() {
-        return Ok(RefPlan { update: update.clone(), commits: Vec::new(), changed: Vec::new() });
+        return Ok(RefPlan { update: update.clone(), commits: Vec::new(), changed: Vec::new(), removes: false });
     }
     let mut walk = repo.revwalk().map_err(git("the commit history"))?;
     walk.push(update.local).map_err(git(format!("commit {}", update.local)))?;
@@ -348,6 +350,7 @@ pub fn plan(repo: &git2::Repository, update: &PushUpdate) -> Result<RefPlan, Err
     }
     let commits: Vec<git2::Oid> = walk.collect::<Result<_, _>>().map_err(git("the pushed commits"))?;
     let mut changed = BTreeSet::new();
+    let mut removes = false;
     for oid in &commits {
         let commit = repo.find_commit(*oid).map_err(git(format!("commit {oid}")))?;
         let tree = commit.tree().map_err(git(format!("the tree of {oid}")))?;
@@ -360,6 +363,7 @@ pub fn plan(repo: &git2::Repository, update: &PushUpdate) -> Result<RefPlan, Err
             .map_err(git(format!("the changes of {oid}")))?;
         for delta in diff.deltas() {
             if delta.status() == git2::Delta::Deleted {
+                removes = true;
                 continue;
             }
             if let Some(path) = delta.new_file().path().and_then(Path::to_str) {
@@ -367,7 +371,7 @@ pub fn plan(repo: &git2::Repository, update: &PushUpdate) -> Result<RefPlan, Err
             }
         }
     }
-    Ok(RefPlan { update: update.clone(), commits, changed: changed.into_iter().collect() })
+    Ok(RefPlan { update: update.clone(), commits, changed: changed.into_iter().collect(), removes })
 }
 
 /// Paths that differ between HEAD and the index (staged additions and modifications).

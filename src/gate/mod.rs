@@ -8,5 +8,6 @@ pub mod critical_tests;
 pub mod feature;
 pub mod hooks;
 pub mod ledger;
+pub mod links;
 pub mod scan;
 pub mod spec;

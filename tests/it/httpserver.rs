@@ -21,10 +21,15 @@ pub enum Fault {
     /// Answer 206 with the bytes asked for (all of them without `Range`), under a
     /// `Content-Range` that says they start one byte later than they do.
     MislabeledRange,
+    /// Answer 301 with this `Location`.
+    Redirect(String),
+    /// Answer this status with these extra headers (429 with `Retry-After`).
+    StatusWith(u16, Vec<(&'static str, String)>),
 }
 
 #[derive(Debug, Clone)]
 pub struct Logged {
+    pub method: String,
     pub path: String,
     pub range: Option<String>,
 }
@@ -96,21 +101,44 @@ fn handle(mut stream: TcpStream, state: &Mutex<State>) {
                 }
             }
         }
+        let method = request_line.split_whitespace().next().unwrap_or("GET").to_owned();
         let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+        // A HEAD answer has headers only; a body after it would be read as the next answer.
+        let head_only = method == "HEAD";
         let (body, fault) = {
             let mut state = state.lock().unwrap();
-            state.log.push(Logged { path: path.clone(), range: range.clone() });
+            state.log.push(Logged { method, path: path.clone(), range: range.clone() });
             let fault = state.faults.get_mut(&path).and_then(|f| (!f.is_empty()).then(|| f.remove(0)));
             (state.files.get(&path).cloned(), fault)
         };
         let Some(body) = body else {
-            let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found");
+            let answer: &[u8] = if head_only {
+                b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\n"
+            } else {
+                b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found"
+            };
+            let _ = stream.write_all(answer);
             continue;
         };
         match fault {
             Some(Fault::Status(status)) => {
+                let body = if head_only { "" } else { "fault" };
                 let _ =
-                    stream.write_all(format!("HTTP/1.1 {status} Fault\r\nContent-Length: 5\r\n\r\nfault").as_bytes());
+                    stream.write_all(format!("HTTP/1.1 {status} Fault\r\nContent-Length: 5\r\n\r\n{body}").as_bytes());
+                continue;
+            }
+            Some(Fault::Redirect(location)) => {
+                let _ = stream.write_all(
+                    format!("HTTP/1.1 301 Moved Permanently\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n")
+                        .as_bytes(),
+                );
+                continue;
+            }
+            Some(Fault::StatusWith(status, headers)) => {
+                let extra: String = headers.iter().map(|(name, value)| format!("{name}: {value}\r\n")).collect();
+                let body = if head_only { "" } else { "fault" };
+                let _ = stream
+                    .write_all(format!("HTTP/1.1 {status} Fault\r\n{extra}Content-Length: 5\r\n\r\n{body}").as_bytes());
                 continue;
             }
             Some(Fault::Stall(duration)) => std::thread::sleep(duration),
@@ -159,6 +187,9 @@ fn handle(mut stream: TcpStream, state: &Mutex<State>) {
         };
         if stream.write_all(head.as_bytes()).is_err() {
             return;
+        }
+        if head_only {
+            continue;
         }
         if let Some(Fault::HangAfter(n, duration)) = fault {
             let _ = stream.write_all(&part[..n.min(part.len())]);

@@ -3,6 +3,7 @@
 mod artifact;
 mod build;
 mod common;
+mod commonmark;
 mod config;
 mod emoji;
 mod feature;
@@ -13,6 +14,7 @@ mod install;
 mod journey;
 mod layout;
 mod ledger;
+mod links;
 mod outdated;
 mod precommit;
 pub mod publish;

@@ -11,6 +11,7 @@ mod document;
 mod emoji;
 mod frontmatter;
 mod ledger;
+mod links;
 mod outdated;
 mod regressions;
 mod secrets;

@@ -1,8 +1,7 @@
 //! The document model: a governed Markdown file read into its front-matter and the parts of
-//! its body that traceability needs (headings, ids defined in the body, Gherkin blocks, the
-//! test-case table, ids mentioned in prose). A line scanner, not a full CommonMark parser:
-//! it tracks fenced code blocks, ATX headings and pipe tables, which is all the team's
-//! template uses, and it runs in one pass.
+//! its body that traceability and link checking need (headings, ids defined in the body,
+//! Gherkin blocks, the test-case table, ids mentioned in prose, links, explicit anchors). The
+//! body is read by `spec::markdown` (pulldown-cmark), the front-matter by `spec::frontmatter`.
 
 use std::sync::LazyLock;
 
@@ -12,7 +11,7 @@ use super::frontmatter::{self, Block, FrontMatter, YamlError};
 use crate::shared::diag::{Position, SourceFile};
 
 /// Ids defined in a spec body: use cases, business rules, acceptance criteria, test cases.
-static BODY_ID: LazyLock<Regex> = LazyLock::new(|| {
+pub(crate) static BODY_ID: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?-u:\b)(UC-[0-9]+|BR-[0-9]{3}|CA-[0-9]{3}|CP-[0-9]{3})(?-u:\b)").expect("valid regex")
 });
 
@@ -55,18 +54,33 @@ pub struct Heading {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeBlock {
+    /// The first word of a fence's info string, lowercased; empty for an indented block.
     pub info: String,
-    /// 1-based line of the opening fence.
+    /// 1-based line where the block starts (the opening fence, or an indented block's first line).
     pub line: usize,
-    /// Number of content lines (between the fences).
+    /// Lines after `line` the content reaches (a fenced block: its number of content lines).
     pub length: usize,
+    /// Byte offsets of the content in the document's text.
+    pub content: std::ops::Range<usize>,
 }
 
 impl CodeBlock {
     /// The content lines, read from the document's text.
     pub fn lines<'a>(&self, source: &'a SourceFile) -> impl Iterator<Item = &'a str> {
-        (self.line + 1..=self.line + self.length).filter_map(|line| source.line_text(line))
+        source.text.get(self.content.clone()).unwrap_or("").lines()
     }
+}
+
+/// A link or image in the body: inline, reference-style or autolink, its destination as
+/// CommonMark reads it (a reference's definition resolved).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub destination: String,
+    /// Where the link starts (its `[`, `![` or `<`).
+    pub position: Position,
+    /// Characters of the link on its first line, for the excerpt.
+    pub width: usize,
+    pub image: bool,
 }
 
 /// A row of a table whose first cell is a test case id (CP-nnn).
@@ -92,6 +106,10 @@ pub struct Body {
     pub code_blocks: Vec<CodeBlock>,
     pub test_cases: Vec<TestCaseRow>,
     pub mentions: Vec<Mention>,
+    pub links: Vec<Link>,
+    /// Every anchor a link may name (sorted): the headings' GitHub slugs (`-1`, `-2` for
+    /// repeats) and explicit anchors (`<a id="...">`, `<a name="...">`) in the body's HTML.
+    pub anchors: Vec<String>,
     /// A `---` line followed by `key: value` lines after the start: a front-matter in the wrong place.
     pub misplaced_front_matter: Option<usize>,
 }
@@ -142,138 +160,9 @@ impl Document {
                 (front, body_offset)
             }
         };
-        let body = parse_body(&source, body_offset, any_id);
+        let body = super::markdown::read_body(&source, body_offset, any_id);
         Document { source, front, body }
     }
-}
-
-/// Remove the numbering in front of a heading ("3.3 ", "1. ", "12.") and surrounding space.
-fn heading_title(text: &str) -> String {
-    let trimmed = text.trim().trim_end_matches('#').trim();
-    let rest = trimmed.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
-    if rest.len() != trimmed.len() && rest.starts_with(' ') {
-        rest.trim().to_owned()
-    } else {
-        trimmed.to_owned()
-    }
-}
-
-/// The fence of a code block line (```` ``` ```` or `~~~`, three or more), if it is one.
-fn fence(line: &str) -> Option<(char, usize, &str)> {
-    let trimmed = line.trim_start();
-    if line.len() - trimmed.len() > 3 {
-        return None;
-    }
-    let mark = trimmed.chars().next().filter(|c| *c == '`' || *c == '~')?;
-    let count = trimmed.chars().take_while(|c| *c == mark).count();
-    (count >= 3).then(|| (mark, count, trimmed[count..].trim()))
-}
-
-/// The id a line defines, if it starts with one: `#### UC-1: ...`, `| BR-001 | ...`,
-/// `**CA-001**: ...`, `- **CP-001**`.
-fn defined_id(line: &str) -> Option<(usize, &str)> {
-    let trimmed = line.trim_start();
-    let lead = line.len() - trimmed.len();
-    let (skip, rest) = if let Some(rest) = trimmed.strip_prefix('#') {
-        let rest = rest.trim_start_matches('#');
-        (trimmed.len() - rest.len(), rest)
-    } else if let Some(rest) = trimmed.strip_prefix('|') {
-        (1, rest)
-    } else if let Some(rest) = trimmed.strip_prefix("- **").or_else(|| trimmed.strip_prefix("* **")) {
-        (4, rest)
-    } else if let Some(rest) = trimmed.strip_prefix("**") {
-        (2, rest)
-    } else {
-        return None;
-    };
-    let rest_trimmed = rest.trim_start().trim_start_matches("**");
-    let offset = lead + skip + (rest.len() - rest_trimmed.len());
-    let found = BODY_ID.find(rest_trimmed)?;
-    (found.start() == 0).then(|| (offset, found.as_str()))
-}
-
-fn parse_body(source: &SourceFile, body_offset: usize, any_id: &Regex) -> Body {
-    let mut body = Body::default();
-    let text = &source.text;
-    let first_line = source.position(body_offset).line;
-    let mut open_fence: Option<(char, usize, usize)> = None; // mark, count, index into code_blocks
-    let mut previous_blank = true;
-
-    for (index, line) in text[body_offset..].lines().enumerate() {
-        let number = first_line + index;
-        if let Some((mark, count, block)) = open_fence {
-            if let Some((m, c, rest)) = fence(line) {
-                if m == mark && c >= count && rest.is_empty() {
-                    open_fence = None;
-                    continue;
-                }
-            }
-            body.code_blocks[block].length += 1;
-            continue;
-        }
-        if let Some((mark, count, info)) = fence(line) {
-            body.code_blocks.push(CodeBlock {
-                info: info.split_whitespace().next().unwrap_or("").to_ascii_lowercase(),
-                line: number,
-                length: 0,
-            });
-            open_fence = Some((mark, count, body.code_blocks.len() - 1));
-            continue;
-        }
-
-        let trimmed = line.trim_start();
-        if trimmed.starts_with('#') {
-            let level = trimmed.chars().take_while(|c| *c == '#').count();
-            if level <= 6 && trimmed[level..].starts_with([' ', '\t']) {
-                body.headings.push(Heading { level, title: heading_title(&trimmed[level..]), line: number });
-            }
-        }
-
-        if let Some((column, id)) = defined_id(line) {
-            let kind = BodyIdKind::of(id).expect("BODY_ID only matches known prefixes");
-            let position = Position::new(number, line[..column].chars().count() + 1);
-            body.definitions.push(Definition { id: id.to_owned(), kind, position });
-            if kind == BodyIdKind::TestCase && trimmed.starts_with('|') {
-                let mut criteria = Vec::new();
-                for found in BODY_ID.find_iter(line).skip(1) {
-                    if found.as_str().starts_with("CA-") {
-                        criteria.push((
-                            found.as_str().to_owned(),
-                            Position::new(number, line[..found.start()].chars().count() + 1),
-                        ));
-                    }
-                }
-                body.test_cases.push(TestCaseRow { id: id.to_owned(), position, criteria });
-            }
-        }
-
-        if trimmed == "---" && previous_blank && body.misplaced_front_matter.is_none() {
-            // A thematic break is fine; one followed by `id:`/`tipo:` lines is a lost front-matter.
-            // The next line from the line table: walking the body again from its start made a
-            // run of `---` lines quadratic.
-            let next = source.line_text(number + 1).unwrap_or("");
-            if next.starts_with("id:") || next.starts_with("tipo:") {
-                body.misplaced_front_matter = Some(number);
-            }
-        }
-
-        previous_blank = trimmed.is_empty() || trimmed == "---";
-    }
-
-    // Ids of other documents mentioned in the body, outside code blocks: one regex pass over
-    // the whole body is much cheaper than one per line.
-    let mut blocks = body.code_blocks.iter().map(|b| (b.line, b.line + b.length + 1)).peekable();
-    for found in any_id.find_iter(&text[body_offset..]) {
-        let position = source.position(body_offset + found.start());
-        while blocks.peek().is_some_and(|(_, end)| *end < position.line) {
-            blocks.next();
-        }
-        if blocks.peek().is_some_and(|(start, end)| (*start..=*end).contains(&position.line)) {
-            continue;
-        }
-        body.mentions.push(Mention { id: found.as_str().to_owned(), position });
-    }
-    body
 }
 
 #[cfg(test)]
@@ -305,6 +194,14 @@ mod tests {
     }
 
     #[test]
+    fn a_test_case_table_may_have_no_outer_pipes() {
+        let d = doc("ID | Caso | Criterio\n---|---|---\nCP-001 | Build | CA-001, CA-002\n");
+        let rows: Vec<_> = d.body.test_cases.iter().map(|r| (r.id.as_str(), r.position, r.criteria.len())).collect();
+        assert_eq!(rows, [("CP-001", Position::new(3, 1), 2)]);
+        assert_eq!(d.body.test_cases[0].criteria[1].1, Position::new(3, 26));
+    }
+
+    #[test]
     fn ids_inside_code_blocks_are_not_definitions() {
         let d = doc("---\nid: X\n---\n```\n| CP-001 | x | CA-001 |\n```\n");
         assert!(d.body.definitions.is_empty());
@@ -324,5 +221,66 @@ mod tests {
         assert_eq!(d.body.misplaced_front_matter, Some(3));
         let ids: Vec<_> = d.body.mentions.iter().map(|m| m.id.as_str()).collect();
         assert_eq!(ids, ["SPEC_A_001", "ADR_008", "PLAN-INFRA-001"]);
+    }
+
+    // The rows of issue 17's table: where CommonMark and the old line scanner disagreed.
+
+    #[test]
+    fn a_criterion_inside_an_html_comment_is_not_a_definition() {
+        let d = doc("<!--\n**CA-099**: borrador\n```gherkin\nGiven a\nWhen b\nThen c\n```\n-->\n**CA-001**: real\n");
+        let ids: Vec<_> = d.body.definitions.iter().map(|x| (x.id.as_str(), x.position.line)).collect();
+        assert_eq!(ids, [("CA-001", 9)]);
+        assert!(d.body.code_blocks.is_empty(), "{:?}", d.body.code_blocks);
+    }
+
+    #[test]
+    fn a_line_indented_four_spaces_after_a_blank_line_is_code() {
+        let d = doc("texto\n\n    **CA-097**: ejemplo\n    CP-001\n\nfin\n");
+        assert!(d.body.definitions.is_empty(), "{:?}", d.body.definitions);
+        assert_eq!(d.body.code_blocks.len(), 1);
+        assert_eq!((d.body.code_blocks[0].line, d.body.code_blocks[0].info.as_str()), (3, ""));
+        assert_eq!(d.body.code_blocks[0].lines(&d.source).count(), 2);
+    }
+
+    #[test]
+    fn a_setext_heading_is_a_heading() {
+        let d = doc("Criterios de Aceptación\n-----\n\nResumen\n===\n");
+        let headings: Vec<_> = d.body.headings.iter().map(|h| (h.level, h.title.as_str(), h.line)).collect();
+        assert_eq!(headings, [(2, "Criterios de Aceptación", 1), (1, "Resumen", 4)]);
+    }
+
+    #[test]
+    fn tilde_and_long_fences_hold_their_content() {
+        let d = doc("~~~text\n**CA-001**: no\n```\n~~~\n````gherkin\n```\nGiven a\n````\n**CA-002**: si\n");
+        let ids: Vec<_> = d.body.definitions.iter().map(|x| x.id.as_str()).collect();
+        assert_eq!(ids, ["CA-002"]);
+        let blocks: Vec<_> = d.body.code_blocks.iter().map(|b| (b.info.as_str(), b.line, b.length)).collect();
+        assert_eq!(blocks, [("text", 1, 2), ("gherkin", 5, 2)]);
+    }
+
+    #[test]
+    fn links_images_and_anchors_are_read_with_positions() {
+        let d = doc(concat!(
+            "Ver [el plan](../plans/P.md#x) y ![img](a.png \"t\").\n",
+            "[ref][r] <https://example.com/a> <a@b.c>\n",
+            "<a id=\"aqui\"></a>\n\n",
+            "[r]: docs/R.md\n",
+        ));
+        let links: Vec<_> = d
+            .body
+            .links
+            .iter()
+            .map(|l| (l.destination.as_str(), l.position.line, l.position.column, l.image))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                ("../plans/P.md#x", 1, 5, false),
+                ("a.png", 1, 34, true),
+                ("docs/R.md", 2, 1, false),
+                ("https://example.com/a", 2, 10, false),
+            ]
+        );
+        assert_eq!(d.body.anchors, ["aqui"]);
     }
 }

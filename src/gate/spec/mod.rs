@@ -4,6 +4,7 @@
 pub mod check;
 pub mod document;
 pub mod frontmatter;
+pub mod markdown;
 pub mod trace;
 
 use std::collections::BTreeSet;
@@ -209,6 +210,9 @@ pub fn check(ctx: &CheckContext, paths: Option<&[String]>, report: &mut Report) 
         check::check_document(document, requires_front_matter(document.path(), config), config, &graph, report);
     }
     trace::check_markers(&corpus.markers, &corpus.malformed, &graph, report);
+    // The links of the documents checked (issue 17), against the snapshot's files.
+    let checked_documents: Vec<&Document> = corpus.documents.iter().filter(|d| selected(d.path())).collect();
+    let links = crate::gate::links::check_documents(ctx, &checked_documents, &corpus.documents, report);
 
     if paths.is_none() {
         // A configured root, exclude, component or folder name that matches nothing.
@@ -225,10 +229,15 @@ pub fn check(ctx: &CheckContext, paths: Option<&[String]>, report: &mut Report) 
         }
     }
     report.note(format!(
-        "spec: {checked} document{} checked, {} marker{}",
+        "spec: {checked} document{} checked, {} marker{}{}",
         if checked == 1 { "" } else { "s" },
         corpus.markers.len(),
-        if corpus.markers.len() == 1 { "" } else { "s" }
+        if corpus.markers.len() == 1 { "" } else { "s" },
+        match links.links {
+            0 => String::new(),
+            1 => ", 1 link".to_owned(),
+            n => format!(", {n} links"),
+        }
     ));
 }
 

@@ -21,6 +21,7 @@ pub mod critical_tests;
 pub mod emoji;
 pub mod hooks;
 pub mod limits;
+pub mod links;
 pub mod secret_rules;
 pub mod secrets;
 
@@ -367,6 +368,7 @@ struct RawConfig {
     secrets: Option<secrets::RawSecrets>,
     build: Option<build::RawBuild>,
     limits: Option<limits::RawLimits>,
+    links: Option<links::RawLinks>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -451,6 +453,7 @@ pub struct Config {
     pub secrets: secrets::SecretsConfig,
     pub build: build::BuildConfig,
     pub limits: Limits,
+    pub links: links::LinksConfig,
 }
 
 const DEFAULT_REQUIRED: &[&str] =
@@ -646,11 +649,13 @@ impl Config {
         let hooks = raw.hooks.unwrap_or_default().validate()?;
         let build = raw.build.unwrap_or_default().validate()?;
         let limits = raw.limits.unwrap_or_default().validate()?;
+        let links = raw.links.unwrap_or_default().validate()?;
 
         Ok(Config {
             source,
             text: Arc::from(text),
             limits,
+            links,
             tests,
             hooks,
             spec: SpecConfig {

@@ -138,6 +138,30 @@ pub const SPEC: &[Code] = &[
     },
 ];
 
+/// `check spec` and `check links` (gate::links): relative links, anchors, `--remote`.
+pub const LINKS: &[Code] = &[
+    Code {
+        name: "link-broken",
+        default: Level::Deny,
+        summary: "a relative link names a file or folder that the checked snapshot does not have",
+    },
+    Code {
+        name: "link-broken-anchor",
+        default: Level::Deny,
+        summary: "a link's `#fragment` is no heading or anchor of its target, or its `#L` lines lie past the end",
+    },
+    Code {
+        name: "link-remote-broken",
+        default: Level::Deny,
+        summary: "with `--remote`, an external link answers with an error status (404, 410, 500)",
+    },
+    Code {
+        name: "link-remote-unreachable",
+        default: Level::Warn,
+        summary: "with `--remote`, an external link could not be checked (timeout, connection, rate limit)",
+    },
+];
+
 /// `check tests` (gate::critical_tests): the `[tests] critical` command.
 pub const CRITICAL_TESTS: &[Code] = &[
     Code { name: "tests-failed", default: Level::Deny, summary: "the critical-test command exited with a failure" },
@@ -365,7 +389,6 @@ pub const PUBLISH: &[Code] = &[
     },
 ];
 
-/// Every slice above.
 /// `specgate outdated` (pipeline::outdated): what is due to stay current (BR-004).
 pub const OUTDATED: &[Code] = &[
     Code {
@@ -385,5 +408,6 @@ pub const OUTDATED: &[Code] = &[
     },
 ];
 
+/// Every slice above.
 pub const TABLES: &[&[Code]] =
-    &[CONFIG_PATHS, SPEC, CRITICAL_TESTS, HOOKS, SCAN, EMOJI, SECRETS, LEDGER, FEATURE, PUBLISH, OUTDATED];
+    &[CONFIG_PATHS, SPEC, LINKS, CRITICAL_TESTS, HOOKS, SCAN, EMOJI, SECRETS, LEDGER, FEATURE, PUBLISH, OUTDATED];
