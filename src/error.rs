@@ -9,7 +9,7 @@
 use std::fmt;
 
 use crate::gate::{critical_tests, hooks, scan};
-use crate::pipeline::{build, gpg, install, publish, sigstore};
+use crate::pipeline::{build, gpg, install, publish, sigstore, wheelhouse};
 use crate::shared::{artifact, config, http, workspace};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -46,6 +46,7 @@ pub enum Kind {
     Build(build::Error),
     Gpg(gpg::Error),
     Sigstore(sigstore::Error),
+    Wheelhouse(wheelhouse::Error),
     Usage(UsageError),
     /// Writing output or reading input failed (a closed pipe, a full disk).
     Io(std::io::Error),
@@ -82,6 +83,7 @@ impl Error {
             Kind::Build(e) => e.hint(),
             Kind::Gpg(e) => e.hint(),
             Kind::Sigstore(e) => e.hint(),
+            Kind::Wheelhouse(e) => e.hint(),
             Kind::Usage(e) => e.hint.clone(),
             Kind::Io(_) | Kind::Json(_) | Kind::Git(_) => None,
             Kind::Context { source, .. } => source.hint(),
@@ -116,6 +118,7 @@ impl Error {
             Kind::Build(e) => e,
             Kind::Gpg(e) => e,
             Kind::Sigstore(e) => e,
+            Kind::Wheelhouse(e) => e,
             Kind::Usage(e) => e,
             Kind::Io(e) => e,
             Kind::Json(e) => e,
@@ -168,6 +171,7 @@ from!(
     Build(build::Error),
     Gpg(gpg::Error),
     Sigstore(sigstore::Error),
+    Wheelhouse(wheelhouse::Error),
     Usage(UsageError),
     Io(std::io::Error),
     Json(serde_json::Error),
@@ -239,6 +243,7 @@ mod tests {
                 "sigstore::Error",
                 sigstore::Error::Bundle { path: PathBuf::from("x.sigstore"), reason: "empty".into() }.into(),
             ),
+            ("wheelhouse::Error", wheelhouse::Error::NoInterpreter { path: PathBuf::from("python3.11") }.into()),
             ("UsageError", UsageError { message: "no".into(), hint: Some("yes".into()) }.into()),
         ]
     }

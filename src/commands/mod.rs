@@ -9,6 +9,7 @@ mod ledger;
 mod package;
 mod publish;
 mod trace;
+mod wheelhouse;
 
 use std::path::{Path, PathBuf};
 
@@ -40,6 +41,7 @@ pub fn dispatch(cli: Cli, output: &mut Output<'_>) -> crate::error::Result<ExitS
         Command::Use(args) => install::use_version(args, output),
         Command::Uninstall(args) => install::uninstall(args, output),
         Command::Build(args) => build::run(global, args, output),
+        Command::Wheelhouse(command) => wheelhouse::run(global, command, output),
     }
 }
 

@@ -9,3 +9,4 @@ pub mod install;
 pub mod probe;
 pub mod publish;
 pub mod sigstore;
+pub mod wheelhouse;
