@@ -20,3 +20,4 @@ mod secrets;
 #[path = "../../src/pipeline/sigstore/testing.rs"]
 mod sigstore_fixture;
 mod spec;
+mod wheelhouse;
