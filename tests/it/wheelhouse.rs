@@ -122,6 +122,132 @@ fn install_refuses_a_wheelhouse_for_another_python_line_and_a_missing_digest() {
     assert!(!ctx.root.join("env/.specgate-wheelhouse-web.json").exists());
 }
 
+/// A stand-in interpreter with a stand-in pip: `pip wheel` leaves two small wheels, `pip
+/// install` logs its arguments and the index variables it sees, and fails while `fail` exists.
+fn fake_python_with_pip(dir: &Path) -> PathBuf {
+    let path = dir.join("python3.11");
+    let prefix = dir.join("env");
+    fs::create_dir_all(&prefix).unwrap();
+    let script = format!(
+        r#"#!/bin/sh
+if [ "$1" = -m ]; then
+  shift 2
+  case "$1" in
+    --version) echo "pip 23.0.1"; exit 0 ;;
+    wheel)
+      while [ $# -gt 0 ]; do [ "$1" = --wheel-dir ] && dir="$2"; shift; done
+      printf six > "$dir/six-1.16.0-py2.py3-none-any.whl"
+      printf yaml > "$dir/PyYAML-6.0.1-cp311-cp311-linux_x86_64.whl"
+      exit 0 ;;
+    install)
+      echo "PIP_INDEX_URL=${{PIP_INDEX_URL-unset}} PIP_NO_INDEX=$PIP_NO_INDEX $*" >> {dir}/pip.log
+      if [ -f {dir}/fail ]; then echo "ERROR: No matching distribution found for six" >&2; exit 1; fi
+      exit 0 ;;
+  esac
+fi
+printf '3.11.2\n{prefix}\n'
+"#,
+        dir = dir.display(),
+        prefix = prefix.display()
+    );
+    fs::write(&path, script).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+#[test]
+fn install_runs_pip_offline_once_and_a_failing_pip_keeps_the_receipt() {
+    let ctx = TestContext::without_git();
+    ctx.write("requirements.txt", "six\nPyYAML\n");
+    let python = fake_python_with_pip(&ctx.root);
+    let python = python.to_str().unwrap();
+    let run = ctx.run(&build_args(python, "3.11.2"));
+    assert_eq!(run.code, 0, "{run}");
+    assert_eq!(run.stdout, "[REPO]/out/wheelhouse-web-cp311-debian12-build1.tgz\n");
+    let install = |artifact: &str| {
+        let mut command = ctx.specgate();
+        command
+            .args([
+                "wheelhouse",
+                "install",
+                artifact,
+                "--python",
+                "3.11.2",
+                "--cache",
+                "cache",
+                "--interpreter",
+                python,
+            ])
+            .env("PIP_INDEX_URL", "http://127.0.0.1:9/");
+        ctx.to_run(command.output().unwrap())
+    };
+    let run = install("out/wheelhouse-web-cp311-debian12-build1.tgz");
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("verify: 2 wheels match the lock's SHA-256s"), "{run}");
+    let log = fs::read_to_string(ctx.root.join("pip.log")).unwrap();
+    assert_eq!(log.lines().count(), 1, "{log}");
+    assert!(log.starts_with("PIP_INDEX_URL=unset PIP_NO_INDEX=1 install --no-index"), "{log}");
+    assert!(log.contains("--require-hashes"), "{log}");
+    let receipt = ctx.root.join("env/.specgate-wheelhouse-web.json");
+    let first = fs::read_to_string(&receipt).unwrap();
+    assert!(first.contains("wheelhouse-web-cp311-debian12-build1.tgz"), "{first}");
+
+    let run = install("out/wheelhouse-web-cp311-debian12-build1.tgz");
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("already installed"), "{run}");
+    assert_eq!(fs::read_to_string(ctx.root.join("pip.log")).unwrap().lines().count(), 1, "pip ran again");
+
+    let mut args = build_args(python, "3.11.2");
+    args[11] = "2";
+    assert_eq!(ctx.run(&args).code, 0);
+    ctx.write("fail", "");
+    let run = install("out/wheelhouse-web-cp311-debian12-build2.tgz");
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("`pip install` from the wheelhouse failed"), "{run}");
+    assert!(run.stderr.contains("No matching distribution found for six"), "{run}");
+    assert_eq!(fs::read_to_string(&receipt).unwrap(), first, "the previous receipt must stay as it was");
+}
+
+#[test]
+fn install_refuses_a_tampered_wheel_and_a_wrong_digest_with_no_pip_run() {
+    let ctx = TestContext::without_git();
+    ctx.write("requirements.txt", "six\nPyYAML\n");
+    let python = fake_python_with_pip(&ctx.root);
+    let python = python.to_str().unwrap();
+    assert_eq!(ctx.run(&build_args(python, "3.11.2")).code, 0);
+    let name = "wheelhouse-web-cp311-debian12-build1.tgz";
+    let unpacked = ctx.root.join("tamper");
+    fs::create_dir_all(&unpacked).unwrap();
+    let tar = |args: &[&str], dir: &Path| {
+        assert!(Command::new("tar").args(args).current_dir(dir).status().unwrap().success())
+    };
+    tar(&["-xzf", ctx.root.join("out").join(name).to_str().unwrap()], &unpacked);
+    fs::write(unpacked.join("wheelhouse-web/wheels/six-1.16.0-py2.py3-none-any.whl"), "evil").unwrap();
+    let tampered = ctx.root.join("tampered");
+    fs::create_dir_all(&tampered).unwrap();
+    tar(&["-czf", tampered.join(name).to_str().unwrap(), "wheelhouse-web"], &unpacked);
+    let sum = Command::new("sha256sum").arg(name).current_dir(&tampered).output().unwrap();
+    fs::write(tampered.join(format!("{name}.sha256")), sum.stdout).unwrap();
+    let install = |artifact: &str, extra: &[&str]| {
+        let mut args =
+            vec!["wheelhouse", "install", artifact, "--python", "3.11.2", "--cache", "cache", "--interpreter", python];
+        args.extend_from_slice(extra);
+        ctx.run(&args)
+    };
+    let run = install(&format!("tampered/{name}"), &[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("the wheel `six-1.16.0-py2.py3-none-any.whl` does not match the lock"), "{run}");
+    assert!(!ctx.root.join("pip.log").exists(), "pip ran");
+
+    let zeros = "0".repeat(64);
+    let run = install(&format!("out/{name}"), &["--sha256", &zeros]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("checksum mismatch"), "{run}");
+    assert!(!run.stderr.contains("verify:"), "{run}");
+    assert!(!ctx.root.join("pip.log").exists(), "pip ran");
+    assert!(!ctx.root.join("env/.specgate-wheelhouse-web.json").exists());
+}
+
 /// The system's python3 (Debian 12: /usr/bin/python3, 3.11.2) and its version.
 fn system_python() -> (PathBuf, String) {
     let python = ["/usr/bin/python3", "python3"]
