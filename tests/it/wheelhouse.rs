@@ -122,7 +122,8 @@ fn install_refuses_a_wheelhouse_for_another_python_line_and_a_missing_digest() {
     assert!(!ctx.root.join("env/.specgate-wheelhouse-web.json").exists());
 }
 
-/// A stand-in interpreter with a stand-in pip: `pip wheel` leaves two small wheels, `pip
+/// A stand-in interpreter with a stand-in pip: `pip wheel` leaves two small wheels (or prints
+/// `wheel-output` and exits with `wheel-status` when those files exist), `pip
 /// install` logs its arguments and the index variables it sees, and fails while `fail` exists.
 fn fake_python_with_pip(dir: &Path) -> PathBuf {
     let path = dir.join("python3.11");
@@ -135,6 +136,7 @@ if [ "$1" = -m ]; then
   case "$1" in
     --version) echo "pip 23.0.1"; exit 0 ;;
     wheel)
+      if [ -f {dir}/wheel-output ]; then cat {dir}/wheel-output >&2; exit "$(cat {dir}/wheel-status)"; fi
       while [ $# -gt 0 ]; do [ "$1" = --wheel-dir ] && dir="$2"; shift; done
       printf six > "$dir/six-1.16.0-py2.py3-none-any.whl"
       printf yaml > "$dir/PyYAML-6.0.1-cp311-cp311-linux_x86_64.whl"
@@ -246,6 +248,43 @@ fn install_refuses_a_tampered_wheel_and_a_wrong_digest_with_no_pip_run() {
     assert!(!run.stderr.contains("verify:"), "{run}");
     assert!(!ctx.root.join("pip.log").exists(), "pip ran");
     assert!(!ctx.root.join("env/.specgate-wheelhouse-web.json").exists());
+}
+
+#[test]
+fn build_explains_a_missing_header_a_failed_sdist_and_markers_that_select_nothing() {
+    let ctx = TestContext::without_git();
+    ctx.write("requirements.txt", "PyYAML\n");
+    let python = fake_python_with_pip(&ctx.root);
+    let python = python.to_str().unwrap();
+    let table = [
+        (
+            "1",
+            "  Building wheel for pyyaml (pyproject.toml): started\n  ext/_yaml.c:1:10: fatal error: yaml.h: No such file or directory\nERROR: Failed building wheel for pyyaml\n",
+            &["building `pyyaml` needs the C header `yaml.h`", "`apt-get install libyaml-dev`"][..],
+        ),
+        (
+            "1",
+            "  error: invalid command 'bdist_wheel'\nERROR: Failed building wheel for docopt\nFailed to build docopt\n",
+            &["pip could not build a wheel from the sdist of `docopt`", "error: invalid command 'bdist_wheel'"][..],
+        ),
+        (
+            "0",
+            "Ignoring pywin32: markers 'sys_platform == \"win32\"' don't match your environment\n",
+            &["no requirement selects a package on this platform; pip ignored: `pywin32` (sys_platform == \"win32\")"][..],
+        ),
+    ];
+    for (status, output, expected) in table {
+        ctx.write("wheel-status", status);
+        ctx.write("wheel-output", output);
+        let run = ctx.run(&build_args(python, "3.11.2"));
+        assert_eq!(run.code, 2, "{run}");
+        for text in expected {
+            assert!(run.stderr.contains(text), "{text}: {run}");
+        }
+        assert!(!ctx.root.join("out/wheelhouse-web-cp311-debian12-build1.tgz").exists());
+        let left: Vec<_> = fs::read_dir(ctx.root.join("out")).unwrap().collect();
+        assert!(left.is_empty(), "the stage must be removed: {left:?}");
+    }
 }
 
 /// The system's python3 (Debian 12: /usr/bin/python3, 3.11.2) and its version.

@@ -134,10 +134,7 @@ pub fn install(request: &Request, events: &mut dyn FnMut(Event<'_>)) -> Result<O
         start.elapsed(),
     ));
 
-    let staging =
-        crate::shared::atomic::RemoveOnDrop(request.cache.join(format!(".wheelhouse-staging-{}", std::process::id())));
-    let _ = layout::remove_tree(&staging.0);
-    std::fs::create_dir_all(&staging.0).map_err(|source| Error::fs("create", &staging.0, source))?;
+    let staging = super::fresh_staging(&request.cache, ".wheelhouse-staging-")?;
     let tree = staging.0.join("tree");
     let start = Instant::now();
     artifact::unpack::unpack(&archive, name.compression, &tree, &Limits::default())?;

@@ -166,6 +166,24 @@ pub fn probe(path: &Path, wanted: PythonVersion, limit: TimeLimit) -> Result<Int
     Ok(Interpreter { path: path.to_path_buf(), version, prefix })
 }
 
+/// A staging folder `<dir>/<prefix><pid>`, after removing those of runs that are gone (a killed
+/// build or install leaves its folder behind; the pid says whether its owner still runs).
+pub(crate) fn fresh_staging(dir: &Path, prefix: &str) -> Result<crate::shared::atomic::RemoveOnDrop, Error> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::fs("create", dir, source))?;
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let pid = name.strip_prefix(prefix).and_then(|pid| pid.parse::<u32>().ok());
+            if pid.is_some_and(|pid| pid == std::process::id() || crate::shared::process::process_gone(pid)) {
+                let _ = crate::pipeline::install::layout::remove_tree(&entry.path());
+            }
+        }
+    }
+    let staging = dir.join(format!("{prefix}{}", std::process::id()));
+    std::fs::create_dir(&staging).map_err(|source| Error::fs("create", &staging, source))?;
+    Ok(crate::shared::atomic::RemoveOnDrop(staging))
+}
+
 /// The last `count` non-empty lines of `text`, indented for an error message.
 pub fn last_lines(text: &str, count: usize) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
