@@ -87,6 +87,7 @@ fn build_refuses_a_bad_name_before_running_anything() {
     let run = ctx.run(&args);
     assert_eq!(run.code, 2, "{run}");
     assert!(run.stderr.contains("wheelhouse-<NAME>-cp<XY>"), "{run}");
+    assert!(run.stderr.contains("hint: `specgate wheelhouse build` makes the name"), "{run}");
 }
 
 #[test]

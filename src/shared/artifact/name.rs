@@ -117,6 +117,13 @@ pub struct NameError {
 
 impl NameError {
     pub fn hint(&self) -> Option<String> {
+        if self.expected == WHEELHOUSE_FORM {
+            return Some(
+                "`specgate wheelhouse build` makes the name from `--name`, `--python`, `--distro` and `--build`; \
+                 a file renamed by hand must keep that form"
+                    .to_owned(),
+            );
+        }
         Some(
             "`specgate build` and `specgate package` make the name from `--python`, `--distro` (a lowercase name and \
              its version, `debian12`) and `--build` (from 1); a file named by hand must follow the same form"
