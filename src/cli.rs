@@ -85,6 +85,9 @@ pub enum Command {
     /// Pin the newest patch release of a version line in specgate.toml, verified, and print
     /// the build command.
     Update(UpdateArgs),
+    /// Build or install a wheelhouse: a project's dependencies as locked wheels, installed offline.
+    #[command(subcommand)]
+    Wheelhouse(WheelhouseCommand),
 }
 
 impl Command {
@@ -104,7 +107,8 @@ impl Command {
             | Command::Install(_)
             | Command::List(_)
             | Command::Use(_)
-            | Command::Uninstall(_) => None,
+            | Command::Uninstall(_)
+            | Command::Wheelhouse(_) => None,
         }
     }
 
@@ -125,6 +129,7 @@ impl Command {
             Command::Uninstall(_) => "uninstall",
             Command::Outdated(_) => "outdated",
             Command::Update(_) => "update",
+            Command::Wheelhouse(_) => "wheelhouse",
         }
     }
 }
@@ -538,4 +543,83 @@ pub struct UpdateArgs {
     pub python: String,
     #[command(flatten)]
     pub index: ReleaseIndexArgs,
+}
+
+/// `specgate wheelhouse build|install`.
+#[derive(Debug, Subcommand)]
+pub enum WheelhouseCommand {
+    /// `pip wheel` the requirements with the artifact's interpreter, lock every wheel, pack.
+    Build(WheelhouseBuildArgs),
+    /// Install a wheelhouse offline into an interpreter, verified against its digest and lock.
+    Install(WheelhouseInstallArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WheelhouseBuildArgs {
+    /// The requirements file.
+    #[arg(short = 'r', long = "requirements", value_name = "FILE")]
+    pub requirements: PathBuf,
+    /// The wheelhouse's name: lowercase letters, digits, `-` and `_`.
+    #[arg(long)]
+    pub name: String,
+    /// CPython version `X.Y.Z` the interpreter must report.
+    #[arg(long, value_name = "X.Y.Z")]
+    pub python: String,
+    /// Distro tag, `ubuntu20.04`, `debian12`.
+    #[arg(long)]
+    pub distro: String,
+    /// Build number, from 1.
+    #[arg(long)]
+    pub build: u32,
+    /// The interpreter (default: /opt/python-X.Y.Z/bin/pythonX.Y).
+    #[arg(long, value_name = "PATH")]
+    pub interpreter: Option<PathBuf>,
+    /// Output folder.
+    #[arg(long, value_name = "DIR", default_value = "artifacts")]
+    pub out: PathBuf,
+    /// Compression of the artifact.
+    #[arg(long, value_enum, default_value_t)]
+    pub compression: PackageFormat,
+    /// Seconds the interpreter and pip checks may run.
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::shared::config::limits::PROBE_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub probe_timeout: u64,
+    /// Seconds `pip wheel` may run (sdists are compiled).
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub pip_timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct WheelhouseInstallArgs {
+    /// The wheelhouse: https://, http:// (loopback only unless --allow-http), file:// or a path.
+    pub url: String,
+    /// CPython version `X.Y.Z` of the interpreter.
+    #[arg(long, value_name = "X.Y.Z")]
+    pub python: String,
+    /// Expected SHA-256 (64 hex); default: `<URL>.sha256`.
+    #[arg(long, value_name = "HEX")]
+    pub sha256: Option<String>,
+    /// Root of the default interpreter ROOT/opt/python-X.Y.Z/bin/pythonX.Y.
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub root: PathBuf,
+    /// The interpreter to install into (a venv's python, for example).
+    #[arg(long, value_name = "PATH")]
+    pub interpreter: Option<PathBuf>,
+    /// Cache of verified artifacts (default: as for `specgate install`).
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// Install even if the receipt names the same wheelhouse.
+    #[arg(long)]
+    pub force: bool,
+    /// Allow plain http:// to hosts other than loopback.
+    #[arg(long)]
+    pub allow_http: bool,
+    /// Seconds to wait for another install into the same environment.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub lock_timeout: u64,
+    /// Seconds the interpreter check may run.
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::shared::config::limits::PROBE_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub probe_timeout: u64,
+    /// Seconds `pip install` may run.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub pip_timeout: u64,
 }

@@ -9,7 +9,7 @@
 use std::fmt;
 
 use crate::gate::{critical_tests, hooks, scan};
-use crate::pipeline::{build, gpg, install, outdated, publish, sigstore};
+use crate::pipeline::{build, gpg, install, outdated, publish, sigstore, wheelhouse};
 use crate::shared::{artifact, config, http, workspace};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -47,6 +47,7 @@ pub enum Kind {
     Gpg(gpg::Error),
     Sigstore(sigstore::Error),
     Outdated(outdated::Error),
+    Wheelhouse(wheelhouse::Error),
     Usage(UsageError),
     /// Writing output or reading input failed (a closed pipe, a full disk).
     Io(std::io::Error),
@@ -84,6 +85,7 @@ impl Error {
             Kind::Gpg(e) => e.hint(),
             Kind::Sigstore(e) => e.hint(),
             Kind::Outdated(e) => e.hint(),
+            Kind::Wheelhouse(e) => e.hint(),
             Kind::Usage(e) => e.hint.clone(),
             Kind::Io(_) | Kind::Json(_) | Kind::Git(_) => None,
             Kind::Context { source, .. } => source.hint(),
@@ -119,6 +121,7 @@ impl Error {
             Kind::Gpg(e) => e,
             Kind::Sigstore(e) => e,
             Kind::Outdated(e) => e,
+            Kind::Wheelhouse(e) => e,
             Kind::Usage(e) => e,
             Kind::Io(e) => e,
             Kind::Json(e) => e,
@@ -172,6 +175,7 @@ from!(
     Gpg(gpg::Error),
     Sigstore(sigstore::Error),
     Outdated(outdated::Error),
+    Wheelhouse(wheelhouse::Error),
     Usage(UsageError),
     Io(std::io::Error),
     Json(serde_json::Error),
@@ -244,6 +248,7 @@ mod tests {
                 sigstore::Error::Bundle { path: PathBuf::from("x.sigstore"), reason: "empty".into() }.into(),
             ),
             ("outdated::Error", outdated::Error::NoRelease { line: "3.99".into() }.into()),
+            ("wheelhouse::Error", wheelhouse::Error::NoInterpreter { path: PathBuf::from("python3.11") }.into()),
             ("UsageError", UsageError { message: "no".into(), hint: Some("yes".into()) }.into()),
         ]
     }

@@ -11,6 +11,7 @@ mod package;
 mod publish;
 mod trace;
 mod update;
+mod wheelhouse;
 
 use std::path::{Path, PathBuf};
 
@@ -44,6 +45,7 @@ pub fn dispatch(cli: Cli, output: &mut Output<'_>) -> crate::error::Result<ExitS
         Command::Build(args) => build::run(global, args, output),
         Command::Outdated(args) => outdated::run(global, args, output),
         Command::Update(args) => update::run(global, args, output),
+        Command::Wheelhouse(command) => wheelhouse::run(global, command, output),
     }
 }
 

@@ -10,3 +10,4 @@ pub mod outdated;
 pub mod probe;
 pub mod publish;
 pub mod sigstore;
+pub mod wheelhouse;

@@ -23,3 +23,4 @@ mod secrets;
 #[path = "../../src/pipeline/sigstore/testing.rs"]
 mod sigstore_fixture;
 mod spec;
+mod wheelhouse;

@@ -534,7 +534,7 @@ pub fn human_bytes(bytes: u64) -> String {
     }
 }
 
-fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let date = crate::shared::artifact::ledger::date_from_unix(seconds);
     let day = seconds % 86_400;

@@ -18,7 +18,7 @@ pub mod upstream;
 use std::path::{Path, PathBuf};
 
 pub use ledger::{Entry, Ledger, Status};
-pub use name::{ArtifactName, Compression, PythonVersion};
+pub use name::{ArtifactName, Compression, PythonVersion, WheelhouseName};
 pub use sidecar::{Digest, Sidecar};
 pub use unpack::Limits;
 

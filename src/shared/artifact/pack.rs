@@ -1,6 +1,7 @@
-//! Reproducible packing: a stage folder (a DESTDIR holding `opt/python-X.Y.Z/`) becomes a
-//! `.tgz` or `.tar.zst` whose bytes depend only on the tree's names, contents, links and
-//! executable bits.
+//! Reproducible packing: a stage folder (a DESTDIR holding `opt/python-X.Y.Z/`, or one holding
+//! a wheelhouse's `wheelhouse-NAME/`) becomes a `.tgz` or `.tar.zst` whose bytes depend only on
+//! the tree's names, contents, links and executable bits. Only the CPython prefix has the
+//! LICENSE rule (BR-003); any other prefix is packed as it is.
 //!
 //! Entries are sorted by name within each folder; every mtime is the same (SOURCE_DATE_EPOCH or
 //! a fixed default); uid/gid are 0 with no user or group names; no atime, ctime or pax time
@@ -20,7 +21,7 @@ use std::thread;
 
 use sha2::{Digest as _, Sha256};
 
-use super::name::{ArtifactName, Compression};
+use super::name::{ArtifactName, Compression, PythonVersion, WheelhouseName};
 use super::sidecar::{Digest, Sidecar};
 use super::Error;
 
@@ -103,11 +104,67 @@ struct Member {
     source: Source,
 }
 
+/// What a tarball holds and is called.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The folder every member lives under, with a trailing `/`: `opt/python-3.12.6/`,
+    /// `wheelhouse-web/`. Its parent folders are members too.
+    pub prefix: String,
+    /// The file name written in the output folder.
+    pub file_name: String,
+    pub compression: Compression,
+    /// The CPython rule: a PSF LICENSE at the prefix's top, found for this version (BR-003).
+    pub license_for: Option<PythonVersion>,
+}
+
+impl Target {
+    /// A CPython artifact: `opt/python-X.Y.Z/` with its LICENSE.
+    pub fn cpython(name: &ArtifactName) -> Target {
+        Target {
+            prefix: name.prefix(),
+            file_name: name.to_string(),
+            compression: name.compression,
+            license_for: Some(name.version),
+        }
+    }
+
+    /// A wheelhouse: `wheelhouse-NAME/`, packed as it is.
+    pub fn wheelhouse(name: &WheelhouseName) -> Target {
+        Target { prefix: name.prefix(), file_name: name.to_string(), compression: name.compression, license_for: None }
+    }
+}
+
+/// What packing any prefix made.
+#[derive(Debug, Clone)]
+pub struct Packed {
+    pub path: PathBuf,
+    pub digest: Digest,
+    /// Size of the compressed file.
+    pub size: u64,
+    /// Tar members (folders, files, links).
+    pub members: u64,
+    /// Bytes of file content before compression.
+    pub content_bytes: u64,
+}
+
 /// Pack `stage/opt/python-X.Y.Z/` into `out_dir/<name>`, write its sidecar, and return what
 /// was made. The file appears only when complete (temp file and rename).
 pub fn pack(stage: &Path, name: &ArtifactName, out_dir: &Path, options: &PackOptions) -> Result<PackSummary, Error> {
-    let prefix = name.prefix();
-    let prefix = prefix.trim_end_matches('/');
+    let packed = pack_prefix(stage, &Target::cpython(name), out_dir, options)?;
+    Ok(PackSummary {
+        path: packed.path,
+        name: name.clone(),
+        digest: packed.digest,
+        size: packed.size,
+        members: packed.members,
+        content_bytes: packed.content_bytes,
+    })
+}
+
+/// Pack `stage/<target.prefix>` into `out_dir/<target.file_name>` the same reproducible way,
+/// write its sidecar, and return what was made.
+pub fn pack_prefix(stage: &Path, target: &Target, out_dir: &Path, options: &PackOptions) -> Result<Packed, Error> {
+    let prefix = target.prefix.trim_end_matches('/');
     let root = stage.join(prefix);
     let stage_error = |reason: String| Error::Stage { path: stage.to_path_buf(), reason };
     match fs::symlink_metadata(&root) {
@@ -119,14 +176,14 @@ pub fn pack(stage: &Path, name: &ArtifactName, out_dir: &Path, options: &PackOpt
             )))
         }
     }
-    let members = collect(stage, &root, prefix, name, options)?;
+    let members = collect(stage, &root, prefix, target.license_for, options)?;
 
     fs::create_dir_all(out_dir).map_err(|source| Error::io("create", out_dir, source))?;
-    let path = out_dir.join(name.to_string());
+    let path = out_dir.join(&target.file_name);
     let file = crate::shared::atomic::AtomicFile::create(&path).map_err(|source| Error::io("create", &path, source))?;
     let hashing = HashingWriter::new(file);
     let write_error = |source: io::Error| Error::io("write", &path, source);
-    let (hashing, content_bytes) = match name.compression {
+    let (hashing, content_bytes) = match target.compression {
         Compression::Gzip => {
             let encoder = ParallelGzip::new(hashing, options.level, options.threads);
             let (encoder, bytes) = write_tar(encoder, &members, options.mtime).map_err(write_error)?;
@@ -144,7 +201,7 @@ pub fn pack(stage: &Path, name: &ArtifactName, out_dir: &Path, options: &PackOpt
     let (file, digest, size) = hashing.finish();
     file.commit().map_err(write_error)?;
     Sidecar::write_for(&path, digest)?;
-    Ok(PackSummary { path, name: name.clone(), digest, size, members: members.len() as u64, content_bytes })
+    Ok(Packed { path, digest, size, members: members.len() as u64, content_bytes })
 }
 
 /// Walk the prefix: folders first, then their children sorted by name bytes.
@@ -152,19 +209,26 @@ fn collect(
     stage: &Path,
     root: &Path,
     prefix: &str,
-    name: &ArtifactName,
+    license_for: Option<PythonVersion>,
     options: &PackOptions,
 ) -> Result<Vec<Member>, Error> {
-    let mut members = vec![
-        Member { path: "opt".to_owned(), source: Source::Dir },
-        Member { path: prefix.to_owned(), source: Source::Dir },
-    ];
+    // The prefix and each folder above it (`opt`, `opt/python-3.12.6`), top first.
+    let mut members = Vec::new();
+    let mut above = String::new();
+    for part in prefix.split('/') {
+        if !above.is_empty() {
+            above.push('/');
+        }
+        above.push_str(part);
+        members.push(Member { path: above.clone(), source: Source::Dir });
+    }
     let license_name = "LICENSE";
-    let license = match &options.license {
-        Some(path) => Some(path.clone()),
-        None if root.join(license_name).is_file() => None,
-        None => {
-            let fallback = root.join(format!("lib/python{}/LICENSE.txt", name.version.line()));
+    let license = match (&options.license, license_for) {
+        (Some(path), _) => Some(path.clone()),
+        (None, None) => None,
+        (None, Some(_)) if root.join(license_name).is_file() => None,
+        (None, Some(version)) => {
+            let fallback = root.join(format!("lib/python{}/LICENSE.txt", version.line()));
             if fallback.is_file() {
                 Some(fallback)
             } else {
@@ -172,7 +236,7 @@ fn collect(
                     path: stage.to_path_buf(),
                     reason: format!(
                         "no PSF LICENSE: neither `{prefix}/LICENSE` nor `{prefix}/lib/python{}/LICENSE.txt` exists (BR-003); pass `--license FILE`",
-                        name.version.line()
+                        version.line()
                     ),
                 });
             }
@@ -582,5 +646,36 @@ mod tests {
         assert!(check_link_inside("opt/python-3.12.6/lib/x", Path::new("../bin/python3"), prefix).is_ok());
         assert!(check_link_inside("opt/python-3.12.6/bin/x", Path::new("../../../etc"), prefix).is_err());
         assert!(check_link_inside("opt/python-3.12.6/bin/x", Path::new("/usr/bin/python3"), prefix).is_err());
+    }
+
+    #[test]
+    fn a_wheelhouse_prefix_packs_without_a_license_and_reproducibly() {
+        let dir = tempfile::tempdir().unwrap();
+        let stage = dir.path().join("stage");
+        std::fs::create_dir_all(stage.join("wheelhouse-web/wheels")).unwrap();
+        std::fs::write(stage.join("wheelhouse-web/requirements.lock"), "six==1.16.0 --hash=sha256:00\n").unwrap();
+        std::fs::write(stage.join("wheelhouse-web/wheels/six-1.16.0-py2.py3-none-any.whl"), b"PK").unwrap();
+        let version = PythonVersion::parse("3.11.2").unwrap();
+        let name = WheelhouseName::new("web", version, "debian12", 1, Compression::Gzip).unwrap();
+        let options = PackOptions { mtime: DEFAULT_MTIME, level: 6, threads: 2, license: None, upstream: None };
+        let first = pack_prefix(&stage, &Target::wheelhouse(&name), &dir.path().join("a"), &options).unwrap();
+        let second = pack_prefix(&stage, &Target::wheelhouse(&name), &dir.path().join("b"), &options).unwrap();
+        assert_eq!(first.digest, second.digest);
+        assert_eq!(first.path.file_name().unwrap(), "wheelhouse-web-cp311-debian12-build1.tgz");
+        assert!(Sidecar::path_for(&first.path).is_file());
+        let mut names = Vec::new();
+        let decoder = flate2::read::MultiGzDecoder::new(File::open(&first.path).unwrap());
+        for entry in tar::Archive::new(decoder).entries().unwrap() {
+            names.push(entry.unwrap().path().unwrap().display().to_string());
+        }
+        assert_eq!(
+            names,
+            [
+                "wheelhouse-web/",
+                "wheelhouse-web/requirements.lock",
+                "wheelhouse-web/wheels/",
+                "wheelhouse-web/wheels/six-1.16.0-py2.py3-none-any.whl"
+            ]
+        );
     }
 }

@@ -1,0 +1,275 @@
+//! `specgate wheelhouse install`: the expected digest (flag or sidecar) first, the verified
+//! fetch into the content-addressed cache (`install::fetch`: nothing is unpacked before the
+//! digest matches), the unpack into staging, every wheel checked against the lock and the
+//! interpreter's Python line, then `pip install --no-index --require-hashes` with no index
+//! reachable, and the receipt last. The receipt lives in the interpreter's `sys.prefix`, so a
+//! rerun with the same wheelhouse runs no pip.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use super::lock::{self, Manifest, WheelName};
+use super::{last_lines, probe, Error, Interpreter};
+use crate::pipeline::install::fetch::{self, Expected, Location};
+use crate::pipeline::install::{layout, Event};
+use crate::shared::artifact::{self, Digest, Limits, PythonVersion, WheelhouseName};
+use crate::shared::http;
+use crate::shared::process::{output_within, TimeLimit};
+
+/// What `wheelhouse install` was asked to do.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub url: String,
+    pub version: PythonVersion,
+    pub sha256: Option<Digest>,
+    pub interpreter: PathBuf,
+    pub cache: PathBuf,
+    pub allow_http: bool,
+    pub http: http::Options,
+    pub lock_timeout: Duration,
+    pub force: bool,
+    pub probe_limit: TimeLimit,
+    pub pip_limit: TimeLimit,
+}
+
+/// How an install ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The receipt names the same wheelhouse: nothing ran.
+    AlreadyInstalled {
+        receipt: PathBuf,
+    },
+    Installed {
+        receipt: PathBuf,
+        wheels: usize,
+    },
+}
+
+/// What was installed, written after pip succeeded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub name: String,
+    pub artifact: String,
+    pub sha256: String,
+    pub source: String,
+    pub python: String,
+    pub wheels: usize,
+    pub installed_at: String,
+    pub installed_by: String,
+}
+
+/// The receipt of wheelhouse `name` in an environment.
+pub fn receipt_path(prefix: &Path, name: &str) -> PathBuf {
+    prefix.join(format!(".specgate-wheelhouse-{name}.json"))
+}
+
+fn read_receipt(path: &Path) -> Option<Receipt> {
+    serde_json::from_slice(&crate::shared::readfile::regular(path, 1 << 20).ok()?).ok()
+}
+
+pub fn install(request: &Request, events: &mut dyn FnMut(Event<'_>)) -> Result<Outcome, Error> {
+    let location = match Location::parse(&request.url, request.allow_http)? {
+        Location::File(path) => Location::File(std::path::absolute(&path).unwrap_or(path)),
+        location => location,
+    };
+    let url = location.display();
+    let file_name = location.file_name().ok_or_else(|| crate::pipeline::install::Error::Url {
+        url: url.clone(),
+        reason: "it names no file".to_owned(),
+    })?;
+    let name = WheelhouseName::parse(&file_name).map_err(artifact::Error::Name)?;
+    if !name.fits(request.version) {
+        return Err(Error::OtherPython { what: file_name, built: name.line(), interpreter: request.version });
+    }
+    let interpreter = probe(&request.interpreter, request.version, request.probe_limit)?;
+    let receipt_at = receipt_path(&interpreter.prefix, &name.name);
+    let client = http::Client::new(request.http.clone());
+
+    // The fast path: the receipt names this wheelhouse. A local sidecar is cheap to read; over
+    // http without --sha256 the source URL decides, as for `specgate install`.
+    let mut resolved = None;
+    if !request.force {
+        if let Some(receipt) = read_receipt(&receipt_at) {
+            let same = match (request.sha256, &location) {
+                (Some(digest), _) => receipt.sha256 == digest.to_hex(),
+                (None, Location::File(_)) => {
+                    let found = expected_digest(request, &location, &file_name, &client)?;
+                    let same = receipt.sha256 == found.0.to_hex();
+                    resolved = Some(found);
+                    same
+                }
+                (None, Location::Http(_)) => receipt.source == url,
+            };
+            if same {
+                return Ok(Outcome::AlreadyInstalled { receipt: receipt_at });
+            }
+        }
+    }
+    let (expected, expected_from) = match resolved {
+        Some(found) => found,
+        None => expected_digest(request, &location, &file_name, &client)?,
+    };
+
+    let lock_path = interpreter.prefix.join(".specgate-wheelhouse.lock");
+    let _lock = layout::lock_file(&lock_path, request.lock_timeout, &mut |path| events(Event::Waiting(path)))?;
+    if !request.force && read_receipt(&receipt_at).is_some_and(|r| r.sha256 == expected.to_hex()) {
+        return Ok(Outcome::AlreadyInstalled { receipt: receipt_at });
+    }
+
+    let cache = fetch::Cache { dir: request.cache.clone(), lock_wait: request.lock_timeout };
+    let start = Instant::now();
+    let archive = match cache.lookup(expected)? {
+        Some(path) => path,
+        None => {
+            let mut progress = |done, total| events(Event::Bytes(done, total));
+            cache.store(&location, expected, &expected_from, &client, &mut progress, &mut |_| {})?
+        }
+    };
+    events(Event::Phase(
+        "download",
+        format!("`{file_name}`, sha256 verified against {expected_from}"),
+        start.elapsed(),
+    ));
+
+    let staging = super::fresh_staging(&request.cache, ".wheelhouse-staging-")?;
+    let tree = staging.0.join("tree");
+    let start = Instant::now();
+    artifact::unpack::unpack(&archive, name.compression, &tree, &Limits::default())?;
+    let top = tree.join(name.prefix().trim_end_matches('/'));
+    let checked = check_wheels(&top, &name, &interpreter)?;
+    events(Event::Phase("verify", format!("{checked} wheels match the lock's SHA-256s"), start.elapsed()));
+
+    let start = Instant::now();
+    pip_install(&interpreter, &top, request.pip_limit)?;
+    events(Event::Phase(
+        "pip",
+        format!("{checked} wheels installed offline into `{}`", interpreter.prefix.display()),
+        start.elapsed(),
+    ));
+
+    let receipt = Receipt {
+        name: name.name.clone(),
+        artifact: file_name,
+        sha256: expected.to_hex(),
+        source: url,
+        python: interpreter.version.to_string(),
+        wheels: checked,
+        installed_at: crate::pipeline::install::now_rfc3339(),
+        installed_by: concat!("specgate ", env!("CARGO_PKG_VERSION")).to_owned(),
+    };
+    let json = serde_json::to_vec_pretty(&receipt).expect("a receipt serializes");
+    crate::shared::atomic::write(&receipt_at, &json).map_err(|source| Error::fs("write", &receipt_at, source))?;
+    Ok(Outcome::Installed { receipt: receipt_at, wheels: checked })
+}
+
+/// The flag, else the sidecar beside the wheelhouse.
+fn expected_digest(
+    request: &Request,
+    location: &Location,
+    file_name: &str,
+    client: &http::Client,
+) -> Result<(Digest, Expected), Error> {
+    if let Some(digest) = request.sha256 {
+        return Ok((digest, Expected::Flag));
+    }
+    if let Some(digest) = fetch::sidecar_digest(location, file_name, client)? {
+        return Ok((digest, Expected::Sidecar(location.with_suffix(".sha256").display())));
+    }
+    Err(crate::pipeline::install::Error::NoDigest {
+        url: location.display(),
+        looked: format!("no --sha256, no `{}`", location.with_suffix(".sha256").display()),
+    }
+    .into())
+}
+
+/// The manifest fits the interpreter, and every wheel is in the lock with its SHA-256 (and
+/// every pin has its wheel). Returns the number of wheels.
+fn check_wheels(top: &Path, name: &WheelhouseName, interpreter: &Interpreter) -> Result<usize, Error> {
+    let bad = |reason: String| Error::NotAWheelhouse { path: top.to_path_buf(), reason };
+    let read = |file: &str| {
+        crate::shared::readfile::text(&top.join(file), 16 << 20).map_err(|e| bad(format!("`{file}`: {e}")))
+    };
+    let manifest: Manifest =
+        serde_json::from_str(&read(lock::MANIFEST)?).map_err(|e| bad(format!("`{}`: {e}", lock::MANIFEST)))?;
+    if manifest.name != name.name {
+        return Err(bad(format!("its manifest names `{}`, not `{}`", manifest.name, name.name)));
+    }
+    let built = PythonVersion::parse(&manifest.python)
+        .ok_or_else(|| bad(format!("its manifest's python `{}` is not X.Y.Z", manifest.python)))?;
+    if (built.major, built.minor) != (interpreter.version.major, interpreter.version.minor) {
+        return Err(Error::OtherPython {
+            what: format!("wheelhouse `{}`", name.name),
+            built: built.to_string(),
+            interpreter: interpreter.version,
+        });
+    }
+    let pins = lock::parse(&read(lock::LOCK)?).map_err(|reason| bad(format!("`{}` {reason}", lock::LOCK)))?;
+    let wheels = top.join(lock::WHEELS);
+    let mut seen = std::collections::BTreeSet::new();
+    let mut count = 0;
+    for entry in std::fs::read_dir(&wheels).map_err(|source| Error::fs("list", &wheels, source))? {
+        let entry = entry.map_err(|source| Error::fs("list", &wheels, source))?;
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let wheel =
+            WheelName::parse(&file).map_err(|reason| Error::LockMismatch { reason: format!("`{file}`: {reason}") })?;
+        if !wheel.fits(interpreter.version.major, interpreter.version.minor) {
+            return Err(Error::OtherPython { what: file, built: wheel.tags, interpreter: interpreter.version });
+        }
+        let pin = pins.iter().find(|p| p.name == wheel.name && p.version == wheel.version).ok_or_else(|| {
+            Error::LockMismatch {
+                reason: format!("`{file}` has no line `{}=={}` in the lock", wheel.name, wheel.version),
+            }
+        })?;
+        let actual = artifact::sidecar::sha256_file(&entry.path())?;
+        if actual != pin.sha256 {
+            return Err(Error::Tampered { file, expected: pin.sha256, actual });
+        }
+        seen.insert(wheel.name);
+        count += 1;
+    }
+    if let Some(missing) = pins.iter().find(|p| !seen.contains(&p.name)) {
+        return Err(Error::LockMismatch {
+            reason: format!("the lock pins `{}=={}`, but no wheel of it is there", missing.name, missing.version),
+        });
+    }
+    Ok(count)
+}
+
+/// `pip install` from the wheels alone: every `PIP_*` variable and pip's configuration files
+/// left out, no index, hashes required, no sdist built.
+fn pip_install(interpreter: &Interpreter, top: &Path, limit: TimeLimit) -> Result<(), Error> {
+    let mut command = Command::new(&interpreter.path);
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("PIP_") {
+            command.env_remove(key);
+        }
+    }
+    command
+        .env("PIP_NO_INDEX", "1")
+        .env("PIP_CONFIG_FILE", "/dev/null")
+        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        .env("PIP_ROOT_USER_ACTION", "ignore")
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--no-index",
+            "--no-input",
+            "--only-binary",
+            ":all:",
+            "--require-hashes",
+            "--find-links",
+        ])
+        .arg(top.join(lock::WHEELS))
+        .arg("-r")
+        .arg(top.join(lock::LOCK));
+    let (status, stdout, stderr) =
+        output_within(command, limit).map_err(|error| Error::PipRun { reason: error.to_string() })?;
+    if !status.success() {
+        return Err(Error::PipInstall { tail: last_lines(&format!("{stdout}\n{stderr}"), 25) });
+    }
+    Ok(())
+}

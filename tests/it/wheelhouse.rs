@@ -1,0 +1,414 @@
+//! `specgate wheelhouse build` and `install`. The fast tests use a stand-in interpreter (a shell
+//! script answering the version probe) for the refusals that come before pip; the end-to-end
+//! test (ignored: it reaches PyPI) builds six, PyYAML and docopt with a venv of the system's
+//! python3 and installs them offline into another fresh venv.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::TestContext;
+
+/// A stand-in interpreter: answers the probe with `version` and `prefix`; `-m pip` prints
+/// `pip_output` and exits with `pip_status`.
+fn fake_python(dir: &Path, version: &str, pip_status: i32, pip_output: &str) -> PathBuf {
+    let path = dir.join(format!("python-{version}"));
+    let prefix = dir.join("env");
+    fs::create_dir_all(&prefix).unwrap();
+    let script = format!(
+        "#!/bin/sh\nif [ \"$1\" = -m ]; then echo '{pip_output}' >&2; exit {pip_status}; fi\nprintf '{version}\\n{}\\n'\n",
+        prefix.display()
+    );
+    fs::write(&path, script).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+fn build_args<'a>(interpreter: &'a str, python: &'a str) -> Vec<&'a str> {
+    vec![
+        "wheelhouse",
+        "build",
+        "-r",
+        "requirements.txt",
+        "--name",
+        "web",
+        "--python",
+        python,
+        "--distro",
+        "debian12",
+        "--build",
+        "1",
+        "--interpreter",
+        interpreter,
+        "--out",
+        "out",
+    ]
+}
+
+#[test]
+fn build_refuses_a_missing_interpreter_and_says_what_to_do() {
+    let ctx = TestContext::without_git();
+    ctx.write("requirements.txt", "six\n");
+    let run = ctx.run(&build_args("/nonexistent/python3.11", "3.11.2"));
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("the interpreter `/nonexistent/python3.11` does not exist"), "{run}");
+    assert!(run.stderr.contains("hint: install the CPython artifact first"), "{run}");
+    assert!(!ctx.path("out").join("wheelhouse-web-cp311-debian12-build1.tgz").exists());
+}
+
+#[test]
+fn build_refuses_an_interpreter_of_another_version() {
+    let ctx = TestContext::without_git();
+    ctx.write("requirements.txt", "six\n");
+    let python = fake_python(&ctx.root, "3.12.6", 0, "pip 24.0");
+    let run = ctx.run(&build_args(python.to_str().unwrap(), "3.11.2"));
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("is Python 3.12.6, not 3.11.2"), "{run}");
+}
+
+#[test]
+fn build_refuses_an_interpreter_without_pip() {
+    let ctx = TestContext::without_git();
+    ctx.write("requirements.txt", "six\n");
+    let python = fake_python(&ctx.root, "3.11.2", 1, "/usr/bin/python3: No module named pip");
+    let run = ctx.run(&build_args(python.to_str().unwrap(), "3.11.2"));
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("has no pip: /usr/bin/python3: No module named pip"), "{run}");
+    assert!(run.stderr.contains("ensurepip"), "{run}");
+}
+
+#[test]
+fn build_refuses_a_bad_name_before_running_anything() {
+    let ctx = TestContext::without_git();
+    ctx.write("requirements.txt", "six\n");
+    let mut args = build_args("/nonexistent/python", "3.11.2");
+    args[5] = "Web App";
+    let run = ctx.run(&args);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("wheelhouse-<NAME>-cp<XY>"), "{run}");
+    assert!(run.stderr.contains("hint: `specgate wheelhouse build` makes the name"), "{run}");
+}
+
+#[test]
+fn install_refuses_a_wheelhouse_for_another_python_line_and_a_missing_digest() {
+    let ctx = TestContext::without_git();
+    let python = fake_python(&ctx.root, "3.11.2", 0, "");
+    ctx.write("wheelhouse-web-cp312-debian12-build1.tgz", "not read");
+    let run = ctx.run(&[
+        "wheelhouse",
+        "install",
+        "wheelhouse-web-cp312-debian12-build1.tgz",
+        "--python",
+        "3.11.2",
+        "--interpreter",
+        python.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("is built for Python 3.12, but the interpreter is Python 3.11.2"), "{run}");
+    ctx.write("wheelhouse-web-cp311-debian12-build1.tgz", "not read");
+    let run = ctx.run(&[
+        "wheelhouse",
+        "install",
+        "wheelhouse-web-cp311-debian12-build1.tgz",
+        "--python",
+        "3.11.2",
+        "--interpreter",
+        python.to_str().unwrap(),
+        "--cache",
+        "cache",
+    ]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("no expected SHA-256"), "{run}");
+    assert!(!ctx.root.join("env/.specgate-wheelhouse-web.json").exists());
+}
+
+/// A stand-in interpreter with a stand-in pip: `pip wheel` leaves two small wheels (or prints
+/// `wheel-output` and exits with `wheel-status` when those files exist), `pip
+/// install` logs its arguments and the index variables it sees, and fails while `fail` exists.
+fn fake_python_with_pip(dir: &Path) -> PathBuf {
+    let path = dir.join("python3.11");
+    let prefix = dir.join("env");
+    fs::create_dir_all(&prefix).unwrap();
+    let script = format!(
+        r#"#!/bin/sh
+if [ "$1" = -m ]; then
+  shift 2
+  case "$1" in
+    --version) echo "pip 23.0.1"; exit 0 ;;
+    wheel)
+      if [ -f {dir}/wheel-output ]; then cat {dir}/wheel-output >&2; exit "$(cat {dir}/wheel-status)"; fi
+      while [ $# -gt 0 ]; do [ "$1" = --wheel-dir ] && dir="$2"; shift; done
+      printf six > "$dir/six-1.16.0-py2.py3-none-any.whl"
+      printf yaml > "$dir/PyYAML-6.0.1-cp311-cp311-linux_x86_64.whl"
+      exit 0 ;;
+    install)
+      echo "PIP_INDEX_URL=${{PIP_INDEX_URL-unset}} PIP_NO_INDEX=$PIP_NO_INDEX $*" >> {dir}/pip.log
+      if [ -f {dir}/fail ]; then echo "ERROR: No matching distribution found for six" >&2; exit 1; fi
+      exit 0 ;;
+  esac
+fi
+printf '3.11.2\n{prefix}\n'
+"#,
+        dir = dir.display(),
+        prefix = prefix.display()
+    );
+    fs::write(&path, script).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+#[test]
+fn install_runs_pip_offline_once_and_a_failing_pip_keeps_the_receipt() {
+    let ctx = TestContext::without_git();
+    ctx.write("requirements.txt", "six\nPyYAML\n");
+    let python = fake_python_with_pip(&ctx.root);
+    let python = python.to_str().unwrap();
+    let run = ctx.run(&build_args(python, "3.11.2"));
+    assert_eq!(run.code, 0, "{run}");
+    assert_eq!(run.stdout, "[REPO]/out/wheelhouse-web-cp311-debian12-build1.tgz\n");
+    let install = |artifact: &str| {
+        let mut command = ctx.specgate();
+        command
+            .args([
+                "wheelhouse",
+                "install",
+                artifact,
+                "--python",
+                "3.11.2",
+                "--cache",
+                "cache",
+                "--interpreter",
+                python,
+            ])
+            .env("PIP_INDEX_URL", "http://127.0.0.1:9/");
+        ctx.to_run(command.output().unwrap())
+    };
+    let run = install("out/wheelhouse-web-cp311-debian12-build1.tgz");
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("verify: 2 wheels match the lock's SHA-256s"), "{run}");
+    let log = fs::read_to_string(ctx.root.join("pip.log")).unwrap();
+    assert_eq!(log.lines().count(), 1, "{log}");
+    assert!(log.starts_with("PIP_INDEX_URL=unset PIP_NO_INDEX=1 install --no-index"), "{log}");
+    assert!(log.contains("--require-hashes"), "{log}");
+    let receipt = ctx.root.join("env/.specgate-wheelhouse-web.json");
+    let first = fs::read_to_string(&receipt).unwrap();
+    assert!(first.contains("wheelhouse-web-cp311-debian12-build1.tgz"), "{first}");
+
+    let run = install("out/wheelhouse-web-cp311-debian12-build1.tgz");
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("already installed"), "{run}");
+    assert_eq!(fs::read_to_string(ctx.root.join("pip.log")).unwrap().lines().count(), 1, "pip ran again");
+
+    let mut args = build_args(python, "3.11.2");
+    args[11] = "2";
+    assert_eq!(ctx.run(&args).code, 0);
+    ctx.write("fail", "");
+    let run = install("out/wheelhouse-web-cp311-debian12-build2.tgz");
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("`pip install` from the wheelhouse failed"), "{run}");
+    assert!(run.stderr.contains("No matching distribution found for six"), "{run}");
+    assert_eq!(fs::read_to_string(&receipt).unwrap(), first, "the previous receipt must stay as it was");
+}
+
+#[test]
+fn install_refuses_a_tampered_wheel_and_a_wrong_digest_with_no_pip_run() {
+    let ctx = TestContext::without_git();
+    ctx.write("requirements.txt", "six\nPyYAML\n");
+    let python = fake_python_with_pip(&ctx.root);
+    let python = python.to_str().unwrap();
+    assert_eq!(ctx.run(&build_args(python, "3.11.2")).code, 0);
+    let name = "wheelhouse-web-cp311-debian12-build1.tgz";
+    let unpacked = ctx.root.join("tamper");
+    fs::create_dir_all(&unpacked).unwrap();
+    let tar = |args: &[&str], dir: &Path| {
+        assert!(Command::new("tar").args(args).current_dir(dir).status().unwrap().success())
+    };
+    tar(&["-xzf", ctx.root.join("out").join(name).to_str().unwrap()], &unpacked);
+    fs::write(unpacked.join("wheelhouse-web/wheels/six-1.16.0-py2.py3-none-any.whl"), "evil").unwrap();
+    let tampered = ctx.root.join("tampered");
+    fs::create_dir_all(&tampered).unwrap();
+    tar(&["-czf", tampered.join(name).to_str().unwrap(), "wheelhouse-web"], &unpacked);
+    let sum = Command::new("sha256sum").arg(name).current_dir(&tampered).output().unwrap();
+    fs::write(tampered.join(format!("{name}.sha256")), sum.stdout).unwrap();
+    let install = |artifact: &str, extra: &[&str]| {
+        let mut args =
+            vec!["wheelhouse", "install", artifact, "--python", "3.11.2", "--cache", "cache", "--interpreter", python];
+        args.extend_from_slice(extra);
+        ctx.run(&args)
+    };
+    let run = install(&format!("tampered/{name}"), &[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("the wheel `six-1.16.0-py2.py3-none-any.whl` does not match the lock"), "{run}");
+    assert!(!ctx.root.join("pip.log").exists(), "pip ran");
+
+    let zeros = "0".repeat(64);
+    let run = install(&format!("out/{name}"), &["--sha256", &zeros]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("checksum mismatch"), "{run}");
+    assert!(!run.stderr.contains("verify:"), "{run}");
+    assert!(!ctx.root.join("pip.log").exists(), "pip ran");
+    assert!(!ctx.root.join("env/.specgate-wheelhouse-web.json").exists());
+}
+
+#[test]
+fn build_explains_a_missing_header_a_failed_sdist_and_markers_that_select_nothing() {
+    let ctx = TestContext::without_git();
+    ctx.write("requirements.txt", "PyYAML\n");
+    let python = fake_python_with_pip(&ctx.root);
+    let python = python.to_str().unwrap();
+    let table = [
+        (
+            "1",
+            "  Building wheel for pyyaml (pyproject.toml): started\n  ext/_yaml.c:1:10: fatal error: yaml.h: No such file or directory\nERROR: Failed building wheel for pyyaml\n",
+            &["building `pyyaml` needs the C header `yaml.h`", "`apt-get install libyaml-dev`"][..],
+        ),
+        (
+            "1",
+            "  error: invalid command 'bdist_wheel'\nERROR: Failed building wheel for docopt\nFailed to build docopt\n",
+            &["pip could not build a wheel from the sdist of `docopt`", "error: invalid command 'bdist_wheel'"][..],
+        ),
+        (
+            "0",
+            "Ignoring pywin32: markers 'sys_platform == \"win32\"' don't match your environment\n",
+            &["no requirement selects a package on this platform; pip ignored: `pywin32` (sys_platform == \"win32\")"][..],
+        ),
+    ];
+    for (status, output, expected) in table {
+        ctx.write("wheel-status", status);
+        ctx.write("wheel-output", output);
+        let run = ctx.run(&build_args(python, "3.11.2"));
+        assert_eq!(run.code, 2, "{run}");
+        for text in expected {
+            assert!(run.stderr.contains(text), "{text}: {run}");
+        }
+        assert!(!ctx.root.join("out/wheelhouse-web-cp311-debian12-build1.tgz").exists());
+        let left: Vec<_> = fs::read_dir(ctx.root.join("out")).unwrap().collect();
+        assert!(left.is_empty(), "the stage must be removed: {left:?}");
+    }
+}
+
+/// The system's python3 (Debian 12: /usr/bin/python3, 3.11.2) and its version.
+fn system_python() -> (PathBuf, String) {
+    let python = ["/usr/bin/python3", "python3"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| Command::new(p).arg("--version").output().is_ok_and(|o| o.status.success()));
+    let python = python.expect("a python3 on this machine");
+    let out =
+        Command::new(&python).args(["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"]).output().unwrap();
+    (python, String::from_utf8(out.stdout).unwrap().trim().to_owned())
+}
+
+fn venv(python: &Path, at: &Path) -> PathBuf {
+    let out = Command::new(python).args(["-m", "venv"]).arg(at).output().unwrap();
+    assert!(
+        out.status.success(),
+        "`python3 -m venv` failed (on Debian, ensurepip comes with python3-venv): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    at.join("bin/python")
+}
+
+fn imports(python: &Path, modules: &str) -> bool {
+    Command::new(python).args(["-c", &format!("import {modules}")]).status().unwrap().success()
+}
+
+#[test]
+#[ignore = "end-to-end: downloads six, PyYAML and docopt from PyPI and builds docopt's sdist"]
+fn wheelhouse_builds_from_the_index_and_installs_offline() {
+    let ctx = TestContext::without_git();
+    let (system, version) = system_python();
+    let builder = venv(&system, &ctx.root.join("build-venv"));
+    let target = venv(&system, &ctx.root.join("target-venv"));
+    ctx.write("requirements.txt", "six\nPyYAML\ndocopt\npywin32; sys_platform == \"win32\"\n");
+    let run = ctx.run(&build_args(builder.to_str().unwrap(), &version));
+    assert_eq!(run.code, 0, "{run}");
+    let tag = format!("cp{}", version.split('.').take(2).collect::<String>());
+    let name = format!("wheelhouse-web-{tag}-debian12-build1.tgz");
+    assert_eq!(run.stdout, format!("[REPO]/out/{name}\n"), "{run}");
+    let artifact = ctx.root.join("out").join(&name);
+    assert!(run.stderr.contains("note: pip skipped `pywin32`"), "{run}");
+    let listing = Command::new("tar").arg("-tzf").arg(&artifact).output().unwrap();
+    let listing = String::from_utf8(listing.stdout).unwrap();
+    assert!(listing.contains("wheelhouse-web/wheels/docopt-0.6.2-py2.py3-none-any.whl"), "{listing}");
+    let lock =
+        Command::new("tar").arg("-xzOf").arg(&artifact).arg("wheelhouse-web/requirements.lock").output().unwrap();
+    let lock = String::from_utf8(lock.stdout).unwrap();
+    for name in ["docopt==0.6.2 --hash=sha256:", "pyyaml==", "six=="] {
+        assert!(lock.contains(name), "{lock}");
+    }
+
+    let install = |artifact: &Path, python: &Path, extra: &[&str]| {
+        let mut command = ctx.specgate();
+        command
+            .args(["wheelhouse", "install"])
+            .arg(artifact)
+            .args(["--python", &version, "--cache", "cache", "--interpreter"])
+            .arg(python)
+            .args(extra)
+            .env("PIP_INDEX_URL", "http://127.0.0.1:9/");
+        ctx.to_run(command.output().unwrap())
+    };
+    let run = install(&artifact, &target, &[]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("installed 3 wheels offline"), "{run}");
+    assert!(imports(&target, "six, yaml, docopt"));
+    let receipt = ctx.root.join("target-venv/.specgate-wheelhouse-web.json");
+    let before = fs::read(&receipt).unwrap();
+
+    // The same wheelhouse again: the receipt says so, pip does not run.
+    let run = install(&artifact, &target, &[]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("already installed"), "{run}");
+    assert!(!run.stderr.contains("pip:"), "{run}");
+    assert_eq!(fs::read(&receipt).unwrap(), before);
+
+    // A wheel changed inside the tarball, the sidecar made to match: the lock refuses it.
+    let fresh = venv(&system, &ctx.root.join("fresh-venv"));
+    let unpacked = ctx.root.join("tamper");
+    fs::create_dir_all(&unpacked).unwrap();
+    assert!(Command::new("tar").arg("-xzf").arg(&artifact).arg("-C").arg(&unpacked).status().unwrap().success());
+    let six = fs::read_dir(unpacked.join("wheelhouse-web/wheels"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("six-"))
+        .unwrap();
+    let mut bytes = fs::read(&six).unwrap();
+    bytes.push(0);
+    fs::write(&six, bytes).unwrap();
+    let tampered_dir = ctx.root.join("tampered");
+    fs::create_dir_all(&tampered_dir).unwrap();
+    let tampered = tampered_dir.join(artifact.file_name().unwrap());
+    assert!(Command::new("tar")
+        .arg("-czf")
+        .arg(&tampered)
+        .arg("-C")
+        .arg(&unpacked)
+        .arg("wheelhouse-web")
+        .status()
+        .unwrap()
+        .success());
+    let sum = Command::new("sha256sum").arg(artifact.file_name().unwrap()).current_dir(&tampered_dir).output().unwrap();
+    fs::write(tampered_dir.join(format!("{}.sha256", artifact.file_name().unwrap().to_string_lossy())), sum.stdout)
+        .unwrap();
+    let run = install(&tampered, &fresh, &[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("does not match the lock"), "{run}");
+    assert!(!ctx.root.join("fresh-venv/.specgate-wheelhouse-web.json").exists());
+    assert!(!imports(&fresh, "six"), "nothing may be installed from a tampered wheelhouse");
+
+    // A wrong --sha256: refused before anything is unpacked.
+    let zeros = "0".repeat(64);
+    let run = install(&artifact, &fresh, &["--sha256", &zeros]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("checksum mismatch"), "{run}");
+    assert!(!run.stderr.contains("verify:"), "{run}");
+    assert!(!imports(&fresh, "six"));
+    let leftovers: Vec<_> = fs::read_dir(ctx.root.join("cache"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("staging"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
