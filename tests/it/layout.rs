@@ -51,7 +51,8 @@ fn expand(prefix: &[String], text: &str, out: &mut Vec<Module>) {
         }
         return;
     }
-    let (head, rest) = text.split_once("::").map_or((text, None), |(h, r)| (h, Some(r)));
+    // `a::{b}` may arrive as `a::` when the braces were left out of the match: `a` it is.
+    let (head, rest) = text.split_once("::").map_or((text, None), |(h, r)| (h, Some(r).filter(|r| !r.is_empty())));
     if head.is_empty() || !head.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return;
     }

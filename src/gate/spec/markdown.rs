@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 use pulldown_cmark::{CodeBlockKind, Event, LinkType, Options, Parser, Tag, TagEnd};
 use regex::Regex;
 
-use super::document::{Body, BodyIdKind, CodeBlock, Definition, Heading, Link, Mention, TestCaseRow, BODY_ID};
+use super::body::{Body, BodyIdKind, CodeBlock, Definition, Heading, Link, Mention, TestCaseRow, BODY_ID};
 use crate::shared::diag::SourceFile;
 
 /// `<a id="...">` or `<a name="...">`: an explicit anchor a link fragment may point to.

@@ -1,6 +1,7 @@
 //! Governed documents: which files they are, loading them in parallel, and `check spec`
 //! (schema, ids, links, spec bodies, code markers, component traceability).
 
+pub mod body;
 pub mod check;
 pub mod document;
 pub mod frontmatter;
