@@ -483,6 +483,18 @@ pub fn is_retryable(error: &Error) -> bool {
     }
 }
 
+/// An error and its causes on one line, `a: b: c`, for a message about a request that failed.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::gate::spec::document::Document;
 use crate::shared::context::CheckContext;
 use crate::shared::diag::{Diagnostic, Report};
-use crate::shared::http::{Body, Client, Options};
+use crate::shared::http::{self, Body, Client, Options};
 
 use super::RemoteUse;
 
@@ -71,7 +71,7 @@ pub fn probe(client: &Client, url: &str) -> Outcome {
             Ok(reply) => return Outcome::Broken(reply.status),
             Err(error) => {
                 let retryable = crate::shared::http::is_retryable(&error);
-                let reason = error_chain(&error);
+                let reason = http::error_chain(&error);
                 if !retryable {
                     return Outcome::Unreachable(reason);
                 }
@@ -84,17 +84,6 @@ pub fn probe(client: &Client, url: &str) -> Outcome {
         }
         std::thread::sleep(client.backoff(attempt, wait));
     }
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// Request every distinct URL of `uses` once, `concurrency` at a time.

@@ -468,7 +468,7 @@ impl<'n> GitHub<'n> {
             Err(error) if http::is_retryable(&error) => {
                 return Sent::Answer(Attempt::Retry {
                     wait: Duration::ZERO,
-                    why: format!("{method} `{url}` failed ({})", error_chain(&error)),
+                    why: format!("{method} `{url}` failed ({})", http::error_chain(&error)),
                     limit: None,
                 })
             }
@@ -588,17 +588,6 @@ fn parse_json<T: serde::de::DeserializeOwned>(url: &str, reply: http::Reply) -> 
         url: url.to_owned(),
         reason: format!("the JSON is not what GitHub documents ({e})"),
     })
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
