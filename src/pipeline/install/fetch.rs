@@ -137,6 +137,21 @@ impl std::fmt::Display for Expected {
 
 /// Read `<artifact>.sha256` when it exists; `None` when the server or folder has none. A
 /// local artifact that does not exist is an error here already.
+/// The digest given on the command line, else the one of the `<URL>.sha256` sidecar; `None`
+/// when neither is there (install looks in the ledger next, a wheelhouse refuses).
+pub fn flag_or_sidecar(
+    flag: Option<(Digest, Expected)>,
+    location: &Location,
+    file_name: &str,
+    client: &http::Client,
+) -> Result<Option<(Digest, Expected)>, Error> {
+    if flag.is_some() {
+        return Ok(flag);
+    }
+    let sidecar = sidecar_digest(location, file_name, client)?;
+    Ok(sidecar.map(|digest| (digest, Expected::Sidecar(location.with_suffix(".sha256").display()))))
+}
+
 pub fn sidecar_digest(location: &Location, file_name: &str, client: &http::Client) -> Result<Option<Digest>, Error> {
     // A local artifact that is not there is the error to report, not the digest missing beside it.
     if let Location::File(path) = location {

@@ -361,12 +361,11 @@ fn expected_digest(
     file_name: &str,
     client: &http::Client,
 ) -> Result<(Digest, Expected), Error> {
-    if let Some(digest) = request.sha256 {
-        let from = request.sha256_from_index.clone().map_or(Expected::Flag, Expected::Index);
-        return Ok((digest, from));
-    }
-    if let Some(digest) = fetch::sidecar_digest(location, file_name, client)? {
-        return Ok((digest, Expected::Sidecar(location.with_suffix(".sha256").display())));
+    let flag = request
+        .sha256
+        .map(|digest| (digest, request.sha256_from_index.clone().map_or(Expected::Flag, Expected::Index)));
+    if let Some(found) = fetch::flag_or_sidecar(flag, location, file_name, client)? {
+        return Ok(found);
     }
     let mut looked = vec!["no --sha256".to_owned(), format!("no `{}`", location.with_suffix(".sha256").display())];
     if let Some(ledger) = &request.ledger {

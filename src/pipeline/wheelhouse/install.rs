@@ -172,11 +172,9 @@ fn expected_digest(
     file_name: &str,
     client: &http::Client,
 ) -> Result<(Digest, Expected), Error> {
-    if let Some(digest) = request.sha256 {
-        return Ok((digest, Expected::Flag));
-    }
-    if let Some(digest) = fetch::sidecar_digest(location, file_name, client)? {
-        return Ok((digest, Expected::Sidecar(location.with_suffix(".sha256").display())));
+    let flag = request.sha256.map(|digest| (digest, Expected::Flag));
+    if let Some(found) = fetch::flag_or_sidecar(flag, location, file_name, client)? {
+        return Ok(found);
     }
     Err(crate::pipeline::install::Error::NoDigest {
         url: location.display(),
