@@ -215,10 +215,11 @@ pub fn normalize_fingerprint(text: &str) -> Result<String, Error> {
 }
 
 /// A private GnuPG home, removed on drop (with gpg-agent asked to stop first).
-struct TempHome(PathBuf, TimeLimit);
+pub(crate) struct TempHome(pub(crate) PathBuf, TimeLimit);
 
 impl TempHome {
-    fn new(limit: TimeLimit) -> std::io::Result<TempHome> {
+    /// A new folder of mode 0700 under the temporary folder, never one that already existed.
+    pub(crate) fn new(limit: TimeLimit) -> std::io::Result<TempHome> {
         use std::os::unix::fs::DirBuilderExt;
         let base = std::env::temp_dir();
         for attempt in 0..100u32 {

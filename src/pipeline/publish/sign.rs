@@ -13,6 +13,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::Error;
+use crate::pipeline::gpg::TempHome;
 use crate::shared::process::{RunError, TimeLimit};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -30,18 +31,6 @@ pub enum Signer {
 pub fn signature_path(artifact: &Path) -> PathBuf {
     let name = artifact.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     artifact.parent().unwrap_or(Path::new(".")).join("signatures").join(format!("{name}.asc"))
-}
-
-/// A temporary GnuPG home that is removed (and its agent stopped) when dropped.
-struct TempHome(PathBuf, TimeLimit);
-
-impl Drop for TempHome {
-    fn drop(&mut self) {
-        let mut gpgconf = Command::new("gpgconf");
-        gpgconf.arg("--homedir").arg(&self.0).args(["--kill", "all"]).stdin(Stdio::null());
-        let _ = crate::shared::process::output_within(gpgconf, self.1);
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Run one gpg step within `limit`: its exit status and stderr.
@@ -128,18 +117,8 @@ fn import_key(key: &Path, limit: TimeLimit) -> Result<TempHome, Error> {
             hint: "pass `--sign-key FILE` with a secret key exported by `gpg --export-secret-keys --armor`".to_owned(),
         });
     }
-    let dir = std::env::temp_dir().join(format!(
-        "specgate-gnupg-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).map_err(|source| Error::io("create", &dir, source))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
-    }
-    let home = TempHome(dir, limit);
+    let home =
+        TempHome::new(limit).map_err(|source| Error::io("create a GnuPG home in", &std::env::temp_dir(), source))?;
     let mut import = Command::new("gpg");
     import.args(["--batch", "--no-tty", "--quiet", "--homedir"]).arg(&home.0).arg("--import").arg(key);
     let (success, stderr) = run_gpg(import, "--import", limit)?;
