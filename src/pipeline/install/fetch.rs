@@ -156,7 +156,7 @@ pub fn sidecar_digest(location: &Location, file_name: &str, client: &http::Clien
     // A local artifact that is not there is the error to report, not the digest missing beside it.
     if let Location::File(path) = location {
         if let Err(source) = fs::metadata(path) {
-            return Err(Error::io("open the artifact", path, source));
+            return Err(Error::fs("open the artifact", path, source));
         }
     }
     let sidecar = location.with_suffix(".sha256");
@@ -165,7 +165,7 @@ pub fn sidecar_digest(location: &Location, file_name: &str, client: &http::Clien
             match crate::shared::readfile::regular(path, crate::shared::artifact::sidecar::MAX_BYTES) {
                 Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-                Err(source) => return Err(Error::io("read the sidecar", path, source)),
+                Err(source) => return Err(Error::fs("read the sidecar", path, source)),
             }
         }
         Location::Http(url) => {
@@ -227,14 +227,14 @@ impl Cache {
         let file = match File::open(&path) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(Error::io("open the cached artifact", &path, source)),
+            Err(source) => return Err(Error::fs("open the cached artifact", &path, source)),
         };
         let (actual, _) = crate::shared::artifact::sidecar::sha256_reader(file)
-            .map_err(|source| Error::io("read the cached artifact", &path, source))?;
+            .map_err(|source| Error::fs("read the cached artifact", &path, source))?;
         if actual == digest {
             return Ok(Some(path));
         }
-        fs::remove_file(&path).map_err(|source| Error::io("remove the damaged cached artifact", &path, source))?;
+        fs::remove_file(&path).map_err(|source| Error::fs("remove the damaged cached artifact", &path, source))?;
         Ok(None)
     }
 
@@ -251,7 +251,7 @@ impl Cache {
         progress: &mut dyn FnMut(u64, Option<u64>),
         waiting: &mut dyn FnMut(&Path),
     ) -> Result<PathBuf, Error> {
-        fs::create_dir_all(&self.dir).map_err(|source| Error::io("create the download cache", &self.dir, source))?;
+        fs::create_dir_all(&self.dir).map_err(|source| Error::fs("create the download cache", &self.dir, source))?;
         let lock_path = self.dir.join(format!("{}.lock", expected.to_hex()));
         let _lock = super::layout::lock_file(&lock_path, self.lock_wait, waiting)?;
         if let Some(done) = self.lookup(expected)? {
@@ -284,23 +284,23 @@ impl Cache {
         let mut partial = Partial::open(&partial_path, progress)?;
         match location {
             Location::File(path) => {
-                partial.restart().map_err(|source| Error::io("write", &partial_path, source))?;
-                let mut file = File::open(path).map_err(|source| Error::io("open the artifact", path, source))?;
+                partial.restart().map_err(|source| Error::fs("write", &partial_path, source))?;
+                let mut file = File::open(path).map_err(|source| Error::fs("open the artifact", path, source))?;
                 partial.total = file.metadata().ok().map(|m| m.len());
                 let mut buf = vec![0u8; 256 * 1024];
                 loop {
-                    let n = file.read(&mut buf).map_err(|source| Error::io("read the artifact", path, source))?;
+                    let n = file.read(&mut buf).map_err(|source| Error::fs("read the artifact", path, source))?;
                     if n == 0 {
                         break;
                     }
-                    partial.write(&buf[..n]).map_err(|source| Error::io("write", &partial_path, source))?;
+                    partial.write(&buf[..n]).map_err(|source| Error::fs("write", &partial_path, source))?;
                 }
             }
             Location::Http(url) => {
                 let mut result = client.download(url, &mut partial);
                 if matches!(&result, Err(error) if error.status() == Some(416)) {
                     // The partial file is longer than the artifact: start over once.
-                    partial.restart().map_err(|source| Error::io("write", &partial_path, source))?;
+                    partial.restart().map_err(|source| Error::fs("write", &partial_path, source))?;
                     result = client.download(url, &mut partial);
                 }
                 if let Err(error) = result {
@@ -313,7 +313,7 @@ impl Cache {
                 }
             }
         }
-        let (actual, size) = partial.finish().map_err(|source| Error::io("write", &partial_path, source))?;
+        let (actual, size) = partial.finish().map_err(|source| Error::fs("write", &partial_path, source))?;
         if actual != expected {
             let _ = fs::remove_file(&partial_path);
             return Err(Error::Mismatch {
@@ -324,7 +324,7 @@ impl Cache {
                 expected_from: expected_from.to_string(),
             });
         }
-        fs::rename(&partial_path, &final_path).map_err(|source| Error::io("rename", &partial_path, source))?;
+        fs::rename(&partial_path, &final_path).map_err(|source| Error::fs("rename", &partial_path, source))?;
         Ok(final_path)
     }
 }
@@ -358,10 +358,10 @@ impl<'a> Partial<'a> {
             .append(true)
             .create(true)
             .open(path)
-            .map_err(|source| Error::io("create", path, source))?;
+            .map_err(|source| Error::fs("create", path, source))?;
         let mut hasher = Sha256::new();
         let len =
-            io::copy(&mut file, &mut HashWriter(&mut hasher)).map_err(|source| Error::io("read", path, source))?;
+            io::copy(&mut file, &mut HashWriter(&mut hasher)).map_err(|source| Error::fs("read", path, source))?;
         Ok(Partial { file, hasher, len, total: None, progress })
     }
 

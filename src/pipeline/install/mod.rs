@@ -72,10 +72,6 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn io(action: &'static str, path: &Path, source: std::io::Error) -> Error {
-        Error::Fs { action, path: path.to_path_buf(), source }
-    }
-
     pub(crate) fn fs(action: &'static str, path: &Path, source: std::io::Error) -> Error {
         Error::Fs { action, path: path.to_path_buf(), source }
     }
