@@ -163,12 +163,8 @@ fn run_prune(
     let ledger_path = root.join(shown);
     let changed = ledger::prune(&ledger_path, keep as usize)?;
     let mut status = String::new();
-    for (line, entry) in &changed {
-        let _ = writeln!(
-            status,
-            "`{shown}:{line}`: {} build {} for {} is now Deprecado",
-            entry.version, entry.build, entry.distro
-        );
+    for (line, described) in changed.described() {
+        let _ = writeln!(status, "`{shown}:{line}`: {described} is now Deprecado");
     }
     if changed.is_empty() {
         let _ = writeln!(status, "at most {keep} Activo builds per version line and distro already; nothing to change");
@@ -176,17 +172,24 @@ fn run_prune(
     // Files of every row no longer Activo, that are still in the artifacts folder.
     let folder = root.join(&config.artifacts.folder);
     let mut removable = String::new();
-    for (_, entry) in ledger::read(&ledger_path)?.entries() {
-        if entry.status == Status::Active {
-            continue;
-        }
-        for compression in [artifact::Compression::Gzip, artifact::Compression::Zstd] {
-            let name = entry.artifact_name(compression);
-            for file in [name.to_string(), name.sidecar_name()] {
-                if folder.join(&file).is_file() {
-                    let _ = writeln!(removable, "{}/{file}", config.artifacts.folder);
-                }
-            }
+    let ledger = ledger::read(&ledger_path)?;
+    let compressions = [artifact::Compression::Gzip, artifact::Compression::Zstd];
+    let cpython = ledger.entries().into_iter().filter(|(_, e)| e.status != Status::Active).flat_map(|(_, e)| {
+        compressions.map(|c| {
+            let name = e.artifact_name(c);
+            [name.to_string(), name.sidecar_name()]
+        })
+    });
+    let wheelhouses =
+        ledger.wheelhouse_entries().into_iter().filter(|(_, e)| e.status != Status::Active).flat_map(|(_, e)| {
+            compressions.map(|c| {
+                let name = e.wheelhouse_name(c);
+                [name.to_string(), name.sidecar_name()]
+            })
+        });
+    for file in cpython.chain(wheelhouses).flatten() {
+        if folder.join(&file).is_file() {
+            let _ = writeln!(removable, "{}/{file}", config.artifacts.folder);
         }
     }
     if !removable.is_empty() {

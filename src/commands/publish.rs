@@ -344,12 +344,8 @@ fn prune(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> cr
             }
         }
     } else {
-        for (line, entry) in ledger::prune(&ledger_path, keep as usize)? {
-            writeln!(
-                output.stderr,
-                "`{shown}:{line}`: {} build {} for {} is now Deprecado",
-                entry.version, entry.build, entry.distro
-            )?;
+        for (line, described) in ledger::prune(&ledger_path, keep as usize)?.described() {
+            writeln!(output.stderr, "`{shown}:{line}`: {described} is now Deprecado")?;
         }
         entries = ledger::read(&ledger_path)?.entries();
     }

@@ -2,7 +2,10 @@
 //! byte-stable edits (a row added, a cell changed), which must parse back to the same rows.
 
 use proptest::prelude::*;
-use specgate::shared::artifact::ledger::{self, column, Entry, Ledger, Status, HEADERS, UNPUBLISHED};
+use specgate::shared::artifact::ledger::{
+    self, column, wheelhouse_column, Entry, Kind, Ledger, Status, WheelhouseEntry, HEADERS, UNPUBLISHED,
+    WHEELHOUSE_HEADERS,
+};
 use specgate::shared::artifact::{Digest, PythonVersion};
 
 use crate::{config, text_from};
@@ -23,6 +26,27 @@ const LEDGER_PIECES: &[&str] = &[
     "\u{feff}",
     "\u{3000}",
     "# Artefactos\n",
+    "\n",
+    "\r\n",
+];
+
+/// The CPython pieces and the wheelhouse table's, so both tables (and near misses) appear in
+/// any order.
+const BOTH_TABLES_PIECES: &[&str] = &[
+    "| Versi\u{f3}n | Build | Distro | Fecha | SHA256 | URL Release | Estado |\n",
+    "| Nombre | Python | Build | Distro | Fecha | SHA256 | URL Release | Estado |\n",
+    "| NOMBRE | python |\n",
+    "## Wheelhouses\n",
+    "|---|---|---|---|---|---|---|\n",
+    "|---|---|---|---|---|---|---|---|\n",
+    "| 3.12.6 | 1 | ubuntu20.04 | 2025-11-06 | 9c1f0000000000000000000000000000000000000000000000000000000000aa | - | Activo |\n",
+    "| web | 3.11 | 1 | debian12 | 2025-11-06 | 9c1f0000000000000000000000000000000000000000000000000000000000aa | - | Activo |\n",
+    "| Web | 3.11.2 | 0 | Debian | 2025-02-30 | zz | ftp://x | activo |\n",
+    "| ",
+    " |",
+    "|",
+    " ",
+    "\u{feff}",
     "\n",
     "\r\n",
 ];
@@ -64,6 +88,29 @@ pub fn entry() -> impl Strategy<Value = Entry> {
             let hex: String = sha.iter().map(|b| format!("{b:02x}")).collect();
             Entry { version, build, distro, date, sha256: Digest::from_hex(&hex).expect("64 hex digits"), url, status }
         })
+}
+
+pub fn wheelhouse_entry() -> impl Strategy<Value = WheelhouseEntry> {
+    (
+        "[a-z0-9][a-z0-9_-]{0,10}[a-z0-9_]",
+        (1u32..=9, 0u32..=99),
+        1u32..=u32::MAX,
+        "[a-z]{1,10}[0-9]{1,3}(\\.[0-9]{1,3}){0,2}",
+        date(),
+        any::<[u8; 32]>(),
+        url(),
+        status(),
+    )
+        .prop_map(|(name, (major, minor), build, distro, date, sha, url, status)| {
+            let hex: String = sha.iter().map(|b| format!("{b:02x}")).collect();
+            let sha256 = Digest::from_hex(&hex).expect("64 hex digits");
+            WheelhouseEntry { name, major, minor, build, distro, date, sha256, url, status }
+        })
+}
+
+/// The well-formed wheelhouse rows of a ledger, without their indexes.
+fn wheelhouses(ledger: &Ledger) -> Vec<WheelhouseEntry> {
+    ledger.wheelhouse_entries().into_iter().map(|(_, entry)| entry).collect()
 }
 
 /// The well-formed rows of a ledger, without their indexes.
@@ -237,6 +284,100 @@ proptest! {
             }
         }
         prop_assert_eq!(after.len(), rows.len());
+    }
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// Any text with pieces of both tables: parsing never panics, the cells of both tables
+    /// point at their text, and every well-formed wheelhouse row has the eight columns.
+    #[test]
+    fn both_tables_point_at_their_text(text in text_from(BOTH_TABLES_PIECES)) {
+        let ledger = Ledger::parse(text.clone());
+        for kind in [Kind::Cpython, Kind::Wheelhouse] {
+            let Some(table) = ledger.table_of(kind) else { continue };
+            for row in std::iter::once(&table.header).chain(&table.rows) {
+                for cell in &row.cells {
+                    prop_assert_eq!(text.get(cell.start..cell.end), Some(cell.text.as_str()), "{:?} in {:?}", cell, text);
+                }
+            }
+        }
+        let table = ledger.wheelhouses.as_ref();
+        for (index, entry) in ledger.wheelhouse_entries() {
+            let row = &table.expect("rows come from the table").rows[index];
+            prop_assert_eq!(row.cells.len(), WHEELHOUSE_HEADERS.len());
+            prop_assert_eq!(&row.cells[wheelhouse_column::SHA256].text, &entry.sha256.to_hex());
+        }
+    }
+
+    /// CPython and wheelhouse rows added in any order onto any text parse back: each table
+    /// gets its rows newest first, the other table's rows stay as they were, and the text
+    /// that was there is kept (a row inserted, or a table appended at the end).
+    #[test]
+    fn rows_of_both_tables_round_trip(
+        text in text_from(BOTH_TABLES_PIECES),
+        new in proptest::collection::vec(prop_oneof![entry().prop_map(Ok), wheelhouse_entry().prop_map(Err)], 1..8),
+        crlf in any::<bool>(),
+    ) {
+        let text = if crlf { text.replace('\n', "\r\n").replace("\r\r\n", "\r\n") } else { text };
+        let mut ledger = Ledger::parse(text.clone());
+        let (mut cpython, mut wheel) = (entries(&ledger), wheelhouses(&ledger));
+        for item in &new {
+            let before = ledger.text.clone();
+            let (added, had_table, row) = match item {
+                Ok(entry) => (ledger.with_row_added(entry), ledger.table.is_some(), entry.cells().join(" | ")),
+                Err(entry) => (ledger.with_record_added(entry), ledger.wheelhouses.is_some(), entry.cells().join(" | ")),
+            };
+            if had_table {
+                let row = format!("| {row} |");
+                let at = added.find(&row).expect("the row is in the text");
+                let (head, tail) = (&added[..at], &added[at + row.len()..]);
+                let tail = tail.strip_prefix("\r\n").or_else(|| tail.strip_prefix('\n')).unwrap_or(tail);
+                let kept = [head, head.strip_suffix("\r\n").unwrap_or(head), head.strip_suffix('\n').unwrap_or(head)]
+                    .iter()
+                    .any(|head| format!("{head}{tail}") == before);
+                prop_assert!(kept, "{:?} -> {:?}", before, added);
+            } else {
+                prop_assert!(added.starts_with(&before));
+            }
+            ledger = Ledger::parse(added);
+            match item {
+                Ok(entry) => cpython.insert(0, entry.clone()),
+                Err(entry) => wheel.insert(0, entry.clone()),
+            }
+            prop_assert_eq!(&entries(&ledger), &cpython, "after adding {:?} to {:?}", item, text);
+            prop_assert_eq!(&wheelhouses(&ledger), &wheel, "after adding {:?} to {:?}", item, text);
+        }
+    }
+
+    /// A status edit in the wheelhouse table changes that one cell and no CPython row.
+    #[test]
+    fn wheelhouse_status_edits_are_byte_stable(
+        rows in proptest::collection::vec(wheelhouse_entry(), 1..6),
+        cpython in proptest::collection::vec(entry(), 0..3),
+        edits in proptest::collection::vec((any::<proptest::sample::Index>(), status()), 1..6),
+    ) {
+        let mut ledger = Ledger::parse(String::new());
+        for entry in cpython.iter().rev() {
+            ledger = Ledger::parse(ledger.with_row_added(entry));
+        }
+        for entry in rows.iter().rev() {
+            ledger = Ledger::parse(ledger.with_record_added(entry));
+        }
+        let mut expected = rows.clone();
+        prop_assert_eq!(&wheelhouses(&ledger), &expected);
+        for (index, status) in edits {
+            let row = index.index(expected.len());
+            let cell = ledger.wheelhouses.as_ref().expect("a table").rows[row].cells[wheelhouse_column::STATUS].clone();
+            let edited = ledger.with_status_in(Kind::Wheelhouse, row, status).expect("the row exists");
+            prop_assert_eq!(&edited[..cell.start], &ledger.text[..cell.start]);
+            prop_assert_eq!(&edited[cell.start + status.as_str().len()..], &ledger.text[cell.end..]);
+            ledger = Ledger::parse(edited);
+            expected[row].status = status;
+            prop_assert_eq!(&wheelhouses(&ledger), &expected);
+            prop_assert_eq!(&entries(&ledger), &cpython);
+        }
     }
 }
 

@@ -1,19 +1,31 @@
 //! The ARTIFACTS.md ledger: the team's Markdown table
-//! `| Versión | Build | Distro | Fecha | SHA256 | URL Release | Estado |`.
+//! `| Versión | Build | Distro | Fecha | SHA256 | URL Release | Estado |` for CPython artifacts,
+//! and a second table `| Nombre | Python | Build | Distro | Fecha | SHA256 | URL Release | Estado |`
+//! for wheelhouses, under its own heading after the first.
 //!
 //! Parsing keeps the byte offset of every cell, so findings point at `file:line:column`, and so
 //! edits touch only the bytes they change: adding a row inserts one line, changing a status
-//! replaces one cell's text; every other byte of the file (text around the table, padding,
-//! CRLF line endings, a missing final newline) stays as it was. Writing is the caller's job,
-//! through `crate::shared::atomic::write`.
+//! replaces one cell's text; every other byte of the file (text around the tables, padding,
+//! CRLF line endings, a missing final newline) stays as it was. Both tables are read and edited
+//! by the same code, told apart by `Kind`. Writing is the caller's job, through
+//! `crate::shared::atomic::write`.
 
 use std::fmt;
 
-use super::name::{is_distro, ArtifactName, Compression, PythonVersion};
+use super::name::{
+    is_distro, is_wheelhouse_name, parse_python_line, ArtifactName, Compression, PythonVersion, WheelhouseName,
+};
 use super::sidecar::Digest;
 
 /// The columns of the team's table, in order, as written in the spec.
 pub const HEADERS: [&str; 7] = ["Versión", "Build", "Distro", "Fecha", "SHA256", "URL Release", "Estado"];
+
+/// The columns of the wheelhouse table, in order, in the team's language like the first.
+pub const WHEELHOUSE_HEADERS: [&str; 8] =
+    ["Nombre", "Python", "Build", "Distro", "Fecha", "SHA256", "URL Release", "Estado"];
+
+/// The heading written above the wheelhouse table when the first wheelhouse row is added.
+pub const WHEELHOUSE_HEADING: &str = "## Wheelhouses";
 
 /// Column indexes into `HEADERS`.
 pub mod column {
@@ -26,8 +38,68 @@ pub mod column {
     pub const STATUS: usize = 6;
 }
 
+/// Column indexes into `WHEELHOUSE_HEADERS`.
+pub mod wheelhouse_column {
+    pub const NAME: usize = 0;
+    pub const PYTHON: usize = 1;
+    pub const BUILD: usize = 2;
+    pub const DISTRO: usize = 3;
+    pub const DATE: usize = 4;
+    pub const SHA256: usize = 5;
+    pub const URL: usize = 6;
+    pub const STATUS: usize = 7;
+}
+
 /// What a URL cell holds before the artifact is published.
 pub const UNPUBLISHED: &str = "-";
+
+/// Which of the ledger's two tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// CPython artifacts, the first column `Versión`.
+    Cpython,
+    /// Wheelhouses, the first column `Nombre`.
+    Wheelhouse,
+}
+
+impl Kind {
+    /// The header cells of this table.
+    pub fn headers(self) -> &'static [&'static str] {
+        match self {
+            Kind::Cpython => &HEADERS,
+            Kind::Wheelhouse => &WHEELHOUSE_HEADERS,
+        }
+    }
+
+    /// The columns every kind has, for the checks that read them.
+    pub fn sha256_column(self) -> usize {
+        match self {
+            Kind::Cpython => column::SHA256,
+            Kind::Wheelhouse => wheelhouse_column::SHA256,
+        }
+    }
+
+    pub fn url_column(self) -> usize {
+        match self {
+            Kind::Cpython => column::URL,
+            Kind::Wheelhouse => wheelhouse_column::URL,
+        }
+    }
+
+    pub fn status_column(self) -> usize {
+        match self {
+            Kind::Cpython => column::STATUS,
+            Kind::Wheelhouse => wheelhouse_column::STATUS,
+        }
+    }
+
+    pub fn date_column(self) -> usize {
+        match self {
+            Kind::Cpython => column::DATE,
+            Kind::Wheelhouse => wheelhouse_column::DATE,
+        }
+    }
+}
 
 /// The state of a build (Estado).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -127,6 +199,153 @@ impl Entry {
     }
 }
 
+/// A well-formed row of the wheelhouse table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WheelhouseEntry {
+    /// The wheelhouse's NAME, as in `wheelhouse-NAME-cpXY-...`.
+    pub name: String,
+    /// The Python line `X.Y` the wheels are for.
+    pub major: u32,
+    pub minor: u32,
+    pub build: u32,
+    pub distro: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub sha256: Digest,
+    /// The release URL, or `-` before publishing.
+    pub url: String,
+    pub status: Status,
+}
+
+impl WheelhouseEntry {
+    /// The wheelhouse this row describes, with the given compression.
+    pub fn wheelhouse_name(&self, compression: Compression) -> WheelhouseName {
+        WheelhouseName {
+            name: self.name.clone(),
+            major: self.major,
+            minor: self.minor,
+            distro: self.distro.clone(),
+            build: self.build,
+            compression,
+        }
+    }
+
+    /// The (name, line, build, distro) that must be unique.
+    pub fn key(&self) -> (&str, (u32, u32), u32, &str) {
+        (&self.name, (self.major, self.minor), self.build, &self.distro)
+    }
+
+    /// Whether this row records the wheelhouse of that file name (any compression).
+    pub fn describes(&self, name: &WheelhouseName) -> bool {
+        self.key() == (name.name.as_str(), (name.major, name.minor), name.build, name.distro.as_str())
+    }
+
+    /// The Python line `X.Y`.
+    pub fn line(&self) -> String {
+        format!("{}.{}", self.major, self.minor)
+    }
+
+    pub fn is_published(&self) -> bool {
+        self.url != UNPUBLISHED
+    }
+
+    /// The cells of this entry, in column order.
+    pub fn cells(&self) -> [String; 8] {
+        [
+            self.name.clone(),
+            self.line(),
+            self.build.to_string(),
+            self.distro.clone(),
+            self.date.clone(),
+            self.sha256.to_hex(),
+            table_safe(&self.url),
+            self.status.to_string(),
+        ]
+    }
+}
+
+/// A row of either table, for the code both share: parsing, adding, retention.
+pub trait Record: Clone + fmt::Debug {
+    /// The table this record lives in.
+    const KIND: Kind;
+    /// The record a row holds, or every problem of its cells.
+    fn from_row(row: &Row) -> Result<Self, Vec<FieldProblem>>;
+    /// The cells, in column order.
+    fn to_cells(&self) -> Vec<String>;
+    /// Whether both records name the same build (the unique key).
+    fn same_build(&self, other: &Self) -> bool;
+    fn digest(&self) -> Digest;
+    fn status(&self) -> Status;
+    fn url(&self) -> &str;
+    /// `3.12.6 build 1 for debian12`, `wheelhouse web for 3.11 build 1 for debian12`.
+    fn describe(&self) -> String;
+    /// Retention counts Activo builds per group, newest (greatest order) first.
+    fn retention_group(&self) -> String;
+    fn retention_order(&self) -> (u32, u32, u32, u32);
+}
+
+impl Record for Entry {
+    const KIND: Kind = Kind::Cpython;
+    fn from_row(row: &Row) -> Result<Entry, Vec<FieldProblem>> {
+        row.entry()
+    }
+    fn to_cells(&self) -> Vec<String> {
+        self.cells().to_vec()
+    }
+    fn same_build(&self, other: &Entry) -> bool {
+        self.key() == other.key()
+    }
+    fn digest(&self) -> Digest {
+        self.sha256
+    }
+    fn status(&self) -> Status {
+        self.status
+    }
+    fn url(&self) -> &str {
+        &self.url
+    }
+    fn describe(&self) -> String {
+        format!("{} build {} for {}", self.version, self.build, self.distro)
+    }
+    fn retention_group(&self) -> String {
+        format!("{} {}", self.version.line(), self.distro)
+    }
+    fn retention_order(&self) -> (u32, u32, u32, u32) {
+        (self.version.major, self.version.minor, self.version.patch, self.build)
+    }
+}
+
+impl Record for WheelhouseEntry {
+    const KIND: Kind = Kind::Wheelhouse;
+    fn from_row(row: &Row) -> Result<WheelhouseEntry, Vec<FieldProblem>> {
+        row.wheelhouse_entry()
+    }
+    fn to_cells(&self) -> Vec<String> {
+        self.cells().to_vec()
+    }
+    fn same_build(&self, other: &WheelhouseEntry) -> bool {
+        self.key() == other.key()
+    }
+    fn digest(&self) -> Digest {
+        self.sha256
+    }
+    fn status(&self) -> Status {
+        self.status
+    }
+    fn url(&self) -> &str {
+        &self.url
+    }
+    fn describe(&self) -> String {
+        format!("wheelhouse {} for {} build {} for {}", self.name, self.line(), self.build, self.distro)
+    }
+    fn retention_group(&self) -> String {
+        format!("{} {} {}", self.name, self.line(), self.distro)
+    }
+    fn retention_order(&self) -> (u32, u32, u32, u32) {
+        (0, 0, 0, self.build)
+    }
+}
+
 /// A cell that breaks the format, for a finding at that cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldProblem {
@@ -135,51 +354,57 @@ pub struct FieldProblem {
     pub help: String,
 }
 
+/// The cells both tables share (Build, Distro, Fecha, SHA256, URL Release, Estado), checked
+/// the same way whatever their column.
+struct Common {
+    build: Option<u32>,
+    distro: String,
+    date: String,
+    sha256: Option<Digest>,
+    url: String,
+    status: Option<Status>,
+}
+
 impl Row {
-    /// Check every cell; all problems at once, so one run shows everything to fix.
-    pub fn entry(&self) -> Result<Entry, Vec<FieldProblem>> {
-        let mut problems = Vec::new();
-        let cell = |i: usize| self.cells.get(i).map_or("", |c| c.text.as_str());
+    fn cell(&self, index: usize) -> &str {
+        self.cells.get(index).map_or("", |c| c.text.as_str())
+    }
+
+    /// Check the shared cells; columns in the order Build, Distro, Fecha, SHA256, URL, Estado.
+    fn common(&self, columns: [usize; 6], problems: &mut Vec<FieldProblem>) -> Common {
+        let [build_column, distro_column, date_column, sha_column, url_column, status_column] = columns;
         let mut problem = |column: usize, message: String, help: &str| {
             problems.push(FieldProblem { column, message, help: help.to_owned() })
         };
-        let version = PythonVersion::parse(cell(column::VERSION));
-        if version.is_none() {
-            problem(
-                column::VERSION,
-                format!("`Versión` is `{}`, not a version `X.Y.Z`", cell(column::VERSION)),
-                "write the CPython version, for example `3.12.6`",
-            );
-        }
-        let build = cell(column::BUILD);
+        let build = self.cell(build_column);
         let build_number = build
             .parse::<u32>()
             .ok()
             .filter(|b| *b > 0 && !build.starts_with('0') && build.bytes().all(|c| c.is_ascii_digit()));
         if build_number.is_none() {
             problem(
-                column::BUILD,
+                build_column,
                 format!("`Build` is `{build}`, not a build number"),
                 "write the build number from the artifact name, 1 or more, without leading zeros",
             );
         }
-        let distro = cell(column::DISTRO);
+        let distro = self.cell(distro_column);
         if !is_distro(distro) {
             problem(
-                column::DISTRO,
+                distro_column,
                 format!("`Distro` is `{distro}`, not a distro tag"),
                 "write the distro and its version as in the artifact name, for example `ubuntu20.04` or `debian12`",
             );
         }
-        let date = cell(column::DATE);
+        let date = self.cell(date_column);
         if !is_iso_date(date) {
             problem(
-                column::DATE,
+                date_column,
                 format!("`Fecha` is `{date}`, not a date `YYYY-MM-DD`"),
                 "write the build date as `YYYY-MM-DD`, for example `2025-11-06`",
             );
         }
-        let sha = cell(column::SHA256);
+        let sha = self.cell(sha_column);
         let digest = Digest::from_hex(sha);
         if digest.is_none() {
             let hex = sha.bytes().all(|b| b.is_ascii_hexdigit());
@@ -189,37 +414,97 @@ impl Row {
                 "characters that are not hex".to_owned()
             };
             problem(
-                column::SHA256,
+                sha_column,
                 format!("`SHA256` has {what}"),
                 "copy the digest from the artifact's `.sha256` sidecar, or run `specgate ledger add <artifact>`",
             );
         }
-        let url = cell(column::URL);
+        let url = self.cell(url_column);
         if !(url == UNPUBLISHED || is_url(url)) {
             problem(
-                column::URL,
+                url_column,
                 format!("`URL Release` is `{url}`, not an http(s) URL"),
                 "write the release asset URL, or `-` while the artifact is not published",
             );
         }
-        let status = Status::parse(cell(column::STATUS));
+        let status = Status::parse(self.cell(status_column));
         if status.is_none() {
             problem(
-                column::STATUS,
-                format!("`Estado` is `{}`", cell(column::STATUS)),
+                status_column,
+                format!("`Estado` is `{}`", self.cell(status_column)),
                 "write `Activo`, `Deprecado` or `Retirado`",
             );
         }
-        match (version, build_number, digest, status) {
-            (Some(version), Some(build), Some(sha256), Some(status)) if problems.is_empty() => Ok(Entry {
-                version,
-                build,
-                distro: distro.to_owned(),
-                date: date.to_owned(),
-                sha256,
-                url: url.to_owned(),
-                status,
-            }),
+        Common {
+            build: build_number,
+            distro: distro.to_owned(),
+            date: date.to_owned(),
+            sha256: digest,
+            url: url.to_owned(),
+            status,
+        }
+    }
+
+    /// Check every cell of a CPython row; all problems at once, so one run shows everything
+    /// to fix.
+    pub fn entry(&self) -> Result<Entry, Vec<FieldProblem>> {
+        let mut problems = Vec::new();
+        let version = PythonVersion::parse(self.cell(column::VERSION));
+        if version.is_none() {
+            problems.push(FieldProblem {
+                column: column::VERSION,
+                message: format!("`Versión` is `{}`, not a version `X.Y.Z`", self.cell(column::VERSION)),
+                help: "write the CPython version, for example `3.12.6`".to_owned(),
+            });
+        }
+        let common = self.common(
+            [column::BUILD, column::DISTRO, column::DATE, column::SHA256, column::URL, column::STATUS],
+            &mut problems,
+        );
+        match (version, common.build, common.sha256, common.status) {
+            (Some(version), Some(build), Some(sha256), Some(status)) if problems.is_empty() => {
+                Ok(Entry { version, build, distro: common.distro, date: common.date, sha256, url: common.url, status })
+            }
+            _ => Err(problems),
+        }
+    }
+
+    /// Check every cell of a wheelhouse row, as `entry` does for CPython.
+    pub fn wheelhouse_entry(&self) -> Result<WheelhouseEntry, Vec<FieldProblem>> {
+        use wheelhouse_column as col;
+        let mut problems = Vec::new();
+        let name = self.cell(col::NAME);
+        if !is_wheelhouse_name(name) {
+            problems.push(FieldProblem {
+                column: col::NAME,
+                message: format!("`Nombre` is `{name}`, not a wheelhouse name"),
+                help: "write NAME of `wheelhouse-NAME-cpXY-...`: lowercase letters, digits, `-` and `_`".to_owned(),
+            });
+        }
+        let line = parse_python_line(self.cell(col::PYTHON));
+        if line.is_none() {
+            problems.push(FieldProblem {
+                column: col::PYTHON,
+                message: format!("`Python` is `{}`, not a Python line `X.Y`", self.cell(col::PYTHON)),
+                help: "write the line the wheels are for, for example `3.11`".to_owned(),
+            });
+        }
+        let common =
+            self.common([col::BUILD, col::DISTRO, col::DATE, col::SHA256, col::URL, col::STATUS], &mut problems);
+        match (line, common.build, common.sha256, common.status) {
+            (Some((major, minor)), Some(build), Some(sha256), Some(status)) if problems.is_empty() => {
+                Ok(WheelhouseEntry {
+                    name: name.to_owned(),
+                    major,
+                    minor,
+                    build,
+                    distro: common.distro,
+                    date: common.date,
+                    sha256,
+                    url: common.url,
+                    status,
+                })
+            }
             _ => Err(problems),
         }
     }
@@ -238,7 +523,7 @@ pub fn date_from_unix(seconds: u64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-/// The table found in a ledger.
+/// A table found in a ledger.
 #[derive(Debug, Clone)]
 pub struct Table {
     pub header: Row,
@@ -250,14 +535,20 @@ pub struct Table {
     insert_at: usize,
     /// The separator (or header) line is the file's last line and has no line ending.
     insert_needs_newline: bool,
+    /// The line ending of the header line.
+    eol: &'static str,
 }
 
 /// A parsed ledger file.
 #[derive(Debug, Clone)]
 pub struct Ledger {
     pub text: String,
+    /// The CPython table.
     pub table: Option<Table>,
-    /// The line ending the table uses (`\r\n` when its header line ends so).
+    /// The wheelhouse table.
+    pub wheelhouses: Option<Table>,
+    /// The line ending of the file (`\r\n` when the CPython table's header line ends so, or,
+    /// without that table, when any line does), for a table appended.
     eol: &'static str,
 }
 
@@ -305,8 +596,70 @@ fn is_separator(cells: &[Cell]) -> bool {
         })
 }
 
+/// The length of a line without its line ending.
+fn content_len(piece: &str) -> usize {
+    let without = piece.strip_suffix('\n').unwrap_or(piece);
+    without.strip_suffix('\r').unwrap_or(without).len()
+}
+
+/// The first table of `kind`: its header's first cell names the kind's first column.
+fn find_table(lines: &[(usize, &str)], kind: Kind) -> Option<Table> {
+    let headers = kind.headers();
+    let first = fold(headers[0]);
+    for (index, &(line_start, piece)) in lines.iter().enumerate() {
+        let Some(cells) = split_cells(&piece[..content_len(piece)], line_start) else {
+            continue;
+        };
+        if cells.first().is_none_or(|c| fold(&c.text) != first) {
+            continue;
+        }
+        let eol = if piece.ends_with("\r\n") { "\r\n" } else { "\n" };
+        let header = Row { line: index + 1, start: line_start, cells };
+        let folded: Vec<String> = header.cells.iter().map(|c| fold(&c.text)).collect();
+        let expected: Vec<String> = headers.iter().map(|h| fold(h)).collect();
+        let mut header_problem = (folded != expected).then(|| {
+            let missing: Vec<&str> =
+                headers.iter().zip(&expected).filter(|(_, e)| !folded.contains(e)).map(|(h, _)| *h).collect();
+            let mut message = format!("the header has {} columns", header.cells.len());
+            if !missing.is_empty() {
+                message.push_str(&format!(", missing `{}`", missing.join("`, `")));
+            } else {
+                message.push_str(", in another order");
+            }
+            message
+        });
+        let mut insert_at = line_start + piece.len();
+        let mut insert_needs_newline = !piece.ends_with('\n');
+        let mut next = index + 1;
+        match lines.get(next) {
+            Some((sep_start, sep_piece))
+                if split_cells(&sep_piece[..content_len(sep_piece)], *sep_start).is_some_and(|c| is_separator(&c)) =>
+            {
+                insert_at = sep_start + sep_piece.len();
+                insert_needs_newline = !sep_piece.ends_with('\n');
+                next += 1;
+            }
+            _ => {
+                header_problem
+                    .get_or_insert_with(|| "the header is not followed by a `|---|---|` separator line".to_owned());
+            }
+        }
+        let mut rows = Vec::new();
+        while let Some((row_start, row_piece)) = lines.get(next) {
+            let Some(cells) = split_cells(&row_piece[..content_len(row_piece)], *row_start) else {
+                break;
+            };
+            rows.push(Row { line: next + 1, start: *row_start, cells });
+            next += 1;
+        }
+        return Some(Table { header, header_problem, rows, insert_at, insert_needs_newline, eol });
+    }
+    None
+}
+
 impl Ledger {
-    /// Parse a ledger. A file with no table is a `Ledger` whose `table` is `None`.
+    /// Parse a ledger. A file with no table is a `Ledger` whose `table` is `None`; the same
+    /// for `wheelhouses`.
     pub fn parse(text: String) -> Ledger {
         let mut lines = Vec::new();
         let mut start = 0;
@@ -314,92 +667,69 @@ impl Ledger {
             lines.push((start, piece));
             start += piece.len();
         }
-        let mut table = None;
-        let mut eol = "\n";
-        let content = |piece: &'_ str| -> usize {
-            let without = piece.strip_suffix('\n').unwrap_or(piece);
-            without.strip_suffix('\r').unwrap_or(without).len()
+        let table = find_table(&lines, Kind::Cpython);
+        let wheelhouses = find_table(&lines, Kind::Wheelhouse);
+        let eol = match &table {
+            Some(table) => table.eol,
+            None if text.contains("\r\n") => "\r\n",
+            None => "\n",
         };
-        let mut index = 0;
-        while index < lines.len() {
-            let (line_start, piece) = lines[index];
-            let line_text = &piece[..content(piece)];
-            let Some(cells) = split_cells(line_text, line_start) else {
-                index += 1;
-                continue;
-            };
-            if cells.first().is_none_or(|c| fold(&c.text) != "version") {
-                index += 1;
-                continue;
-            }
-            if piece.ends_with("\r\n") {
-                eol = "\r\n";
-            }
-            let header = Row { line: index + 1, start: line_start, cells };
-            let folded: Vec<String> = header.cells.iter().map(|c| fold(&c.text)).collect();
-            let expected: Vec<String> = HEADERS.iter().map(|h| fold(h)).collect();
-            let mut header_problem = (folded != expected).then(|| {
-                let missing: Vec<&str> =
-                    HEADERS.iter().zip(&expected).filter(|(_, e)| !folded.contains(e)).map(|(h, _)| *h).collect();
-                let mut message = format!("the header has {} columns", header.cells.len());
-                if !missing.is_empty() {
-                    message.push_str(&format!(", missing `{}`", missing.join("`, `")));
-                } else {
-                    message.push_str(", in another order");
-                }
-                message
-            });
-            let mut insert_at = line_start + piece.len();
-            let mut insert_needs_newline = !piece.ends_with('\n');
-            let mut next = index + 1;
-            match lines.get(next) {
-                Some((sep_start, sep_piece))
-                    if split_cells(&sep_piece[..content(sep_piece)], *sep_start).is_some_and(|c| is_separator(&c)) =>
-                {
-                    insert_at = sep_start + sep_piece.len();
-                    insert_needs_newline = !sep_piece.ends_with('\n');
-                    next += 1;
-                }
-                _ => {
-                    header_problem
-                        .get_or_insert_with(|| "the header is not followed by a `|---|---|` separator line".to_owned());
-                }
-            }
-            let mut rows = Vec::new();
-            while let Some((row_start, row_piece)) = lines.get(next) {
-                let Some(cells) = split_cells(&row_piece[..content(row_piece)], *row_start) else {
-                    break;
-                };
-                rows.push(Row { line: next + 1, start: *row_start, cells });
-                next += 1;
-            }
-            table = Some(Table { header, header_problem, rows, insert_at, insert_needs_newline });
-            break;
-        }
-        if table.is_none() && text.contains("\r\n") {
-            eol = "\r\n";
-        }
-        Ledger { text, table, eol }
+        Ledger { text, table, wheelhouses, eol }
     }
 
-    /// The well-formed rows, with their index into `table.rows`.
-    pub fn entries(&self) -> Vec<(usize, Entry)> {
-        self.table
+    /// The table of one kind.
+    pub fn table_of(&self, kind: Kind) -> Option<&Table> {
+        match kind {
+            Kind::Cpython => self.table.as_ref(),
+            Kind::Wheelhouse => self.wheelhouses.as_ref(),
+        }
+    }
+
+    /// The 1-based line of a row of one table (0 when there is no such row).
+    pub fn line_of(&self, kind: Kind, row: usize) -> usize {
+        self.table_of(kind).and_then(|t| t.rows.get(row)).map_or(0, |r| r.line)
+    }
+
+    /// The well-formed rows of a record's table, with their index into its `rows`.
+    pub fn records<R: Record>(&self) -> Vec<(usize, R)> {
+        let width = R::KIND.headers().len();
+        self.table_of(R::KIND)
             .iter()
             .flat_map(|t| t.rows.iter().enumerate())
-            .filter(|(_, row)| row.cells.len() == HEADERS.len())
-            .filter_map(|(i, row)| row.entry().ok().map(|e| (i, e)))
+            .filter(|(_, row)| row.cells.len() == width)
+            .filter_map(|(i, row)| R::from_row(row).ok().map(|e| (i, e)))
             .collect()
+    }
+
+    /// The well-formed CPython rows, with their index into `table.rows`.
+    pub fn entries(&self) -> Vec<(usize, Entry)> {
+        self.records()
+    }
+
+    /// The well-formed wheelhouse rows, with their index into `wheelhouses.rows`.
+    pub fn wheelhouse_entries(&self) -> Vec<(usize, WheelhouseEntry)> {
+        self.records()
+    }
+
+    /// The wheelhouse row of a wheelhouse file, if the ledger has one.
+    pub fn wheelhouse_row(&self, name: &WheelhouseName) -> Option<(usize, WheelhouseEntry)> {
+        self.wheelhouse_entries().into_iter().find(|(_, e)| e.describes(name))
     }
 
     /// The text with one more row, inserted first under the header (newest first); every
     /// other byte is kept. A file with no table gets the table appended.
     pub fn with_row_added(&self, entry: &Entry) -> String {
-        let row = format_row(&entry.cells());
-        let eol = self.eol;
+        self.with_record_added(entry)
+    }
+
+    /// The same for a row of either table. A file without the wheelhouse table gets it
+    /// appended at the end, under `WHEELHOUSE_HEADING`.
+    pub fn with_record_added<R: Record>(&self, record: &R) -> String {
+        let row = format_row(&record.to_cells());
         let mut text = String::with_capacity(self.text.len() + row.len() + 200);
-        match &self.table {
+        match self.table_of(R::KIND) {
             Some(table) => {
+                let eol = table.eol;
                 text.push_str(&self.text[..table.insert_at]);
                 if table.insert_needs_newline {
                     text.push_str(eol);
@@ -409,6 +739,7 @@ impl Ledger {
                 text.push_str(&self.text[table.insert_at..]);
             }
             None => {
+                let eol = self.eol;
                 text.push_str(&self.text);
                 if self.text.is_empty() {
                     text.push_str(&format!("# Artifacts{eol}{eol}"));
@@ -418,9 +749,17 @@ impl Ledger {
                 } else if !self.text.ends_with(&format!("{eol}{eol}")) {
                     text.push_str(eol);
                 }
-                text.push_str(&format_row(&HEADERS.map(str::to_owned)));
+                let headers = R::KIND.headers();
+                if R::KIND == Kind::Wheelhouse {
+                    text.push_str(WHEELHOUSE_HEADING);
+                    text.push_str(eol);
+                    text.push_str(eol);
+                }
+                text.push_str(&format_row(&headers.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>()));
                 text.push_str(eol);
-                text.push_str(&format_row(&HEADERS.map(|h| "-".repeat(h.chars().count().max(3)))));
+                text.push_str(&format_row(
+                    &headers.iter().map(|h| "-".repeat(h.chars().count().max(3))).collect::<Vec<_>>(),
+                ));
                 text.push_str(eol);
                 text.push_str(&row);
                 text.push_str(eol);
@@ -429,9 +768,14 @@ impl Ledger {
         text
     }
 
-    /// The text with one cell of one row replaced; every other byte is kept.
+    /// The text with one cell of one CPython row replaced; every other byte is kept.
     pub fn with_cell(&self, row: usize, column: usize, value: &str) -> Option<String> {
-        let cell = self.table.as_ref()?.rows.get(row)?.cells.get(column)?;
+        self.with_cell_in(Kind::Cpython, row, column, value)
+    }
+
+    /// The text with one cell of one row of either table replaced; every other byte is kept.
+    pub fn with_cell_in(&self, kind: Kind, row: usize, column: usize, value: &str) -> Option<String> {
+        let cell = self.table_of(kind)?.rows.get(row)?.cells.get(column)?;
         let value = &table_safe(value);
         let mut text = String::with_capacity(self.text.len() + value.len());
         text.push_str(&self.text[..cell.start]);
@@ -449,9 +793,14 @@ impl Ledger {
         Some(text)
     }
 
-    /// The text with the `Estado` of one row changed.
+    /// The text with the `Estado` of one CPython row changed.
     pub fn with_status(&self, row: usize, status: Status) -> Option<String> {
         self.with_cell(row, column::STATUS, status.as_str())
+    }
+
+    /// The text with the `Estado` of one row of either table changed.
+    pub fn with_status_in(&self, kind: Kind, row: usize, status: Status) -> Option<String> {
+        self.with_cell_in(kind, row, kind.status_column(), status.as_str())
     }
 }
 
@@ -461,7 +810,7 @@ fn table_safe(value: &str) -> String {
     value.replace('|', "%7C").replace('\r', "%0D").replace('\n', "%0A")
 }
 
-fn format_row(cells: &[String; 7]) -> String {
+fn format_row(cells: &[String]) -> String {
     let mut line = String::from("|");
     for cell in cells {
         line.push(' ');
@@ -471,17 +820,17 @@ fn format_row(cells: &[String; 7]) -> String {
     line
 }
 
-/// Retention (BR-005): for each version line (`X.Y`) and distro, the Activo rows beyond the
-/// newest `keep` builds (by version, then build), as indexes into `table.rows`.
-pub fn rows_to_deprecate(entries: &[(usize, Entry)], keep: usize) -> Vec<usize> {
-    let mut groups: std::collections::BTreeMap<(String, &str), Vec<&(usize, Entry)>> =
-        std::collections::BTreeMap::new();
-    for item in entries.iter().filter(|(_, e)| e.status == Status::Active) {
-        groups.entry((item.1.version.line(), item.1.distro.as_str())).or_default().push(item);
+/// Retention (BR-005): for each group (CPython: version line `X.Y` and distro; wheelhouses:
+/// name, line and distro), the Activo rows beyond the newest `keep` builds, as indexes into
+/// the table's rows.
+pub fn rows_to_deprecate<R: Record>(entries: &[(usize, R)], keep: usize) -> Vec<usize> {
+    let mut groups: std::collections::BTreeMap<String, Vec<&(usize, R)>> = std::collections::BTreeMap::new();
+    for item in entries.iter().filter(|(_, e)| e.status() == Status::Active) {
+        groups.entry(item.1.retention_group()).or_default().push(item);
     }
     let mut out = Vec::new();
     for mut rows in groups.into_values() {
-        rows.sort_by_key(|row| std::cmp::Reverse((row.1.version, row.1.build)));
+        rows.sort_by_key(|row| std::cmp::Reverse(row.1.retention_order()));
         out.extend(rows.iter().skip(keep).map(|(i, _)| *i));
     }
     out.sort_unstable();
@@ -513,11 +862,11 @@ pub fn read(path: &std::path::Path) -> Result<Ledger, super::Error> {
 /// A ledger larger than this is refused (a row is about 200 bytes).
 pub const MAX_BYTES: u64 = 16 * 1024 * 1024;
 
-/// Add a row to the ledger file (created if missing), atomically. The same build with the same
-/// digest is a no-op; the same build with another digest is refused.
-pub fn add_entry(path: &std::path::Path, entry: &Entry) -> Result<Added, super::Error> {
+/// Add a row (CPython or wheelhouse) to the ledger file (created if missing), atomically. The
+/// same build with the same digest is a no-op; the same build with another digest is refused.
+pub fn add_entry<R: Record>(path: &std::path::Path, entry: &R) -> Result<Added, super::Error> {
     let ledger = read(path)?;
-    if let Some(table) = &ledger.table {
+    if let Some(table) = ledger.table_of(R::KIND) {
         if let Some(problem) = &table.header_problem {
             return Err(super::Error::Ledger {
                 path: path.to_path_buf(),
@@ -525,54 +874,87 @@ pub fn add_entry(path: &std::path::Path, entry: &Entry) -> Result<Added, super::
             });
         }
     }
-    for (index, existing) in ledger.entries() {
-        if existing.key() == entry.key() {
-            let line = ledger.table.as_ref().map_or(0, |t| t.rows[index].line);
-            if existing.sha256 == entry.sha256 {
+    for (index, existing) in ledger.records::<R>() {
+        if existing.same_build(entry) {
+            let line = ledger.line_of(R::KIND, index);
+            if existing.digest() == entry.digest() {
                 return Ok(Added::AlreadyPresent { line });
             }
             return Err(super::Error::Ledger {
                 path: path.to_path_buf(),
                 reason: format!(
-                    "line {line} already records {} build {} for {} with SHA-256 {}, not {}; a rebuild gets the next build number",
-                    entry.version, entry.build, entry.distro, existing.sha256, entry.sha256
+                    "line {line} already records {} with SHA-256 {}, not {}; a rebuild gets the next build number",
+                    entry.describe(),
+                    existing.digest(),
+                    entry.digest()
                 ),
             });
         }
     }
-    let text = ledger.with_row_added(entry);
+    let text = ledger.with_record_added(entry);
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|source| super::Error::io("create", parent, source))?;
     }
     crate::shared::atomic::write(path, text.as_bytes()).map_err(|source| super::Error::io("write", path, source))?;
-    let line = Ledger::parse(text)
-        .table
-        .and_then(|t| t.rows.into_iter().find(|r| r.entry().is_ok_and(|e| e.key() == entry.key())))
-        .map_or(0, |r| r.line);
+    let reparsed = Ledger::parse(text);
+    let line = reparsed
+        .records::<R>()
+        .into_iter()
+        .find(|(_, e)| e.same_build(entry))
+        .map_or(0, |(index, _)| reparsed.line_of(R::KIND, index));
     Ok(Added::Row { line })
 }
 
-/// Retention: mark Activo rows beyond the newest `keep` per version line and distro
-/// `Deprecado`, atomically. Returns the rows changed (with their lines).
-pub fn prune(path: &std::path::Path, keep: usize) -> Result<Vec<(usize, Entry)>, super::Error> {
-    let mut ledger = read(path)?;
-    let targets: Vec<(usize, Entry)> = {
-        let entries = ledger.entries();
+/// The rows `prune` marked Deprecado, with their lines.
+#[derive(Debug, Clone, Default)]
+pub struct Pruned {
+    pub cpython: Vec<(usize, Entry)>,
+    pub wheelhouses: Vec<(usize, WheelhouseEntry)>,
+}
+
+impl Pruned {
+    pub fn is_empty(&self) -> bool {
+        self.cpython.is_empty() && self.wheelhouses.is_empty()
+    }
+
+    /// Each changed row as (line, `describe()`), CPython first.
+    pub fn described(&self) -> Vec<(usize, String)> {
+        let cpython = self.cpython.iter().map(|(line, e)| (*line, e.describe()));
+        cpython.chain(self.wheelhouses.iter().map(|(line, e)| (*line, e.describe()))).collect()
+    }
+}
+
+/// Mark the rows of one table beyond retention Deprecado in `ledger`; the changed rows.
+fn prune_table<R: Record>(ledger: &mut Ledger, keep: usize) -> Vec<(usize, R)> {
+    let targets: Vec<(usize, R)> = {
+        let entries = ledger.records::<R>();
         let indexes = rows_to_deprecate(&entries, keep);
         entries.into_iter().filter(|(i, _)| indexes.contains(i)).collect()
     };
     let mut changed = Vec::new();
     for (index, entry) in targets {
-        let line = ledger.table.as_ref().map_or(0, |t| t.rows[index].line);
-        let text = ledger.with_status(index, Status::Deprecated).expect("the index comes from this ledger's rows");
-        ledger = Ledger::parse(text);
+        let line = ledger.line_of(R::KIND, index);
+        let text =
+            ledger.with_status_in(R::KIND, index, Status::Deprecated).expect("the index comes from this ledger's rows");
+        *ledger = Ledger::parse(text);
         changed.push((line, entry));
     }
-    if !changed.is_empty() {
+    changed
+}
+
+/// Retention: mark Activo rows beyond the newest `keep` per group (CPython: version line and
+/// distro; wheelhouses: name, line and distro) `Deprecado`, atomically. Returns the rows
+/// changed (with their lines).
+pub fn prune(path: &std::path::Path, keep: usize) -> Result<Pruned, super::Error> {
+    let mut ledger = read(path)?;
+    let cpython = prune_table::<Entry>(&mut ledger, keep);
+    let wheelhouses = prune_table::<WheelhouseEntry>(&mut ledger, keep);
+    let pruned = Pruned { cpython, wheelhouses };
+    if !pruned.is_empty() {
         crate::shared::atomic::write(path, ledger.text.as_bytes())
             .map_err(|source| super::Error::io("write", path, source))?;
     }
-    Ok(changed)
+    Ok(pruned)
 }
 
 #[cfg(test)]
@@ -786,6 +1168,220 @@ mod tests {
         entries[4].1.distro = "ubuntu20.04".into();
         assert_eq!(rows_to_deprecate(&entries, 3), vec![0]);
         assert_eq!(rows_to_deprecate(&entries, 1), vec![0, 1, 3]);
+    }
+
+    fn wheelhouse(name: &str, build: u32, sha: &str) -> WheelhouseEntry {
+        WheelhouseEntry {
+            name: name.into(),
+            major: 3,
+            minor: 11,
+            build,
+            distro: "debian12".into(),
+            date: "2026-01-03".into(),
+            sha256: Digest::from_hex(sha).unwrap(),
+            url: UNPUBLISHED.into(),
+            status: Status::Active,
+        }
+    }
+
+    /// The sample with a wheelhouse table after the CPython one.
+    fn sample_with_wheelhouses(eol: &str) -> String {
+        let mut text = sample(eol);
+        text.push_str(
+            &[
+                "## Wheelhouses",
+                "",
+                "| Nombre | Python | Build | Distro | Fecha | SHA256 | URL Release | Estado |",
+                "|--------|--------|-------|--------|-------|--------|-------------|--------|",
+                &format!("| web    | 3.11   | 2     | debian12 | 2026-01-01 | {SHA_B} | -  | Activo |"),
+                "",
+                "Fin.",
+                "",
+            ]
+            .join(eol),
+        );
+        text
+    }
+
+    #[test]
+    fn wheelhouse_table_is_parsed_beside_the_cpython_table() {
+        for eol in ["\n", "\r\n"] {
+            let ledger = Ledger::parse(sample_with_wheelhouses(eol));
+            assert_eq!(ledger.entries().len(), 2);
+            let table = ledger.wheelhouses.as_ref().unwrap();
+            assert!(table.header_problem.is_none());
+            assert_eq!(table.rows.len(), 1);
+            assert_eq!(table.rows[0].line, 15);
+            let entries = ledger.wheelhouse_entries();
+            assert_eq!(entries.len(), 1);
+            let (index, entry) = &entries[0];
+            assert_eq!((entry.name.as_str(), entry.line(), entry.build), ("web", "3.11".to_owned(), 2));
+            assert_eq!(
+                entry.wheelhouse_name(Compression::Gzip).to_string(),
+                "wheelhouse-web-cp311-debian12-build2.tgz"
+            );
+            let sha = &table.rows[*index].cells[wheelhouse_column::SHA256];
+            assert_eq!(&ledger.text[sha.start..sha.end], SHA_B);
+            let name = WheelhouseName::parse("wheelhouse-web-cp311-debian12-build2.tar.zst").unwrap();
+            assert_eq!(ledger.wheelhouse_row(&name).map(|(i, _)| i), Some(0));
+            let other = WheelhouseName::parse("wheelhouse-web-cp312-debian12-build2.tgz").unwrap();
+            assert!(ledger.wheelhouse_row(&other).is_none());
+        }
+    }
+
+    #[test]
+    fn wheelhouse_row_added_is_byte_stable_lf_and_crlf() {
+        for eol in ["\n", "\r\n"] {
+            let text = sample_with_wheelhouses(eol);
+            let ledger = Ledger::parse(text.clone());
+            let added = ledger.with_record_added(&wheelhouse("api", 1, SHA_A));
+            let row = format!("| api | 3.11 | 1 | debian12 | 2026-01-03 | {SHA_A} | - | Activo |{eol}");
+            assert_only_inserted(&text, &added, &row);
+            let reparsed = Ledger::parse(added);
+            assert_eq!(reparsed.entries(), ledger.entries());
+            let names: Vec<String> = reparsed.wheelhouse_entries().into_iter().map(|(_, e)| e.name).collect();
+            assert_eq!(names, ["api", "web"]);
+        }
+    }
+
+    #[test]
+    fn first_wheelhouse_row_appends_heading_and_table_at_the_end() {
+        for eol in ["\n", "\r\n"] {
+            let text = sample(eol);
+            let ledger = Ledger::parse(text.clone());
+            assert!(ledger.wheelhouses.is_none());
+            let added = ledger.with_record_added(&wheelhouse("web", 1, SHA_A));
+            assert!(added.starts_with(&text), "the CPython table and the text around it stay");
+            let tail = &added[text.len()..];
+            let expected = [
+                "",
+                "## Wheelhouses",
+                "",
+                "| Nombre | Python | Build | Distro | Fecha | SHA256 | URL Release | Estado |",
+                "| ------ | ------ | ----- | ------ | ----- | ------ | ----------- | ------ |",
+                &format!("| web | 3.11 | 1 | debian12 | 2026-01-03 | {SHA_A} | - | Activo |"),
+                "",
+            ]
+            .join(eol);
+            assert_eq!(tail, expected);
+            let reparsed = Ledger::parse(added);
+            assert_eq!(reparsed.entries(), ledger.entries());
+            assert!(reparsed.wheelhouses.as_ref().unwrap().header_problem.is_none());
+            assert_eq!(reparsed.wheelhouse_entries().len(), 1);
+        }
+        // A ledger with neither table: the wheelhouse table alone, and a CPython row later
+        // still finds its own table missing and appends it.
+        let only = Ledger::parse(Ledger::parse(String::new()).with_record_added(&wheelhouse("web", 1, SHA_A)));
+        assert!(only.table.is_none());
+        let both = Ledger::parse(only.with_row_added(&entry("3.12.6", 1)));
+        assert_eq!((both.entries().len(), both.wheelhouse_entries().len()), (1, 1));
+    }
+
+    #[test]
+    fn wheelhouse_status_and_cell_edits_touch_one_cell() {
+        for eol in ["\n", "\r\n"] {
+            let text = sample_with_wheelhouses(eol);
+            let ledger = Ledger::parse(text.clone());
+            let changed = ledger.with_status_in(Kind::Wheelhouse, 0, Status::Retired).unwrap();
+            let cell = &ledger.wheelhouses.as_ref().unwrap().rows[0].cells[wheelhouse_column::STATUS];
+            assert_eq!(&changed[..cell.start], &text[..cell.start]);
+            assert_eq!(&changed[cell.start + "Retirado".len()..], &text[cell.end..]);
+            let reparsed = Ledger::parse(changed);
+            assert_eq!(reparsed.wheelhouse_entries()[0].1.status, Status::Retired);
+            assert_eq!(reparsed.entries(), ledger.entries());
+            let url = "https://example.org/wheelhouse-web-cp311-debian12-build2.tgz";
+            let published =
+                Ledger::parse(ledger.with_cell_in(Kind::Wheelhouse, 0, wheelhouse_column::URL, url).unwrap());
+            assert_eq!(published.wheelhouse_entries()[0].1.url, url);
+        }
+    }
+
+    #[test]
+    fn malformed_wheelhouse_rows_report_each_cell() {
+        let table = [
+            (
+                format!("| Web | 3.11 | 1 | debian12 | 2026-01-01 | {SHA_A} | - | Activo |"),
+                wheelhouse_column::NAME,
+                "wheelhouse name",
+            ),
+            (
+                format!("| web | 3.11.2 | 1 | debian12 | 2026-01-01 | {SHA_A} | - | Activo |"),
+                wheelhouse_column::PYTHON,
+                "not a Python line",
+            ),
+            (
+                format!("| web | 3.11 | 0 | debian12 | 2026-01-01 | {SHA_A} | - | Activo |"),
+                wheelhouse_column::BUILD,
+                "not a build",
+            ),
+            (
+                format!("| web | 3.11 | 1 | Debian | 2026-01-01 | {SHA_A} | - | Activo |"),
+                wheelhouse_column::DISTRO,
+                "distro",
+            ),
+            (
+                format!("| web | 3.11 | 1 | debian12 | 2026-01-01 | {} | - | Activo |", &SHA_A[..10]),
+                wheelhouse_column::SHA256,
+                "10 hex",
+            ),
+            (
+                format!("| web | 3.11 | 1 | debian12 | 2026-01-01 | {SHA_A} | - | activo |"),
+                wheelhouse_column::STATUS,
+                "`activo`",
+            ),
+        ];
+        for (line, col, message) in table {
+            let text = format!(
+                "| Nombre | Python | Build | Distro | Fecha | SHA256 | URL Release | Estado |\n|-|-|-|-|-|-|-|-|\n{line}\n"
+            );
+            let ledger = Ledger::parse(text);
+            assert!(ledger.table.is_none());
+            let problems = ledger.wheelhouses.as_ref().unwrap().rows[0].wheelhouse_entry().unwrap_err();
+            assert_eq!(problems.len(), 1, "{line}: {problems:?}");
+            assert_eq!(problems[0].column, col);
+            assert!(problems[0].message.contains(message), "{}", problems[0].message);
+        }
+        let missing = Ledger::parse("| Nombre | Build |\n|-|-|\n".to_owned());
+        let problem = missing.wheelhouses.unwrap().header_problem.unwrap();
+        assert!(problem.contains("missing `Python`"), "{problem}");
+    }
+
+    #[test]
+    fn wheelhouse_retention_counts_per_name_line_and_distro() {
+        let mut entries: Vec<(usize, WheelhouseEntry)> = [("web", 1), ("web", 3), ("web", 2), ("api", 1), ("web", 4)]
+            .iter()
+            .enumerate()
+            .map(|(i, (n, b))| (i, wheelhouse(n, *b, SHA_A)))
+            .collect();
+        assert_eq!(rows_to_deprecate(&entries, 3), vec![0]);
+        entries[4].1.minor = 12;
+        assert!(rows_to_deprecate(&entries, 3).is_empty());
+        assert_eq!(rows_to_deprecate(&entries, 1), vec![0, 2]);
+    }
+
+    #[test]
+    fn add_and_prune_wheelhouse_rows_in_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ARTIFACTS.md");
+        std::fs::write(&path, sample("\r\n")).unwrap();
+        assert_eq!(add_entry(&path, &wheelhouse("web", 1, SHA_A)).unwrap(), Added::Row { line: 16 });
+        assert_eq!(add_entry(&path, &wheelhouse("web", 1, SHA_A)).unwrap(), Added::AlreadyPresent { line: 16 });
+        let refused = add_entry(&path, &wheelhouse("web", 1, SHA_B)).unwrap_err().to_string();
+        assert!(refused.contains("already records wheelhouse web for 3.11 build 1 for debian12"), "{refused}");
+        // Another line, distro or name is another key.
+        let mut other = wheelhouse("web", 1, SHA_B);
+        other.minor = 12;
+        assert!(matches!(add_entry(&path, &other).unwrap(), Added::Row { .. }));
+        for build in 2..=4 {
+            add_entry(&path, &wheelhouse("web", build, SHA_A)).unwrap();
+        }
+        let pruned = prune(&path, 3).unwrap();
+        assert!(pruned.cpython.is_empty());
+        assert_eq!(pruned.wheelhouses.iter().map(|(_, e)| e.build).collect::<Vec<_>>(), [1]);
+        assert_eq!(pruned.described()[0].1, "wheelhouse web for 3.11 build 1 for debian12");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with(&sample("\r\n")));
+        assert!(!text.replace("\r\n", "").contains('\n'), "CRLF kept in the appended table");
     }
 
     #[test]

@@ -66,6 +66,22 @@ pub fn is_distro(text: &str) -> bool {
         && version.split('.').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// Parse a Python line `X.Y` as a wheelhouse is built for: X one digit from 1 (as in the wheel
+/// tag `cp311`), Y a number without leading zeros.
+pub fn parse_python_line(text: &str) -> Option<(u32, u32)> {
+    let (major, minor) = text.split_once('.')?;
+    let number = |part: &str| {
+        (!part.is_empty()
+            && part.len() <= 6
+            && part.bytes().all(|b| b.is_ascii_digit())
+            && !(part.len() > 1 && part.starts_with('0')))
+        .then(|| part.parse::<u32>().ok())
+        .flatten()
+    };
+    let major = number(major).filter(|m| (1..=9).contains(m))?;
+    Some((major, number(minor)?))
+}
+
 /// How the tar stream is compressed; the file extension says which.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Compression {
@@ -419,6 +435,15 @@ mod tests {
             let error = ArtifactName::parse(name).unwrap_err().to_string();
             assert!(error.contains(reason), "{name}: {error}");
             assert!(error.contains("cpython-3.12.6-ubuntu20.04-build1.tgz"), "{name}: {error}");
+        }
+    }
+
+    #[test]
+    fn python_lines() {
+        assert_eq!(parse_python_line("3.11"), Some((3, 11)));
+        assert_eq!(parse_python_line("3.9"), Some((3, 9)));
+        for bad in ["3", "3.11.2", "03.11", "3.011", "10.1", "0.1", "3.", ".3", "3.x", ""] {
+            assert_eq!(parse_python_line(bad), None, "{bad}");
         }
     }
 
