@@ -586,6 +586,9 @@ pub struct WheelhouseBuildArgs {
     /// Seconds `pip wheel` may run (sdists are compiled).
     #[arg(long, value_name = "SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
     pub pip_timeout: u64,
+    /// Do not add the row to the ledger.
+    #[arg(long)]
+    pub no_ledger: bool,
 }
 
 #[derive(Debug, Args)]

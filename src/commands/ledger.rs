@@ -1,5 +1,5 @@
-//! `specgate ledger add|prune`: edit ARTIFACTS.md through the artifact module and say what
-//! changed.
+//! `specgate ledger add|prune|index`: edit ARTIFACTS.md (its CPython and wheelhouse tables)
+//! through the artifact module and say what changed.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use crate::error::Context as _;
 
 use crate::cli::{GlobalArgs, LedgerAddArgs, LedgerArgs, LedgerCommand, LedgerIndexArgs, LedgerPruneArgs};
-use crate::shared::artifact::{self, ledger, sidecar, ArtifactName, Entry, Status};
+use crate::shared::artifact::ledger::{Kind, Record, WheelhouseEntry};
+use crate::shared::artifact::{self, ledger, sidecar, ArtifactName, Digest, Entry, Status, WheelhouseName};
 use crate::shared::config::Config;
 use crate::shared::workspace::Workspace;
 use crate::{ExitStatus, Output};
@@ -82,7 +83,12 @@ fn run_add(
         message: format!("`{}` is not a file name", args.artifact.display()),
         hint: None,
     })?;
-    let name = ArtifactName::parse(file_name)?;
+    // A wheelhouse goes to the wheelhouse table; everything else must be a CPython name.
+    let name = if file_name.starts_with("wheelhouse-") {
+        Err(WheelhouseName::parse(file_name)?)
+    } else {
+        Ok(ArtifactName::parse(file_name)?)
+    };
     let digest =
         sidecar::verify(&artifact_path).with_context(|| format!("could not add `{file_name}` to the ledger"))?;
     let date = args.date.clone().unwrap_or_else(today);
@@ -92,49 +98,74 @@ fn run_add(
         );
     }
     let url = args.url.clone().unwrap_or_else(|| ledger::UNPUBLISHED.to_owned());
-    let entry = Entry {
-        version: name.version,
-        build: name.build,
-        distro: name.distro.clone(),
-        date,
-        sha256: digest,
-        url,
-        status: Status::Active,
-    };
     let ledger_path = root.join(&config.artifacts.ledger);
-    let text = add_row(&ledger_path, &config.artifacts.ledger, &entry, config.artifacts.max_active)?;
+    let shown = &config.artifacts.ledger;
+    let text = match name {
+        Ok(name) => {
+            let entry = Entry {
+                version: name.version,
+                build: name.build,
+                distro: name.distro.clone(),
+                date,
+                sha256: digest,
+                url,
+                status: Status::Active,
+            };
+            add_row(&ledger_path, shown, &entry, config.artifacts.max_active)?
+        }
+        Err(name) => {
+            let entry = wheelhouse_entry(&name, digest, date, url);
+            add_row(&ledger_path, shown, &entry, config.artifacts.max_active)?
+        }
+    };
     output.stderr.write_all(text.as_bytes())?;
     Ok(ExitStatus::Success)
 }
 
-/// Add a row and describe what happened (shared with `package`).
-pub(crate) fn add_row(
+/// The Activo row of a wheelhouse file (shared with `wheelhouse build`).
+pub(crate) fn wheelhouse_entry(name: &WheelhouseName, sha256: Digest, date: String, url: String) -> WheelhouseEntry {
+    WheelhouseEntry {
+        name: name.name.clone(),
+        major: name.major,
+        minor: name.minor,
+        build: name.build,
+        distro: name.distro.clone(),
+        date,
+        sha256,
+        url,
+        status: Status::Active,
+    }
+}
+
+/// Add a row (CPython or wheelhouse) and describe what happened (shared with `package`,
+/// `build` and `wheelhouse build`).
+pub(crate) fn add_row<R: Record>(
     ledger_path: &std::path::Path,
     shown: &str,
-    entry: &Entry,
+    entry: &R,
     max_active: u32,
 ) -> crate::error::Result<String> {
     let added = ledger::add_entry(ledger_path, entry)?;
     let mut text = String::new();
     match added {
         ledger::Added::Row { line } => {
-            let _ = writeln!(
-                text,
-                "added {} build {} for {} to `{shown}` (line {line})",
-                entry.version, entry.build, entry.distro
-            );
+            let _ = writeln!(text, "added {} to `{shown}` (line {line})", entry.describe());
         }
         ledger::Added::AlreadyPresent { line } => {
             let _ = writeln!(
                 text,
-                "`{shown}` already records {} build {} for {} with this SHA-256 (line {line}); nothing to do",
-                entry.version, entry.build, entry.distro
+                "`{shown}` already records {} with this SHA-256 (line {line}); nothing to do",
+                entry.describe()
             );
         }
     }
     let ledger = ledger::read(ledger_path)?;
-    if !ledger::rows_to_deprecate(&ledger.entries(), max_active as usize).is_empty() {
-        let _ = writeln!(text, "note: more than {max_active} Activo builds of a version line; run `specgate ledger prune --keep {max_active}`");
+    if !ledger::rows_to_deprecate(&ledger.records::<R>(), max_active as usize).is_empty() {
+        let group = if R::KIND == Kind::Cpython { "a version line" } else { "a wheelhouse" };
+        let _ = writeln!(
+            text,
+            "note: more than {max_active} Activo builds of {group}; run `specgate ledger prune --keep {max_active}`"
+        );
     }
     Ok(text)
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::cli::{GlobalArgs, PackageFormat, WheelhouseBuildArgs, WheelhouseCommand, WheelhouseInstallArgs};
 use crate::pipeline::install::Event;
 use crate::pipeline::wheelhouse::{self, build, install};
+use crate::shared::artifact::ledger::{self, Record as _};
 use crate::shared::artifact::{Compression, Digest, PythonVersion, WheelhouseName};
 use crate::shared::process::TimeLimit;
 use crate::{ExitStatus, Output};
@@ -58,6 +59,14 @@ fn run_build(
         PackageFormat::Zst => Compression::Zstd,
     };
     let name = WheelhouseName::new(&args.name, version, &args.distro, args.build, compression)?;
+    let ledger = if args.no_ledger {
+        None
+    } else {
+        let (root, config) = super::ledger::root_and_config(global)?;
+        let path = root.join(&config.artifacts.ledger);
+        refuse_recorded(&path, &config.artifacts.ledger, &name)?;
+        Some((path, config))
+    };
     let request = build::Request {
         requirements: start.join(&args.requirements),
         name,
@@ -71,6 +80,24 @@ fn run_build(
         pip_limit: TimeLimit::new(Duration::from_secs(args.pip_timeout), "`--pip-timeout SECONDS`"),
     };
     let built = build::build(&request, &mut show(global.quiet, &mut *output.stderr))?;
+    if let Some((path, config)) = &ledger {
+        let entry = super::ledger::wheelhouse_entry(
+            &request.name,
+            built.digest,
+            super::ledger::today(),
+            ledger::UNPUBLISHED.to_owned(),
+        );
+        match super::ledger::add_row(path, &config.artifacts.ledger, &entry, config.artifacts.max_active) {
+            Ok(text) if !global.quiet => output.stderr.write_all(text.as_bytes())?,
+            Ok(_) => {}
+            Err(error) => {
+                // No wheelhouse without its ledger row.
+                let _ = std::fs::remove_file(&built.path);
+                let _ = std::fs::remove_file(crate::shared::artifact::Sidecar::path_for(&built.path));
+                return Err(error);
+            }
+        }
+    }
     if !global.quiet {
         for ignored in &built.ignored {
             writeln!(output.stderr, "note: pip skipped {ignored}: its marker selects another platform")?;
@@ -79,6 +106,20 @@ fn run_build(
     }
     writeln!(output.stdout, "{}", built.path.display())?;
     Ok(ExitStatus::Success)
+}
+
+/// The ledger must not already hold this wheelhouse's name, line, build and distro.
+fn refuse_recorded(path: &std::path::Path, shown: &str, name: &WheelhouseName) -> crate::error::Result<()> {
+    let existing = ledger::read(path)?;
+    if let Some((index, entry)) = existing.wheelhouse_row(name) {
+        let line = existing.line_of(ledger::Kind::Wheelhouse, index);
+        return Err(super::UsageError {
+            message: format!("`{shown}:{line}` already records {}", entry.describe()),
+            hint: Some(format!("a rebuild gets the next build number: `--build {}`", name.build + 1)),
+        }
+        .into());
+    }
+    Ok(())
 }
 
 fn run_install(

@@ -139,6 +139,7 @@ if [ "$1" = -m ]; then
     wheel)
       if [ -f {dir}/wheel-output ]; then cat {dir}/wheel-output >&2; exit "$(cat {dir}/wheel-status)"; fi
       while [ $# -gt 0 ]; do [ "$1" = --wheel-dir ] && dir="$2"; shift; done
+      if [ -d {dir}/wheel-files ]; then cp {dir}/wheel-files/* "$dir/"; exit 0; fi
       printf six > "$dir/six-1.16.0-py2.py3-none-any.whl"
       printf yaml > "$dir/PyYAML-6.0.1-cp311-cp311-linux_x86_64.whl"
       exit 0 ;;
@@ -156,6 +157,137 @@ printf '3.11.2\n{prefix}\n'
     fs::write(&path, script).unwrap();
     fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
     path
+}
+
+/// A real wheel: a zip archive holding `files`.
+pub fn wheel_zip(files: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, content) in files {
+        zip.start_file(*name, options).unwrap();
+        zip.write_all(content).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// Build `wheelhouse-web-cp311-debian12-build<build>.tgz` into `out` with the stand-in pip,
+/// which leaves `wheels` (name, bytes) as pip's wheels when any are given; `extra` are more
+/// arguments (`--no-ledger`). Returns the run.
+pub fn build_wheelhouse(
+    ctx: &TestContext,
+    out: &str,
+    build: &str,
+    wheels: &[(&str, Vec<u8>)],
+    extra: &[&str],
+) -> crate::common::Run {
+    if !ctx.root.join("requirements.txt").exists() {
+        ctx.write("requirements.txt", "six\n");
+    }
+    for (name, bytes) in wheels {
+        ctx.write(&format!("wheel-files/{name}"), bytes);
+    }
+    let python = fake_python_with_pip(&ctx.root);
+    let mut args = build_args(python.to_str().unwrap(), "3.11.2");
+    args[11] = build;
+    args[15] = out;
+    args.extend_from_slice(extra);
+    ctx.run(&args)
+}
+
+#[test]
+fn build_records_its_row_and_refuses_a_recorded_build_before_pip() {
+    let ctx = TestContext::without_git();
+    let run = build_wheelhouse(&ctx, "out", "1", &[], &[]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        run.stderr.contains("added wheelhouse web for 3.11 build 1 for debian12 to `artifacts/ARTIFACTS.md` (line 7)"),
+        "{run}"
+    );
+    let name = "wheelhouse-web-cp311-debian12-build1.tgz";
+    let sum = fs::read_to_string(ctx.root.join(format!("out/{name}.sha256"))).unwrap();
+    let ledger = fs::read_to_string(ctx.root.join("artifacts/ARTIFACTS.md")).unwrap();
+    assert!(
+        ledger.contains(
+            "## Wheelhouses\n\n| Nombre | Python | Build | Distro | Fecha | SHA256 | URL Release | Estado |\n"
+        ),
+        "{ledger}"
+    );
+    assert!(ledger.contains("| web | 3.11 | 1 | debian12 | "), "{ledger}");
+    assert!(ledger.contains(&format!(" | {} | - | Activo |\n", &sum[..64])), "{ledger}");
+
+    // The same build again is refused before pip runs (pip would fail here).
+    ctx.write("wheel-output", "pip must not run");
+    ctx.write("wheel-status", "1");
+    let again = build_wheelhouse(&ctx, "out", "1", &[], &[]);
+    assert_eq!(again.code, 2, "{again}");
+    assert!(
+        again
+            .stderr
+            .contains("`artifacts/ARTIFACTS.md:7` already records wheelhouse web for 3.11 build 1 for debian12"),
+        "{again}"
+    );
+    assert!(again.stderr.contains("--build 2"), "{again}");
+    assert!(!again.stderr.contains("pip must not run"), "{again}");
+    fs::remove_file(ctx.root.join("wheel-output")).unwrap();
+
+    // --no-ledger writes no row; `ledger add` adds it later, once.
+    let unrecorded = build_wheelhouse(&ctx, "out", "2", &[], &["--no-ledger"]);
+    assert_eq!(unrecorded.code, 0, "{unrecorded}");
+    assert!(!fs::read_to_string(ctx.root.join("artifacts/ARTIFACTS.md")).unwrap().contains("| web | 3.11 | 2 |"));
+    let second = "out/wheelhouse-web-cp311-debian12-build2.tgz";
+    let add = ctx.run(&["ledger", "add", second, "--date", "2026-02-01"]);
+    assert_eq!(add.code, 0, "{add}");
+    assert!(
+        add.stderr.contains("added wheelhouse web for 3.11 build 2 for debian12 to `artifacts/ARTIFACTS.md` (line 7)"),
+        "{add}"
+    );
+    let add = ctx.run(&["ledger", "add", second]);
+    assert_eq!(add.code, 0, "{add}");
+    assert!(
+        add.stderr.contains("already records wheelhouse web for 3.11 build 2 for debian12 with this SHA-256"),
+        "{add}"
+    );
+
+    // Another file under a recorded name is refused.
+    fs::write(ctx.root.join(second), b"other bytes").unwrap();
+    let sum = Command::new("sha256sum")
+        .arg("wheelhouse-web-cp311-debian12-build2.tgz")
+        .current_dir(ctx.root.join("out"))
+        .output()
+        .unwrap();
+    fs::write(ctx.root.join(format!("{second}.sha256")), sum.stdout).unwrap();
+    let add = ctx.run(&["ledger", "add", second]);
+    assert_eq!(add.code, 2, "{add}");
+    assert!(
+        add.stderr.contains("line 7 already records wheelhouse web for 3.11 build 2 for debian12 with SHA-256"),
+        "{add}"
+    );
+    // The CPython table is untouched: none was there, none was made.
+    assert!(!fs::read_to_string(ctx.root.join("artifacts/ARTIFACTS.md")).unwrap().contains("Versión"));
+}
+
+#[test]
+fn ledger_prune_deprecates_old_wheelhouses_and_lists_their_files() {
+    let ctx = TestContext::without_git();
+    for build in ["1", "2", "3", "4"] {
+        let run = build_wheelhouse(&ctx, "artifacts", build, &[], &[]);
+        assert_eq!(run.code, 0, "{run}");
+    }
+    assert!(ctx
+        .run(&["ledger", "add", "artifacts/wheelhouse-web-cp311-debian12-build4.tgz"])
+        .stderr
+        .contains("note: more than 3 Activo builds of a wheelhouse"));
+    let prune = ctx.run(&["ledger", "prune"]);
+    assert_eq!(prune.code, 0, "{prune}");
+    assert!(prune.stderr.contains("wheelhouse web for 3.11 build 1 for debian12 is now Deprecado"), "{prune}");
+    assert_eq!(
+        prune.stdout,
+        "artifacts/wheelhouse-web-cp311-debian12-build1.tgz\nartifacts/wheelhouse-web-cp311-debian12-build1.tgz.sha256\n"
+    );
+    let ledger = fs::read_to_string(ctx.root.join("artifacts/ARTIFACTS.md")).unwrap();
+    assert_eq!(ledger.matches("| Activo |").count(), 3, "{ledger}");
+    assert_eq!(ledger.matches("| Deprecado |").count(), 1, "{ledger}");
 }
 
 #[test]
