@@ -4,14 +4,19 @@
 //! that names it, and a real SHA-256 equal to both; every tarball holds the PSF LICENSE (BR-003);
 //! at most `max-active` builds per version line and distro are Activo (BR-005). With `--remote`,
 //! each published Activo row's URL is downloaded (streamed, with retries) and hashed.
+//!
+//! Wheelhouses (`wheelhouse-NAME-cpXY-D-buildN.tgz`) are held to the same rules against the
+//! ledger's wheelhouse table, with `wheelhouse-NAME/requirements.lock` in place of the LICENSE
+//! and retention per name, line and distro; the staleness rule (BR-004) is CPython's only.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use crate::shared::artifact::ledger::{self, column, Entry, Ledger, Status, HEADERS};
-use crate::shared::artifact::name::{ArtifactName, Compression};
+use crate::shared::artifact::ledger::{self, column, Entry, Kind, Ledger, Record, Status, WheelhouseEntry, HEADERS};
+use crate::shared::artifact::name::{ArtifactName, Compression, WheelhouseName};
 use crate::shared::artifact::sidecar::{self, Sidecar};
 use crate::shared::artifact::unpack;
+use crate::shared::artifact::Digest;
 use crate::shared::context::CheckContext;
 use crate::shared::diag::{Diagnostic, Position, Report, SourceFile};
 use crate::shared::http;
@@ -27,9 +32,92 @@ pub struct CheckOptions {
 }
 
 /// A row of the ledger with where its cells are.
-struct Located<'a> {
+struct Located<'a, R = Entry> {
     row: &'a ledger::Row,
-    entry: Entry,
+    entry: R,
+}
+
+/// What the checks say about a record beyond `Record`: the retention finding's words.
+trait Checked: Record {
+    /// `3.12.6 build 1 is Activo, but so are the 3 newer builds of 3.12 for debian12`.
+    fn too_many_active(&self, max_active: u32) -> String;
+}
+
+impl Checked for Entry {
+    fn too_many_active(&self, max_active: u32) -> String {
+        format!(
+            "{} build {} is Activo, but so are the {max_active} newer builds of {} for {} (at most {max_active} may be Activo, BR-005)",
+            self.version,
+            self.build,
+            self.version.line(),
+            self.distro
+        )
+    }
+}
+
+impl Checked for WheelhouseEntry {
+    fn too_many_active(&self, max_active: u32) -> String {
+        format!(
+            "build {} of wheelhouse {} for {} is Activo, but so are {max_active} newer builds of it for {} (at most {max_active} may be Activo, BR-005)",
+            self.build,
+            self.name,
+            self.line(),
+            self.distro
+        )
+    }
+}
+
+/// The files of the artifacts folder, by kind.
+#[derive(Default)]
+struct Folder {
+    cpython: Vec<(String, ArtifactName)>,
+    wheelhouses: Vec<(String, WheelhouseName)>,
+}
+
+impl Folder {
+    fn len(&self) -> usize {
+        self.cpython.len() + self.wheelhouses.len()
+    }
+
+    fn first(&self) -> Option<&str> {
+        let first = self.cpython.first().map(|(f, _)| f.as_str());
+        first.or_else(|| self.wheelhouses.first().map(|(f, _)| f.as_str()))
+    }
+}
+
+/// The member a tarball must hold, and the finding when it does not.
+struct Required {
+    member: String,
+    code: &'static str,
+    message: String,
+    help: &'static str,
+}
+
+impl Required {
+    fn license(name: &ArtifactName) -> Required {
+        Required {
+            member: name.license_path(),
+            code: "artifact-license-missing",
+            message: format!("the tarball has no `{}` (BR-003)", name.license_path()),
+            help: "repackage with `specgate package`, which adds the PSF LICENSE, or pass `--license FILE`",
+        }
+    }
+
+    fn lock(name: &WheelhouseName) -> Required {
+        Required {
+            member: name.lock_path(),
+            code: "artifact-lock-missing",
+            message: format!("the wheelhouse has no `{}`; nothing could be installed from it", name.lock_path()),
+            help: "rebuild it with `specgate wheelhouse build`, which writes the lock",
+        }
+    }
+}
+
+/// A row's SHA-256 and its cell, for the digest comparison of `check_files`.
+struct RowDigest<'a> {
+    sha256: Digest,
+    cell: &'a ledger::Cell,
+    file: &'a SourceFile,
 }
 
 fn at_cell(code: &'static str, file: &SourceFile, cell: &ledger::Cell, message: String) -> Diagnostic {
@@ -81,10 +169,33 @@ pub fn check(ctx: &CheckContext, options: &CheckOptions, report: &mut Report) {
                     Position::new(1, 1),
                     format!("`{}` holds artifacts but there is no ledger", config.folder),
                 )
-                .help(format!("run `specgate ledger add {}/{}` to create it", config.folder, first.0)),
+                .help(format!("run `specgate ledger add {}/{}` to create it", config.folder, first)),
             );
-            for (file_name, name) in &artifacts {
-                check_files(&folder, &config.folder, file_name, name, None, &config.limits, report);
+            for (file_name, name) in &artifacts.cpython {
+                let required = Required::license(name);
+                check_files(
+                    &folder,
+                    &config.folder,
+                    file_name,
+                    name.compression,
+                    &required,
+                    None,
+                    &config.limits,
+                    report,
+                );
+            }
+            for (file_name, name) in &artifacts.wheelhouses {
+                let required = Required::lock(name);
+                check_files(
+                    &folder,
+                    &config.folder,
+                    file_name,
+                    name.compression,
+                    &required,
+                    None,
+                    &config.limits,
+                    report,
+                );
             }
         } else {
             report.note(format!("no ledger at `{}` and no artifacts in `{}`", config.ledger, config.folder));
@@ -94,7 +205,19 @@ pub fn check(ctx: &CheckContext, options: &CheckOptions, report: &mut Report) {
 
     let ledger = Ledger::parse(text.clone());
     let file = SourceFile::new(config.ledger.clone(), text);
-    let rows = check_table(&ledger, &file, config.max_active, report);
+    if ledger.table.is_none() && ledger.wheelhouses.is_none() {
+        report.push(
+            Diagnostic::new(
+                "ledger-no-table",
+                file.path.clone(),
+                Position::new(1, 1),
+                "the ledger has no table whose first column is `Versión`",
+            )
+            .help(format!("add the team's table: `| {} |` and a `|---|` separator line", HEADERS.join(" | "))),
+        );
+    }
+    let rows: Vec<Located<'_, Entry>> = check_table(&ledger, &file, config.max_active, report);
+    let wheel_rows: Vec<Located<'_, WheelhouseEntry>> = check_table(&ledger, &file, config.max_active, report);
     let today = options.today.unwrap_or_else(crate::shared::artifact::stale::today);
     check_stale(&rows, &file, config.rebuild_after, today, report);
 
@@ -103,51 +226,38 @@ pub fn check(ctx: &CheckContext, options: &CheckOptions, report: &mut Report) {
         let e = &located.entry;
         by_key.entry((e.version, e.build, e.distro.clone())).or_insert(located);
     }
-    for (file_name, name) in &artifacts {
+    for (file_name, name) in &artifacts.cpython {
         let row = by_key.get(&(name.version, name.build, name.distro.clone())).copied();
-        let row = match row {
-            Some(located) if row_compression(&located.entry).is_some_and(|c| c != name.compression) => {
-                report.push(
-                    Diagnostic::new(
-                        "artifact-unlisted",
-                        format!("{}/{file_name}", config.folder),
-                        Position::new(1, 1),
-                        format!(
-                            "`{file_name}` has no ledger row; the row at line {} is for the other compression",
-                            located.row.line
-                        ),
-                    )
-                    .help("remove the file, or record it under its own build number"),
-                );
-                None
-            }
-            Some(located) => Some(located),
-            None => {
-                report.push(
-                    Diagnostic::new(
-                        "artifact-unlisted",
-                        format!("{}/{file_name}", config.folder),
-                        Position::new(1, 1),
-                        format!("`{file_name}` has no row in `{}`", config.ledger),
-                    )
-                    .help(format!("run `specgate ledger add {}/{file_name}`, or remove the file", config.folder)),
-                );
-                None
-            }
-        };
-        check_files(&folder, &config.folder, file_name, name, row.map(|r| (r, &file)), &config.limits, report);
+        let row = listed(row, file_name, name.compression, config, report);
+        let row = row.map(|r| RowDigest { sha256: r.entry.sha256, cell: &r.row.cells[column::SHA256], file: &file });
+        let required = Required::license(name);
+        check_files(&folder, &config.folder, file_name, name.compression, &required, row, &config.limits, report);
+    }
+    for (file_name, name) in &artifacts.wheelhouses {
+        let row = wheel_rows.iter().find(|l| l.entry.describes(name));
+        let row = listed(row, file_name, name.compression, config, report);
+        let column = Kind::Wheelhouse.sha256_column();
+        let row = row.map(|r| RowDigest { sha256: r.entry.sha256, cell: &r.row.cells[column], file: &file });
+        let required = Required::lock(name);
+        check_files(&folder, &config.folder, file_name, name.compression, &required, row, &config.limits, report);
     }
 
     if options.remote {
         let client = http::Client::new(options.http.clone());
+        let cpython = rows.iter().map(|l| (Kind::Cpython, l.row, l.entry.sha256, l.entry.url.as_str(), l.entry.status));
+        let wheelhouses =
+            wheel_rows.iter().map(|l| (Kind::Wheelhouse, l.row, l.entry.sha256, l.entry.url.as_str(), l.entry.status));
+        let targets = cpython
+            .chain(wheelhouses)
+            .filter(|(_, _, _, url, status)| *status == Status::Active && *url != ledger::UNPUBLISHED);
         let mut checked = 0;
-        for located in rows.iter().filter(|l| l.entry.status == Status::Active && l.entry.is_published()) {
+        for (kind, row, expected, url, _) in targets {
             checked += 1;
-            let cell = &located.row.cells[column::URL];
-            match client.fetch(&located.entry.url, |body| sidecar::sha256_reader(body)) {
-                Ok((digest, _)) if digest == located.entry.sha256 => {}
+            let cell = &row.cells[kind.url_column()];
+            match client.fetch(url, |body| sidecar::sha256_reader(body)) {
+                Ok((digest, _)) if digest == expected => {}
                 Ok((digest, bytes)) => report.push(
-                    at_cell("ledger-remote-mismatch", &file, cell, format!("the file at this URL ({bytes} bytes) has SHA-256 {digest}, the row says {}", located.entry.sha256))
+                    at_cell("ledger-remote-mismatch", &file, cell, format!("the file at this URL ({bytes} bytes) has SHA-256 {digest}, the row says {expected}"))
                         .help("the published asset is not the artifact this row records; republish it with `specgate publish`, or mark the row `Retirado`"),
                 ),
                 Err(error) => {
@@ -161,26 +271,74 @@ pub fn check(ctx: &CheckContext, options: &CheckOptions, report: &mut Report) {
         }
         report.note(format!("downloaded {checked} Activo release URL{}", if checked == 1 { "" } else { "s" }));
     }
+    let row_count = rows.len() + wheel_rows.len();
     report.note(format!(
         "{} well-formed ledger row{}, {} artifact{} in `{}`",
-        rows.len(),
-        if rows.len() == 1 { "" } else { "s" },
+        row_count,
+        if row_count == 1 { "" } else { "s" },
         artifacts.len(),
         if artifacts.len() == 1 { "" } else { "s" },
         config.folder
     ));
 }
 
-/// The compression a row's URL names, if its last segment is an artifact name.
-fn row_compression(entry: &Entry) -> Option<Compression> {
-    let last = entry.url.rsplit('/').next()?;
-    ArtifactName::parse(last).ok().map(|n| n.compression)
+/// The row of an artifact file, or the `artifact-unlisted` finding: no row, or a row whose URL
+/// names the other compression.
+fn listed<'r, R>(
+    row: Option<&'r Located<'_, R>>,
+    file_name: &str,
+    compression: Compression,
+    config: &crate::shared::config::artifacts::ArtifactsConfig,
+    report: &mut Report,
+) -> Option<&'r Located<'r, R>>
+where
+    R: Record,
+{
+    let row = match row {
+        Some(located) if url_compression(located.entry.url()).is_some_and(|c| c != compression) => {
+            report.push(
+                Diagnostic::new(
+                    "artifact-unlisted",
+                    format!("{}/{file_name}", config.folder),
+                    Position::new(1, 1),
+                    format!(
+                        "`{file_name}` has no ledger row; the row at line {} is for the other compression",
+                        located.row.line
+                    ),
+                )
+                .help("remove the file, or record it under its own build number"),
+            );
+            None
+        }
+        Some(located) => Some(located),
+        None => {
+            report.push(
+                Diagnostic::new(
+                    "artifact-unlisted",
+                    format!("{}/{file_name}", config.folder),
+                    Position::new(1, 1),
+                    format!("`{file_name}` has no row in `{}`", config.ledger),
+                )
+                .help(format!("run `specgate ledger add {}/{file_name}`, or remove the file", config.folder)),
+            );
+            None
+        }
+    };
+    row
 }
 
-/// The artifacts in the folder (parsed names, sorted); bad names and orphan sidecars are findings.
-fn list_folder(folder: &Path, shown: &str, ledger: &str, report: &mut Report) -> Vec<(String, ArtifactName)> {
+/// The compression a row's URL names, if its last segment is an artifact or wheelhouse name.
+fn url_compression(url: &str) -> Option<Compression> {
+    let last = url.rsplit('/').next()?;
+    let cpython = ArtifactName::parse(last).ok().map(|n| n.compression);
+    cpython.or_else(|| WheelhouseName::parse(last).ok().map(|n| n.compression))
+}
+
+/// The artifacts and wheelhouses in the folder (parsed names, sorted); bad names and orphan
+/// sidecars are findings.
+fn list_folder(folder: &Path, shown: &str, ledger: &str, report: &mut Report) -> Folder {
     let Ok(read) = std::fs::read_dir(folder) else {
-        return Vec::new();
+        return Folder::default();
     };
     let mut names: Vec<String> = read
         .flatten()
@@ -188,7 +346,7 @@ fn list_folder(folder: &Path, shown: &str, ledger: &str, report: &mut Report) ->
         .filter_map(|e| e.file_name().into_string().ok())
         .collect();
     names.sort();
-    let mut artifacts = Vec::new();
+    let mut found = Folder::default();
     for file_name in &names {
         let path = format!("{shown}/{file_name}");
         if path == ledger || file_name.starts_with('.') {
@@ -208,58 +366,66 @@ fn list_folder(folder: &Path, shown: &str, ledger: &str, report: &mut Report) ->
             }
             continue;
         }
+        if file_name.starts_with("wheelhouse") {
+            match WheelhouseName::parse(file_name) {
+                Ok(name) => found.wheelhouses.push((file_name.clone(), name)),
+                Err(error) => report.push(
+                    Diagnostic::new("artifact-bad-name", path, Position::new(1, 1), error.to_string())
+                        .help("rename the file; `specgate wheelhouse build` names wheelhouses itself"),
+                ),
+            }
+            continue;
+        }
         let looks_like_artifact = file_name.starts_with("cpython") || Compression::from_file_name(file_name).is_some();
         if !looks_like_artifact {
             continue;
         }
         match ArtifactName::parse(file_name) {
-            Ok(name) => artifacts.push((file_name.clone(), name)),
+            Ok(name) => found.cpython.push((file_name.clone(), name)),
             Err(error) => report.push(
                 Diagnostic::new("artifact-bad-name", path, Position::new(1, 1), error.to_string())
                     .help("rename the file; `specgate package` names artifacts itself"),
             ),
         }
     }
-    artifacts
+    found
 }
 
-/// Header, row format, duplicates and retention; returns the well-formed rows.
-fn check_table<'a>(ledger: &'a Ledger, file: &SourceFile, max_active: u32, report: &mut Report) -> Vec<Located<'a>> {
-    let Some(table) = &ledger.table else {
-        report.push(
-            Diagnostic::new(
-                "ledger-no-table",
-                file.path.clone(),
-                Position::new(1, 1),
-                "the ledger has no table whose first column is `Versión`",
-            )
-            .help(format!("add the team's table: `| {} |` and a `|---|` separator line", HEADERS.join(" | "))),
-        );
+/// Header, row format, duplicates and retention of the table of `R`; returns the well-formed
+/// rows. A missing table is the caller's finding.
+fn check_table<'a, R: Checked>(
+    ledger: &'a Ledger,
+    file: &SourceFile,
+    max_active: u32,
+    report: &mut Report,
+) -> Vec<Located<'a, R>> {
+    let Some(table) = ledger.table_of(R::KIND) else {
         return Vec::new();
     };
+    let headers = R::KIND.headers();
     if let Some(problem) = &table.header_problem {
         report.push(
             Diagnostic::new("ledger-header", file.path.clone(), Position::new(table.header.line, 1), problem.clone())
                 .source(file, 1)
-                .help(format!("the header must be `| {} |` followed by a `|---|` separator line", HEADERS.join(" | "))),
+                .help(format!("the header must be `| {} |` followed by a `|---|` separator line", headers.join(" | "))),
         );
     }
     let mut rows = Vec::new();
     for row in &table.rows {
-        if row.cells.len() != HEADERS.len() {
+        if row.cells.len() != headers.len() {
             report.push(
                 Diagnostic::new(
                     "ledger-row-columns",
                     file.path.clone(),
                     Position::new(row.line, 1),
-                    format!("the row has {} cells; the table has {} columns", row.cells.len(), HEADERS.len()),
+                    format!("the row has {} cells; the table has {} columns", row.cells.len(), headers.len()),
                 )
                 .source(file, 1)
-                .help(format!("each row needs the cells {}, in that order", HEADERS.join(", "))),
+                .help(format!("each row needs the cells {}, in that order", headers.join(", "))),
             );
             continue;
         }
-        match row.entry() {
+        match R::from_row(row) {
             Ok(entry) => rows.push(Located { row, entry }),
             Err(problems) => {
                 for problem in problems {
@@ -271,27 +437,26 @@ fn check_table<'a>(ledger: &'a Ledger, file: &SourceFile, max_active: u32, repor
             }
         }
     }
-    let mut first: HashMap<(crate::shared::artifact::PythonVersion, u32, &str), usize> = HashMap::new();
+    // `describe()` names the unique key: two rows with the same description are one build.
+    let mut first: HashMap<String, usize> = HashMap::new();
     for located in &rows {
-        if let Some(line) = first.get(&located.entry.key()) {
+        let described = located.entry.describe();
+        if let Some(line) = first.get(&described) {
             report.push(
                 Diagnostic::new(
                     "ledger-duplicate",
                     file.path.clone(),
                     Position::new(located.row.line, 1),
-                    format!(
-                        "{} build {} for {} is already recorded at line {line}",
-                        located.entry.version, located.entry.build, located.entry.distro
-                    ),
+                    format!("{described} is already recorded at line {line}"),
                 )
                 .source(file, 1)
                 .help("remove one of the rows; a rebuild gets the next build number"),
             );
         } else {
-            first.insert(located.entry.key(), located.row.line);
+            first.insert(described, located.row.line);
         }
     }
-    let indexed: Vec<(usize, Entry)> = rows.iter().enumerate().map(|(i, l)| (i, l.entry.clone())).collect();
+    let indexed: Vec<(usize, R)> = rows.iter().enumerate().map(|(i, l)| (i, l.entry.clone())).collect();
     let mut over: BTreeMap<usize, ()> = BTreeMap::new();
     for index in ledger::rows_to_deprecate(&indexed, max_active as usize) {
         over.insert(index, ());
@@ -302,14 +467,8 @@ fn check_table<'a>(ledger: &'a Ledger, file: &SourceFile, max_active: u32, repor
             at_cell(
                 "ledger-too-many-active",
                 file,
-                &located.row.cells[column::STATUS],
-                format!(
-                    "{} build {} is Activo, but so are the {max_active} newer builds of {} for {} (at most {max_active} may be Activo, BR-005)",
-                    located.entry.version,
-                    located.entry.build,
-                    located.entry.version.line(),
-                    located.entry.distro
-                ),
+                &located.row.cells[R::KIND.status_column()],
+                located.entry.too_many_active(max_active),
             )
             .help(format!("run `specgate ledger prune --keep {max_active}` to mark older builds `Deprecado`")),
         );
@@ -353,13 +512,19 @@ fn check_stale(
     }
 }
 
-/// Sidecar, real digest against the row and the sidecar, and the LICENSE of one artifact.
+/// Sidecar, real digest against the row and the sidecar, and the required member (the LICENSE
+/// of a CPython artifact, the lock of a wheelhouse) of one file.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each is one fact about the file checked; a struct would only rename them"
+)]
 fn check_files(
     folder: &Path,
     shown: &str,
     file_name: &str,
-    name: &ArtifactName,
-    row: Option<(&Located<'_>, &SourceFile)>,
+    compression: Compression,
+    required: &Required,
+    row: Option<RowDigest<'_>>,
     limits: &unpack::Limits,
     report: &mut Report,
 ) {
@@ -377,10 +542,10 @@ fn check_files(
             return;
         }
     };
-    if let Some((located, file)) = row {
-        if located.entry.sha256 != actual {
+    if let Some(row) = row {
+        if row.sha256 != actual {
             report.push(
-                at_cell("ledger-sha256-mismatch", file, &located.row.cells[column::SHA256], format!("`{shown_path}` has SHA-256 {actual}, the row says {}", located.entry.sha256))
+                at_cell("ledger-sha256-mismatch", row.file, row.cell, format!("`{shown_path}` has SHA-256 {actual}, the row says {}", row.sha256))
                     .help("the file changed after the row was written, or the row belongs to another build; rebuild or fix the row from the file with `specgate ledger add`"),
             );
         }
@@ -412,16 +577,11 @@ fn check_files(
             Ok(_) => {}
         },
     }
-    match unpack::contains_member(&path, name.compression, &name.license_path(), limits) {
+    match unpack::contains_member(&path, compression, &required.member, limits) {
         Ok(true) => {}
         Ok(false) => report.push(
-            Diagnostic::new(
-                "artifact-license-missing",
-                shown_path,
-                Position::new(1, 1),
-                format!("the tarball has no `{}` (BR-003)", name.license_path()),
-            )
-            .help("repackage with `specgate package`, which adds the PSF LICENSE, or pass `--license FILE`"),
+            Diagnostic::new(required.code, shown_path, Position::new(1, 1), required.message.clone())
+                .help(required.help),
         ),
         Err(error) => report.push(
             Diagnostic::new("artifact-corrupt", shown_path, Position::new(1, 1), error.to_string())

@@ -544,3 +544,140 @@ fn wheelhouse_builds_from_the_index_and_installs_offline() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+const WHEELHOUSE: &str = "wheelhouse-web-cp311-debian12-build1.tgz";
+
+/// A repository whose artifacts folder holds `wheelhouse-web-cp311-debian12-build1.tgz` (real
+/// wheels, zip files, when `wheels` is not empty) with its sidecar and ledger row.
+pub fn recorded_wheelhouse(wheels: &[(&str, Vec<u8>)]) -> TestContext {
+    let ctx = TestContext::new();
+    ctx.write(".gitignore", "artifacts/*.tgz\nartifacts/*.sha256\nwheel-files/\nenv/\npython3.11\nrequirements.txt\n");
+    let run = build_wheelhouse(&ctx, "artifacts", "1", wheels, &[]);
+    assert_eq!(run.code, 0, "{run}");
+    ctx
+}
+
+fn digest_of(ctx: &TestContext, file: &str) -> String {
+    fs::read_to_string(ctx.root.join(format!("artifacts/{file}.sha256"))).unwrap()[..64].to_owned()
+}
+
+// spec[verify SPEC_INFRA_001#CA-008]
+#[test]
+fn check_ledger_passes_a_recorded_wheelhouse_and_catches_a_changed_one() {
+    let ctx = recorded_wheelhouse(&[("six-1.16.0-py2.py3-none-any.whl", wheel_zip(&[("six.py", b"x = 1\n")]))]);
+    let ok = ctx.run(&["check", "ledger"]);
+    assert_eq!(ok.code, 0, "{ok}");
+    assert!(!ok.stderr.contains("artifact-bad-name"), "{ok}");
+    assert!(ok.stderr.contains("1 well-formed ledger row, 1 artifact in `artifacts`"), "{ok}");
+
+    let path = ctx.root.join(format!("artifacts/{WHEELHOUSE}"));
+    let mut bytes = fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    fs::write(&path, bytes).unwrap();
+    let bad = ctx.run(&["check", "ledger"]);
+    assert_eq!(bad.code, 1, "{bad}");
+    // The SHA256 cell of the wheelhouse row: line 7, after the name, line, build, distro, date.
+    assert!(bad.stderr.contains("artifacts/ARTIFACTS.md:7:44: error[ledger-sha256-mismatch]"), "{bad}");
+    assert!(bad.stderr.contains("error[artifact-sidecar-mismatch]"), "{bad}");
+}
+
+#[test]
+fn check_ledger_holds_wheelhouses_to_the_artifact_rules() {
+    let ctx = recorded_wheelhouse(&[]);
+    // Unlisted, a sidecar for another file, a bad name, and no lock inside.
+    assert_eq!(build_wheelhouse(&ctx, "artifacts", "2", &[], &["--no-ledger"]).code, 0);
+    let second = "wheelhouse-web-cp311-debian12-build2.tgz";
+    let third = "wheelhouse-web-cp311-debian12-build3.tgz";
+    fs::copy(ctx.root.join(format!("artifacts/{second}")), ctx.root.join(format!("artifacts/{third}"))).unwrap();
+    fs::copy(ctx.root.join(format!("artifacts/{second}.sha256")), ctx.root.join(format!("artifacts/{third}.sha256")))
+        .unwrap();
+    ctx.write("artifacts/wheelhouse-Web-cp311-debian12-build1.tgz", "x");
+    let unpacked = ctx.root.join("nolock");
+    fs::create_dir_all(unpacked.join("wheelhouse-api/wheels")).unwrap();
+    fs::write(unpacked.join("wheelhouse-api/wheelhouse.json"), "{}").unwrap();
+    let fourth = "wheelhouse-api-cp311-debian12-build1.tgz";
+    let tar = Command::new("tar")
+        .args(["-czf", ctx.root.join(format!("artifacts/{fourth}")).to_str().unwrap(), "wheelhouse-api"])
+        .current_dir(&unpacked)
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    let sum = Command::new("sha256sum").arg(fourth).current_dir(ctx.root.join("artifacts")).output().unwrap();
+    fs::write(ctx.root.join(format!("artifacts/{fourth}.sha256")), sum.stdout).unwrap();
+    let add = ctx.run(&["ledger", "add", &format!("artifacts/{fourth}")]);
+    assert_eq!(add.code, 0, "{add}");
+
+    let bad = ctx.run(&["check", "ledger"]);
+    assert_eq!(bad.code, 1, "{bad}");
+    let err = &bad.stderr;
+    assert!(err.contains(&format!("artifacts/{second}:1:1: error[artifact-unlisted]")), "{err}");
+    assert!(err.contains(&format!("the sidecar is for `{second}`, not for `{third}`")), "{err}");
+    assert!(err.contains("artifacts/wheelhouse-Web-cp311-debian12-build1.tgz:1:1: error[artifact-bad-name]"), "{err}");
+    assert!(err.contains("expected wheelhouse-<NAME>-cp<XY>"), "{err}");
+    assert!(
+        err.contains(&format!("artifacts/{fourth}:1:1: error[artifact-lock-missing]: the wheelhouse has no `wheelhouse-api/requirements.lock`")),
+        "{err}"
+    );
+    assert!(!err.contains("artifact-license-missing"), "{err}");
+}
+
+#[test]
+fn check_ledger_reads_the_wheelhouse_table_rules() {
+    let ctx = recorded_wheelhouse(&[]);
+    let sha = digest_of(&ctx, WHEELHOUSE);
+    let ledger = fs::read_to_string(ctx.root.join("artifacts/ARTIFACTS.md")).unwrap();
+    let rows = [
+        format!("| web | 3.11 | 1 | debian12 | 2026-01-01 | {sha} | - | Activo |"),
+        format!("| web | 3.11 | 5 | debian12 | 2026-01-01 | {sha} | - | Activo |"),
+        format!("| web | 3.11 | 4 | debian12 | 2026-01-01 | {sha} | - | Activo |"),
+        format!("| web | 3.11 | 3 | debian12 | 2026-01-01 | {sha} | - | Activo |"),
+        format!("| web | 3.11.2 | 6 | debian12 | 2026-01-01 | {sha} | - | Activo |"),
+        format!("| web | 3.11 | 7 | debian12 | 2026-01-01 | {sha} | - |"),
+    ];
+    let at = ledger.find("| ------ | ------ |").unwrap();
+    let at = at + ledger[at..].find('\n').unwrap() + 1;
+    let text = format!("{}{}\n{}", &ledger[..at], rows.join("\n"), &ledger[at..]);
+    ctx.write("artifacts/ARTIFACTS.md", text);
+    let bad = ctx.run(&["check", "ledger"]);
+    assert_eq!(bad.code, 1, "{bad}");
+    let err = &bad.stderr;
+    assert!(err.contains("ARTIFACTS.md:13:1: error[ledger-duplicate]: wheelhouse web for 3.11 build 1 for debian12 is already recorded at line 7"), "{err}");
+    assert!(err.contains("error[ledger-too-many-active]: build 1 of wheelhouse web for 3.11 is Activo"), "{err}");
+    assert!(
+        err.contains("ARTIFACTS.md:11:9: error[ledger-invalid-field]: `Python` is `3.11.2`, not a Python line `X.Y`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("ARTIFACTS.md:12:1: error[ledger-row-columns]: the row has 7 cells; the table has 8 columns"),
+        "{err}"
+    );
+    assert!(!err.contains("ledger-stale"), "{err}");
+    assert!(!err.contains("ledger-no-table"), "a ledger of wheelhouses only has its table: {err}");
+}
+
+#[test]
+fn check_ledger_remote_downloads_published_wheelhouse_rows() {
+    let ctx = recorded_wheelhouse(&[]);
+    let bytes = fs::read(ctx.root.join(format!("artifacts/{WHEELHOUSE}"))).unwrap();
+    let server = crate::httpserver::Server::start();
+    server.put(&format!("/{WHEELHOUSE}"), bytes);
+    server.put("/wheelhouse-web-cp311-debian12-build2.tgz", b"other".to_vec());
+    let sha = digest_of(&ctx, WHEELHOUSE);
+    let ledger = fs::read_to_string(ctx.root.join("artifacts/ARTIFACTS.md")).unwrap();
+    let ledger = ledger.replace("| - | Activo |", &format!("| {}/{WHEELHOUSE} | Activo |", server.url));
+    let extra = format!(
+        "| web | 3.11 | 2 | debian12 | 2026-01-01 | {sha} | {}/wheelhouse-web-cp311-debian12-build2.tgz | Activo |\n",
+        server.url
+    );
+    ctx.write("artifacts/ARTIFACTS.md", format!("{ledger}{extra}"));
+    let remote = ctx.run(&["check", "ledger", "--remote"]);
+    assert_eq!(remote.code, 1, "{remote}");
+    assert!(
+        remote.stderr.contains("ARTIFACTS.md:8:")
+            && remote.stderr.contains("error[ledger-remote-mismatch]: the file at this URL (5 bytes)"),
+        "{remote}"
+    );
+    assert!(remote.stderr.contains("downloaded 2 Activo release URLs"), "{remote}");
+    assert_eq!(server.hits(&format!("/{WHEELHOUSE}")), 1);
+}

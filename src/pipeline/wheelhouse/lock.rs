@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::shared::artifact::Digest;
 
 /// The lock's file name at the top of `wheelhouse-NAME/`.
-pub const LOCK: &str = "requirements.lock";
+pub const LOCK: &str = crate::shared::artifact::name::WHEELHOUSE_LOCK;
 /// The manifest's file name at the top of `wheelhouse-NAME/`.
 pub const MANIFEST: &str = "wheelhouse.json";
 /// The folder of the wheels inside `wheelhouse-NAME/`.

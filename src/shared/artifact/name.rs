@@ -376,7 +376,15 @@ impl WheelhouseName {
     pub fn sidecar_name(&self) -> String {
         format!("{self}.sha256")
     }
+
+    /// Where the lock sits inside the tarball: `wheelhouse-web/requirements.lock`.
+    pub fn lock_path(&self) -> String {
+        format!("{}{WHEELHOUSE_LOCK}", self.prefix())
+    }
 }
+
+/// The lock's file name in a wheelhouse's folder; without it nothing can be installed.
+pub const WHEELHOUSE_LOCK: &str = "requirements.lock";
 
 impl fmt::Display for WheelhouseName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -469,6 +477,7 @@ mod tests {
         assert_eq!((parsed.name.as_str(), parsed.major, parsed.minor), ("my-app", 3, 11));
         assert_eq!((parsed.distro.as_str(), parsed.build), ("debian12", 3));
         assert_eq!(parsed.prefix(), "wheelhouse-my-app/");
+        assert_eq!(parsed.lock_path(), "wheelhouse-my-app/requirements.lock");
         assert_eq!(parsed.python_tag(), "cp311");
         assert!(parsed.fits(PythonVersion::parse("3.11.9").unwrap()));
         assert!(!parsed.fits(PythonVersion::parse("3.12.1").unwrap()));

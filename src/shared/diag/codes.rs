@@ -298,6 +298,11 @@ pub const LEDGER: &[Code] = &[
         summary: "the tarball does not hold the PSF LICENSE",
     },
     Code {
+        name: "artifact-lock-missing",
+        default: Level::Deny,
+        summary: "the wheelhouse does not hold its `requirements.lock`",
+    },
+    Code {
         name: "ledger-stale",
         default: Level::Warn,
         summary: "the newest Activo build of a version line is older than the rebuild period (BR-004)",
