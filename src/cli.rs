@@ -598,9 +598,12 @@ pub struct WheelhouseInstallArgs {
     /// CPython version `X.Y.Z` of the interpreter.
     #[arg(long, value_name = "X.Y.Z")]
     pub python: String,
-    /// Expected SHA-256 (64 hex); default: `<URL>.sha256`.
+    /// Expected SHA-256 (64 hex); default: `<URL>.sha256`, then the --ledger row.
     #[arg(long, value_name = "HEX")]
     pub sha256: Option<String>,
+    /// ARTIFACTS.md to take the expected SHA-256 from when there is no flag and no sidecar.
+    #[arg(long, value_name = "FILE")]
+    pub ledger: Option<PathBuf>,
     /// Root of the default interpreter ROOT/opt/python-X.Y.Z/bin/pythonX.Y.
     #[arg(long, value_name = "DIR", default_value = "/")]
     pub root: PathBuf,

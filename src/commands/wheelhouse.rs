@@ -141,6 +141,7 @@ fn run_install(
         url: args.url.clone(),
         version,
         sha256,
+        ledger: args.ledger.as_ref().map(|l| start.join(l)),
         interpreter: args
             .interpreter
             .as_ref()

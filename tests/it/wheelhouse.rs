@@ -681,3 +681,48 @@ fn check_ledger_remote_downloads_published_wheelhouse_rows() {
     assert!(remote.stderr.contains("downloaded 2 Activo release URLs"), "{remote}");
     assert_eq!(server.hits(&format!("/{WHEELHOUSE}")), 1);
 }
+
+#[test]
+fn install_takes_the_digest_from_the_ledger_row_after_the_flag_and_the_sidecar() {
+    let ctx = TestContext::without_git();
+    assert_eq!(build_wheelhouse(&ctx, "artifacts", "1", &[], &[]).code, 0);
+    let file = format!("artifacts/{WHEELHOUSE}");
+    fs::remove_file(ctx.root.join(format!("{file}.sha256"))).unwrap();
+    let python = ctx.root.join("python3.11");
+    let install = |extra: &[&str]| {
+        let mut args = vec![
+            "wheelhouse",
+            "install",
+            &file,
+            "--python",
+            "3.11.2",
+            "--cache",
+            "cache",
+            "--interpreter",
+            python.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        ctx.run(&args)
+    };
+    let run = install(&[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("no --ledger"), "{run}");
+
+    // A Retirado row is no digest to install.
+    let ledger = fs::read_to_string(ctx.root.join("artifacts/ARTIFACTS.md")).unwrap();
+    ctx.write("retired.md", ledger.replace("| Activo |", "| Retirado |"));
+    let run = install(&["--ledger", "retired.md"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains(&format!("no Activo row for `{WHEELHOUSE}` in `[REPO]/retired.md`")), "{run}");
+
+    // The flag still comes first: a wrong one is a mismatch, whatever the ledger says.
+    let zeros = "0".repeat(64);
+    let run = install(&["--ledger", "artifacts/ARTIFACTS.md", "--sha256", &zeros]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("checksum mismatch"), "{run}");
+
+    let run = install(&["--ledger", "artifacts/ARTIFACTS.md"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("sha256 verified against the ledger row `[REPO]/artifacts/ARTIFACTS.md:7`"), "{run}");
+    assert!(run.stderr.contains("installed 2 wheels offline"), "{run}");
+}

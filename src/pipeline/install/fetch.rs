@@ -138,7 +138,7 @@ impl std::fmt::Display for Expected {
 /// Read `<artifact>.sha256` when it exists; `None` when the server or folder has none. A
 /// local artifact that does not exist is an error here already.
 /// The digest given on the command line, else the one of the `<URL>.sha256` sidecar; `None`
-/// when neither is there (install looks in the ledger next, a wheelhouse refuses).
+/// when neither is there (`ledger_or_refuse` looks in the ledger next).
 pub fn flag_or_sidecar(
     flag: Option<(Digest, Expected)>,
     location: &Location,
@@ -206,6 +206,38 @@ pub fn ledger_digest(path: &Path, file_name: &str) -> Result<Option<(Digest, usi
         }
     }
     Ok(None)
+}
+
+/// The Activo row of the ledger's wheelhouse table for the wheelhouse `file_name` (any
+/// compression), as `ledger_digest` finds a CPython row.
+pub fn wheelhouse_ledger_digest(path: &Path, file_name: &str) -> Result<Option<(Digest, usize)>, Error> {
+    let Ok(name) = crate::shared::artifact::WheelhouseName::parse(file_name) else { return Ok(None) };
+    let ledger = ledger::read(path)?;
+    let row = ledger.wheelhouse_entries().into_iter().find(|(_, e)| e.describes(&name) && e.status == Status::Active);
+    Ok(row.map(|(index, entry)| (entry.sha256, ledger.line_of(ledger::Kind::Wheelhouse, index))))
+}
+
+/// How a ledger is searched for a file's row: `ledger_digest` or `wheelhouse_ledger_digest`.
+pub type LedgerLookup = fn(&Path, &str) -> Result<Option<(Digest, usize)>, Error>;
+
+/// The last source of the expected digest, after `flag_or_sidecar` found none: the Activo
+/// row of `--ledger`. Without one, `NoDigest` says everywhere it looked.
+pub fn ledger_or_refuse(
+    location: &Location,
+    file_name: &str,
+    ledger: Option<&Path>,
+    lookup: LedgerLookup,
+) -> Result<(Digest, Expected), Error> {
+    let mut looked = vec!["no --sha256".to_owned(), format!("no `{}`", location.with_suffix(".sha256").display())];
+    if let Some(ledger) = ledger {
+        if let Some((digest, line)) = lookup(ledger, file_name)? {
+            return Ok((digest, Expected::Ledger { path: ledger.to_path_buf(), line }));
+        }
+        looked.push(format!("no Activo row for `{file_name}` in `{}`", ledger.display()));
+    } else {
+        looked.push("no --ledger".to_owned());
+    }
+    Err(Error::NoDigest { url: location.display(), looked: looked.join(", ") })
 }
 
 /// The content-addressed store of verified artifacts: `<dir>/<sha256>`. Installs into any

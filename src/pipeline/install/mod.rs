@@ -363,16 +363,7 @@ fn expected_digest(
     if let Some(found) = fetch::flag_or_sidecar(flag, location, file_name, client)? {
         return Ok(found);
     }
-    let mut looked = vec!["no --sha256".to_owned(), format!("no `{}`", location.with_suffix(".sha256").display())];
-    if let Some(ledger) = &request.ledger {
-        if let Some((digest, line)) = fetch::ledger_digest(ledger, file_name)? {
-            return Ok((digest, Expected::Ledger { path: ledger.clone(), line }));
-        }
-        looked.push(format!("no Activo row for `{file_name}` in `{}`", ledger.display()));
-    } else {
-        looked.push("no --ledger".to_owned());
-    }
-    Err(Error::NoDigest { url: location.display(), looked: looked.join(", ") })
+    fetch::ledger_or_refuse(location, file_name, request.ledger.as_deref(), fetch::ledger_digest)
 }
 
 /// A detached signature is a few hundred bytes; `<URL>.asc` is read up to this size.

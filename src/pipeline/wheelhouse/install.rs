@@ -1,4 +1,4 @@
-//! `specgate wheelhouse install`: the expected digest (flag or sidecar) first, the verified
+//! `specgate wheelhouse install`: the expected digest (flag, sidecar or ledger row) first, the verified
 //! fetch into the content-addressed cache (`install::fetch`: nothing is unpacked before the
 //! digest matches), the unpack into staging, every wheel checked against the lock and the
 //! interpreter's Python line, then `pip install --no-index --require-hashes` with no index
@@ -25,6 +25,8 @@ pub struct Request {
     pub url: String,
     pub version: PythonVersion,
     pub sha256: Option<Digest>,
+    /// ARTIFACTS.md, for the expected digest when there is no flag and no sidecar.
+    pub ledger: Option<PathBuf>,
     pub interpreter: PathBuf,
     pub cache: PathBuf,
     pub allow_http: bool,
@@ -165,7 +167,7 @@ pub fn install(request: &Request, events: &mut dyn FnMut(Event<'_>)) -> Result<O
     Ok(Outcome::Installed { receipt: receipt_at, wheels: checked })
 }
 
-/// The flag, else the sidecar beside the wheelhouse.
+/// The flag, else the sidecar beside the wheelhouse, else the Activo row of `--ledger`.
 fn expected_digest(
     request: &Request,
     location: &Location,
@@ -176,11 +178,8 @@ fn expected_digest(
     if let Some(found) = fetch::flag_or_sidecar(flag, location, file_name, client)? {
         return Ok(found);
     }
-    Err(crate::pipeline::install::Error::NoDigest {
-        url: location.display(),
-        looked: format!("no --sha256, no `{}`", location.with_suffix(".sha256").display()),
-    }
-    .into())
+    let ledger = request.ledger.as_deref();
+    Ok(fetch::ledger_or_refuse(location, file_name, ledger, fetch::wheelhouse_ledger_digest)?)
 }
 
 /// The manifest fits the interpreter, and every wheel is in the lock with its SHA-256 (and
