@@ -454,7 +454,8 @@ pub struct SecretsArgs {
 
 #[derive(Debug, Args)]
 pub struct PublishArgs {
-    /// The artifact (`cpython-X.Y.Z-<distro>-buildN.tgz`), with its sidecar and ledger row.
+    /// The artifact (`cpython-X.Y.Z-<distro>-buildN.tgz`) or wheelhouse
+    /// (`wheelhouse-NAME-cpXY-<distro>-buildN.tgz`), with its sidecar and ledger row.
     #[arg(required_unless_present_any = ["prune", "feature"])]
     pub artifact: Option<PathBuf>,
     /// Publish this Dev Container Feature folder instead (after `make feature`), packed as

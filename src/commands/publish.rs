@@ -34,7 +34,9 @@ pub fn run(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> 
     if !artifact.is_file() {
         return Err(super::UsageError {
             message: format!("the artifact `{}` does not exist", artifact.display()),
-            hint: Some("pass the path of a `.tgz` made by `specgate package`".to_owned()),
+            hint: Some(
+                "pass the path of a `.tgz` made by `specgate package` or `specgate wheelhouse build`".to_owned(),
+            ),
         }
         .into());
     }
@@ -51,7 +53,7 @@ pub fn run(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> 
         writeln!(output.stderr, "the gate refused `{}`; nothing was published", gated.name)?;
         return super::finish(&mut report, global, output);
     }
-    let tag = publish::tag_for(&gated.name);
+    let tag = gated.name.mirror_tag();
 
     let signature = if args.sign {
         let signer = match &args.sign_key {
@@ -233,19 +235,19 @@ fn target(args: &PublishArgs, notify: &dyn Fn(&str)) -> Option<String> {
     target
 }
 
-/// The release of the artifact, from `--target`/`GITHUB_SHA` and `--latest`.
-fn release_spec(
-    name: &crate::shared::artifact::ArtifactName,
-    args: &PublishArgs,
-    notify: &dyn Fn(&str),
-) -> publish::ReleaseSpec {
-    publish::ReleaseSpec {
-        tag: publish::release_tag(name),
-        title: format!("CPython {} ({}, build {})", name.version, name.distro, name.build),
-        version: Some(name.version),
-        target: target(args, notify),
-        latest: args.latest,
-    }
+/// The release of the artifact or wheelhouse, from `--target`/`GITHUB_SHA` and `--latest`. A
+/// wheelhouse names no CPython version, so `--latest auto` never makes it Latest.
+fn release_spec(name: &publish::Published, args: &PublishArgs, notify: &dyn Fn(&str)) -> publish::ReleaseSpec {
+    let (title, version) = match name {
+        publish::Published::Cpython(name) => {
+            (format!("CPython {} ({}, build {})", name.version, name.distro, name.build), Some(name.version))
+        }
+        publish::Published::Wheelhouse(name) => (
+            format!("Wheelhouse {} for Python {} ({}, build {})", name.name, name.line(), name.distro, name.build),
+            None,
+        ),
+    };
+    publish::ReleaseSpec { tag: name.release_tag(), title, version, target: target(args, notify), latest: args.latest }
 }
 
 /// `SPECGATE_GITHUB_WRITE_INTERVAL` in seconds, when set.

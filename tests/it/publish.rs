@@ -1012,3 +1012,101 @@ fn the_feature_folder_is_published_as_a_packaged_feature_other_repositories_refe
     assert_eq!(again.code, 0, "{again}");
     assert_eq!(fake.upload_count(), 2, "{again}");
 }
+
+const WHEELHOUSE: &str = "wheelhouse-web-cp311-debian12-build1.tgz";
+const WHEELHOUSE_PATH: &str = "artifacts/wheelhouse-web-cp311-debian12-build1.tgz";
+const WHEELHOUSE_TAG: &str = "wheelhouse-web-cp311-debian12-build1";
+
+/// A recorded wheelhouse whose one wheel (a real zip file) holds `six.py` with `content`.
+fn wheelhouse_with(content: &[u8]) -> TestContext {
+    let wheel = crate::wheelhouse::wheel_zip(&[("six.py", content)]);
+    crate::wheelhouse::recorded_wheelhouse(&[("six-1.16.0-py2.py3-none-any.whl", wheel)])
+}
+
+#[test]
+fn a_wheelhouse_is_published_to_its_own_release_and_the_mirror_without_a_license() {
+    let ctx = wheelhouse_with(b"x = 1\n");
+    let fake = FakeGitHub::start(REPO, TOKEN);
+    let result = publish_with(&ctx, Some(TOKEN), &[WHEELHOUSE_PATH, "--repo", REPO, "--api-url", &fake.api]);
+    assert_eq!(result.code, 0, "{result}");
+    let release = fake.release(WHEELHOUSE_TAG).expect("the release of the wheelhouse");
+    let names: Vec<&str> = release.assets.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, [WHEELHOUSE, &format!("{WHEELHOUSE}.sha256")]);
+    assert_eq!(release.assets[0].sha256, sidecar_hex(&ctx, WHEELHOUSE));
+    assert_eq!(release.make_latest.as_deref(), Some("false"), "a wheelhouse is never Latest by `auto`");
+    let url = format!("https://github.com/{REPO}/releases/download/{WHEELHOUSE_TAG}/{WHEELHOUSE}");
+    let text = ledger(&ctx);
+    assert!(text.contains(&format!("| {url} | Activo |")), "{text}");
+    assert!(result.stderr.contains("`artifacts/ARTIFACTS.md:7`: URL Release set to"), "{result}");
+    assert!(!text.contains("Versión"), "no CPython table appears: {text}");
+    let checked = run(ctx.specgate().args(["check", "ledger"]));
+    assert_eq!(checked.code, 0, "{checked}");
+
+    let mirror = scratch(&ctx).join("mirror");
+    let mirrored = publish_with(&ctx, None, &[WHEELHOUSE_PATH, "--to", mirror.to_str().unwrap()]);
+    assert_eq!(mirrored.code, 0, "{mirrored}");
+    let mut files: Vec<String> =
+        fs::read_dir(&mirror).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    files.sort();
+    assert_eq!(files, [WHEELHOUSE.to_owned(), format!("{WHEELHOUSE}.sha256")]);
+    assert_eq!(fs::read(mirror.join(WHEELHOUSE)).unwrap(), fs::read(ctx.path(WHEELHOUSE_PATH)).unwrap());
+}
+
+#[test]
+fn the_gate_refuses_a_wheelhouse_with_a_secret_in_a_wheel_or_without_its_lock() {
+    // The key is built at run time, so this file holds no secret.
+    let key = format!("AKIA{}", "Q3ZJ7XK2LMNP4RSW");
+    let ctx = wheelhouse_with(format!("AWS_KEY = \"{key}\"\n").as_bytes());
+    let fake = FakeGitHub::start(REPO, TOKEN);
+    let mirror = scratch(&ctx).join("mirror");
+    let args = [WHEELHOUSE_PATH, "--repo", REPO, "--api-url", &fake.api, "--to", mirror.to_str().unwrap()];
+    let result = publish_with(&ctx, Some(TOKEN), &args);
+    assert_eq!(result.code, 1, "{result}");
+    assert!(result.stderr.contains("secret-detected"), "{result}");
+    assert!(result.stderr.contains("six-1.16.0-py2.py3-none-any.whl"), "{result}");
+    assert!(!result.stderr.contains(&key), "a finding never shows the secret");
+    assert!(result.stderr.contains("nothing was published"), "{result}");
+    assert!(fake.log().is_empty(), "{:?}", fake.log());
+    assert!(!mirror.exists());
+
+    // A row that is not Activo.
+    let ctx = wheelhouse_with(b"x = 1\n");
+    fs::write(ctx.path("artifacts/ARTIFACTS.md"), ledger(&ctx).replace("| Activo |", "| Deprecado |")).unwrap();
+    let result = publish_with(&ctx, None, &[WHEELHOUSE_PATH, "--to", mirror.to_str().unwrap()]);
+    assert_eq!(result.code, 1, "{result}");
+    assert!(result.stderr.contains("artifacts/ARTIFACTS.md:7:1: error[publish-not-active]"), "{result}");
+
+    // No lock, and a member outside `wheelhouse-web/`.
+    let ctx = wheelhouse_with(b"x = 1\n");
+    let tree = scratch(&ctx).join("tree");
+    fs::create_dir_all(tree.join("wheelhouse-web/wheels")).unwrap();
+    fs::create_dir_all(tree.join("elsewhere")).unwrap();
+    fs::write(tree.join("wheelhouse-web/wheelhouse.json"), "{}").unwrap();
+    fs::write(tree.join("elsewhere/notes.txt"), "x").unwrap();
+    let second = "wheelhouse-web-cp311-debian12-build2.tgz";
+    let tar = Command::new("tar")
+        .args(["-czf", ctx.path(&format!("artifacts/{second}")).to_str().unwrap(), "wheelhouse-web", "elsewhere"])
+        .current_dir(&tree)
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    let sum = Command::new("sha256sum").arg(second).current_dir(ctx.path("artifacts")).output().unwrap();
+    fs::write(ctx.path(&format!("artifacts/{second}.sha256")), sum.stdout).unwrap();
+    assert_eq!(run(ctx.specgate().args(["ledger", "add", &format!("artifacts/{second}")])).code, 0);
+    let result = publish_with(&ctx, None, &[&format!("artifacts/{second}"), "--to", mirror.to_str().unwrap()]);
+    assert_eq!(result.code, 1, "{result}");
+    assert!(
+        result
+            .stderr
+            .contains("error[artifact-lock-missing]: the wheelhouse has no `wheelhouse-web/requirements.lock`"),
+        "{result}"
+    );
+    assert!(
+        result
+            .stderr
+            .contains("error[publish-name-mismatch]: member `elsewhere/notes.txt` is outside `wheelhouse-web/`"),
+        "{result}"
+    );
+    assert!(!result.stderr.contains("artifact-license-missing"), "{result}");
+    assert!(!mirror.exists());
+}

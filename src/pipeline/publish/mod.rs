@@ -1,6 +1,7 @@
 //! Publishing artifacts (component 2 of SPEC_INFRA_001, UC-3, BR-003, BR-005): the gate before
 //! any upload, GitHub Releases through the REST API (`github`), a mirror folder (`mirror`),
-//! detached signatures (`sign`) and retention of release assets.
+//! detached signatures (`sign`) and retention of release assets. A wheelhouse is published the
+//! same way (`Published` says which kind a file is), with its lock in place of the LICENSE.
 //!
 //! Owns deciding what to upload, skip, replace or refuse, and checking what the server
 //! reports after an upload. Leaves transport to `http`, the ledger format to `artifact::ledger`,
@@ -16,9 +17,10 @@ pub mod sign;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::shared::artifact::ledger::{self, column, Entry, Status};
+use crate::shared::artifact::ledger::{self, Entry, Kind, Ledger, Status};
+use crate::shared::artifact::name::NameError;
 use crate::shared::artifact::sidecar::{self, Digest, Sidecar};
-use crate::shared::artifact::{unpack, ArtifactName, Compression, PythonVersion};
+use crate::shared::artifact::{unpack, ArtifactName, Compression, PythonVersion, WheelhouseName};
 use crate::shared::context::CheckContext;
 use crate::shared::diag::{Diagnostic, Position, Report};
 use crate::shared::http;
@@ -116,6 +118,107 @@ pub fn tag_for(name: &ArtifactName) -> String {
     format!("cpython-{}-build{}", name.version, name.build)
 }
 
+/// What a file to publish is, by its name: a CPython artifact or a wheelhouse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Published {
+    Cpython(ArtifactName),
+    Wheelhouse(WheelhouseName),
+}
+
+/// The ledger row of a published file: where it is and what it records.
+#[derive(Debug, Clone)]
+pub struct RowOf {
+    pub kind: Kind,
+    /// Index into the rows of the kind's table.
+    pub index: usize,
+    pub line: usize,
+    pub sha256: Digest,
+    pub status: Status,
+    pub url: String,
+}
+
+impl Published {
+    /// A file name: `wheelhouse-...` is a wheelhouse; anything else must be a CPython
+    /// artifact name.
+    pub fn parse(file_name: &str) -> Result<Published, NameError> {
+        if file_name.starts_with("wheelhouse-") {
+            WheelhouseName::parse(file_name).map(Published::Wheelhouse)
+        } else {
+            ArtifactName::parse(file_name).map(Published::Cpython)
+        }
+    }
+
+    pub fn compression(&self) -> Compression {
+        match self {
+            Published::Cpython(name) => name.compression,
+            Published::Wheelhouse(name) => name.compression,
+        }
+    }
+
+    pub fn sidecar_name(&self) -> String {
+        format!("{self}.sha256")
+    }
+
+    /// The folder every member must be under: `opt/python-X.Y.Z/`, `wheelhouse-NAME/`.
+    pub fn prefix(&self) -> String {
+        match self {
+            Published::Cpython(name) => name.prefix(),
+            Published::Wheelhouse(name) => name.prefix(),
+        }
+    }
+
+    /// The GitHub release: the file name without its extension (`release_tag` for CPython).
+    pub fn release_tag(&self) -> String {
+        match self {
+            Published::Cpython(name) => release_tag(name),
+            Published::Wheelhouse(name) => wheelhouse_release_tag(name),
+        }
+    }
+
+    /// The tag the mirror names a release's LICENSE after (`tag_for` for CPython); a
+    /// wheelhouse has no LICENSE, its tag is its release's.
+    pub fn mirror_tag(&self) -> String {
+        match self {
+            Published::Cpython(name) => tag_for(name),
+            Published::Wheelhouse(name) => wheelhouse_release_tag(name),
+        }
+    }
+
+    /// The ledger row of this file (CPython table or wheelhouse table), if there is one.
+    pub fn row(&self, ledger: &Ledger) -> Option<RowOf> {
+        let (kind, index, sha256, status, url) = match self {
+            Published::Cpython(name) => {
+                let (index, e) = ledger
+                    .entries()
+                    .into_iter()
+                    .find(|(_, e)| e.key() == (name.version, name.build, name.distro.as_str()))?;
+                (Kind::Cpython, index, e.sha256, e.status, e.url)
+            }
+            Published::Wheelhouse(name) => {
+                let (index, e) = ledger.wheelhouse_row(name)?;
+                (Kind::Wheelhouse, index, e.sha256, e.status, e.url)
+            }
+        };
+        Some(RowOf { kind, index, line: ledger.line_of(kind, index), sha256, status, url })
+    }
+}
+
+impl std::fmt::Display for Published {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Published::Cpython(name) => name.fmt(f),
+            Published::Wheelhouse(name) => name.fmt(f),
+        }
+    }
+}
+
+/// The release of one wheelhouse: its file name without the extension,
+/// `wheelhouse-web-cp311-debian12-build1`, as `release_tag` is for CPython.
+pub fn wheelhouse_release_tag(name: &WheelhouseName) -> String {
+    let file = name.to_string();
+    file.strip_suffix(name.compression.extension()).unwrap_or(&file).to_owned()
+}
+
 /// The asset name of the PSF LICENSE inside a release.
 pub const LICENSE_ASSET: &str = "LICENSE";
 
@@ -148,18 +251,20 @@ impl LocalAsset {
 #[derive(Debug, Clone)]
 pub struct Gated {
     pub path: PathBuf,
-    pub name: ArtifactName,
+    pub name: Published,
     pub digest: Digest,
     pub size: u64,
     pub license: Option<Vec<u8>>,
 }
 
 /// The gate before any upload: the sidecar and the ledger row agree with the file, the row is
-/// Activo, the tarball holds the LICENSE and only members under `opt/python-X.Y.Z/`, and a
-/// secrets scan of its members is clean. Problems are findings in `report`.
+/// Activo, the tarball holds the LICENSE and only members under `opt/python-X.Y.Z/` (a
+/// wheelhouse: its `requirements.lock` and only members under `wheelhouse-NAME/`), and a
+/// secrets scan of its members (wheels, which are zip files, included) is clean. Problems are
+/// findings in `report`.
 pub fn gate(ctx: &CheckContext, artifact: &Path, report: &mut Report) -> Result<Gated, Error> {
     let file_name = artifact.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let name = ArtifactName::parse(&file_name).map_err(crate::shared::artifact::Error::from)?;
+    let name = Published::parse(&file_name).map_err(crate::shared::artifact::Error::from)?;
     let shown = ctx.workspace.relative(artifact).unwrap_or_else(|| artifact.display().to_string());
     let at = |code, message: String| Diagnostic::new(code, shown.clone(), Position::new(1, 1), message);
 
@@ -189,8 +294,7 @@ pub fn gate(ctx: &CheckContext, artifact: &Path, report: &mut Report) -> Result<
     let ledger_path = ctx.workspace.root.join(&ctx.config.artifacts.ledger);
     let ledger_shown = ctx.config.artifacts.ledger.clone();
     let ledger = ledger::read(&ledger_path)?;
-    let row = ledger.entries().into_iter().find(|(_, e)| e.key() == (name.version, name.build, name.distro.as_str()));
-    match row {
+    match name.row(&ledger) {
         None => report.push(
             at(
                 "artifact-unlisted",
@@ -198,8 +302,8 @@ pub fn gate(ctx: &CheckContext, artifact: &Path, report: &mut Report) -> Result<
             )
             .help(format!("run `specgate ledger add {shown}` first")),
         ),
-        Some((index, entry)) => {
-            let line = ledger.table.as_ref().map_or(1, |t| t.rows[index].line);
+        Some(entry) => {
+            let line = entry.line.max(1);
             let in_ledger =
                 |code, message: String| Diagnostic::new(code, ledger_shown.clone(), Position::new(line, 1), message);
             if entry.sha256 != digest {
@@ -223,32 +327,50 @@ pub fn gate(ctx: &CheckContext, artifact: &Path, report: &mut Report) -> Result<
         }
     }
 
-    // LICENSE and member prefix in one pass over the tarball.
+    // The required member (LICENSE or lock) and the member prefix in one pass over the tarball.
     let prefix = name.prefix();
-    let license_path = name.license_path();
-    let mut license = None;
+    let required_path = match &name {
+        Published::Cpython(name) => name.license_path(),
+        Published::Wheelhouse(name) => name.lock_path(),
+    };
+    let mut required = None;
     let mut outside = Vec::new();
-    let walked = unpack::for_each_file(artifact, name.compression, &ctx.config.artifacts.limits, |member, read| {
-        if member == license_path {
+    let walked = unpack::for_each_file(artifact, name.compression(), &ctx.config.artifacts.limits, |member, read| {
+        if member == required_path {
             let mut bytes = Vec::new();
             read.take(16 * 1024 * 1024).read_to_end(&mut bytes)?;
-            license = Some(bytes);
+            required = Some(bytes);
         } else if !member.starts_with(&prefix) && outside.len() < 5 {
             outside.push(member.to_owned());
         }
         Ok(())
     });
+    let (rebuild, missing_code, missing) = match &name {
+        Published::Cpython(_) => (
+            "the name's version must be the version inside; package it again with `specgate package`",
+            "artifact-license-missing",
+            (
+                format!("the tarball has no `{required_path}` (BR-003)"),
+                "package it again with `specgate package --license FILE`",
+            ),
+        ),
+        Published::Wheelhouse(_) => (
+            "the name's NAME must be the folder inside; build it again with `specgate wheelhouse build`",
+            "artifact-lock-missing",
+            (
+                format!("the wheelhouse has no `{required_path}`; nothing could be installed from it"),
+                "build it again with `specgate wheelhouse build`, which writes the lock",
+            ),
+        ),
+    };
     match walked {
         Err(crate::shared::artifact::Error::Io { action, path, source }) => {
             return Err(Error::Io { action, path, source })
         }
         Err(error) => report.push(at("artifact-corrupt", error.to_string()).help("package the artifact again")),
         Ok(()) => {
-            if license.is_none() {
-                report.push(
-                    at("artifact-license-missing", format!("the tarball has no `{license_path}` (BR-003)"))
-                        .help("package it again with `specgate package --license FILE`"),
-                );
+            if required.is_none() {
+                report.push(at(missing_code, missing.0).help(missing.1));
             }
             for member in outside {
                 report.push(
@@ -256,11 +378,16 @@ pub fn gate(ctx: &CheckContext, artifact: &Path, report: &mut Report) -> Result<
                         "publish-name-mismatch",
                         format!("member `{member}` is outside `{prefix}`, the folder the name `{file_name}` promises"),
                     )
-                    .help("the name's version must be the version inside; package it again with `specgate package`"),
+                    .help(rebuild),
                 );
             }
         }
     }
+    // A wheelhouse's release has no LICENSE asset: its lock stays inside.
+    let license = match name {
+        Published::Cpython(_) => required,
+        Published::Wheelhouse(_) => None,
+    };
 
     // Secrets in the members, as `check secrets --archive` scans them: members byte-identical
     // to the pinned upstream source are public by construction (artifact::upstream).
@@ -280,7 +407,7 @@ use std::io::Read as _;
 /// The files of a release for one artifact: the tarball, its sidecar, the LICENSE, and the
 /// signature when there is one.
 pub fn local_assets(gated: &Gated, signature: Option<&Path>) -> Result<Vec<LocalAsset>, Error> {
-    let content_type = match gated.name.compression {
+    let content_type = match gated.name.compression() {
         Compression::Gzip => "application/gzip",
         Compression::Zstd => "application/zstd",
     };
@@ -649,26 +776,26 @@ pub enum UrlChange {
     },
 }
 
-/// Fill in the release URL of the artifact's ledger row, atomically; other bytes stay.
-pub fn fill_url(ledger_path: &Path, name: &ArtifactName, url: &str) -> Result<UrlChange, Error> {
+/// Fill in the release URL of the artifact's (or wheelhouse's) ledger row, atomically; other
+/// bytes stay.
+pub fn fill_url(ledger_path: &Path, name: &Published, url: &str) -> Result<UrlChange, Error> {
     let ledger = ledger::read(ledger_path)?;
-    let Some((index, entry)) =
-        ledger.entries().into_iter().find(|(_, e)| e.key() == (name.version, name.build, name.distro.as_str()))
-    else {
+    let Some(row) = name.row(&ledger) else {
         return Err(crate::shared::artifact::Error::Ledger {
             path: ledger_path.to_path_buf(),
             reason: format!("the row of `{name}` disappeared while publishing"),
         }
         .into());
     };
-    if entry.url == url {
+    if row.url == url {
         return Ok(UrlChange::Unchanged);
     }
-    let line = ledger.table.as_ref().map_or(0, |t| t.rows[index].line);
-    let text = ledger.with_cell(index, column::URL, url).expect("the index comes from this ledger's rows");
+    let text = ledger
+        .with_cell_in(row.kind, row.index, row.kind.url_column(), url)
+        .expect("the index comes from this ledger's rows");
     crate::shared::atomic::write(ledger_path, text.as_bytes())
         .map_err(|source| Error::io("write", ledger_path, source))?;
-    Ok(UrlChange::Set { line, old: entry.url })
+    Ok(UrlChange::Set { line: row.line, old: row.url })
 }
 
 /// The release assets that belong to rows no longer Activo, per tag: the tarball (either
@@ -857,5 +984,22 @@ mod tests {
     fn tags_name_version_and_build() {
         let name = ArtifactName::parse("cpython-3.12.6-ubuntu20.04-build2.tgz").unwrap();
         assert_eq!(tag_for(&name), "cpython-3.12.6-build2");
+    }
+
+    #[test]
+    fn published_names_say_their_kind_and_release() {
+        let cpython = Published::parse("cpython-3.12.6-ubuntu20.04-build2.tgz").unwrap();
+        assert_eq!(cpython.release_tag(), "cpython-3.12.6-ubuntu20.04-build2");
+        assert_eq!(cpython.mirror_tag(), "cpython-3.12.6-build2");
+        assert_eq!(cpython.prefix(), "opt/python-3.12.6/");
+        let wheelhouse = Published::parse("wheelhouse-web-cp311-debian12-build3.tar.zst").unwrap();
+        assert!(matches!(wheelhouse, Published::Wheelhouse(_)));
+        assert_eq!(wheelhouse.release_tag(), "wheelhouse-web-cp311-debian12-build3");
+        assert_eq!(wheelhouse.mirror_tag(), "wheelhouse-web-cp311-debian12-build3");
+        assert_eq!(wheelhouse.prefix(), "wheelhouse-web/");
+        assert_eq!(wheelhouse.sidecar_name(), "wheelhouse-web-cp311-debian12-build3.tar.zst.sha256");
+        assert_eq!(wheelhouse.compression(), Compression::Zstd);
+        let bad = Published::parse("wheelhouse-Web-cp311-debian12-build3.tgz").unwrap_err();
+        assert_eq!(bad.expected, crate::shared::artifact::name::WHEELHOUSE_FORM);
     }
 }
