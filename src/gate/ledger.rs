@@ -79,6 +79,12 @@ impl Folder {
         self.cpython.len() + self.wheelhouses.len()
     }
 
+    /// Each file with its compression and the member it must hold.
+    fn required(&self) -> Vec<(&str, Compression, Required)> {
+        let cpython = self.cpython.iter().map(|(f, n)| (f.as_str(), n.compression, Required::license(n)));
+        cpython.chain(self.wheelhouses.iter().map(|(f, n)| (f.as_str(), n.compression, Required::lock(n)))).collect()
+    }
+
     fn first(&self) -> Option<&str> {
         let first = self.cpython.first().map(|(f, _)| f.as_str());
         first.or_else(|| self.wheelhouses.first().map(|(f, _)| f.as_str()))
@@ -171,31 +177,8 @@ pub fn check(ctx: &CheckContext, options: &CheckOptions, report: &mut Report) {
                 )
                 .help(format!("run `specgate ledger add {}/{}` to create it", config.folder, first)),
             );
-            for (file_name, name) in &artifacts.cpython {
-                let required = Required::license(name);
-                check_files(
-                    &folder,
-                    &config.folder,
-                    file_name,
-                    name.compression,
-                    &required,
-                    None,
-                    &config.limits,
-                    report,
-                );
-            }
-            for (file_name, name) in &artifacts.wheelhouses {
-                let required = Required::lock(name);
-                check_files(
-                    &folder,
-                    &config.folder,
-                    file_name,
-                    name.compression,
-                    &required,
-                    None,
-                    &config.limits,
-                    report,
-                );
+            for (file_name, compression, required) in artifacts.required() {
+                check_files(&folder, &config.folder, file_name, compression, &required, None, &config.limits, report);
             }
         } else {
             report.note(format!("no ledger at `{}` and no artifacts in `{}`", config.ledger, config.folder));

@@ -71,33 +71,22 @@ impl Kind {
         }
     }
 
-    /// The columns every kind has, for the checks that read them.
+    /// The index of a column both tables have (`SHA256`, `URL Release`, `Estado`...) in
+    /// this one.
+    fn column(self, header: &str) -> usize {
+        self.headers().iter().position(|h| *h == header).expect("both tables have the column")
+    }
+
     pub fn sha256_column(self) -> usize {
-        match self {
-            Kind::Cpython => column::SHA256,
-            Kind::Wheelhouse => wheelhouse_column::SHA256,
-        }
+        self.column("SHA256")
     }
 
     pub fn url_column(self) -> usize {
-        match self {
-            Kind::Cpython => column::URL,
-            Kind::Wheelhouse => wheelhouse_column::URL,
-        }
+        self.column("URL Release")
     }
 
     pub fn status_column(self) -> usize {
-        match self {
-            Kind::Cpython => column::STATUS,
-            Kind::Wheelhouse => wheelhouse_column::STATUS,
-        }
-    }
-
-    pub fn date_column(self) -> usize {
-        match self {
-            Kind::Cpython => column::DATE,
-            Kind::Wheelhouse => wheelhouse_column::DATE,
-        }
+        self.column("Estado")
     }
 }
 
@@ -245,10 +234,6 @@ impl WheelhouseEntry {
         format!("{}.{}", self.major, self.minor)
     }
 
-    pub fn is_published(&self) -> bool {
-        self.url != UNPUBLISHED
-    }
-
     /// The cells of this entry, in column order.
     pub fn cells(&self) -> [String; 8] {
         [
@@ -284,25 +269,32 @@ pub trait Record: Clone + fmt::Debug {
     fn retention_order(&self) -> (u32, u32, u32, u32);
 }
 
+/// The `Record` methods both entries answer from fields of the same names.
+macro_rules! same_fields {
+    () => {
+        fn to_cells(&self) -> Vec<String> {
+            self.cells().to_vec()
+        }
+        fn same_build(&self, other: &Self) -> bool {
+            self.key() == other.key()
+        }
+        fn digest(&self) -> Digest {
+            self.sha256
+        }
+        fn status(&self) -> Status {
+            self.status
+        }
+        fn url(&self) -> &str {
+            &self.url
+        }
+    };
+}
+
 impl Record for Entry {
     const KIND: Kind = Kind::Cpython;
+    same_fields!();
     fn from_row(row: &Row) -> Result<Entry, Vec<FieldProblem>> {
         row.entry()
-    }
-    fn to_cells(&self) -> Vec<String> {
-        self.cells().to_vec()
-    }
-    fn same_build(&self, other: &Entry) -> bool {
-        self.key() == other.key()
-    }
-    fn digest(&self) -> Digest {
-        self.sha256
-    }
-    fn status(&self) -> Status {
-        self.status
-    }
-    fn url(&self) -> &str {
-        &self.url
     }
     fn describe(&self) -> String {
         format!("{} build {} for {}", self.version, self.build, self.distro)
@@ -317,23 +309,9 @@ impl Record for Entry {
 
 impl Record for WheelhouseEntry {
     const KIND: Kind = Kind::Wheelhouse;
+    same_fields!();
     fn from_row(row: &Row) -> Result<WheelhouseEntry, Vec<FieldProblem>> {
         row.wheelhouse_entry()
-    }
-    fn to_cells(&self) -> Vec<String> {
-        self.cells().to_vec()
-    }
-    fn same_build(&self, other: &WheelhouseEntry) -> bool {
-        self.key() == other.key()
-    }
-    fn digest(&self) -> Digest {
-        self.sha256
-    }
-    fn status(&self) -> Status {
-        self.status
-    }
-    fn url(&self) -> &str {
-        &self.url
     }
     fn describe(&self) -> String {
         format!("wheelhouse {} for {} build {} for {}", self.name, self.line(), self.build, self.distro)
@@ -1298,48 +1276,28 @@ mod tests {
 
     #[test]
     fn malformed_wheelhouse_rows_report_each_cell() {
-        let table = [
-            (
-                format!("| Web | 3.11 | 1 | debian12 | 2026-01-01 | {SHA_A} | - | Activo |"),
-                wheelhouse_column::NAME,
-                "wheelhouse name",
-            ),
-            (
-                format!("| web | 3.11.2 | 1 | debian12 | 2026-01-01 | {SHA_A} | - | Activo |"),
-                wheelhouse_column::PYTHON,
-                "not a Python line",
-            ),
-            (
-                format!("| web | 3.11 | 0 | debian12 | 2026-01-01 | {SHA_A} | - | Activo |"),
-                wheelhouse_column::BUILD,
-                "not a build",
-            ),
-            (
-                format!("| web | 3.11 | 1 | Debian | 2026-01-01 | {SHA_A} | - | Activo |"),
-                wheelhouse_column::DISTRO,
-                "distro",
-            ),
-            (
-                format!("| web | 3.11 | 1 | debian12 | 2026-01-01 | {} | - | Activo |", &SHA_A[..10]),
-                wheelhouse_column::SHA256,
-                "10 hex",
-            ),
-            (
-                format!("| web | 3.11 | 1 | debian12 | 2026-01-01 | {SHA_A} | - | activo |"),
-                wheelhouse_column::STATUS,
-                "`activo`",
-            ),
+        use wheelhouse_column as col;
+        let good = ["web", "3.11", "1", "debian12", "2026-01-01", SHA_A, "-", "Activo"];
+        let short = &SHA_A[..10];
+        let bad = [
+            (col::NAME, "Web", "wheelhouse name"),
+            (col::PYTHON, "3.11.2", "not a Python line"),
+            (col::PYTHON, "10.1", "not a Python line"),
+            (col::BUILD, "0", "not a build"),
+            (col::DISTRO, "Debian", "distro"),
+            (col::SHA256, short, "10 hex"),
+            (col::STATUS, "activo", "`activo`"),
         ];
-        for (line, col, message) in table {
-            let text = format!(
-                "| Nombre | Python | Build | Distro | Fecha | SHA256 | URL Release | Estado |\n|-|-|-|-|-|-|-|-|\n{line}\n"
-            );
-            let ledger = Ledger::parse(text);
+        let header = WHEELHOUSE_HEADERS.join(" | ");
+        for (column, value, message) in bad {
+            let mut cells = good;
+            cells[column] = value;
+            let line = cells.join(" | ");
+            let ledger = Ledger::parse(format!("| {header} |\n|-|-|-|-|-|-|-|-|\n| {line} |\n"));
             assert!(ledger.table.is_none());
             let problems = ledger.wheelhouses.as_ref().unwrap().rows[0].wheelhouse_entry().unwrap_err();
             assert_eq!(problems.len(), 1, "{line}: {problems:?}");
-            assert_eq!(problems[0].column, col);
-            assert!(problems[0].message.contains(message), "{}", problems[0].message);
+            assert_eq!((problems[0].column, problems[0].message.contains(message)), (column, true), "{problems:?}");
         }
         let missing = Ledger::parse("| Nombre | Build |\n|-|-|\n".to_owned());
         let problem = missing.wheelhouses.unwrap().header_problem.unwrap();
