@@ -97,7 +97,7 @@ fn run_install(
     };
     let root = start.join(&args.root);
     let request = install::Request {
-        url: args.url.clone(),
+        url: crate::pipeline::install::fetch::apply_mirror(&args.url, args.download.mirror().as_deref()),
         version,
         sha256,
         interpreter: args
@@ -105,8 +105,8 @@ fn run_install(
             .as_ref()
             .map_or_else(|| wheelhouse::default_interpreter(&root, version), |i| start.join(i)),
         cache: args.cache.as_ref().map_or_else(crate::pipeline::install::default_cache, |c| start.join(c)),
-        allow_http: args.allow_http,
-        http: crate::shared::http::Options::default(),
+        allow_http: args.download.allow_http,
+        http: args.download.http_options(),
         lock_timeout: Duration::from_secs(args.lock_timeout),
         force: args.force,
         probe_limit: TimeLimit::new(Duration::from_secs(args.probe_timeout), "`--probe-timeout SECONDS`"),
