@@ -112,13 +112,15 @@ fn run_install(
         probe_limit: TimeLimit::new(Duration::from_secs(args.probe_timeout), "`--probe-timeout SECONDS`"),
         pip_limit: TimeLimit::new(Duration::from_secs(args.pip_timeout), "`--pip-timeout SECONDS`"),
     };
+    let started = std::time::Instant::now();
     let outcome = install::install(&request, &mut show(global.quiet, &mut *output.stderr))?;
+    let took = started.elapsed().as_secs_f64();
     let text = match outcome {
         install::Outcome::AlreadyInstalled { receipt } => {
-            format!("the wheelhouse is already installed (`{}`); nothing to do", receipt.display())
+            format!("the wheelhouse is already installed (`{}`); nothing to do ({took:.2} s)", receipt.display())
         }
         install::Outcome::Installed { receipt, wheels } => {
-            format!("installed {wheels} wheels offline; receipt `{}`", receipt.display())
+            format!("installed {wheels} wheels offline in {took:.2} s; receipt `{}`", receipt.display())
         }
     };
     writeln!(output.stderr, "{text}")?;

@@ -604,7 +604,10 @@ pub(crate) fn debug_in_the_image(image: &str, work: &Path) {
         "sh".into(),
         "-c".into(),
         format!(
-            "python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore debugpy \
+            // The journey's image points pip's index variables nowhere (its wheelhouse needs no
+            // index); debugpy comes from PyPI, so they are unset here.
+            "env -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL -u PIP_RETRIES \
+             python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore debugpy \
              && exec python3 -m debugpy --listen 127.0.0.1:{port} --wait-for-client /work/app.py"
         ),
     ]);
