@@ -36,22 +36,7 @@ podman image exists "$image" || { say "error: base image $image is missing; run 
 say "building the Feature's static specgate (make feature)..."
 make -C "$here" --no-print-directory feature >/dev/null
 
-artifact=${SPECGATE_E2E_ARTIFACT:-}
-if [ -z "$artifact" ]; then
-    out=/var/tmp/specgate-e2e/feature-artifact
-    artifact="$out/cpython-$version-debian12-build1.tgz"
-    if [ ! -s "$artifact" ]; then
-        stage=${SPECGATE_E2E_STAGE:-$cache/stage}
-        [ -x "$stage/opt/python-$version/bin/python3" ] || { say "error: no artifact and no stage at $stage; set SPECGATE_E2E_ARTIFACT"; exit 2; }
-        mkdir -p "$out"
-        scratch=$(mktemp -d)
-        license=()
-        [ -f "$cache/Python-$version/LICENSE" ] && license=(--license "$cache/Python-$version/LICENSE")
-        "$here/target/x86_64-unknown-linux-gnu/release/specgate" -C "$scratch" package "$stage" --version "$version" \
-            --distro debian12 --build 1 --no-ledger --out "$out" "${license[@]}" >&2
-        rm -rf "$scratch"
-    fi
-fi
+artifact=$(cpython_artifact "$version")
 sha=$(sha256sum "$artifact" | cut -c1-64)
 name=$(basename "$artifact")
 
@@ -64,13 +49,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-python3 -m http.server --bind 127.0.0.1 --directory "$(dirname "$artifact")" "$port" >/dev/null 2>&1 &
-server_pid=$!
-for _ in $(seq 50); do
-    python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/')" 2>/dev/null && break
-    sleep 0.1
-done
+serve_folder "$(dirname "$artifact")"
 
 # The project with the Feature.
 feature_project="$work/with-feature"

@@ -1,6 +1,7 @@
 # Shared by the bench scripts (sourced, not run): the CPython 3.11.2 source (Debian's pristine
 # .orig tarball), cached outside the clone, and a git repository holding it.
-# The caller sets `cache` (the cache folder) and `sudo` ("" as root, else "sudo").
+# The caller sets `cache` (the cache folder), `sudo` ("" as root, else "sudo") and `here` (the
+# repository's root).
 # shellcheck shell=bash
 # shellcheck disable=SC2154 # cache and sudo are set by the sourcing script
 
@@ -61,4 +62,40 @@ best_of() {
         fi
     done
     printf '%s\n' "$best"
+}
+
+# cpython_artifact VERSION: the path of a CPython artifact for the Dev Container benches:
+# $SPECGATE_E2E_ARTIFACT, else the tree staged in "$cache/stage" packed once with
+# `specgate package` (the Feature's static build, `make feature`) into
+# /var/tmp/specgate-e2e/feature-artifact, where the end-to-end tests also leave one.
+cpython_artifact() {
+    local version=$1 artifact=${SPECGATE_E2E_ARTIFACT:-}
+    if [ -z "$artifact" ]; then
+        local out=/var/tmp/specgate-e2e/feature-artifact
+        artifact="$out/cpython-$version-debian12-build1.tgz"
+        if [ ! -s "$artifact" ]; then
+            local stage=${SPECGATE_E2E_STAGE:-$cache/stage} scratch license=()
+            [ -x "$stage/opt/python-$version/bin/python3" ] || { say "error: no artifact and no stage at $stage; set SPECGATE_E2E_ARTIFACT"; exit 2; }
+            mkdir -p "$out"
+            scratch=$(mktemp -d)
+            [ -f "$cache/Python-$version/LICENSE" ] && license=(--license "$cache/Python-$version/LICENSE")
+            "$here/target/x86_64-unknown-linux-gnu/release/specgate" -C "$scratch" package "$stage" --version "$version" \
+                --distro debian12 --build 1 --no-ledger --out "$out" "${license[@]}" >&2
+            rm -rf "$scratch"
+        fi
+    fi
+    printf '%s\n' "$artifact"
+}
+
+# serve_folder DIR: a loopback HTTP server (python3 -m http.server) for DIR; sets `port` and
+# `server_pid` (the caller kills it).
+serve_folder() {
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    python3 -m http.server --bind 127.0.0.1 --directory "$1" "$port" >/dev/null 2>&1 &
+    # shellcheck disable=SC2034 # read by the caller
+    server_pid=$!
+    for _ in $(seq 50); do
+        python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/')" 2>/dev/null && break
+        sleep 0.1
+    done
 }

@@ -141,6 +141,38 @@ pub struct RootArgs {
     pub root: PathBuf,
 }
 
+/// Where a download comes from and how hard it tries: shared by `install` and `wheelhouse install`.
+#[derive(Debug, Args)]
+pub struct DownloadArgs {
+    /// Download from this folder (URL, file:// or path) instead, keeping the artifact's file name.
+    #[arg(long, value_name = "URL", env = crate::shared::env::MIRROR)]
+    pub mirror: Option<String>,
+    /// Allow plain http:// to hosts other than loopback.
+    #[arg(long)]
+    pub allow_http: bool,
+    /// Seconds the download may wait for any single read before the attempt fails.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub read_timeout: u64,
+    /// Attempts after the first on connection errors, timeouts, 5xx and 429.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub retries: u32,
+}
+
+impl DownloadArgs {
+    /// The mirror, when one is set and not empty (an empty `SPECGATE_MIRROR` means none).
+    pub fn mirror(&self) -> Option<String> {
+        self.mirror.clone().filter(|m| !m.is_empty())
+    }
+
+    pub fn http_options(&self) -> crate::shared::http::Options {
+        crate::shared::http::Options {
+            read_timeout: std::time::Duration::from_secs(self.read_timeout.max(1)),
+            retries: self.retries,
+            ..Default::default()
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct InstallArgs {
     /// CPython version `X.Y.Z` the artifact holds.
@@ -159,9 +191,8 @@ pub struct InstallArgs {
     /// ARTIFACTS.md to take the expected SHA-256 from when there is no flag and no sidecar.
     #[arg(long, value_name = "FILE")]
     pub ledger: Option<PathBuf>,
-    /// Download from this folder (URL, file:// or path) instead, keeping the artifact's file name.
-    #[arg(long, value_name = "URL", env = crate::shared::env::MIRROR)]
-    pub mirror: Option<String>,
+    #[command(flatten)]
+    pub download: DownloadArgs,
     #[command(flatten)]
     pub root: RootArgs,
     /// Cache of verified artifacts (default: $SPECGATE_CACHE_DIR, /var/cache/specgate/artifacts as root, else ~/.cache/specgate/artifacts).
@@ -173,15 +204,6 @@ pub struct InstallArgs {
     /// Do not point python3 and pip3 at this version (python3.X and pip3.X links are still made).
     #[arg(long)]
     pub no_default: bool,
-    /// Allow plain http:// to hosts other than loopback.
-    #[arg(long)]
-    pub allow_http: bool,
-    /// Seconds the download may wait for any single read before the attempt fails.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
-    pub read_timeout: u64,
-    /// Attempts after the first on connection errors, timeouts, 5xx and 429.
-    #[arg(long, value_name = "N", default_value_t = 3)]
-    pub retries: u32,
     /// Seconds to wait for another install holding the lock.
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub lock_timeout: u64,
@@ -617,9 +639,8 @@ pub struct WheelhouseInstallArgs {
     /// Install even if the receipt names the same wheelhouse.
     #[arg(long)]
     pub force: bool,
-    /// Allow plain http:// to hosts other than loopback.
-    #[arg(long)]
-    pub allow_http: bool,
+    #[command(flatten)]
+    pub download: DownloadArgs,
     /// Seconds to wait for another install into the same environment.
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub lock_timeout: u64,

@@ -6,7 +6,9 @@
 # The devcontainers CLI runs this as root, from this folder, with each option upper-cased in the
 # environment: VERSION, ARTIFACTURL, SHA256, MIRROR, SETDEFAULT, ALLOWHTTP, READTIMEOUT,
 # RETRIES, LOCKTIMEOUT, MODULES, CACERTIFICATES, SIGNINGKEY, SIGNINGFINGERPRINT,
-# INSTALLRUNTIMELIBRARIES.
+# INSTALLRUNTIMELIBRARIES, WHEELHOUSEURL, WHEELHOUSESHA256.
+# With wheelhouseUrl, `specgate wheelhouse install` then installs the project's locked wheels
+# into that interpreter with no package index (docs/wheelhouse.md).
 # The binary `specgate` beside this script is a static build placed here by `make feature`
 # (see README.md), so nothing else is downloaded and no package is added to the image; so is
 # artifacts.json, the index of the ledger's Activo rows that `"version"` alone installs from.
@@ -48,6 +50,8 @@ ca_certificates=${CACERTIFICATES:-}
 signing_key=${SIGNINGKEY:-}
 signing_fingerprint=${SIGNINGFINGERPRINT:-}
 install_libraries=${INSTALLRUNTIMELIBRARIES:-true}
+wheelhouse_url=${WHEELHOUSEURL:-}
+wheelhouse_sha256=${WHEELHOUSESHA256:-}
 # The verified-artifact cache lives outside the image: a copy of the artifact in a layer would
 # only make the image bigger. Offline and air-gapped builds use `mirror` instead.
 cache="${TMPDIR:-/tmp}/specgate-feature-cache"
@@ -104,6 +108,10 @@ clean_apt() {
 
 [ -n "$version" ] || fail "option \`version\` is empty" \
     "set \"version\": \"X.Y.Z\" under the Feature in devcontainer.json"
+if [ -n "$wheelhouse_sha256" ] && [ -z "$wheelhouse_url" ]; then
+    fail "option \`wheelhouseSha256\` is set but \`wheelhouseUrl\` is empty" \
+        "set \"wheelhouseUrl\" to the wheelhouse's URL (the URL column of its ledger row), or remove \"wheelhouseSha256\""
+fi
 # With no artifactUrl, the index `make feature` wrote from ARTIFACTS.md picks the artifact (the
 # newest published build of this version for the image's distro) and its SHA-256.
 if [ -n "$url" ]; then
@@ -147,6 +155,8 @@ number --read-timeout readTimeout "$read_timeout"
 number --retries retries "$retries"
 number --lock-timeout lockTimeout "$lock_timeout"
 number --probe-timeout probeTimeout "$probe_timeout"
+# What `wheelhouse install` shares with `install`: the download, lock and probe limits.
+shared=$extra
 number --gpg-timeout gpgTimeout "$gpg_timeout"
 # shellcheck disable=SC2086 # the options and numbers above hold no spaces
 set -- "$@" $extra
@@ -189,5 +199,13 @@ esac
 
 status=0
 "$specgate" "$@" || status=$?
+if [ "$status" -eq 0 ] && [ -n "$wheelhouse_url" ]; then
+    set -- wheelhouse install "$wheelhouse_url" --python "$version" --cache "$cache"
+    [ -z "$wheelhouse_sha256" ] || set -- "$@" --sha256 "$wheelhouse_sha256"
+    [ -z "$mirror" ] || set -- "$@" --mirror "$mirror"
+    [ "$allow_http" != true ] || set -- "$@" --allow-http
+    # shellcheck disable=SC2086 # the options and numbers above hold no spaces
+    "$specgate" "$@" $shared || status=$?
+fi
 rm -rf "$cache"
 exit "$status"

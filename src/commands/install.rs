@@ -74,17 +74,13 @@ pub fn install(global: &GlobalArgs, args: &InstallArgs, output: &mut Output<'_>)
         sha256,
         sha256_from_index,
         ledger: args.ledger.as_ref().map(|l| start_dir.join(l)),
-        mirror: args.mirror.clone().filter(|m| !m.is_empty()),
+        mirror: args.download.mirror(),
         root,
         cache: args.cache.as_ref().map_or_else(install::default_cache, |c| start_dir.join(c)),
         force: args.force,
         set_default: !args.no_default,
-        allow_http: args.allow_http,
-        http: crate::shared::http::Options {
-            read_timeout: Duration::from_secs(args.read_timeout.max(1)),
-            retries: args.retries,
-            ..Default::default()
-        },
+        allow_http: args.download.allow_http,
+        http: args.download.http_options(),
         lock_timeout: Duration::from_secs(args.lock_timeout),
         modules: args.modules.clone(),
         signing_key: args

@@ -138,7 +138,7 @@ fn run_install(
     };
     let root = start.join(&args.root);
     let request = install::Request {
-        url: args.url.clone(),
+        url: crate::pipeline::install::fetch::apply_mirror(&args.url, args.download.mirror().as_deref()),
         version,
         sha256,
         ledger: args.ledger.as_ref().map(|l| start.join(l)),
@@ -147,20 +147,22 @@ fn run_install(
             .as_ref()
             .map_or_else(|| wheelhouse::default_interpreter(&root, version), |i| start.join(i)),
         cache: args.cache.as_ref().map_or_else(crate::pipeline::install::default_cache, |c| start.join(c)),
-        allow_http: args.allow_http,
-        http: crate::shared::http::Options::default(),
+        allow_http: args.download.allow_http,
+        http: args.download.http_options(),
         lock_timeout: Duration::from_secs(args.lock_timeout),
         force: args.force,
         probe_limit: TimeLimit::new(Duration::from_secs(args.probe_timeout), "`--probe-timeout SECONDS`"),
         pip_limit: TimeLimit::new(Duration::from_secs(args.pip_timeout), "`--pip-timeout SECONDS`"),
     };
+    let started = std::time::Instant::now();
     let outcome = install::install(&request, &mut show(global.quiet, &mut *output.stderr))?;
+    let took = started.elapsed().as_secs_f64();
     let text = match outcome {
         install::Outcome::AlreadyInstalled { receipt } => {
-            format!("the wheelhouse is already installed (`{}`); nothing to do", receipt.display())
+            format!("the wheelhouse is already installed (`{}`); nothing to do ({took:.2} s)", receipt.display())
         }
         install::Outcome::Installed { receipt, wheels } => {
-            format!("installed {wheels} wheels offline; receipt `{}`", receipt.display())
+            format!("installed {wheels} wheels offline in {took:.2} s; receipt `{}`", receipt.display())
         }
     };
     writeln!(output.stderr, "{text}")?;

@@ -247,6 +247,36 @@ fn install_sh_is_posix_and_refuses_missing_options() {
     }
     let defaults = install(&[("VERSION", "3.11.2"), ("ARTIFACTURL", "file:///a.tgz"), ("SHA256", ""), ("MIRROR", "")]);
     assert_eq!(defaults.stdout, "install\n--version\n3.11.2\n--url\nfile:///a.tgz\n".to_owned() + &cache, "{defaults}");
+    // With a wheelhouse, `wheelhouse install` runs after the interpreter, with the same
+    // mirror, http, timeout and retry options and the same cache (no gpg option: it has none).
+    let with_wheelhouse = install(&[
+        ("VERSION", "3.11.2"),
+        ("ARTIFACTURL", "file:///a.tgz"),
+        ("MIRROR", "file:///mirror"),
+        ("ALLOWHTTP", "true"),
+        ("READTIMEOUT", "90"),
+        ("RETRIES", "5"),
+        ("PROBETIMEOUT", "30"),
+        ("GPGTIMEOUT", "40"),
+        ("WHEELHOUSEURL", "http://127.0.0.1:1/wheelhouse-web-cp311-debian12-build1.tgz"),
+        ("WHEELHOUSESHA256", "cd"),
+    ]);
+    assert_eq!(with_wheelhouse.code, 0, "{with_wheelhouse}");
+    let timeouts = "--read-timeout\n90\n--retries\n5\n--probe-timeout\n30\n";
+    assert_eq!(
+        with_wheelhouse.stdout,
+        format!(
+            "install\n--version\n3.11.2\n--url\nfile:///a.tgz\n--mirror\nfile:///mirror\n--allow-http\n{timeouts}--gpg-timeout\n40\n{cache}\
+             wheelhouse\ninstall\nhttp://127.0.0.1:1/wheelhouse-web-cp311-debian12-build1.tgz\n--python\n3.11.2\n{cache}\
+             --sha256\ncd\n--mirror\nfile:///mirror\n--allow-http\n{timeouts}"
+        )
+    );
+    let no_wheelhouse_url = install(&[("VERSION", "3.11.2"), ("ARTIFACTURL", "file:///a"), ("WHEELHOUSESHA256", "cd")]);
+    assert_eq!(no_wheelhouse_url.code, 1, "{no_wheelhouse_url}");
+    assert!(
+        no_wheelhouse_url.stderr.contains("option `wheelhouseSha256` is set but `wheelhouseUrl` is empty"),
+        "{no_wheelhouse_url}"
+    );
     let bad_timeout = install(&[("VERSION", "3.11.2"), ("ARTIFACTURL", "file:///a"), ("READTIMEOUT", "1m")]);
     assert_eq!(bad_timeout.code, 1);
     assert!(bad_timeout.stderr.contains("option `readTimeout` is `1m`, not a whole number"), "{bad_timeout}");
@@ -255,6 +285,9 @@ fn install_sh_is_posix_and_refuses_missing_options() {
     let failed = install(&[("VERSION", "3.11.2"), ("ARTIFACTURL", "file:///a")]);
     assert_eq!(failed.code, 2, "{failed}");
     assert!(failed.stderr.contains("checksum mismatch"), "{failed}");
+    // A failed interpreter install runs no wheelhouse install.
+    let failed = install(&[("VERSION", "3.11.2"), ("ARTIFACTURL", "file:///a"), ("WHEELHOUSEURL", "file:///w.tgz")]);
+    assert_eq!((failed.code, failed.stderr.matches("checksum mismatch").count()), (2, 1), "{failed}");
     let no_url = install(&[("VERSION", "3.11.2")]);
     assert_eq!(no_url.code, 1);
     assert!(no_url.stderr.contains("option `artifactUrl` is empty and the Feature has no index"), "{no_url}");
@@ -571,7 +604,10 @@ pub(crate) fn debug_in_the_image(image: &str, work: &Path) {
         "sh".into(),
         "-c".into(),
         format!(
-            "python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore debugpy \
+            // The journey's image points pip's index variables nowhere (its wheelhouse needs no
+            // index); debugpy comes from PyPI, so they are unset here.
+            "env -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL -u PIP_RETRIES \
+             python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore debugpy \
              && exec python3 -m debugpy --listen 127.0.0.1:{port} --wait-for-client /work/app.py"
         ),
     ]);

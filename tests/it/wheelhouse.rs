@@ -339,6 +339,53 @@ fn install_runs_pip_offline_once_and_a_failing_pip_keeps_the_receipt() {
     assert_eq!(fs::read_to_string(&receipt).unwrap(), first, "the previous receipt must stay as it was");
 }
 
+/// `--mirror` (the Feature's `mirror`) takes the wheelhouse and its sidecar from the mirror by
+/// file name, through transient server errors (`--retries`); the URL's own host is never asked.
+#[test]
+fn install_downloads_from_the_mirror_with_retries() {
+    use crate::httpserver::{Fault, Server};
+    let ctx = TestContext::without_git();
+    ctx.write("requirements.txt", "six\nPyYAML\n");
+    let python = fake_python_with_pip(&ctx.root);
+    let python = python.to_str().unwrap();
+    assert_eq!(ctx.run(&build_args(python, "3.11.2")).code, 0);
+    let name = "wheelhouse-web-cp311-debian12-build1.tgz";
+    let server = Server::start();
+    for file in [name.to_owned(), format!("{name}.sha256")] {
+        server.put(&format!("/mirror/{file}"), fs::read(ctx.path("out").join(&file)).unwrap());
+    }
+    server.faults(&format!("/mirror/{name}"), vec![Fault::Status(503), Fault::Status(502)]);
+    let install = |retries: &str| {
+        let mut command = ctx.specgate();
+        command.args([
+            "wheelhouse",
+            "install",
+            &format!("https://releases.invalid/download/{name}"),
+            "--python",
+            "3.11.2",
+            "--cache",
+            "cache",
+            "--interpreter",
+            python,
+            "--mirror",
+            &format!("{}/mirror/", server.url),
+            "--retries",
+            retries,
+        ]);
+        ctx.to_run(command.output().unwrap())
+    };
+    let refused = install("1");
+    assert_eq!(refused.code, 2, "{refused}");
+    assert!(refused.stderr.contains("502"), "{refused}");
+    assert!(!ctx.root.join("pip.log").exists(), "pip ran after a failed download");
+    server.faults(&format!("/mirror/{name}"), vec![Fault::Status(503)]);
+    let run = install("2");
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("installed 2 wheels offline"), "{run}");
+    assert_eq!(server.hits(&format!("/mirror/{name}.sha256")), 2, "{:?}", server.log());
+    assert_eq!(fs::read_to_string(ctx.root.join("pip.log")).unwrap().lines().count(), 1);
+}
+
 #[test]
 fn install_refuses_a_tampered_wheel_and_a_wrong_digest_with_no_pip_run() {
     let ctx = TestContext::without_git();
