@@ -336,6 +336,7 @@ fn prune(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> cr
     let shown = &config.artifacts.ledger;
     let ledger_path = root.join(shown);
     let mut entries = ledger::read(&ledger_path)?.entries();
+    let mut wheelhouses = ledger::read(&ledger_path)?.wheelhouse_entries();
     if args.dry_run {
         let ledger = ledger::read(&ledger_path)?;
         for index in ledger::rows_to_deprecate(&entries, keep as usize) {
@@ -345,15 +346,24 @@ fn prune(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> cr
                 item.1.status = ledger::Status::Deprecated;
             }
         }
+        for index in ledger::rows_to_deprecate(&wheelhouses, keep as usize) {
+            let line = ledger.line_of(ledger::Kind::Wheelhouse, index);
+            writeln!(output.stdout, "would mark `{shown}:{line}` Deprecado")?;
+            if let Some(item) = wheelhouses.iter_mut().find(|(i, _)| *i == index) {
+                item.1.status = ledger::Status::Deprecated;
+            }
+        }
     } else {
         for (line, described) in ledger::prune(&ledger_path, keep as usize)?.described() {
             writeln!(output.stderr, "`{shown}:{line}`: {described} is now Deprecado")?;
         }
         entries = ledger::read(&ledger_path)?.entries();
+        wheelhouses = ledger::read(&ledger_path)?.wheelhouse_entries();
     }
     let retired = publish::retired_assets(&entries);
+    let retired_wheelhouses = publish::retired_wheelhouses(&wheelhouses);
     if !args.delete_assets {
-        if !retired.is_empty() {
+        if !retired.is_empty() || !retired_wheelhouses.is_empty() {
             writeln!(
                 output.stderr,
                 "the release assets of builds no longer Activo are kept; pass `--delete-assets` to delete them"
@@ -369,7 +379,8 @@ fn prune(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> cr
         let gh = github(args, repo, token.clone().unwrap_or_default(), &notify)?;
         // One release per artifact: a retired artifact's release goes whole (GitHub allows
         // that for immutable releases too).
-        for tag in publish::retired_releases(&entries) {
+        let wheelhouse_tags = retired_wheelhouses.iter().map(|(tag, _)| tag.clone());
+        for tag in publish::retired_releases(&entries).into_iter().chain(wheelhouse_tags) {
             if args.dry_run {
                 writeln!(output.stdout, "would delete release `{tag}` of `{repo}` (if it exists)")?;
                 continue;
@@ -396,7 +407,7 @@ fn prune(global: &GlobalArgs, args: &PublishArgs, output: &mut Output<'_>) -> cr
     }
     if let Some(dir) = &args.to {
         let dir: PathBuf = if dir.is_absolute() { dir.clone() } else { super::start_dir(global)?.join(dir) };
-        for (tag, names) in &retired {
+        for (tag, names) in retired.iter().chain(&retired_wheelhouses) {
             if args.dry_run {
                 for name in names {
                     let path = publish::mirror::path_of(&dir, tag, name);

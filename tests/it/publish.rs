@@ -1106,3 +1106,39 @@ fn the_gate_refuses_a_wheelhouse_with_a_secret_in_a_wheel_or_without_its_lock() 
     assert!(!result.stderr.contains("artifact-license-missing"), "{result}");
     assert!(!mirror.exists());
 }
+
+#[test]
+fn prune_retires_old_wheelhouse_builds_and_deletes_their_releases_when_asked() {
+    let ctx = wheelhouse_with(b"x = 1\n");
+    let fake = FakeGitHub::start(REPO, TOKEN);
+    let mirror = scratch(&ctx).join("mirror");
+    let mirror_text = mirror.display().to_string();
+    for build in ["2", "3", "4"] {
+        let run = crate::wheelhouse::build_wheelhouse(&ctx, "artifacts", build, &[], &[]);
+        assert_eq!(run.code, 0, "{run}");
+    }
+    for build in 1..=4 {
+        let path = format!("artifacts/wheelhouse-web-cp311-debian12-build{build}.tgz");
+        let args = [path.as_str(), "--repo", REPO, "--api-url", &fake.api, "--to", &mirror_text];
+        let result = publish_with(&ctx, Some(TOKEN), &args);
+        assert_eq!(result.code, 0, "{result}");
+    }
+    let dry = publish_with(
+        &ctx,
+        Some(TOKEN),
+        &["--prune", "--delete-assets", "--dry-run", "--repo", REPO, "--api-url", &fake.api],
+    );
+    assert_eq!(dry.code, 0, "{dry}");
+    assert!(dry.stdout.contains("would mark `artifacts/ARTIFACTS.md:10` Deprecado"), "{dry}");
+    assert!(dry.stdout.contains(&format!("would delete release `{WHEELHOUSE_TAG}`")), "{dry}");
+    assert!(ledger(&ctx).lines().all(|l| !l.ends_with("| Deprecado |")), "a dry run changes nothing");
+
+    let args = ["--prune", "--delete-assets", "--repo", REPO, "--api-url", &fake.api, "--to", &mirror_text];
+    let deleted = publish_with(&ctx, Some(TOKEN), &args);
+    assert_eq!(deleted.code, 0, "{deleted}");
+    assert!(deleted.stderr.contains("wheelhouse web for 3.11 build 1 for debian12 is now Deprecado"), "{deleted}");
+    assert!(fake.release(WHEELHOUSE_TAG).is_none(), "{deleted}");
+    assert!(fake.release("wheelhouse-web-cp311-debian12-build2").is_some());
+    assert!(!mirror.join(WHEELHOUSE).exists() && !mirror.join(format!("{WHEELHOUSE}.sha256")).exists());
+    assert!(mirror.join("wheelhouse-web-cp311-debian12-build2.tgz").is_file());
+}

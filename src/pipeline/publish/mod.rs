@@ -17,7 +17,7 @@ pub mod sign;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::shared::artifact::ledger::{self, Entry, Kind, Ledger, Status};
+use crate::shared::artifact::ledger::{self, Entry, Kind, Ledger, Status, WheelhouseEntry};
 use crate::shared::artifact::name::NameError;
 use crate::shared::artifact::sidecar::{self, Digest, Sidecar};
 use crate::shared::artifact::{unpack, ArtifactName, Compression, PythonVersion, WheelhouseName};
@@ -826,6 +826,23 @@ pub fn retired_assets(entries: &[(usize, Entry)]) -> Vec<(String, Vec<String>)> 
         }
     }
     by_tag.into_iter().filter(|(_, names)| !names.is_empty()).collect()
+}
+
+/// The releases of wheelhouse rows no longer Activo, with the files each put in a mirror: the
+/// wheelhouse (either compression), its sidecar and signature. One release per wheelhouse
+/// build, so a release here is deleted whole.
+pub fn retired_wheelhouses(entries: &[(usize, WheelhouseEntry)]) -> Vec<(String, Vec<String>)> {
+    let retired = entries.iter().filter(|(_, e)| e.status != Status::Active);
+    let files = |e: &WheelhouseEntry| -> Vec<String> {
+        [Compression::Gzip, Compression::Zstd]
+            .into_iter()
+            .flat_map(|c| {
+                let name = e.wheelhouse_name(c).to_string();
+                [format!("{name}.sha256"), format!("{name}.asc"), name]
+            })
+            .collect()
+    };
+    retired.map(|(_, e)| (wheelhouse_release_tag(&e.wheelhouse_name(Compression::Gzip)), files(e))).collect()
 }
 
 /// The release tags of the artifacts whose rows are no longer Activo (never one an Activo row
