@@ -1142,3 +1142,27 @@ fn prune_retires_old_wheelhouse_builds_and_deletes_their_releases_when_asked() {
     assert!(!mirror.join(WHEELHOUSE).exists() && !mirror.join(format!("{WHEELHOUSE}.sha256")).exists());
     assert!(mirror.join("wheelhouse-web-cp311-debian12-build2.tgz").is_file());
 }
+
+#[test]
+fn a_signed_wheelhouse_gets_a_signature_that_verifies_in_the_mirror() {
+    let ctx = wheelhouse_with(b"x = 1\n");
+    let keys = GnuPg::new(&scratch(&ctx).join("gnupg"));
+    let made = keys.gpg(&[
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        "Specgate Test <signing@example.com>",
+        "ed25519",
+        "sign",
+        "never",
+    ]);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let mirror = scratch(&ctx).join("mirror");
+    let mut command = ctx.specgate();
+    command.args(["publish", WHEELHOUSE_PATH, "--to", mirror.to_str().unwrap(), "--sign"]).env("GNUPGHOME", &keys.0);
+    let result = run(&mut command);
+    assert_eq!(result.code, 0, "{result}");
+    let signature = mirror.join(format!("{WHEELHOUSE}.asc"));
+    let verified = keys.gpg(&["--verify", signature.to_str().unwrap(), ctx.path(WHEELHOUSE_PATH).to_str().unwrap()]);
+    assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stderr));
+}
