@@ -277,7 +277,7 @@ fn listed<'r, R>(
 where
     R: Record,
 {
-    let row = match row {
+    match row {
         Some(located) if url_compression(located.entry.url()).is_some_and(|c| c != compression) => {
             report.push(
                 Diagnostic::new(
@@ -306,8 +306,7 @@ where
             );
             None
         }
-    };
-    row
+    }
 }
 
 /// The compression a row's URL names, if its last segment is an artifact or wheelhouse name.
