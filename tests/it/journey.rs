@@ -1,9 +1,11 @@
 //! The journey (ignored, end to end): the whole pipeline on real inputs in one test, in the
 //! order the team walks it. CPython 3.11.2 compiled by `specgate build` into a fresh repository
-//! that has the project's own specgate.toml and ledger; `check ledger`; `publish` to a loopback
-//! GitHub (tests/it/github_fake.rs) and to a mirror folder; a real Dev Container built by the
-//! devcontainers CLI with the Feature pointed at the served mirror and at the SHA-256 of the
-//! ledger row; the interpreter used inside the image (pip3, a wheel, a venv, every program in
+//! that has the project's own specgate.toml and ledger; the project's wheelhouse (six, PyYAML,
+//! docopt from PyPI) built with that artifact's interpreter, with its own ledger row; `check
+//! ledger`; `publish` of both to a loopback GitHub (tests/it/github_fake.rs) and to a mirror
+//! folder; a real Dev Container built by the devcontainers CLI with the Feature pointed at the
+//! served mirror and at the SHA-256s of the ledger rows, with pip's index variables pointing at
+//! a closed port; the wheelhouse's packages imported in the image; the interpreter used inside the image (pip3, a wheel, a venv, every program in
 //! bin/, the BR-007 modules, a debugger attach); the Feature run again (nothing downloaded,
 //! nothing changed); UC-3 (3.13.5 installed beside 3.11.2, `use` and the rollback); retention
 //! (BR-005) over four builds of 3.11.2.
@@ -14,6 +16,7 @@
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use sha2::{Digest as _, Sha256};
 
@@ -29,6 +32,12 @@ const GITHUB_REPO: &str = "acme/cpython-builds";
 const TOKEN: &str = "sg-journey-token-7313";
 const BUILD_CACHE: &str = "/var/tmp/specgate-e2e/build-cache";
 const LEDGER: &str = "artifacts/ARTIFACTS.md";
+/// The wheelhouse's NAME and what it holds: a pure-Python wheel (six), a wheel with a C
+/// extension (PyYAML) and a package PyPI has only as an sdist (docopt), built into a wheel.
+const WHEELHOUSE: &str = "journey";
+const REQUIREMENTS: &str = "six\nPyYAML\ndocopt\n";
+/// Where pip's index variables point in the image: a closed port, so no index is reachable.
+const NO_INDEX: &str = "http://127.0.0.1:9/simple/";
 const REPO_ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// One row of ARTIFACTS.md, as written.
@@ -83,25 +92,33 @@ fn the_journey_from_source_to_a_dev_container_and_an_update() {
     step(1, "build CPython 3.11.2 (build 1) with its ledger row");
     let old_source = cpython_source("3.11");
     let (old, _) = build(&journey, OLD, &old_source, 1);
-    // 2. CA-008: the ledger tells the truth about the artifacts folder.
+    // 1b. Phase 4: the project's dependencies, built once with that artifact's interpreter.
+    step(1, "wheelhouse build with the interpreter of the 3.11.2 artifact (six, PyYAML, docopt from PyPI)");
+    let wheelhouse = build_the_wheelhouse(&journey, &old);
+    // 2. CA-008: the ledger tells the truth about the artifacts folder, the wheelhouse included.
     step(2, "check ledger");
     let checked = check_ledger(&journey.ctx);
     assert_eq!(checked.code, 0, "`specgate check ledger` after the first build failed:\n{checked}");
     // 3. CA-010: the release and the mirror get the tarball, its sidecar and the LICENSE.
-    step(3, "publish 3.11.2 to the fake GitHub and the mirror");
+    step(3, "publish 3.11.2 and the wheelhouse to the fake GitHub and the mirror");
     publish_everywhere(&journey, &old, OLD, 1);
-    // 4. CA-002: a Dev Container with the Feature, the artifact taken from the served mirror.
-    step(4, "devcontainer build with the Feature, artifact from the served mirror");
+    publish_the_wheelhouse(&journey, &wheelhouse);
+    // 4. CA-002: a Dev Container with the Feature, the artifact taken from the served mirror,
+    // and the wheelhouse installed with no package index reachable.
+    step(4, "devcontainer build with the Feature: CPython and the wheelhouse from the served mirror, no index");
     let old_row = ledger_row(&journey.ctx, OLD, 1);
     let old_url = serve_mirror(&journey, &old);
-    build_the_image(&journey, &image, &old_url, &old_row.sha256);
+    let wheelhouse_url = serve_mirror(&journey, &wheelhouse);
+    let wheelhouse_sha256 = wheelhouse_row(&journey, &wheelhouse).sha256;
+    build_the_image(&journey, &image, &old_url, &old_row.sha256, (&wheelhouse_url, &wheelhouse_sha256));
     // 5. The interpreter is usable for development inside the image.
-    step(5, "use the interpreter inside the image");
+    step(5, "use the interpreter and the wheelhouse's packages inside the image");
     use_the_interpreter(&mut journey, &image);
+    use_the_wheelhouse(&mut journey, &image);
     debug_in_the_image(&image, journey.work.path());
     // 6. CA-004: the Feature run again downloads nothing and changes nothing.
     step(6, "run the Feature again in the image");
-    rerun_the_feature(&journey, &image, &old_url, &old_row.sha256);
+    rerun_the_feature(&journey, &image, &old_url, &old_row.sha256, (&wheelhouse_url, &wheelhouse_sha256));
     // 7. UC-3: 3.13.5 built, published and installed beside 3.11.2; `use` and rollback.
     step(7, "UC-3: build, publish and install 3.13.5 beside 3.11.2");
     update_python(&journey, &image);
@@ -221,6 +238,148 @@ fn build(journey: &Journey, version: &str, source: &Path, number: u32) -> (PathB
     (artifact, built.stderr)
 }
 
+/// Install the 3.11.2 artifact on this machine under a scratch root, and build the project's
+/// wheelhouse from PyPI with that interpreter (so the wheels' ABI is the artifact's).
+fn build_the_wheelhouse(journey: &Journey, artifact: &Path) -> PathBuf {
+    let ctx = &journey.ctx;
+    let root = journey.work.path().join("host");
+    let installed = run(ctx
+        .specgate()
+        .args(["install", "--version", OLD, "--no-default", "--url"])
+        .arg(artifact)
+        .arg("--root")
+        .arg(&root)
+        .arg("--cache")
+        .arg(journey.work.path().join("host-cache")));
+    assert_eq!(installed.code, 0, "`specgate install` of the artifact on this machine failed:\n{installed}");
+    ctx.write("requirements.txt", REQUIREMENTS);
+    let built = run(ctx
+        .specgate()
+        .args(["wheelhouse", "build", "-r", "requirements.txt", "--name", WHEELHOUSE, "--python", OLD])
+        .args(["--distro", &journey.distro, "--build", "1", "--interpreter"])
+        .arg(root.join(format!("opt/python-{OLD}/bin/python3.11")))
+        .arg("--out")
+        .arg(ctx.path("artifacts")));
+    assert_eq!(built.code, 0, "`specgate wheelhouse build` failed:\n{built}");
+    let name = format!("wheelhouse-{WHEELHOUSE}-cp311-{}-build1.tgz", journey.distro);
+    let wheelhouse = ctx.path(&format!("artifacts/{name}"));
+    assert_eq!(built.stdout.trim(), wheelhouse.display().to_string(), "{built}");
+    assert!(
+        built
+            .stderr
+            .contains(&format!("added wheelhouse {WHEELHOUSE} for 3.11 build 1 for {} to `{LEDGER}`", journey.distro)),
+        "wheelhouse build did not report its ledger row:\n{built}"
+    );
+    let row = wheelhouse_row(journey, &wheelhouse);
+    assert_eq!((row.url.as_str(), row.status.as_str()), ("-", "Activo"), "{}", ledger_text(ctx));
+    let listing = run(Command::new("tar").arg("-tzf").arg(&wheelhouse));
+    // pip names wheels by the normalized project name (PEP 427): `pyyaml-`, not `PyYAML-`.
+    for wheel in ["six-", "pyyaml-", "docopt-"] {
+        assert!(
+            listing
+                .stdout
+                .lines()
+                .any(|m| m.to_ascii_lowercase().contains(&format!("/wheels/{wheel}")) && m.ends_with(".whl")),
+            "the wheelhouse has no {wheel}*.whl:\n{listing}"
+        );
+    }
+    wheelhouse
+}
+
+/// The wheelhouse's row of ARTIFACTS.md: `| Nombre | Python | Build | Distro | Fecha | SHA256 |
+/// URL Release | Estado |`, after the CPython table. Checks that it records the real file.
+fn wheelhouse_row(journey: &Journey, wheelhouse: &Path) -> Row {
+    let text = ledger_text(&journey.ctx);
+    let rows: Vec<Vec<String>> = text
+        .lines()
+        .filter(|line| line.trim_start().starts_with('|'))
+        .map(|line| line.trim().trim_matches('|').split('|').map(|c| c.trim().to_owned()).collect::<Vec<_>>())
+        .filter(|cells| cells.len() == 8 && cells[0] == WHEELHOUSE)
+        .collect();
+    assert_eq!(rows.len(), 1, "expected one wheelhouse row for `{WHEELHOUSE}`:\n{text}");
+    let cells = &rows[0];
+    assert_eq!(
+        (cells[1].as_str(), cells[2].as_str(), cells[3].as_str()),
+        ("3.11", "1", journey.distro.as_str()),
+        "{text}"
+    );
+    assert_eq!(cells[5], sha256_of(wheelhouse), "the wheelhouse row's SHA-256 is not the file's:\n{text}");
+    Row {
+        version: cells[1].clone(),
+        build: 1,
+        distro: cells[3].clone(),
+        sha256: cells[5].clone(),
+        url: cells[6].clone(),
+        status: cells[7].clone(),
+    }
+}
+
+/// Publish the wheelhouse to the fake GitHub (its own release, no LICENSE; again: nothing
+/// uploaded) and to the mirror folder; the ledger row gets the release URL.
+fn publish_the_wheelhouse(journey: &Journey, wheelhouse: &Path) {
+    let (ctx, fake) = (&journey.ctx, &journey.fake);
+    let name = wheelhouse.file_name().and_then(|n| n.to_str()).expect("wheelhouse name").to_owned();
+    let tag = name.strip_suffix(".tgz").expect("a .tgz wheelhouse").to_owned();
+    let path = wheelhouse.display().to_string();
+    let github = publish(ctx, &[&path, "--repo", GITHUB_REPO, "--api-url", &fake.api], true);
+    assert_eq!(github.code, 0, "publish of `{name}` to the fake GitHub failed:\n{github}");
+    let release = fake.release(&tag).unwrap_or_else(|| panic!("no release `{tag}` after publish:\n{github}"));
+    let names: Vec<&str> = release.assets.iter().map(|a| a.name.as_str()).collect();
+    let sidecar_name = format!("{name}.sha256");
+    assert_eq!(names, [name.as_str(), sidecar_name.as_str()], "release `{tag}`:\n{github}");
+    assert_eq!(release.assets[0].sha256, sha256_of(wheelhouse), "the uploaded wheelhouse differs from the file");
+    let row = wheelhouse_row(journey, wheelhouse);
+    assert_eq!(
+        (row.url.as_str(), row.status.as_str()),
+        (format!("https://github.com/{GITHUB_REPO}/releases/download/{tag}/{name}").as_str(), "Activo"),
+        "publish did not record the wheelhouse's release URL:\n{}",
+        ledger_text(ctx)
+    );
+    let uploads = fake.upload_count();
+    let again = publish(ctx, &[&path, "--repo", GITHUB_REPO, "--api-url", &fake.api], true);
+    assert_eq!((again.code, fake.upload_count()), (0, uploads), "the second publish of `{name}` uploaded:\n{again}");
+
+    let mirror = journey.mirror.display().to_string();
+    let copied = publish(ctx, &[&path, "--to", &mirror], false);
+    assert_eq!(copied.code, 0, "publish of `{name}` to the mirror `{mirror}` failed:\n{copied}");
+    assert_eq!(sha256_of(&journey.mirror.join(&name)), row.sha256, "the mirror's wheelhouse differs");
+    assert!(journey.mirror.join(&sidecar_name).is_file(), "the mirror has no `{sidecar_name}`:\n{copied}");
+    let checked = check_ledger(ctx);
+    assert_eq!(checked.code, 0, "`specgate check ledger` after publishing `{name}` failed:\n{checked}");
+}
+
+/// The wheelhouse's packages import in the image, from the interpreter's site-packages, and no
+/// package index is reachable there (so they came from the wheelhouse).
+fn use_the_wheelhouse(journey: &mut Journey, image: &str) {
+    let prefix = format!("/opt/python-{OLD}");
+    let imported = in_image(
+        image,
+        &[],
+        "python3 -c 'import six, yaml, docopt, _yaml; print(six.__file__); print(yaml.__with_libyaml__); \
+         print(docopt.docopt(\"usage: prog <name>\", [\"journey\"])[\"<name>\"])'",
+    );
+    journey.check(
+        imported.code == 0
+            && imported.stdout == format!("{prefix}/lib/python3.11/site-packages/six.py\nTrue\njourney\n"),
+        "import six, yaml (with its C extension), docopt from the wheelhouse",
+        &imported,
+    );
+    let receipt = in_image(image, &[], &format!("cat {prefix}/.specgate-wheelhouse-{WHEELHOUSE}.json"));
+    journey.check(
+        receipt.code == 0 && receipt.stdout.contains(&format!("wheelhouse-{WHEELHOUSE}-cp311-")),
+        "the wheelhouse's receipt in the interpreter's prefix",
+        &receipt,
+    );
+    let index = in_image(image, &[], "pip3 download --no-deps -d /tmp/d six 2>&1; echo \"exit $?\"");
+    journey.check(
+        index.stdout.contains(&format!("Looking in indexes: {NO_INDEX}"))
+            && index.stdout.contains("No matching distribution found for six")
+            && !index.stdout.contains("exit 0"),
+        "no package index is reachable in the image (pip3 download must fail)",
+        &index,
+    );
+}
+
 // ---------------------------------------------------------------- publish
 
 /// `specgate publish ARGS`, with `GH_TOKEN` only when `token`; the token never shows.
@@ -311,11 +470,26 @@ fn serve_mirror(journey: &Journey, artifact: &Path) -> String {
 
 // ---------------------------------------------------------------- the Dev Container
 
-fn build_the_image(journey: &Journey, image: &str, url: &str, sha256: &str) {
-    // Zero configuration: `version`, and the team's mirror (the ledger's URLs name GitHub,
-    // which this machine cannot reach). The index is the ledger's, as `make feature` writes it.
+fn build_the_image(journey: &Journey, image: &str, url: &str, sha256: &str, wheelhouse: (&str, &str)) {
+    // Zero configuration for CPython: `version`, and the team's mirror (the ledger's URLs name
+    // GitHub, which this machine cannot reach). The index is the ledger's, as `make feature`
+    // writes it. The wheelhouse by URL and digest, as docs/feature-faq.md shows.
     let dir = journey.work.path().join("project");
-    project(&dir, &serde_json::json!({ "version": OLD, "mirror": journey.server.url }));
+    project(
+        &dir,
+        &serde_json::json!({
+            "version": OLD,
+            "mirror": journey.server.url,
+            "wheelhouseUrl": wheelhouse.0,
+            "wheelhouseSha256": wheelhouse.1,
+        }),
+    );
+    // pip's index variables point at a closed port for the whole build, the Feature's step
+    // included: the wheelhouse must install with no index.
+    let dockerfile = dir.join(".devcontainer/Dockerfile");
+    let mut text = fs::read_to_string(&dockerfile).expect("read the project's Dockerfile");
+    text.push_str(&format!("ENV PIP_INDEX_URL={NO_INDEX} PIP_EXTRA_INDEX_URL={NO_INDEX} PIP_RETRIES=0\n"));
+    fs::write(&dockerfile, text).expect("write the project's Dockerfile");
     let index = dir.join(".devcontainer/cpython-prebuilt/artifacts.json");
     let written = run(journey.ctx.specgate().args(["ledger", "index", "--out"]).arg(&index));
     assert_eq!(written.code, 0, "`specgate ledger index` failed:\n{written}");
@@ -325,6 +499,12 @@ fn build_the_image(journey: &Journey, image: &str, url: &str, sha256: &str) {
     let built = devcontainer_build(&dir, image);
     assert_eq!(built.code, 0, "devcontainer build with the Feature failed:\n{built}");
     assert_eq!(journey.server.hits(&path), 1, "downloads of {path}: {:?}", journey.server.log());
+    let path = wheelhouse.0.strip_prefix(&journey.server.url).expect("a URL of the mirror server");
+    assert_eq!(journey.server.hits(path), 1, "downloads of {path}: {:?}", journey.server.log());
+    assert!(
+        built.stderr.contains("installed 3 wheels offline"),
+        "the Feature did not install the wheelhouse:\n{built}"
+    );
 }
 
 /// `podman run --rm EXTRA IMAGE sh -c SCRIPT`.
@@ -473,7 +653,7 @@ fn use_the_interpreter(journey: &mut Journey, image: &str) {
 
 /// The Feature's install.sh run again in the image: it finds the receipt, downloads nothing, and
 /// /opt and /usr/local/bin are the same file for file (type, size, mode, mtime, link target).
-fn rerun_the_feature(journey: &Journey, image: &str, url: &str, sha256: &str) {
+fn rerun_the_feature(journey: &Journey, image: &str, url: &str, sha256: &str, wheelhouse: (&str, &str)) {
     let feature = journey.work.path().join("feature-copy");
     copy_feature(&feature);
     let requests = journey.server.log().len();
@@ -486,6 +666,10 @@ fn rerun_the_feature(journey: &Journey, image: &str, url: &str, sha256: &str) {
         format!("ARTIFACTURL={url}"),
         "-e".to_owned(),
         format!("SHA256={sha256}"),
+        "-e".to_owned(),
+        format!("WHEELHOUSEURL={}", wheelhouse.0),
+        "-e".to_owned(),
+        format!("WHEELHOUSESHA256={}", wheelhouse.1),
     ]
     .into();
     let again = in_image(
@@ -500,6 +684,10 @@ fn rerun_the_feature(journey: &Journey, image: &str, url: &str, sha256: &str) {
     );
     assert_eq!(again.code, 0, "the Feature's second run failed:\n{again}");
     assert!(again.stderr.contains("already installed"), "the second run did not find the install:\n{again}");
+    assert!(
+        again.stderr.contains("the wheelhouse is already installed"),
+        "the second run did not find the wheelhouse's receipt:\n{again}"
+    );
     assert_eq!(journey.server.log().len(), requests, "the second run downloaded: {:?}", journey.server.log());
     let section = |from: &str, to: &str| -> Vec<String> {
         let start = again.stdout.find(from).map(|i| i + from.len()).expect("a listing marker");
