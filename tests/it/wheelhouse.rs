@@ -144,6 +144,11 @@ if [ "$1" = -m ]; then
       printf yaml > "$dir/PyYAML-6.0.1-cp311-cp311-linux_x86_64.whl"
       exit 0 ;;
     install)
+      # The build's trial install into a scratch folder (for the bytecode) installs nothing here.
+      case " $* " in *" --target "*)
+        if [ -f {dir}/target-fail ]; then echo "ERROR: Cannot install six==1.16.0 because it conflicts" >&2; exit 1; fi
+        exit 0 ;;
+      esac
       echo "PIP_INDEX_URL=${{PIP_INDEX_URL-unset}} PIP_NO_INDEX=$PIP_NO_INDEX $*" >> {dir}/pip.log
       if [ -f {dir}/fail ]; then echo "ERROR: No matching distribution found for six" >&2; exit 1; fi
       exit 0 ;;
@@ -284,6 +289,23 @@ fn ledger_prune_deprecates_old_wheelhouses_and_lists_their_files() {
     let ledger = fs::read_to_string(ctx.root.join("artifacts/ARTIFACTS.md")).unwrap();
     assert_eq!(ledger.matches("| Activo |").count(), 3, "{ledger}");
     assert_eq!(ledger.matches("| Deprecado |").count(), 1, "{ledger}");
+}
+
+/// The build installs its wheels once into a scratch folder (for their bytecode): wheels that do
+/// not install together fail the build there, with pip's words, and nothing is packed.
+#[test]
+fn build_refuses_wheels_that_do_not_install_together() {
+    let ctx = TestContext::without_git();
+    ctx.write("requirements.txt", "six\nPyYAML\n");
+    let python = fake_python_with_pip(&ctx.root);
+    ctx.write("target-fail", "");
+    let run = ctx.run(&build_args(python.to_str().unwrap(), "3.11.2"));
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("the wheels do not install together"), "{run}");
+    assert!(run.stderr.contains("Cannot install six==1.16.0 because it conflicts"), "{run}");
+    assert!(run.stderr.contains("hint: the lock pins versions that conflict"), "{run}");
+    let left: Vec<_> = fs::read_dir(ctx.root.join("out")).unwrap().collect();
+    assert!(left.is_empty(), "nothing may be left in the output folder: {left:?}");
 }
 
 #[test]
@@ -529,6 +551,16 @@ fn wheelhouse_builds_from_the_index_and_installs_offline() {
     assert_eq!(run.code, 0, "{run}");
     assert!(run.stderr.contains("installed 3 wheels offline"), "{run}");
     assert!(imports(&target, "six, yaml, docopt"));
+    // The bytecode compiled at build time sits beside each source, checked-hash (PEP 552 flags
+    // 0b11: hash-based, checked against the source on import), and pip compiled nothing.
+    let line = format!("python{}", version.split('.').take(2).collect::<Vec<_>>().join("."));
+    let site = ctx.root.join("target-venv/lib").join(&line).join("site-packages");
+    let tag = format!("cpython-{}", tag.trim_start_matches("cp"));
+    for pyc in [format!("__pycache__/six.{tag}.pyc"), format!("yaml/__pycache__/__init__.{tag}.pyc")] {
+        let bytes = fs::read(site.join(&pyc)).unwrap_or_else(|e| panic!("{pyc}: {e}\n{run}"));
+        assert_eq!(bytes[4..8], [3, 0, 0, 0], "{pyc} is not checked-hash bytecode");
+    }
+    assert!(run.stderr.contains("bytecode: "), "{run}");
     let receipt = ctx.root.join("target-venv/.specgate-wheelhouse-web.json");
     let before = fs::read(&receipt).unwrap();
 

@@ -69,6 +69,13 @@ pub fn build(request: &Request, events: &mut dyn FnMut(Event<'_>)) -> Result<Bui
     let lock_path = top.join(lock::LOCK);
     let text = lock::render(&request.version.to_string(), &pins);
     std::fs::write(&lock_path, text).map_err(|source| Error::fs("write", &lock_path, source))?;
+    let start = Instant::now();
+    let compiled = compile_bytecode(&interpreter, &top, &stage.0.join(".target"), request.pip_limit)?;
+    events(Event::Phase(
+        "bytecode",
+        format!("{compiled} files compiled for {}, installed with the wheels", interpreter.cache_tag()),
+        start.elapsed(),
+    ));
     let manifest = Manifest {
         format: 1,
         name: request.name.name.clone(),
@@ -76,6 +83,7 @@ pub fn build(request: &Request, events: &mut dyn FnMut(Event<'_>)) -> Result<Bui
         distro: request.name.distro.clone(),
         build: request.name.build,
         wheels: entries,
+        bytecode: (compiled > 0).then(|| interpreter.cache_tag()),
     };
     let manifest_path = top.join(lock::MANIFEST);
     let mut json = serde_json::to_vec_pretty(&manifest).expect("a manifest serializes");
@@ -88,6 +96,63 @@ pub fn build(request: &Request, events: &mut dyn FnMut(Event<'_>)) -> Result<Bui
     let packed = pack::pack_prefix(&stage.0, &Target::wheelhouse(&request.name), &request.out, &options)?;
     events(Event::Phase("pack", format!("`{}`", packed.path.display()), start.elapsed()));
     Ok(Built { path: packed.path, digest: packed.digest, wheels: pins.len(), ignored })
+}
+
+/// Install the locked wheels into a scratch folder with pip (as `wheelhouse install` will,
+/// offline, hashes required: a wheel that cannot be installed fails here, not in every Dev
+/// Container), compile their sources to checked-hash bytecode (PEP 552: valid for any file
+/// times, checked against each source on import), and keep the `__pycache__` files under
+/// `top/bytecode/` at their site-packages paths. Returns how many were kept. A source that does
+/// not compile (a test file for another Python) gets no bytecode, as with pip.
+fn compile_bytecode(
+    interpreter: &super::Interpreter,
+    top: &Path,
+    scratch: &Path,
+    limit: TimeLimit,
+) -> Result<usize, Error> {
+    let _scratch = crate::shared::atomic::RemoveOnDrop(scratch.to_path_buf());
+    let mut command = super::offline_pip(&interpreter.path);
+    command
+        .args(["--no-deps", "--no-compile", "--target"])
+        .arg(scratch)
+        .arg("--find-links")
+        .arg(top.join(lock::WHEELS))
+        .arg("-r")
+        .arg(top.join(lock::LOCK));
+    let (status, stdout, stderr) =
+        output_within(command, limit).map_err(|error| Error::PipRun { reason: error.to_string() })?;
+    if !status.success() {
+        return Err(Error::TrialInstall { tail: last_lines(&format!("{stdout}\n{stderr}"), TAIL_LINES) });
+    }
+    if !scratch.is_dir() {
+        return Ok(0);
+    }
+    let mut command = Command::new(&interpreter.path);
+    command.args(["-I", "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "checked-hash"]).arg(scratch);
+    // compileall exits 1 when a source does not compile; those files just get no bytecode.
+    output_within(command, limit).map_err(|error| Error::PipRun { reason: error.to_string() })?;
+    let bytecode = top.join(lock::BYTECODE);
+    let suffix = format!(".{}.pyc", interpreter.cache_tag());
+    let mut kept = 0;
+    let mut pending = vec![scratch.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(|source| Error::fs("list", &dir, source))? {
+            let entry = entry.map_err(|source| Error::fs("list", &dir, source))?;
+            let path = entry.path();
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                pending.push(path);
+            } else if path.parent().is_some_and(|p| p.ends_with("__pycache__"))
+                && path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(&suffix))
+            {
+                let target = bytecode.join(path.strip_prefix(scratch).expect("walked under the scratch folder"));
+                let parent = target.parent().expect("a file under __pycache__");
+                std::fs::create_dir_all(parent).map_err(|source| Error::fs("create", parent, source))?;
+                std::fs::rename(&path, &target).map_err(|source| Error::fs("move", &path, source))?;
+                kept += 1;
+            }
+        }
+    }
+    Ok(kept)
 }
 
 /// `python -m pip --version` must work.

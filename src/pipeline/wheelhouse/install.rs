@@ -6,7 +6,6 @@
 //! rerun with the same wheelhouse runs no pip.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -141,16 +140,24 @@ pub fn install(request: &Request, events: &mut dyn FnMut(Event<'_>)) -> Result<O
     let start = Instant::now();
     artifact::unpack::unpack(&archive, name.compression, &tree, &Limits::default())?;
     let top = tree.join(name.prefix().trim_end_matches('/'));
-    let checked = check_wheels(&top, &name, &interpreter)?;
+    let (checked, manifest) = check_wheels(&top, &name, &interpreter)?;
     events(Event::Phase("verify", format!("{checked} wheels match the lock's SHA-256s"), start.elapsed()));
 
+    // Compiling the sources is most of pip's time; bytecode compiled when the wheelhouse was
+    // built does the same work once per release.
+    let bytecode = usable_bytecode(&top, &manifest, &interpreter);
     let start = Instant::now();
-    pip_install(&interpreter, &top, request.pip_limit)?;
+    pip_install(&interpreter, &top, bytecode.is_none(), request.pip_limit)?;
     events(Event::Phase(
         "pip",
         format!("{checked} wheels installed offline into `{}`", interpreter.prefix.display()),
         start.elapsed(),
     ));
+    if let Some(folder) = bytecode {
+        let start = Instant::now();
+        let placed = place_bytecode(&folder, &interpreter.site_packages, &interpreter.cache_tag())?;
+        events(Event::Phase("bytecode", format!("{placed} files compiled at build time placed"), start.elapsed()));
+    }
 
     let receipt = Receipt {
         name: name.name.clone(),
@@ -183,8 +190,8 @@ fn expected_digest(
 }
 
 /// The manifest fits the interpreter, and every wheel is in the lock with its SHA-256 (and
-/// every pin has its wheel). Returns the number of wheels.
-fn check_wheels(top: &Path, name: &WheelhouseName, interpreter: &Interpreter) -> Result<usize, Error> {
+/// every pin has its wheel). Returns the number of wheels and the manifest.
+fn check_wheels(top: &Path, name: &WheelhouseName, interpreter: &Interpreter) -> Result<(usize, Manifest), Error> {
     let bad = |reason: String| Error::NotAWheelhouse { path: top.to_path_buf(), reason };
     let read = |file: &str| {
         crate::shared::readfile::text(&top.join(file), 16 << 20).map_err(|e| bad(format!("`{file}`: {e}")))
@@ -232,41 +239,132 @@ fn check_wheels(top: &Path, name: &WheelhouseName, interpreter: &Interpreter) ->
             reason: format!("the lock pins `{}=={}`, but no wheel of it is there", missing.name, missing.version),
         });
     }
-    Ok(count)
+    Ok((count, manifest))
 }
 
 /// `pip install` from the wheels alone: every `PIP_*` variable and pip's configuration files
-/// left out, no index, hashes required, no sdist built.
-fn pip_install(interpreter: &Interpreter, top: &Path, limit: TimeLimit) -> Result<(), Error> {
-    let mut command = Command::new(&interpreter.path);
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("PIP_") {
-            command.env_remove(key);
-        }
+/// left out, no index, hashes required, no sdist built. With `compile` false pip writes no
+/// bytecode (the wheelhouse brings its own).
+fn pip_install(interpreter: &Interpreter, top: &Path, compile: bool, limit: TimeLimit) -> Result<(), Error> {
+    let mut command = super::offline_pip(&interpreter.path);
+    if !compile {
+        command.arg("--no-compile");
     }
-    command
-        .env("PIP_NO_INDEX", "1")
-        .env("PIP_CONFIG_FILE", "/dev/null")
-        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-        .env("PIP_ROOT_USER_ACTION", "ignore")
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--no-index",
-            "--no-input",
-            "--only-binary",
-            ":all:",
-            "--require-hashes",
-            "--find-links",
-        ])
-        .arg(top.join(lock::WHEELS))
-        .arg("-r")
-        .arg(top.join(lock::LOCK));
+    command.arg("--find-links").arg(top.join(lock::WHEELS)).arg("-r").arg(top.join(lock::LOCK));
     let (status, stdout, stderr) =
         output_within(command, limit).map_err(|error| Error::PipRun { reason: error.to_string() })?;
     if !status.success() {
         return Err(Error::PipInstall { tail: last_lines(&format!("{stdout}\n{stderr}"), 25) });
     }
     Ok(())
+}
+
+/// The folder of bytecode this interpreter can use: the wheelhouse has some, for its cache tag,
+/// and the interpreter named its site-packages.
+fn usable_bytecode(top: &Path, manifest: &Manifest, interpreter: &Interpreter) -> Option<PathBuf> {
+    let folder = top.join(lock::BYTECODE);
+    (manifest.bytecode.as_deref() == Some(interpreter.cache_tag().as_str())
+        && !interpreter.site_packages.is_empty()
+        && folder.is_dir())
+    .then_some(folder)
+}
+
+/// Copy every `.pyc` of `bytecode` next to its source in site-packages, where pip just put the
+/// source: `a/__pycache__/b.cpython-311.pyc` goes to the `__pycache__` beside the first
+/// `a/b.py` of purelib and platlib. The files are checked-hash bytecode (PEP 552): Python compares
+/// each with its source's hash on import and compiles the source instead when they differ, so a
+/// file that does not belong is never used. Returns how many were placed.
+fn place_bytecode(bytecode: &Path, site_packages: &[PathBuf], tag: &str) -> Result<usize, Error> {
+    let suffix = format!(".{tag}.pyc");
+    let mut placed = 0;
+    let mut pending = vec![bytecode.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(|source| Error::fs("list", &dir, source))? {
+            let entry = entry.map_err(|source| Error::fs("list", &dir, source))?;
+            let path = entry.path();
+            let kind = entry.file_type().map_err(|source| Error::fs("inspect", &path, source))?;
+            if kind.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let relative = path.strip_prefix(bytecode).expect("walked under the bytecode folder");
+            let Some(source) = source_of(relative, &suffix) else { continue };
+            let Some(root) = site_packages.iter().find(|root| root.join(&source).is_file()) else { continue };
+            let target = root.join(relative);
+            let parent = target.parent().expect("a file under a __pycache__ folder");
+            std::fs::create_dir_all(parent).map_err(|source| Error::fs("create", parent, source))?;
+            // As Python writes bytecode: a temporary file renamed into place, so an import never
+            // reads half a file (a truncated .pyc with a valid header would fail the import);
+            // no fsync per file, which would cost more than the compile this saves.
+            let temp = parent.join(format!(".specgate-{}.tmp", std::process::id()));
+            std::fs::copy(&path, &temp)
+                .and_then(|_| std::fs::rename(&temp, &target))
+                .inspect_err(|_| {
+                    let _ = std::fs::remove_file(&temp);
+                })
+                .map_err(|source| Error::fs("write", &target, source))?;
+            placed += 1;
+        }
+    }
+    Ok(placed)
+}
+
+/// `a/__pycache__/b.cpython-311.pyc` is the bytecode of `a/b.py`; anything else is no bytecode
+/// of this tag.
+fn source_of(relative: &Path, suffix: &str) -> Option<PathBuf> {
+    let file = relative.file_name()?.to_str()?;
+    let stem = file.strip_suffix(suffix).filter(|s| !s.is_empty() && !s.contains('.'))?;
+    let cache = relative.parent()?;
+    (cache.file_name()? == "__pycache__").then(|| cache.parent().unwrap_or(Path::new("")).join(format!("{stem}.py")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytecode_names_map_to_their_sources() {
+        let tag = ".cpython-311.pyc";
+        let cases = [
+            ("six/__pycache__/x.cpython-311.pyc", Some("six/x.py")),
+            ("__pycache__/six.cpython-311.pyc", Some("six.py")),
+            ("a/b/__pycache__/c.cpython-311.pyc", Some("a/b/c.py")),
+            ("a/__pycache__/c.cpython-312.pyc", None),
+            ("a/__pycache__/c.cpython-311.opt-1.pyc", None),
+            ("a/c.cpython-311.pyc", None),
+            ("a/__pycache__/.cpython-311.pyc", None),
+        ];
+        for (relative, source) in cases {
+            assert_eq!(source_of(Path::new(relative), tag), source.map(PathBuf::from), "{relative}");
+        }
+    }
+
+    #[test]
+    fn bytecode_goes_beside_its_source_and_nowhere_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let bytecode = dir.path().join("bytecode");
+        let site = dir.path().join("site");
+        for file in [
+            "six/__pycache__/a.cpython-311.pyc",
+            "six/__pycache__/gone.cpython-311.pyc",
+            "__pycache__/m.cpython-311.pyc",
+        ] {
+            let path = bytecode.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, file).unwrap();
+        }
+        std::fs::create_dir_all(site.join("six")).unwrap();
+        std::fs::write(site.join("six/a.py"), "").unwrap();
+        std::fs::write(site.join("m.py"), "").unwrap();
+        assert_eq!(place_bytecode(&bytecode, std::slice::from_ref(&site), "cpython-311").unwrap(), 2);
+        assert_eq!(
+            std::fs::read_to_string(site.join("six/__pycache__/a.cpython-311.pyc")).unwrap(),
+            "six/__pycache__/a.cpython-311.pyc"
+        );
+        assert!(site.join("__pycache__/m.cpython-311.pyc").is_file());
+        assert!(
+            !site.join("six/__pycache__/gone.cpython-311.pyc").exists(),
+            "bytecode without its source is not placed"
+        );
+    }
 }

@@ -14,6 +14,9 @@ pub const LOCK: &str = crate::shared::artifact::name::WHEELHOUSE_LOCK;
 pub const MANIFEST: &str = "wheelhouse.json";
 /// The folder of the wheels inside `wheelhouse-NAME/`.
 pub const WHEELS: &str = "wheels";
+/// The folder of the wheels' bytecode, compiled at build time: `__pycache__` files at the
+/// paths they take in site-packages.
+pub const BYTECODE: &str = "bytecode";
 
 /// A wheel file name, `{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,6 +158,9 @@ pub struct Manifest {
     pub distro: String,
     pub build: u32,
     pub wheels: Vec<ManifestWheel>,
+    /// The cache tag of the bytecode under `bytecode/` (`cpython-311`), when there is some.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytecode: Option<String>,
 }
 
 /// One wheel in the manifest.

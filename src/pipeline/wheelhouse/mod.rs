@@ -54,6 +54,8 @@ pub enum Error {
     LockMismatch { reason: String },
     #[error("`pip install` from the wheelhouse failed; the last lines of its output:\n{tail}")]
     PipInstall { tail: String },
+    #[error("the wheels do not install together (pip's trial install into a scratch folder):\n{tail}")]
+    TrialInstall { tail: String },
     #[error("pip did not finish: {reason}")]
     PipRun { reason: String },
     #[error("could not {action} `{}`", path.display())]
@@ -113,6 +115,7 @@ impl Error {
             Error::Tampered { .. } => "the wheelhouse changed after it was built; do not install it, build or download it again; nothing was installed".to_owned(),
             Error::LockMismatch { .. } => "the wheelhouse is incomplete or was edited; build it again with `specgate wheelhouse build`; nothing was installed".to_owned(),
             Error::PipInstall { .. } => "read pip's output above; the previous wheelhouse receipt is unchanged, so running the same command again retries".to_owned(),
+            Error::TrialInstall { .. } => "the lock pins versions that conflict, or a wheel is broken; fix requirements.txt and build again (nothing was packed)".to_owned(),
             Error::PipRun { .. } => "raise `--pip-timeout SECONDS` for a large wheelhouse".to_owned(),
             Error::Fs { source, .. } => match source.kind() {
                 std::io::ErrorKind::StorageFull => "the file system is full; free space and run the command again".to_owned(),
@@ -132,6 +135,35 @@ pub struct Interpreter {
     pub version: PythonVersion,
     /// `sys.prefix`: where pip installs, and where the receipt goes.
     pub prefix: PathBuf,
+    /// sysconfig's `purelib` and `platlib` (one folder twice in a standard CPython or venv),
+    /// where shipped bytecode goes; empty when the interpreter did not say.
+    pub site_packages: Vec<PathBuf>,
+}
+
+impl Interpreter {
+    /// The tag of this interpreter's bytecode files, `cpython-311` (`sys.implementation.cache_tag`
+    /// of CPython, which is the only implementation the artifacts hold).
+    pub fn cache_tag(&self) -> String {
+        format!("cpython-{}{}", self.version.major, self.version.minor)
+    }
+}
+
+/// `python -m pip` with every `PIP_*` variable and pip's configuration files left out and no
+/// index reachable: what the wheelhouse's wheels are installed with, at build and at install.
+pub(crate) fn offline_pip(interpreter: &Path) -> Command {
+    let mut command = Command::new(interpreter);
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("PIP_") {
+            command.env_remove(key);
+        }
+    }
+    command
+        .env("PIP_NO_INDEX", "1")
+        .env("PIP_CONFIG_FILE", "/dev/null")
+        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        .env("PIP_ROOT_USER_ACTION", "ignore")
+        .args(["-m", "pip", "install", "--no-index", "--no-input", "--only-binary", ":all:", "--require-hashes"]);
+    command
 }
 
 /// The default interpreter of a version under a root: `ROOT/opt/python-X.Y.Z/bin/pythonX.Y`.
@@ -145,7 +177,12 @@ pub fn probe(path: &Path, wanted: PythonVersion, limit: TimeLimit) -> Result<Int
         return Err(Error::NoInterpreter { path: path.to_path_buf() });
     }
     let mut command = Command::new(path);
-    command.args(["-I", "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3]); print(sys.prefix)"]);
+    command.args([
+        "-I",
+        "-c",
+        "import sys, sysconfig; print('%d.%d.%d' % sys.version_info[:3]); print(sys.prefix); \
+         print(sysconfig.get_path('purelib')); print(sysconfig.get_path('platlib'))",
+    ]);
     let failed = |reason: String| Error::Interpreter { path: path.to_path_buf(), reason };
     let (status, stdout, stderr) = output_within(command, limit).map_err(|error| match error {
         RunError::Start(source) if source.kind() == std::io::ErrorKind::NotFound => {
@@ -159,11 +196,17 @@ pub fn probe(path: &Path, wanted: PythonVersion, limit: TimeLimit) -> Result<Int
     let mut lines = stdout.lines();
     let found = lines.next().unwrap_or("").trim().to_owned();
     let prefix = PathBuf::from(lines.next().unwrap_or("").trim());
+    let mut site_packages: Vec<PathBuf> = Vec::new();
+    for line in lines.map(str::trim).filter(|l| l.starts_with('/')) {
+        if !site_packages.iter().any(|p| p.as_os_str() == line) {
+            site_packages.push(PathBuf::from(line));
+        }
+    }
     let version = PythonVersion::parse(&found).ok_or_else(|| failed(format!("it printed `{found}`")))?;
     if version != wanted {
         return Err(Error::WrongPython { path: path.to_path_buf(), found, wanted });
     }
-    Ok(Interpreter { path: path.to_path_buf(), version, prefix })
+    Ok(Interpreter { path: path.to_path_buf(), version, prefix, site_packages })
 }
 
 /// A staging folder `<dir>/<prefix><pid>`, after removing those of runs that are gone (a killed
