@@ -93,21 +93,15 @@ RUN mkdir /tmp/python && tar -xzf /tmp/python.tar.gz -C /tmp/python --strip-comp
 DOCKERFILE
 printf '{ "build": { "dockerfile": "Dockerfile" } }\n' > "$source_project/.devcontainer/devcontainer.json"
 
-# timed_build PROJECT IMAGE: wall seconds of a devcontainer build without the layer cache.
+# timed_build PROJECT IMAGE [noop]: wall seconds of a devcontainer build without the layer cache;
+# the image must then run Python $version (not the no-op one).
 timed_build() {
-    local start end log
-    log="$work/$(basename "$1").log"
-    start=$(now)
-    if ! devcontainer build --docker-path podman --no-cache --workspace-folder "$1" --image-name "$2" >"$log" 2>&1; then
-        say "error: devcontainer build of $1 failed; the last lines of its log:"
-        tail -n 30 "$log" >&2
-        exit 2
-    fi
-    end=$(now)
+    local seconds
+    seconds=$(timed_devcontainer_build "$1" "$2" "$work/$(basename "$1").log") || exit 2
     if [ "${3:-}" != noop ]; then
         podman run --rm "$2" python3 --version | grep -qx "Python $version" || { say "error: $2 has no Python $version"; exit 2; }
     fi
-    awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }'
+    printf '%s' "$seconds"
 }
 
 say "devcontainer build with the Feature..."

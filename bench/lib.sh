@@ -99,3 +99,18 @@ serve_folder() {
         sleep 0.1
     done
 }
+
+# timed_devcontainer_build PROJECT IMAGE LOG: wall seconds of `devcontainer build` of PROJECT
+# into IMAGE without the layer cache, its output in LOG; a failed build stops the bench with
+# the log's last lines.
+timed_devcontainer_build() {
+    local start end
+    start=$(now)
+    if ! devcontainer build --docker-path podman --no-cache --workspace-folder "$1" --image-name "$2" >"$3" 2>&1; then
+        say "error: devcontainer build of $1 failed; the last lines of its log:"
+        tail -n 30 "$3" >&2
+        exit 2
+    fi
+    end=$(now)
+    awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }'
+}

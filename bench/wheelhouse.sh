@@ -137,21 +137,13 @@ cat > "$from_index/.devcontainer/devcontainer.json" <<JSON
 JSON
 
 # timed_build PROJECT IMAGE: wall seconds of a devcontainer build without the layer cache; the
-# log is kept in $work/<project>.log.
+# log is kept in $work/<project>.log, and every package must then import in the image.
 timed_build() {
-    local start end log
-    log="$work/$(basename "$1").log"
-    start=$(now)
-    if ! devcontainer build --docker-path podman --no-cache --workspace-folder "$1" --image-name "$2" >"$log" 2>&1; then
-        say "error: devcontainer build of $1 failed; the last lines of its log:"
-        tail -n 30 "$log" >&2
-        exit 2
-    fi
-    end=$(now)
-    # Every package imports in the image.
+    local seconds
+    seconds=$(timed_devcontainer_build "$1" "$2" "$work/$(basename "$1").log") || exit 2
     podman run --rm "$2" python3 -c 'import flask, requests, yaml, numpy' \
         || { say "error: the packages do not import in $2"; exit 2; }
-    awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }'
+    printf '%s' "$seconds"
 }
 
 # median V...: the middle value (the lower middle of an even count).
