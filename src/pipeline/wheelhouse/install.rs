@@ -145,17 +145,17 @@ pub fn install(request: &Request, events: &mut dyn FnMut(Event<'_>)) -> Result<O
 
     // Compiling the sources is most of pip's time; bytecode compiled when the wheelhouse was
     // built does the same work once per release.
-    let bytecode = usable_bytecode(&top, &manifest, &interpreter);
+    let bytecode = usable_bytecode(&top, &manifest, &interpreter)?;
     let start = Instant::now();
-    pip_install(&interpreter, &top, bytecode.is_none(), request.pip_limit)?;
+    pip_install(&interpreter, &top, bytecode.is_empty(), request.pip_limit)?;
     events(Event::Phase(
         "pip",
         format!("{checked} wheels installed offline into `{}`", interpreter.prefix.display()),
         start.elapsed(),
     ));
-    if let Some(folder) = bytecode {
+    if !bytecode.is_empty() {
         let start = Instant::now();
-        let placed = place_bytecode(&folder, &interpreter.site_packages, &interpreter.cache_tag())?;
+        let placed = place_bytecode(&bytecode, &interpreter.site_packages)?;
         events(Event::Phase("bytecode", format!("{placed} files compiled at build time placed"), start.elapsed()));
     }
 
@@ -259,25 +259,20 @@ fn pip_install(interpreter: &Interpreter, top: &Path, compile: bool, limit: Time
     Ok(())
 }
 
-/// The folder of bytecode this interpreter can use: the wheelhouse has some, for its cache tag,
-/// and the interpreter named its site-packages.
-fn usable_bytecode(top: &Path, manifest: &Manifest, interpreter: &Interpreter) -> Option<PathBuf> {
+/// The bytecode this interpreter can use, checked before pip runs: the wheelhouse has some for
+/// its cache tag and the interpreter named its site-packages. Every `.pyc` must be checked-hash
+/// bytecode (PEP 552 flags 0b11: Python compares it with its source's hash on every import and
+/// compiles the source instead when they differ), so no file can stand in for a source it does
+/// not match; one that is not refuses the wheelhouse with nothing installed.
+fn usable_bytecode(top: &Path, manifest: &Manifest, interpreter: &Interpreter) -> Result<Vec<Bytecode>, Error> {
     let folder = top.join(lock::BYTECODE);
-    (manifest.bytecode.as_deref() == Some(interpreter.cache_tag().as_str())
-        && !interpreter.site_packages.is_empty()
-        && folder.is_dir())
-    .then_some(folder)
-}
-
-/// Copy every `.pyc` of `bytecode` next to its source in site-packages, where pip just put the
-/// source: `a/__pycache__/b.cpython-311.pyc` goes to the `__pycache__` beside the first
-/// `a/b.py` of purelib and platlib. The files are checked-hash bytecode (PEP 552): Python compares
-/// each with its source's hash on import and compiles the source instead when they differ, so a
-/// file that does not belong is never used. Returns how many were placed.
-fn place_bytecode(bytecode: &Path, site_packages: &[PathBuf], tag: &str) -> Result<usize, Error> {
+    let tag = interpreter.cache_tag();
+    if manifest.bytecode.as_deref() != Some(tag.as_str()) || interpreter.site_packages.is_empty() || !folder.is_dir() {
+        return Ok(Vec::new());
+    }
     let suffix = format!(".{tag}.pyc");
-    let mut placed = 0;
-    let mut pending = vec![bytecode.to_path_buf()];
+    let mut found = Vec::new();
+    let mut pending = vec![folder.clone()];
     while let Some(dir) = pending.pop() {
         for entry in std::fs::read_dir(&dir).map_err(|source| Error::fs("list", &dir, source))? {
             let entry = entry.map_err(|source| Error::fs("list", &dir, source))?;
@@ -287,24 +282,58 @@ fn place_bytecode(bytecode: &Path, site_packages: &[PathBuf], tag: &str) -> Resu
                 pending.push(path);
                 continue;
             }
-            let relative = path.strip_prefix(bytecode).expect("walked under the bytecode folder");
-            let Some(source) = source_of(relative, &suffix) else { continue };
-            let Some(root) = site_packages.iter().find(|root| root.join(&source).is_file()) else { continue };
-            let target = root.join(relative);
-            let parent = target.parent().expect("a file under a __pycache__ folder");
-            std::fs::create_dir_all(parent).map_err(|source| Error::fs("create", parent, source))?;
-            // As Python writes bytecode: a temporary file renamed into place, so an import never
-            // reads half a file (a truncated .pyc with a valid header would fail the import);
-            // no fsync per file, which would cost more than the compile this saves.
-            let temp = parent.join(format!(".specgate-{}.tmp", std::process::id()));
-            std::fs::copy(&path, &temp)
-                .and_then(|_| std::fs::rename(&temp, &target))
-                .inspect_err(|_| {
-                    let _ = std::fs::remove_file(&temp);
-                })
-                .map_err(|source| Error::fs("write", &target, source))?;
-            placed += 1;
+            let relative = path.strip_prefix(&folder).expect("walked under the bytecode folder").to_path_buf();
+            let Some(source) = source_of(&relative, &suffix) else { continue };
+            let mut header = [0u8; 16];
+            let checked_hash = kind.is_file()
+                && std::fs::File::open(&path)
+                    .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut header))
+                    .is_ok()
+                && header[4..8] == [3, 0, 0, 0];
+            if !checked_hash {
+                return Err(Error::NotAWheelhouse {
+                    path: top.to_path_buf(),
+                    reason: format!(
+                        "`{}/{}` is not checked-hash bytecode (PEP 552), which `wheelhouse build` writes",
+                        lock::BYTECODE,
+                        relative.display()
+                    ),
+                });
+            }
+            found.push(Bytecode { path, relative, source });
         }
+    }
+    Ok(found)
+}
+
+/// One `.pyc` of the wheelhouse: where it is, its path under site-packages, and its source's.
+struct Bytecode {
+    path: PathBuf,
+    relative: PathBuf,
+    source: PathBuf,
+}
+
+/// Copy each `.pyc` next to its source in site-packages, where pip just put the source:
+/// `a/__pycache__/b.cpython-311.pyc` goes to the `__pycache__` beside the first `a/b.py` of
+/// purelib and platlib; one whose source is in neither is left out. Returns how many were placed.
+fn place_bytecode(files: &[Bytecode], site_packages: &[PathBuf]) -> Result<usize, Error> {
+    let mut placed = 0;
+    for file in files {
+        let Some(root) = site_packages.iter().find(|root| root.join(&file.source).is_file()) else { continue };
+        let target = root.join(&file.relative);
+        let parent = target.parent().expect("a file under a __pycache__ folder");
+        std::fs::create_dir_all(parent).map_err(|source| Error::fs("create", parent, source))?;
+        // As Python writes bytecode: a temporary file renamed into place, so an import never
+        // reads half a file (a truncated .pyc with a valid header would fail the import);
+        // no fsync per file, which would cost more than the compile this saves.
+        let temp = parent.join(format!(".specgate-{}.tmp", std::process::id()));
+        std::fs::copy(&file.path, &temp)
+            .and_then(|_| std::fs::rename(&temp, &target))
+            .inspect_err(|_| {
+                let _ = std::fs::remove_file(&temp);
+            })
+            .map_err(|source| Error::fs("write", &target, source))?;
+        placed += 1;
     }
     Ok(placed)
 }
@@ -340,31 +369,57 @@ mod tests {
     }
 
     #[test]
-    fn bytecode_goes_beside_its_source_and_nowhere_else() {
+    fn bytecode_goes_beside_its_source_and_anything_but_checked_hash_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let bytecode = dir.path().join("bytecode");
+        let top = dir.path().join("wheelhouse-web");
         let site = dir.path().join("site");
-        for file in [
-            "six/__pycache__/a.cpython-311.pyc",
-            "six/__pycache__/gone.cpython-311.pyc",
-            "__pycache__/m.cpython-311.pyc",
-        ] {
-            let path = bytecode.join(file);
+        let checked = |body: &str| [b"MAGC".as_slice(), &[3, 0, 0, 0], &[0; 8], body.as_bytes()].concat();
+        let write = |file: &str, bytes: &[u8]| {
+            let path = top.join(lock::BYTECODE).join(file);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, file).unwrap();
-        }
+            std::fs::write(&path, bytes).unwrap();
+        };
+        write("six/__pycache__/a.cpython-311.pyc", &checked("a"));
+        write("six/__pycache__/gone.cpython-311.pyc", &checked("gone"));
+        write("__pycache__/m.cpython-311.pyc", &checked("m"));
+        write("__pycache__/other.cpython-312.pyc", b"not for this interpreter");
         std::fs::create_dir_all(site.join("six")).unwrap();
         std::fs::write(site.join("six/a.py"), "").unwrap();
         std::fs::write(site.join("m.py"), "").unwrap();
-        assert_eq!(place_bytecode(&bytecode, std::slice::from_ref(&site), "cpython-311").unwrap(), 2);
-        assert_eq!(
-            std::fs::read_to_string(site.join("six/__pycache__/a.cpython-311.pyc")).unwrap(),
-            "six/__pycache__/a.cpython-311.pyc"
-        );
+        let manifest = Manifest {
+            format: 1,
+            name: "web".into(),
+            python: "3.11.2".into(),
+            distro: "debian12".into(),
+            build: 1,
+            wheels: Vec::new(),
+            bytecode: Some("cpython-311".into()),
+        };
+        let interpreter = Interpreter {
+            path: PathBuf::from("python3.11"),
+            version: PythonVersion::parse("3.11.2").unwrap(),
+            prefix: dir.path().to_path_buf(),
+            site_packages: vec![site.clone()],
+        };
+        let files = usable_bytecode(&top, &manifest, &interpreter).unwrap();
+        assert_eq!(files.len(), 3, "the cpython-312 file is not this interpreter's");
+        assert_eq!(place_bytecode(&files, &interpreter.site_packages).unwrap(), 2);
+        assert_eq!(std::fs::read(site.join("six/__pycache__/a.cpython-311.pyc")).unwrap(), checked("a"));
         assert!(site.join("__pycache__/m.cpython-311.pyc").is_file());
         assert!(
             !site.join("six/__pycache__/gone.cpython-311.pyc").exists(),
             "bytecode without its source is not placed"
+        );
+        // Another tag in the manifest, or no site-packages: pip compiles, nothing is placed.
+        let other = Manifest { bytecode: Some("cpython-312".into()), ..manifest.clone() };
+        assert!(usable_bytecode(&top, &other, &interpreter).unwrap().is_empty());
+        // Timestamp-based bytecode (flags 0) could stand in for any source of the same size
+        // and time: the wheelhouse is refused before pip runs.
+        write("six/__pycache__/b.cpython-311.pyc", b"MAGC\0\0\0\0\0\0\0\0\0\0\0\0code");
+        let refused = usable_bytecode(&top, &manifest, &interpreter).err().expect("refused").to_string();
+        assert!(
+            refused.contains("`bytecode/six/__pycache__/b.cpython-311.pyc` is not checked-hash bytecode"),
+            "{refused}"
         );
     }
 }
