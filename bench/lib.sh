@@ -114,3 +114,13 @@ timed_devcontainer_build() {
     end=$(now)
     awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }'
 }
+
+# require_dev_containers IMAGE: podman, the devcontainers CLI, python3 (the loopback server) and
+# the base image are there, or the bench stops saying how to get them.
+require_dev_containers() {
+    local tool
+    for tool in podman devcontainer python3; do
+        command -v "$tool" >/dev/null || { say "error: \`$tool\` is not installed; run \`make setup\`"; exit 2; }
+    done
+    podman image exists "$1" || { say "error: base image $1 is missing; run \`bash .ci/containers\`"; exit 2; }
+}

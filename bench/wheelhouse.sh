@@ -31,10 +31,7 @@ sudo=""
 image=${SPECGATE_BASE_IMAGE:-localhost/specgate-debian12}
 version=3.11.2
 
-for tool in podman devcontainer python3; do
-    command -v "$tool" >/dev/null || { say "error: \`$tool\` is not installed; run \`make setup\`"; exit 2; }
-done
-podman image exists "$image" || { say "error: base image $image is missing; run \`bash .ci/containers\`"; exit 2; }
+require_dev_containers "$image"
 
 work=$(mktemp -d)
 server_pid=""
