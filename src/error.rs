@@ -2,9 +2,9 @@
 //!
 //! Every module keeps its own error enum (thiserror), each with a `hint()` that says what to do
 //! next. A command's `?` turns any of them into [`Error`] through `From`, and
-//! [`Error::hint`] is an exhaustive `match`: a new error type reaches a command only by getting
-//! a variant here, and a new variant does not compile without its hint arm. Nothing is found by
-//! downcasting, so nothing is silently dropped.
+//! [`Error::hint`] is an exhaustive `match`: a new error type reaches a command only by being
+//! named in `kinds!` here, and a type named there does not compile without its `hint()`.
+//! Nothing is found by downcasting, so nothing is silently dropped.
 
 use std::fmt;
 
@@ -22,6 +22,12 @@ pub struct UsageError {
     pub hint: Option<String>,
 }
 
+impl UsageError {
+    pub fn hint(&self) -> Option<String> {
+        self.hint.clone()
+    }
+}
+
 /// Why a command could not run (exit status 2), with the cause chain and a hint. One pointer
 /// wide, so `Result`s stay small; [`Error::kind`] says which module's error it is.
 #[derive(Debug)]
@@ -29,67 +35,94 @@ pub struct Error {
     kind: Box<Kind>,
 }
 
-/// The module error inside an [`Error`].
-#[derive(Debug)]
-pub enum Kind {
-    Config(config::Error),
-    Workspace(workspace::Error),
-    Artifact(artifact::Error),
-    Name(artifact::name::NameError),
-    Install(install::Error),
-    Http(http::Error),
-    Hooks(hooks::Error),
-    CriticalTests(critical_tests::Error),
-    Secrets(scan::secrets::Error),
-    Scan(scan::fileset::Error),
-    Publish(publish::Error),
-    Build(build::Error),
-    Gpg(gpg::Error),
-    Sigstore(sigstore::Error),
-    Outdated(outdated::Error),
-    Wheelhouse(wheelhouse::Error),
-    Usage(UsageError),
-    /// Writing output or reading input failed (a closed pipe, a full disk).
-    Io(std::io::Error),
-    /// Writing JSON output failed.
-    Json(serde_json::Error),
-    /// git could not resolve what a hook was given.
-    Git(git2::Error),
-    /// A sentence about what the command was doing, in front of the error that stopped it.
-    Context {
-        message: String,
-        source: Error,
-    },
+/// The module errors an [`Error`] can hold, named once: the macro makes the [`Kind`] enum,
+/// the `From` of each, [`Error::hint`] and the link of the chain each variant is. A type in
+/// `hinted` must have `fn hint(&self) -> Option<String>`, so a new module error without a hint
+/// does not compile; `plain` types (errors of the standard library and of other crates) have
+/// none.
+macro_rules! kinds {
+    (
+        hinted { $($variant:ident($type:ty),)* }
+        plain { $($(#[$doc:meta])* $plain:ident($plain_type:ty),)* }
+    ) => {
+        /// The module error inside an [`Error`].
+        #[derive(Debug)]
+        pub enum Kind {
+            $($variant($type),)*
+            $($(#[$doc])* $plain($plain_type),)*
+            /// A sentence about what the command was doing, in front of the error that stopped it.
+            Context {
+                message: String,
+                source: Error,
+            },
+        }
+
+        $(impl From<$type> for Error {
+            fn from(error: $type) -> Error {
+                Error { kind: Box::new(Kind::$variant(error)) }
+            }
+        })*
+        $(impl From<$plain_type> for Error {
+            fn from(error: $plain_type) -> Error {
+                Error { kind: Box::new(Kind::$plain(error)) }
+            }
+        })*
+
+        impl Error {
+            /// What to do next: the hint of the module error inside (through any context).
+            pub fn hint(&self) -> Option<String> {
+                match &*self.kind {
+                    $(Kind::$variant(e) => e.hint(),)*
+                    $(Kind::$plain(_) => None,)*
+                    Kind::Context { source, .. } => source.hint(),
+                }
+            }
+
+            /// The module error a variant holds; a context is its own link of the chain.
+            fn inner(&self) -> &(dyn std::error::Error + 'static) {
+                match &*self.kind {
+                    $(Kind::$variant(e) => e,)*
+                    $(Kind::$plain(e) => e,)*
+                    Kind::Context { .. } => self,
+                }
+            }
+        }
+    };
+}
+
+kinds! {
+    hinted {
+        Config(config::Error),
+        Workspace(workspace::Error),
+        Artifact(artifact::Error),
+        Name(artifact::name::NameError),
+        Install(install::Error),
+        Http(http::Error),
+        Hooks(hooks::Error),
+        CriticalTests(critical_tests::Error),
+        Secrets(scan::secrets::Error),
+        Scan(scan::fileset::Error),
+        Publish(publish::Error),
+        Build(build::Error),
+        Gpg(gpg::Error),
+        Sigstore(sigstore::Error),
+        Outdated(outdated::Error),
+        Wheelhouse(wheelhouse::Error),
+        Usage(UsageError),
+    }
+    plain {
+        /// Writing output or reading input failed (a closed pipe, a full disk).
+        Io(std::io::Error),
+        /// Writing JSON output failed.
+        Json(serde_json::Error),
+        /// git could not resolve what a hook was given.
+        Git(git2::Error),
+    }
 }
 
 impl Error {
     pub fn kind(&self) -> &Kind {
         &self.kind
-    }
-
-    /// What to do next: the hint of the module error inside (through any context).
-    pub fn hint(&self) -> Option<String> {
-        match &*self.kind {
-            Kind::Config(e) => e.hint(),
-            Kind::Workspace(e) => e.hint(),
-            Kind::Artifact(e) => e.hint(),
-            Kind::Name(e) => e.hint(),
-            Kind::Install(e) => e.hint(),
-            Kind::Http(e) => e.hint(),
-            Kind::Hooks(e) => e.hint(),
-            Kind::CriticalTests(e) => e.hint(),
-            Kind::Secrets(e) => e.hint(),
-            Kind::Scan(e) => e.hint(),
-            Kind::Publish(e) => e.hint(),
-            Kind::Build(e) => e.hint(),
-            Kind::Gpg(e) => e.hint(),
-            Kind::Sigstore(e) => e.hint(),
-            Kind::Outdated(e) => e.hint(),
-            Kind::Wheelhouse(e) => e.hint(),
-            Kind::Usage(e) => e.hint.clone(),
-            Kind::Io(_) | Kind::Json(_) | Kind::Git(_) => None,
-            Kind::Context { source, .. } => source.hint(),
-        }
     }
 
     /// The error itself, then each cause: what `main` prints, one line each.
@@ -101,33 +134,6 @@ impl Error {
     pub fn is_broken_pipe(&self) -> bool {
         self.chain()
             .any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
-    }
-
-    /// The module error a variant holds; a context is its own link of the chain.
-    fn inner(&self) -> &(dyn std::error::Error + 'static) {
-        match &*self.kind {
-            Kind::Config(e) => e,
-            Kind::Workspace(e) => e,
-            Kind::Artifact(e) => e,
-            Kind::Name(e) => e,
-            Kind::Install(e) => e,
-            Kind::Http(e) => e,
-            Kind::Hooks(e) => e,
-            Kind::CriticalTests(e) => e,
-            Kind::Secrets(e) => e,
-            Kind::Scan(e) => e,
-            Kind::Publish(e) => e,
-            Kind::Build(e) => e,
-            Kind::Gpg(e) => e,
-            Kind::Sigstore(e) => e,
-            Kind::Outdated(e) => e,
-            Kind::Wheelhouse(e) => e,
-            Kind::Usage(e) => e,
-            Kind::Io(e) => e,
-            Kind::Json(e) => e,
-            Kind::Git(e) => e,
-            Kind::Context { .. } => self,
-        }
     }
 }
 
@@ -148,39 +154,6 @@ impl std::error::Error for Error {
         }
     }
 }
-
-macro_rules! from {
-    ($($variant:ident($type:ty)),* $(,)?) => {
-        $(impl From<$type> for Error {
-            fn from(error: $type) -> Error {
-                Error { kind: Box::new(Kind::$variant(error)) }
-            }
-        })*
-    };
-}
-
-from!(
-    Config(config::Error),
-    Workspace(workspace::Error),
-    Artifact(artifact::Error),
-    Name(artifact::name::NameError),
-    Install(install::Error),
-    Http(http::Error),
-    Hooks(hooks::Error),
-    CriticalTests(critical_tests::Error),
-    Secrets(scan::secrets::Error),
-    Scan(scan::fileset::Error),
-    Publish(publish::Error),
-    Build(build::Error),
-    Gpg(gpg::Error),
-    Sigstore(sigstore::Error),
-    Outdated(outdated::Error),
-    Wheelhouse(wheelhouse::Error),
-    Usage(UsageError),
-    Io(std::io::Error),
-    Json(serde_json::Error),
-    Git(git2::Error),
-);
 
 /// `.context("could not ...")` on a result whose error becomes an [`Error`].
 pub trait Context<T> {

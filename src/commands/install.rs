@@ -46,13 +46,7 @@ fn from_index(
 }
 
 pub fn install(global: &GlobalArgs, args: &InstallArgs, output: &mut Output<'_>) -> crate::error::Result<ExitStatus> {
-    let sha256 = match &args.sha256 {
-        Some(hex) => Some(Digest::from_hex(hex.trim()).ok_or_else(|| super::UsageError {
-            message: format!("--sha256 `{hex}` is not a SHA-256 digest"),
-            hint: Some("pass the 64 hex characters from ARTIFACTS.md or the artifact's .sha256 sidecar".to_owned()),
-        })?),
-        None => None,
-    };
+    let sha256 = super::sha256_flag(&args.sha256, "the artifact's row in ARTIFACTS.md or its .sha256 sidecar")?;
     let start_dir = super::start_dir(global)?;
     let root = start_dir.join(&args.root.root);
     let version = version(&args.version)?;

@@ -78,6 +78,16 @@ fn start_dir(global: &GlobalArgs) -> crate::error::Result<PathBuf> {
     }
 }
 
+/// The digest of a `--sha256 HEX` flag; `from` says where a user finds the right one.
+fn sha256_flag(flag: &Option<String>, from: &str) -> crate::error::Result<Option<crate::shared::artifact::Digest>> {
+    let Some(hex) = flag else { return Ok(None) };
+    let digest = crate::shared::artifact::Digest::from_hex(hex.trim()).ok_or_else(|| UsageError {
+        message: format!("--sha256 `{hex}` is not a SHA-256 digest"),
+        hint: Some(format!("pass the 64 hex characters of {from}")),
+    })?;
+    Ok(Some(digest))
+}
+
 /// Discover the workspace, load the configuration and list the files.
 pub(crate) fn context(global: &GlobalArgs) -> crate::error::Result<CheckContext> {
     let (workspace, config) = workspace_and_config(global)?;

@@ -7,7 +7,7 @@ use crate::cli::{GlobalArgs, PackageFormat, WheelhouseBuildArgs, WheelhouseComma
 use crate::pipeline::install::Event;
 use crate::pipeline::wheelhouse::{self, build, install};
 use crate::shared::artifact::ledger::{self, Record as _};
-use crate::shared::artifact::{Compression, Digest, PythonVersion, WheelhouseName};
+use crate::shared::artifact::{Compression, PythonVersion, WheelhouseName};
 use crate::shared::process::TimeLimit;
 use crate::{ExitStatus, Output};
 
@@ -129,13 +129,7 @@ fn run_install(
 ) -> crate::error::Result<ExitStatus> {
     let start = super::start_dir(global)?;
     let version = python(&args.python)?;
-    let sha256 = match &args.sha256 {
-        Some(hex) => Some(Digest::from_hex(hex.trim()).ok_or_else(|| super::UsageError {
-            message: format!("--sha256 `{hex}` is not a SHA-256 digest"),
-            hint: Some("pass the 64 hex characters of the wheelhouse's .sha256 sidecar".to_owned()),
-        })?),
-        None => None,
-    };
+    let sha256 = super::sha256_flag(&args.sha256, "the wheelhouse's .sha256 sidecar")?;
     let root = start.join(&args.root);
     let request = install::Request {
         url: crate::pipeline::install::fetch::apply_mirror(&args.url, args.download.mirror().as_deref()),

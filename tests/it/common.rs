@@ -69,6 +69,15 @@ impl TestContext {
     }
 
     /// Run git in the repository and panic with its output on failure; returns stdout, trimmed.
+    /// A new empty bare repository `remote.git` beside the work tree, added as `origin`.
+    pub fn add_bare_remote(&self) -> PathBuf {
+        let remote = self.dir.path().join("remote.git");
+        let status = Command::new("git").args(["init", "-q", "--bare", "-b", "main"]).arg(&remote).status().unwrap();
+        assert!(status.success(), "git init --bare {}", remote.display());
+        self.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+        remote
+    }
+
     pub fn git(&self, args: &[&str]) -> String {
         let mut command = Command::new("git");
         command.args(args);
@@ -188,6 +197,16 @@ pub fn findings(report: &serde_json::Value) -> Vec<(String, String, u64)> {
                 f["line"].as_u64().expect("line"),
             )
         })
+        .collect()
+}
+
+/// `(code, line, column)` of every finding in a JSON report.
+pub fn findings_at(report: &serde_json::Value) -> Vec<(String, u64, u64)> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap().to_owned(), f["line"].as_u64().unwrap(), f["column"].as_u64().unwrap()))
         .collect()
 }
 

@@ -33,11 +33,7 @@ fn repo_with_bare_remote() -> TestContext {
     ctx.write("specs/SPEC_DEMO_001.md", valid_spec("1.0.0", "Algo funciona"));
     ctx.write("README.md", "demo\n");
     ctx.commit("initial");
-    let remote = ctx.dir.path().join("remote.git");
-    let status =
-        std::process::Command::new("git").args(["init", "-q", "--bare", "-b", "main"]).arg(&remote).status().unwrap();
-    assert!(status.success());
-    ctx.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    ctx.add_bare_remote();
     ctx
 }
 
@@ -264,9 +260,7 @@ fn foreign_hooks_are_refused_or_chained_and_restored() {
     assert!(run.stderr.contains("pre-push.specgate-chained"), "{run}");
 
     // The chained hook runs on a real push, before specgate.
-    let remote = ctx.dir.path().join("remote.git");
-    std::process::Command::new("git").args(["init", "-q", "--bare"]).arg(&remote).status().unwrap();
-    ctx.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    ctx.add_bare_remote();
     let (ok, stderr) = push(&ctx, &["origin", "main"]);
     assert!(ok, "{stderr}");
     assert!(ctx.path("foreign-ran").exists());

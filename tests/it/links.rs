@@ -68,12 +68,7 @@ fn broken_links_are_findings_at_their_line_and_column() {
     ctx.commit("docs");
     let (code, report) = ctx.json(&["check", "spec", "--format", "json"]);
     assert_eq!(code, 1, "{report:#}");
-    let got: Vec<(String, u64, u64)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["code"].as_str().unwrap().to_owned(), f["line"].as_u64().unwrap(), f["column"].as_u64().unwrap()))
-        .collect();
+    let got = crate::common::findings_at(&report);
     assert_eq!(
         got,
         [
@@ -179,11 +174,7 @@ fn a_staged_file_satisfies_a_link_in_the_pre_commit_snapshot() {
 fn a_push_that_adds_a_broken_link_is_refused() {
     let ctx = repo();
     ctx.commit("initial");
-    let remote = ctx.dir.path().join("remote.git");
-    let status =
-        std::process::Command::new("git").args(["init", "-q", "--bare", "-b", "main"]).arg(&remote).status().unwrap();
-    assert!(status.success());
-    ctx.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    ctx.add_bare_remote();
     ctx.git(&["push", "-q", "origin", "main"]);
     let run = ctx.run(&["hooks", "install", "--binary", env!("CARGO_BIN_EXE_specgate")]);
     assert_eq!(run.code, 0, "{run}");
@@ -270,12 +261,7 @@ fn remote_links_are_requested_once_each_only_with_remote() {
     // Columns depend on the server's port; each finding starts where its link does.
     let readme = std::fs::read_to_string(ctx.path("README.md")).unwrap();
     let column = |line: usize, text: &str| readme.lines().nth(line - 1).unwrap().find(text).unwrap() as u64 + 1;
-    let got: Vec<(String, u64, u64)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["code"].as_str().unwrap().to_owned(), f["line"].as_u64().unwrap(), f["column"].as_u64().unwrap()))
-        .collect();
+    let got = crate::common::findings_at(&report);
     assert_eq!(
         got,
         [

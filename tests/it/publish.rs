@@ -434,6 +434,22 @@ impl GnuPg {
         GnuPg(dir.to_path_buf())
     }
 
+    /// A home with one new ed25519 signing key, `Specgate Test <signing@example.com>`.
+    pub fn with_signing_key(dir: &Path) -> GnuPg {
+        let keys = GnuPg::new(dir);
+        let made = keys.gpg(&[
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            "Specgate Test <signing@example.com>",
+            "ed25519",
+            "sign",
+            "never",
+        ]);
+        assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+        keys
+    }
+
     pub fn gpg(&self, args: &[&str]) -> std::process::Output {
         let output = Command::new("gpg")
             .env("GNUPGHOME", &self.0)
@@ -455,17 +471,7 @@ impl Drop for GnuPg {
 fn signing_publishes_a_detached_signature_that_verifies() {
     let ctx = TestContext::new();
     let artifact = package(&ctx, 1, None);
-    let keys = GnuPg::new(&scratch(&ctx).join("gnupg"));
-    let made = keys.gpg(&[
-        "--passphrase",
-        "",
-        "--quick-gen-key",
-        "Specgate Test <signing@example.com>",
-        "ed25519",
-        "sign",
-        "never",
-    ]);
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let keys = GnuPg::with_signing_key(&scratch(&ctx).join("gnupg"));
     let fake = FakeGitHub::start(REPO, TOKEN);
 
     let mut command = ctx.specgate();
@@ -1146,17 +1152,7 @@ fn prune_retires_old_wheelhouse_builds_and_deletes_their_releases_when_asked() {
 #[test]
 fn a_signed_wheelhouse_gets_a_signature_that_verifies_in_the_mirror() {
     let ctx = wheelhouse_with(b"x = 1\n");
-    let keys = GnuPg::new(&scratch(&ctx).join("gnupg"));
-    let made = keys.gpg(&[
-        "--passphrase",
-        "",
-        "--quick-gen-key",
-        "Specgate Test <signing@example.com>",
-        "ed25519",
-        "sign",
-        "never",
-    ]);
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let keys = GnuPg::with_signing_key(&scratch(&ctx).join("gnupg"));
     let mirror = scratch(&ctx).join("mirror");
     let mut command = ctx.specgate();
     command.args(["publish", WHEELHOUSE_PATH, "--to", mirror.to_str().unwrap(), "--sign"]).env("GNUPGHOME", &keys.0);

@@ -46,6 +46,11 @@ fn build_args<'a>(interpreter: &'a str, python: &'a str) -> Vec<&'a str> {
     ]
 }
 
+/// `wheelhouse install ARTIFACT` for 3.11.2 into `interpreter`, with the cache `cache/`.
+fn install_args<'a>(artifact: &'a str, interpreter: &'a str) -> Vec<&'a str> {
+    vec!["wheelhouse", "install", artifact, "--python", "3.11.2", "--cache", "cache", "--interpreter", interpreter]
+}
+
 #[test]
 fn build_refuses_a_missing_interpreter_and_says_what_to_do() {
     let ctx = TestContext::without_git();
@@ -319,19 +324,7 @@ fn install_runs_pip_offline_once_and_a_failing_pip_keeps_the_receipt() {
     assert_eq!(run.stdout, "[REPO]/out/wheelhouse-web-cp311-debian12-build1.tgz\n");
     let install = |artifact: &str| {
         let mut command = ctx.specgate();
-        command
-            .args([
-                "wheelhouse",
-                "install",
-                artifact,
-                "--python",
-                "3.11.2",
-                "--cache",
-                "cache",
-                "--interpreter",
-                python,
-            ])
-            .env("PIP_INDEX_URL", "http://127.0.0.1:9/");
+        command.args(install_args(artifact, python)).env("PIP_INDEX_URL", "http://127.0.0.1:9/");
         ctx.to_run(command.output().unwrap())
     };
     let run = install("out/wheelhouse-web-cp311-debian12-build1.tgz");
@@ -377,24 +370,12 @@ fn install_downloads_from_the_mirror_with_retries() {
         server.put(&format!("/mirror/{file}"), fs::read(ctx.path("out").join(&file)).unwrap());
     }
     server.faults(&format!("/mirror/{name}"), vec![Fault::Status(503), Fault::Status(502)]);
+    let url = format!("https://releases.invalid/download/{name}");
+    let mirror = format!("{}/mirror/", server.url);
     let install = |retries: &str| {
-        let mut command = ctx.specgate();
-        command.args([
-            "wheelhouse",
-            "install",
-            &format!("https://releases.invalid/download/{name}"),
-            "--python",
-            "3.11.2",
-            "--cache",
-            "cache",
-            "--interpreter",
-            python,
-            "--mirror",
-            &format!("{}/mirror/", server.url),
-            "--retries",
-            retries,
-        ]);
-        ctx.to_run(command.output().unwrap())
+        let mut args = install_args(&url, python);
+        args.extend(["--mirror", &mirror, "--retries", retries]);
+        ctx.run(&args)
     };
     let refused = install("1");
     assert_eq!(refused.code, 2, "{refused}");
@@ -429,8 +410,7 @@ fn install_refuses_a_tampered_wheel_and_a_wrong_digest_with_no_pip_run() {
     let sum = Command::new("sha256sum").arg(name).current_dir(&tampered).output().unwrap();
     fs::write(tampered.join(format!("{name}.sha256")), sum.stdout).unwrap();
     let install = |artifact: &str, extra: &[&str]| {
-        let mut args =
-            vec!["wheelhouse", "install", artifact, "--python", "3.11.2", "--cache", "cache", "--interpreter", python];
+        let mut args = install_args(artifact, python);
         args.extend_from_slice(extra);
         ctx.run(&args)
     };
@@ -765,17 +745,7 @@ fn install_takes_the_digest_from_the_ledger_row_after_the_flag_and_the_sidecar()
     fs::remove_file(ctx.root.join(format!("{file}.sha256"))).unwrap();
     let python = ctx.root.join("python3.11");
     let install = |extra: &[&str]| {
-        let mut args = vec![
-            "wheelhouse",
-            "install",
-            &file,
-            "--python",
-            "3.11.2",
-            "--cache",
-            "cache",
-            "--interpreter",
-            python.to_str().unwrap(),
-        ];
+        let mut args = install_args(&file, python.to_str().unwrap());
         args.extend_from_slice(extra);
         ctx.run(&args)
     };

@@ -135,8 +135,6 @@ impl std::fmt::Display for Expected {
     }
 }
 
-/// Read `<artifact>.sha256` when it exists; `None` when the server or folder has none. A
-/// local artifact that does not exist is an error here already.
 /// The digest given on the command line, else the one of the `<URL>.sha256` sidecar; `None`
 /// when neither is there (`ledger_or_refuse` looks in the ledger next).
 pub fn flag_or_sidecar(
@@ -152,6 +150,8 @@ pub fn flag_or_sidecar(
     Ok(sidecar.map(|digest| (digest, Expected::Sidecar(location.with_suffix(".sha256").display()))))
 }
 
+/// Read `<artifact>.sha256` when it exists; `None` when the server or folder has none. A
+/// local artifact that does not exist is an error here already.
 pub fn sidecar_digest(location: &Location, file_name: &str, client: &http::Client) -> Result<Option<Digest>, Error> {
     // A local artifact that is not there is the error to report, not the digest missing beside it.
     if let Location::File(path) = location {

@@ -132,27 +132,14 @@ fn compile_bytecode(
     // compileall exits 1 when a source does not compile; those files just get no bytecode.
     output_within(command, limit).map_err(|error| Error::PipRun { reason: error.to_string() })?;
     let bytecode = top.join(lock::BYTECODE);
-    let suffix = format!(".{}.pyc", interpreter.cache_tag());
-    let mut kept = 0;
-    let mut pending = vec![scratch.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).map_err(|source| Error::fs("list", &dir, source))? {
-            let entry = entry.map_err(|source| Error::fs("list", &dir, source))?;
-            let path = entry.path();
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                pending.push(path);
-            } else if path.parent().is_some_and(|p| p.ends_with("__pycache__"))
-                && path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(&suffix))
-            {
-                let target = bytecode.join(path.strip_prefix(scratch).expect("walked under the scratch folder"));
-                let parent = target.parent().expect("a file under __pycache__");
-                std::fs::create_dir_all(parent).map_err(|source| Error::fs("create", parent, source))?;
-                std::fs::rename(&path, &target).map_err(|source| Error::fs("move", &path, source))?;
-                kept += 1;
-            }
-        }
+    let found = super::bytecode_under(scratch, &interpreter.cache_tag())?;
+    for file in &found {
+        let target = bytecode.join(&file.relative);
+        let parent = target.parent().expect("a file under __pycache__");
+        std::fs::create_dir_all(parent).map_err(|source| Error::fs("create", parent, source))?;
+        std::fs::rename(&file.path, &target).map_err(|source| Error::fs("move", &file.path, source))?;
     }
-    Ok(kept)
+    Ok(found.len())
 }
 
 /// `python -m pip --version` must work.

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::lock::{self, Manifest, WheelName};
-use super::{last_lines, probe, Error, Interpreter};
+use super::{last_lines, probe, Bytecode, Error, Interpreter};
 use crate::pipeline::install::fetch::{self, Expected, Location};
 use crate::pipeline::install::{layout, Event};
 use crate::shared::artifact::{self, Digest, Limits, PythonVersion, WheelhouseName};
@@ -270,47 +270,26 @@ fn usable_bytecode(top: &Path, manifest: &Manifest, interpreter: &Interpreter) -
     if manifest.bytecode.as_deref() != Some(tag.as_str()) || interpreter.site_packages.is_empty() || !folder.is_dir() {
         return Ok(Vec::new());
     }
-    let suffix = format!(".{tag}.pyc");
-    let mut found = Vec::new();
-    let mut pending = vec![folder.clone()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).map_err(|source| Error::fs("list", &dir, source))? {
-            let entry = entry.map_err(|source| Error::fs("list", &dir, source))?;
-            let path = entry.path();
-            let kind = entry.file_type().map_err(|source| Error::fs("inspect", &path, source))?;
-            if kind.is_dir() {
-                pending.push(path);
-                continue;
-            }
-            let relative = path.strip_prefix(&folder).expect("walked under the bytecode folder").to_path_buf();
-            let Some(source) = source_of(&relative, &suffix) else { continue };
-            let mut header = [0u8; 16];
-            let checked_hash = kind.is_file()
-                && std::fs::File::open(&path)
-                    .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut header))
-                    .is_ok()
-                && header[4..8] == [3, 0, 0, 0];
-            if !checked_hash {
-                return Err(Error::NotAWheelhouse {
-                    path: top.to_path_buf(),
-                    reason: format!(
-                        "`{}/{}` is not checked-hash bytecode (PEP 552), which `wheelhouse build` writes",
-                        lock::BYTECODE,
-                        relative.display()
-                    ),
-                });
-            }
-            found.push(Bytecode { path, relative, source });
+    let found = super::bytecode_under(&folder, &tag)?;
+    for file in &found {
+        let mut header = [0u8; 16];
+        let checked_hash = file.regular
+            && std::fs::File::open(&file.path)
+                .and_then(|mut opened| std::io::Read::read_exact(&mut opened, &mut header))
+                .is_ok()
+            && header[4..8] == [3, 0, 0, 0];
+        if !checked_hash {
+            return Err(Error::NotAWheelhouse {
+                path: top.to_path_buf(),
+                reason: format!(
+                    "`{}/{}` is not checked-hash bytecode (PEP 552), which `wheelhouse build` writes",
+                    lock::BYTECODE,
+                    file.relative.display()
+                ),
+            });
         }
     }
     Ok(found)
-}
-
-/// One `.pyc` of the wheelhouse: where it is, its path under site-packages, and its source's.
-struct Bytecode {
-    path: PathBuf,
-    relative: PathBuf,
-    source: PathBuf,
 }
 
 /// Copy each `.pyc` next to its source in site-packages, where pip just put the source:
@@ -338,35 +317,9 @@ fn place_bytecode(files: &[Bytecode], site_packages: &[PathBuf]) -> Result<usize
     Ok(placed)
 }
 
-/// `a/__pycache__/b.cpython-311.pyc` is the bytecode of `a/b.py`; anything else is no bytecode
-/// of this tag.
-fn source_of(relative: &Path, suffix: &str) -> Option<PathBuf> {
-    let file = relative.file_name()?.to_str()?;
-    let stem = file.strip_suffix(suffix).filter(|s| !s.is_empty() && !s.contains('.'))?;
-    let cache = relative.parent()?;
-    (cache.file_name()? == "__pycache__").then(|| cache.parent().unwrap_or(Path::new("")).join(format!("{stem}.py")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bytecode_names_map_to_their_sources() {
-        let tag = ".cpython-311.pyc";
-        let cases = [
-            ("six/__pycache__/x.cpython-311.pyc", Some("six/x.py")),
-            ("__pycache__/six.cpython-311.pyc", Some("six.py")),
-            ("a/b/__pycache__/c.cpython-311.pyc", Some("a/b/c.py")),
-            ("a/__pycache__/c.cpython-312.pyc", None),
-            ("a/__pycache__/c.cpython-311.opt-1.pyc", None),
-            ("a/c.cpython-311.pyc", None),
-            ("a/__pycache__/.cpython-311.pyc", None),
-        ];
-        for (relative, source) in cases {
-            assert_eq!(source_of(Path::new(relative), tag), source.map(PathBuf::from), "{relative}");
-        }
-    }
 
     #[test]
     fn bytecode_goes_beside_its_source_and_anything_but_checked_hash_is_refused() {

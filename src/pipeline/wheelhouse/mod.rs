@@ -209,6 +209,48 @@ pub fn probe(path: &Path, wanted: PythonVersion, limit: TimeLimit) -> Result<Int
     Ok(Interpreter { path: path.to_path_buf(), version, prefix, site_packages })
 }
 
+/// One `.pyc` under a folder: where it is, its path relative to the folder (its path under
+/// site-packages), its source's relative path, and whether it is a regular file.
+pub(crate) struct Bytecode {
+    pub path: PathBuf,
+    pub relative: PathBuf,
+    pub source: PathBuf,
+    pub regular: bool,
+}
+
+/// Every bytecode file of `tag` (`cpython-311`) under `root`: the folder compileall wrote into
+/// at build time, or the wheelhouse's `bytecode/` at install.
+pub(crate) fn bytecode_under(root: &Path, tag: &str) -> Result<Vec<Bytecode>, Error> {
+    let suffix = format!(".{tag}.pyc");
+    let mut found = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(|source| Error::fs("list", &dir, source))? {
+            let entry = entry.map_err(|source| Error::fs("list", &dir, source))?;
+            let path = entry.path();
+            let kind = entry.file_type().map_err(|source| Error::fs("inspect", &path, source))?;
+            if kind.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let relative = path.strip_prefix(root).expect("walked under the root").to_path_buf();
+            if let Some(source) = source_of(&relative, &suffix) {
+                found.push(Bytecode { path, relative, source, regular: kind.is_file() });
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// `a/__pycache__/b.cpython-311.pyc` is the bytecode of `a/b.py`; anything else is no bytecode
+/// of this tag.
+fn source_of(relative: &Path, suffix: &str) -> Option<PathBuf> {
+    let file = relative.file_name()?.to_str()?;
+    let stem = file.strip_suffix(suffix).filter(|s| !s.is_empty() && !s.contains('.'))?;
+    let cache = relative.parent()?;
+    (cache.file_name()? == "__pycache__").then(|| cache.parent().unwrap_or(Path::new("")).join(format!("{stem}.py")))
+}
+
 /// A staging folder `<dir>/<prefix><pid>`, after removing those of runs that are gone (a killed
 /// build or install leaves its folder behind; the pid says whether its owner still runs).
 pub(crate) fn fresh_staging(dir: &Path, prefix: &str) -> Result<crate::shared::atomic::RemoveOnDrop, Error> {
@@ -232,4 +274,26 @@ pub fn last_lines(text: &str, count: usize) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let start = lines.len().saturating_sub(count);
     lines[start..].iter().map(|l| format!("  {}", l.trim_end())).collect::<Vec<_>>().join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytecode_names_map_to_their_sources() {
+        let tag = ".cpython-311.pyc";
+        let cases = [
+            ("six/__pycache__/x.cpython-311.pyc", Some("six/x.py")),
+            ("__pycache__/six.cpython-311.pyc", Some("six.py")),
+            ("a/b/__pycache__/c.cpython-311.pyc", Some("a/b/c.py")),
+            ("a/__pycache__/c.cpython-312.pyc", None),
+            ("a/__pycache__/c.cpython-311.opt-1.pyc", None),
+            ("a/c.cpython-311.pyc", None),
+            ("a/__pycache__/.cpython-311.pyc", None),
+        ];
+        for (relative, source) in cases {
+            assert_eq!(source_of(Path::new(relative), tag), source.map(PathBuf::from), "{relative}");
+        }
+    }
 }
