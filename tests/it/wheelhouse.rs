@@ -354,16 +354,24 @@ fn install_runs_pip_offline_once_and_a_failing_pip_keeps_the_receipt() {
     assert_eq!(fs::read_to_string(&receipt).unwrap(), first, "the previous receipt must stay as it was");
 }
 
+/// A repository with `out/wheelhouse-web-cp311-debian12-build1.tgz` (six and PyYAML) built by
+/// the stand-in pip, and that stand-in interpreter.
+fn stand_in_wheelhouse() -> (TestContext, PathBuf) {
+    let ctx = TestContext::without_git();
+    ctx.write("requirements.txt", "six\nPyYAML\n");
+    let python = fake_python_with_pip(&ctx.root);
+    let run = ctx.run(&build_args(python.to_str().unwrap(), "3.11.2"));
+    assert_eq!(run.code, 0, "{run}");
+    (ctx, python)
+}
+
 /// `--mirror` (the Feature's `mirror`) takes the wheelhouse and its sidecar from the mirror by
 /// file name, through transient server errors (`--retries`); the URL's own host is never asked.
 #[test]
 fn install_downloads_from_the_mirror_with_retries() {
     use crate::httpserver::{Fault, Server};
-    let ctx = TestContext::without_git();
-    ctx.write("requirements.txt", "six\nPyYAML\n");
-    let python = fake_python_with_pip(&ctx.root);
+    let (ctx, python) = stand_in_wheelhouse();
     let python = python.to_str().unwrap();
-    assert_eq!(ctx.run(&build_args(python, "3.11.2")).code, 0);
     let name = "wheelhouse-web-cp311-debian12-build1.tgz";
     let server = Server::start();
     for file in [name.to_owned(), format!("{name}.sha256")] {
@@ -391,11 +399,8 @@ fn install_downloads_from_the_mirror_with_retries() {
 
 #[test]
 fn install_refuses_a_tampered_wheel_and_a_wrong_digest_with_no_pip_run() {
-    let ctx = TestContext::without_git();
-    ctx.write("requirements.txt", "six\nPyYAML\n");
-    let python = fake_python_with_pip(&ctx.root);
+    let (ctx, python) = stand_in_wheelhouse();
     let python = python.to_str().unwrap();
-    assert_eq!(ctx.run(&build_args(python, "3.11.2")).code, 0);
     let name = "wheelhouse-web-cp311-debian12-build1.tgz";
     let unpacked = ctx.root.join("tamper");
     fs::create_dir_all(&unpacked).unwrap();
